@@ -1,0 +1,67 @@
+/*
+ * metrics.h - turns a service's daily counts into figures.
+ *
+ * For every area, dimension, group and window (ending at the local day of
+ * the source's newest event), and every measure of the service:
+ *   population measures: rate per 1,000 population of the group, and the
+ *     ratio to the reference group's rate, with a Katz 95% interval;
+ *   share measures: the group's share (numerator over base count) with a
+ *     Wilson interval, and the ratio to the reference group's share, with a
+ *     Katz 95% interval.
+ * Ethnic dimensions also get "bme" (asian + black + mixed + other). The
+ * group not_stated is kept with its counts and left out of ratios, as is
+ * the reference group itself.
+ */
+#ifndef EQM_METRICS_H
+#define EQM_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "eqm/config.h"
+#include "eqm/engine.h"
+#include "eqm/stats.h"
+
+/* Window sums of one (area, dimension, group, window). */
+struct eqm_metrics_row {
+    const char *area;
+    const char *dimension;
+    const char *grp;
+    int window_days;
+    int64_t counts[EQM_MAX_COUNTS];
+};
+
+/* One computed figure. Counts of -1 mean "not available" (NULL). */
+struct eqm_figure {
+    const char *measure;
+    const char *grp;
+    const char *reference_grp;
+    int64_t n, base, ref_n, ref_base;
+    struct eqm_estimate rate;     /* per 1,000 population, or a share 0..1 */
+    struct eqm_estimate ref_rate;
+    struct eqm_estimate ratio;
+    const char *note;             /* why a figure is missing, or NULL */
+};
+
+/*
+ * Pure: the figure of measure m for row against the reference row ref
+ * (NULL if the reference group has no counts). pop and ref_pop are the
+ * populations (-1 if unknown). The reference group and not_stated get no
+ * ratio.
+ */
+void eqm_metrics_figure(const struct eqm_measure *m, const struct eqm_dimension *dim,
+                        const struct eqm_metrics_row *row, const struct eqm_metrics_row *ref,
+                        int64_t pop, int64_t ref_pop, struct eqm_figure *out);
+
+/*
+ * Recomputes every figure of svc into equality.metrics, inside the
+ * caller's open transaction (takes a transaction-level advisory lock so
+ * consumers of one service take turns). Returns the number of figures
+ * written, or -1 with errstr (the caller rolls back).
+ */
+int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc,
+                          const struct eqm_config *cfg, char *errstr, size_t errstr_size);
+
+#endif /* EQM_METRICS_H */

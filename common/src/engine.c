@@ -1,0 +1,1383 @@
+/*
+ * The consumer engine: batch loop, exactly-once counting in PostgreSQL,
+ * dead letters, rebalances and shutdown. See eqm/engine.h for the contract.
+ *
+ * Exactly once rests on one rule: the counts a batch produced and the
+ * Kafka offsets that batch consumed are written in the same PostgreSQL
+ * transaction, and each partition starts where PostgreSQL says. A crash
+ * before COMMIT leaves neither; after COMMIT, both. The event-id table
+ * absorbs the other source of double counting: producers that send the
+ * same fact twice.
+ */
+#include "eqm/engine.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "eqm/log.h"
+#include "eqm/metrics.h"
+#include "eqm/migrate.h"
+#include "eqm/pg.h"
+#include "eqm/timeutil.h"
+#include "sink_internal.h"
+
+static volatile sig_atomic_t run = 1;
+
+static void on_signal(int sig) {
+    (void)sig;
+    if (!run)
+        _exit(130); /* second signal: the operator means it */
+    run = 0;
+}
+
+void eqm_engine_install_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* ---- batch memory ---------------------------------------------------- */
+
+/* A bump allocator reset after every batch: no malloc per field. */
+struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, size;
+    char data[];
+};
+
+struct arena {
+    struct arena_chunk *head;
+};
+
+static char *arena_strdup(struct arena *a, const char *s, size_t n) {
+    struct arena_chunk *c = a->head;
+    char *p;
+
+    if (!c || c->used + n + 1 > c->size) {
+        size_t size = n + 1 > 65536 ? n + 1 : 65536;
+        /* Reuse a following chunk kept from an earlier batch if it fits. */
+        if (c && c->next && c->next->size >= n + 1) {
+            struct arena_chunk *nx = c->next;
+            c->next = nx->next;
+            nx->next = c;
+            nx->used = 0;
+            a->head = c = nx;
+        } else {
+            struct arena_chunk *nc = malloc(sizeof(*nc) + size);
+            if (!nc)
+                return NULL;
+            nc->next = c;
+            nc->used = 0;
+            nc->size = size;
+            a->head = c = nc;
+        }
+    }
+    p = c->data + c->used;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    c->used += n + 1;
+    return p;
+}
+
+/* Keeps the largest chunk only, so memory stays flat across batches. */
+static void arena_reset(struct arena *a) {
+    struct arena_chunk *c = a->head, *keep = NULL;
+    while (c) {
+        struct arena_chunk *nx = c->next;
+        if (!keep || c->size > keep->size) {
+            if (keep)
+                free(keep);
+            keep = c;
+        } else {
+            free(c);
+        }
+        c = nx;
+    }
+    if (keep) {
+        keep->next = NULL;
+        keep->used = 0;
+    }
+    a->head = keep;
+}
+
+static void arena_free(struct arena *a) {
+    struct arena_chunk *c = a->head;
+    while (c) {
+        struct arena_chunk *nx = c->next;
+        free(c);
+        c = nx;
+    }
+    a->head = NULL;
+}
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+#define FNV_OFFSET 1469598103934665603ULL
+
+/* One aggregated row: (day, key parts) -> summed counts. */
+struct slot {
+    int32_t day;
+    const char *parts[EQM_MAX_KEY_PARTS];
+    int64_t counts[EQM_MAX_COUNTS];
+    uint64_t hash;
+};
+
+/* One increment of one event, into a slot. */
+struct inc {
+    uint32_t slot;
+    int64_t counts[EQM_MAX_COUNTS];
+};
+
+struct event_rec {
+    const char *id;
+    int32_t day;
+    int64_t occurred_us;
+    uint32_t inc_first, inc_n;
+    bool candidate; /* first occurrence of its id in the batch */
+    bool is_new;    /* not counted before (set by the de-duplication step) */
+};
+
+struct dead_letter {
+    int32_t partition;
+    int64_t offset;
+    const char *code;
+    const char *reason;
+    int32_t bytes;
+};
+
+struct part_state {
+    int32_t partition;
+    int64_t committed; /* next offset as stored in PostgreSQL; -1 = NULL */
+    int64_t next;      /* next offset after this batch; -1 = untouched */
+};
+
+struct eqm_engine {
+    const struct eqm_service *svc;
+    const struct eqm_config *cfg;
+    PGconn *conn;
+    rd_kafka_t *rk;   /* consumer */
+    rd_kafka_t *dlq;  /* dead-letter producer */
+    struct eqm_sink *sink;
+
+    /* The batch. */
+    struct arena arena;
+    struct slot *slots;
+    size_t n_slots, cap_slots;
+    uint32_t *slot_index; /* open addressing: slot number + 1, 0 = empty */
+    size_t index_cap;
+    struct inc *incs;
+    size_t n_incs, cap_incs;
+    struct event_rec *events;
+    size_t n_events, cap_events;
+    uint32_t *id_index; /* open addressing over events by id */
+    size_t id_index_cap;
+    struct dead_letter *dls;
+    size_t n_dls, cap_dls;
+    size_t n_messages;
+    int64_t batch_started_ms;
+
+    struct part_state *parts;
+    int n_parts, cap_parts;
+
+    int64_t watermark_us; /* newest event time committed; 0 = none */
+    bool assigned_once;
+    int64_t last_activity_ms;
+    int64_t last_metrics_ms;
+    bool metrics_dirty;
+    int dl_failed;     /* dead-letter deliveries that failed this batch */
+    int fatal;
+
+    struct eqm_buf a[8]; /* array parameters, reused */
+    char errstr[512];
+};
+
+/* ---- PostgreSQL statements ------------------------------------------- */
+
+static int prepare(struct eqm_engine *e, const char *name, const char *sql) {
+    PGresult *res = PQprepare(e->conn, name, sql, 0, NULL);
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok)
+        eqm_pg_error(e->conn, res, name, e->errstr, sizeof(e->errstr));
+    PQclear(res);
+    return ok ? 0 : -1;
+}
+
+static int prepare_all(struct eqm_engine *e) {
+    const struct eqm_service *svc = e->svc;
+    struct eqm_buf sql = {0};
+    int rc, p = 1;
+
+    if (prepare(e, "eqm_dedup",
+                "INSERT INTO equality.seen_events (source, event_id, event_day) "
+                "SELECT $1, u.id, u.day FROM unnest($2::text[], $3::date[]) AS u(id, day) "
+                "ORDER BY u.id ON CONFLICT DO NOTHING RETURNING event_id") != 0)
+        return -1;
+    if (prepare(e, "eqm_watermark",
+                "INSERT INTO equality.watermarks AS w (source, max_occurred_at) "
+                "VALUES ($1, to_timestamp($2::double precision / 1e6)) "
+                "ON CONFLICT (source) DO UPDATE SET max_occurred_at = "
+                "greatest(w.max_occurred_at, EXCLUDED.max_occurred_at), updated_at = now()") != 0)
+        return -1;
+    if (prepare(e, "eqm_dead_letters",
+                "INSERT INTO equality.dead_letters (topic, partition, kafka_offset, source, "
+                "reason_code, reason, payload_bytes) "
+                "SELECT $1, u.p, u.o, $2, u.c, u.r, u.b FROM unnest($3::int[], $4::bigint[], "
+                "$5::text[], $6::text[], $7::int[]) AS u(p, o, c, r, b) "
+                "ON CONFLICT DO NOTHING") != 0)
+        return -1;
+    /* Fencing: a row advances only from the offset this consumer last saw. */
+    if (prepare(e, "eqm_offsets",
+                "UPDATE equality.kafka_offsets o SET next_offset = u.next, updated_at = now() "
+                "FROM unnest($3::int[], $4::bigint[], $5::bigint[]) AS u(p, next, expected) "
+                "WHERE o.consumer_group = $1 AND o.topic = $2 AND o.partition = u.p "
+                "AND o.next_offset IS NOT DISTINCT FROM u.expected") != 0)
+        return -1;
+
+    /* The counts upsert is built from the service's columns; rows are
+     * sorted so that concurrent consumers lock them in the same order. */
+    eqm_buf_printf(&sql, "INSERT INTO %s AS t (day", svc->counts_table);
+    for (int i = 0; i < svc->n_key_columns; i++)
+        eqm_buf_printf(&sql, ", %s", svc->key_columns[i]);
+    for (int i = 0; i < svc->n_count_columns; i++)
+        eqm_buf_printf(&sql, ", %s", svc->count_columns[i]);
+    eqm_buf_printf(&sql, ") SELECT * FROM unnest($%d::date[]", p++);
+    for (int i = 0; i < svc->n_key_columns; i++)
+        eqm_buf_printf(&sql, ", $%d::text[]", p++);
+    for (int i = 0; i < svc->n_count_columns; i++)
+        eqm_buf_printf(&sql, ", $%d::bigint[]", p++);
+    eqm_buf_printf(&sql, ") ORDER BY 1");
+    for (int i = 0; i < svc->n_key_columns; i++)
+        eqm_buf_printf(&sql, ", %d", i + 2);
+    eqm_buf_printf(&sql, " ON CONFLICT (day");
+    for (int i = 0; i < svc->n_key_columns; i++)
+        eqm_buf_printf(&sql, ", %s", svc->key_columns[i]);
+    eqm_buf_printf(&sql, ") DO UPDATE SET ");
+    for (int i = 0; i < svc->n_count_columns; i++)
+        eqm_buf_printf(&sql, "%s%s = t.%s + EXCLUDED.%s", i ? ", " : "", svc->count_columns[i],
+                       svc->count_columns[i], svc->count_columns[i]);
+    if (!sql.data) {
+        snprintf(e->errstr, sizeof(e->errstr), "out of memory");
+        return -1;
+    }
+    rc = prepare(e, "eqm_counts", sql.data);
+    eqm_buf_free(&sql);
+    return rc;
+}
+
+static int pg_connect(struct eqm_engine *e) {
+    char app[64];
+    PGresult *res;
+    const char *params[1] = {e->svc->name};
+
+    if (e->conn)
+        PQfinish(e->conn);
+    snprintf(app, sizeof(app), "eqm-%s", e->svc->name);
+    e->conn = eqm_pg_connect(e->cfg->pg_url, app, e->errstr, sizeof(e->errstr));
+    if (!e->conn)
+        return -1;
+    if (prepare_all(e) != 0)
+        return -1;
+    res = PQexecParams(e->conn,
+                       "SELECT (extract(epoch FROM max_occurred_at) * 1e6)::bigint "
+                       "FROM equality.watermarks WHERE source = $1",
+                       1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        eqm_pg_error(e->conn, res, "reading watermark", e->errstr, sizeof(e->errstr));
+        PQclear(res);
+        return -1;
+    }
+    if (PQntuples(res) == 1)
+        e->watermark_us = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
+/* Reconnects with back-off until it works or the engine is stopping. */
+static int pg_reconnect(struct eqm_engine *e) {
+    unsigned delay_ms = 200;
+    for (int attempt = 1; run || attempt == 1; attempt++) {
+        if (pg_connect(e) == 0) {
+            eqm_log_info("reconnected to PostgreSQL", "attempt=%d", attempt);
+            return 0;
+        }
+        eqm_log_warn("PostgreSQL unavailable, retrying", "attempt=%d error=\"%s\"", attempt,
+                     e->errstr);
+        if (attempt >= 30)
+            break;
+        usleep(delay_ms * 1000);
+        if (delay_ms < 5000)
+            delay_ms *= 2;
+    }
+    return -1;
+}
+
+/* ---- partitions ------------------------------------------------------- */
+
+static struct part_state *part_find(struct eqm_engine *e, int32_t partition) {
+    for (int i = 0; i < e->n_parts; i++)
+        if (e->parts[i].partition == partition)
+            return &e->parts[i];
+    return NULL;
+}
+
+/*
+ * Reads (creating where missing) the stored offsets of the given
+ * partitions and fills list offsets for rd_kafka_assign().
+ */
+static int load_offsets(struct eqm_engine *e, rd_kafka_topic_partition_list_t *list) {
+    const char *params[3];
+    PGresult *res;
+    int ret = -1;
+
+    eqm_pg_array_begin(&e->a[0]);
+    for (int i = 0; i < list->cnt; i++)
+        eqm_pg_array_int(&e->a[0], list->elems[i].partition);
+    eqm_pg_array_end(&e->a[0]);
+    params[0] = e->cfg->group_id;
+    params[1] = e->cfg->topic;
+    params[2] = e->a[0].data;
+
+    res = PQexecParams(e->conn,
+                       "INSERT INTO equality.kafka_offsets (consumer_group, topic, partition) "
+                       "SELECT $1, $2, p FROM unnest($3::int[]) AS p ON CONFLICT DO NOTHING",
+                       3, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        eqm_pg_error(e->conn, res, "creating offset rows", e->errstr, sizeof(e->errstr));
+        goto out;
+    }
+    PQclear(res);
+    res = PQexecParams(e->conn,
+                       "SELECT partition, next_offset FROM equality.kafka_offsets "
+                       "WHERE consumer_group = $1 AND topic = $2 AND partition = ANY($3::int[])",
+                       3, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        eqm_pg_error(e->conn, res, "reading offsets", e->errstr, sizeof(e->errstr));
+        goto out;
+    }
+    if (e->cap_parts < list->cnt) {
+        struct part_state *np = realloc(e->parts, (size_t)list->cnt * sizeof(*np));
+        if (!np)
+            goto out;
+        e->parts = np;
+        e->cap_parts = list->cnt;
+    }
+    e->n_parts = 0;
+    for (int i = 0; i < list->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &list->elems[i];
+        int64_t committed = -1;
+        for (int r = 0; r < PQntuples(res); r++) {
+            if (atoi(PQgetvalue(res, r, 0)) == tp->partition && !PQgetisnull(res, r, 1))
+                committed = strtoll(PQgetvalue(res, r, 1), NULL, 10);
+        }
+        tp->offset = committed >= 0 ? committed : RD_KAFKA_OFFSET_BEGINNING;
+        e->parts[e->n_parts++] = (struct part_state){tp->partition, committed, -1};
+    }
+    ret = 0;
+out:
+    PQclear(res);
+    return ret;
+}
+
+/* Puts every partition back at its committed offset: used after a batch
+ * had to be abandoned, so that its messages are read again. */
+static void rewind_partitions(struct eqm_engine *e) {
+    rd_kafka_topic_partition_list_t *list;
+    rd_kafka_error_t *err;
+
+    if (e->n_parts == 0)
+        return;
+    list = rd_kafka_topic_partition_list_new(e->n_parts);
+    for (int i = 0; i < e->n_parts; i++) {
+        rd_kafka_topic_partition_t *tp =
+            rd_kafka_topic_partition_list_add(list, e->cfg->topic, e->parts[i].partition);
+        tp->offset = e->parts[i].committed >= 0 ? e->parts[i].committed
+                                                : RD_KAFKA_OFFSET_BEGINNING;
+        e->parts[i].next = -1;
+    }
+    err = rd_kafka_seek_partitions(e->rk, list, 10000);
+    if (err) {
+        eqm_log_error("cannot rewind partitions", "error=\"%s\"", rd_kafka_error_string(err));
+        rd_kafka_error_destroy(err);
+        e->fatal = 1;
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+/* ---- the batch -------------------------------------------------------- */
+
+static void batch_reset(struct eqm_engine *e) {
+    arena_reset(&e->arena);
+    e->n_slots = e->n_incs = e->n_events = e->n_dls = e->n_messages = 0;
+    if (e->slot_index)
+        memset(e->slot_index, 0, e->index_cap * sizeof(*e->slot_index));
+    if (e->id_index)
+        memset(e->id_index, 0, e->id_index_cap * sizeof(*e->id_index));
+    for (int i = 0; i < e->n_parts; i++)
+        e->parts[i].next = -1;
+    e->dl_failed = 0;
+}
+
+static uint64_t slot_hash(int32_t day, const char *const *parts, int n) {
+    uint64_t h = fnv1a(FNV_OFFSET, &day, sizeof(day));
+    for (int i = 0; i < n; i++)
+        h = fnv1a(h, parts[i], strlen(parts[i]) + 1);
+    return h;
+}
+
+static int index_grow(uint32_t **index, size_t *cap, size_t want) {
+    size_t ncap = *cap ? *cap : 1024;
+    uint32_t *ni;
+    while (ncap < want * 2)
+        ncap *= 2;
+    if (ncap == *cap)
+        return 0;
+    ni = calloc(ncap, sizeof(*ni));
+    if (!ni)
+        return -1;
+    free(*index);
+    *index = ni;
+    *cap = ncap;
+    return 1; /* rebuilt: caller re-inserts */
+}
+
+static void slot_index_put(struct eqm_engine *e, uint32_t s) {
+    size_t mask = e->index_cap - 1, i = e->slots[s].hash & mask;
+    while (e->slot_index[i])
+        i = (i + 1) & mask;
+    e->slot_index[i] = s + 1;
+}
+
+/* Finds or creates the slot for (day, parts). Returns its number or -1. */
+static long slot_get(struct eqm_engine *e, int32_t day, const char *const *parts) {
+    int n = e->svc->n_key_columns;
+    uint64_t h = slot_hash(day, parts, n);
+    size_t mask, i;
+    struct slot *s;
+
+    if (e->n_slots + 1 > e->index_cap / 2) {
+        int rc = index_grow(&e->slot_index, &e->index_cap, e->n_slots + 1);
+        if (rc < 0)
+            return -1;
+        if (rc > 0)
+            for (size_t k = 0; k < e->n_slots; k++)
+                slot_index_put(e, (uint32_t)k);
+    }
+    mask = e->index_cap - 1;
+    for (i = h & mask; e->slot_index[i]; i = (i + 1) & mask) {
+        struct slot *c = &e->slots[e->slot_index[i] - 1];
+        int k;
+        if (c->hash != h || c->day != day)
+            continue;
+        for (k = 0; k < n && !strcmp(c->parts[k], parts[k]); k++)
+            ;
+        if (k == n)
+            return (long)(e->slot_index[i] - 1);
+    }
+    if (e->n_slots == e->cap_slots) {
+        size_t cap = e->cap_slots ? e->cap_slots * 2 : 256;
+        struct slot *ns = realloc(e->slots, cap * sizeof(*ns));
+        if (!ns)
+            return -1;
+        e->slots = ns;
+        e->cap_slots = cap;
+    }
+    s = &e->slots[e->n_slots];
+    memset(s, 0, sizeof(*s));
+    s->day = day;
+    s->hash = h;
+    for (int k = 0; k < n; k++)
+        if (!(s->parts[k] = arena_strdup(&e->arena, parts[k], strlen(parts[k]))))
+            return -1;
+    e->slot_index[i] = (uint32_t)e->n_slots + 1;
+    return (long)e->n_slots++;
+}
+
+/* Marks an event the first of its id in the batch (or not). */
+static int id_index_add(struct eqm_engine *e, size_t ev) {
+    size_t mask, i;
+    uint64_t h = fnv1a(FNV_OFFSET, e->events[ev].id, strlen(e->events[ev].id));
+
+    if (e->n_events + 1 > e->id_index_cap / 2) {
+        int rc = index_grow(&e->id_index, &e->id_index_cap, e->n_events + 1);
+        if (rc < 0)
+            return -1;
+        if (rc > 0) {
+            for (size_t k = 0; k < ev; k++) {
+                if (!e->events[k].candidate)
+                    continue;
+                uint64_t hk = fnv1a(FNV_OFFSET, e->events[k].id, strlen(e->events[k].id));
+                size_t j = hk & (e->id_index_cap - 1);
+                while (e->id_index[j])
+                    j = (j + 1) & (e->id_index_cap - 1);
+                e->id_index[j] = (uint32_t)k + 1;
+            }
+        }
+    }
+    mask = e->id_index_cap - 1;
+    for (i = h & mask; e->id_index[i]; i = (i + 1) & mask) {
+        if (!strcmp(e->events[e->id_index[i] - 1].id, e->events[ev].id)) {
+            e->events[ev].candidate = false;
+            return 0;
+        }
+    }
+    e->id_index[i] = (uint32_t)ev + 1;
+    e->events[ev].candidate = true;
+    return 0;
+}
+
+static long id_index_find(struct eqm_engine *e, const char *id) {
+    size_t mask, i;
+    uint64_t h = fnv1a(FNV_OFFSET, id, strlen(id));
+    if (!e->id_index_cap)
+        return -1;
+    mask = e->id_index_cap - 1;
+    for (i = h & mask; e->id_index[i]; i = (i + 1) & mask)
+        if (!strcmp(e->events[e->id_index[i] - 1].id, id))
+            return (long)(e->id_index[i] - 1);
+    return -1;
+}
+
+/* ---- dead letters ----------------------------------------------------- */
+
+static void dlq_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque) {
+    struct eqm_engine *e = opaque;
+    (void)rk;
+    if (rkm->err) {
+        e->dl_failed++;
+        eqm_log_error("dead letter not delivered", "error=\"%s\"", rd_kafka_err2str(rkm->err));
+    }
+}
+
+/* Producer-side limit for dead letters; larger payloads are cut here and
+ * say so in a header (the input topic's own limit is usually lower). */
+#define DLQ_MAX_PAYLOAD (9 * 1024 * 1024)
+
+static int dead_letter(struct eqm_engine *e, const rd_kafka_message_t *rkm,
+                       const struct eqm_reject *rej) {
+    struct dead_letter *d;
+    char part[16], off[24], size[24], now[32];
+    const char *topic = rd_kafka_topic_name(rkm->rkt);
+    size_t len = rkm->len > DLQ_MAX_PAYLOAD ? DLQ_MAX_PAYLOAD : rkm->len;
+    const char *truncated = len < rkm->len ? "true" : "false";
+    rd_kafka_resp_err_t err;
+
+    eqm_log_warn("dead letter", "topic=%s partition=%d offset=%lld code=%s reason=\"%s\"", topic,
+                 (int)rkm->partition, (long long)rkm->offset, rej->code, rej->reason);
+    snprintf(part, sizeof(part), "%d", (int)rkm->partition);
+    snprintf(off, sizeof(off), "%lld", (long long)rkm->offset);
+    snprintf(size, sizeof(size), "%zu", rkm->len);
+    snprintf(now, sizeof(now), "%lld", (long long)(eqm_time_now_us() / 1000));
+
+    /* The original bytes travel as the value, untouched; what went wrong
+     * and where it came from travel as headers. Keyed by source topic. */
+    err = rd_kafka_producev(
+        e->dlq, RD_KAFKA_V_TOPIC(e->cfg->dead_letter_topic),
+        RD_KAFKA_V_KEY(topic, strlen(topic)),
+        RD_KAFKA_V_VALUE(rkm->payload, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_HEADER("eqm-source-topic", topic, -1),
+        RD_KAFKA_V_HEADER("eqm-source-partition", part, -1),
+        RD_KAFKA_V_HEADER("eqm-source-offset", off, -1),
+        RD_KAFKA_V_HEADER("eqm-reason-code", rej->code, -1),
+        RD_KAFKA_V_HEADER("eqm-reason", rej->reason, -1),
+        RD_KAFKA_V_HEADER("eqm-service", e->svc->name, -1),
+        RD_KAFKA_V_HEADER("eqm-original-bytes", size, -1),
+        RD_KAFKA_V_HEADER("eqm-rejected-at-ms", now, -1),
+        RD_KAFKA_V_HEADER("eqm-truncated", truncated, -1),
+        RD_KAFKA_V_END);
+    if (err) {
+        eqm_log_error("cannot queue dead letter", "error=\"%s\"", rd_kafka_err2str(err));
+        e->dl_failed++;
+    }
+    rd_kafka_poll(e->dlq, 0);
+
+    if (e->n_dls == e->cap_dls) {
+        size_t cap = e->cap_dls ? e->cap_dls * 2 : 64;
+        struct dead_letter *nd = realloc(e->dls, cap * sizeof(*nd));
+        if (!nd)
+            return -1;
+        e->dls = nd;
+        e->cap_dls = cap;
+    }
+    d = &e->dls[e->n_dls];
+    d->partition = rkm->partition;
+    d->offset = rkm->offset;
+    d->code = rej->code; /* static strings */
+    d->reason = arena_strdup(&e->arena, rej->reason, strlen(rej->reason));
+    d->bytes = rkm->len > INT32_MAX ? INT32_MAX : (int32_t)rkm->len;
+    if (!d->reason)
+        return -1;
+    e->n_dls++;
+    return 0;
+}
+
+/* ---- one message ------------------------------------------------------ */
+
+static int add_event(struct eqm_engine *e, const struct eqm_envelope *env) {
+    struct event_rec *ev;
+    size_t rows = eqm_sink_collect_rows(e->sink);
+
+    if (e->n_events == e->cap_events) {
+        size_t cap = e->cap_events ? e->cap_events * 2 : 1024;
+        struct event_rec *ne = realloc(e->events, cap * sizeof(*ne));
+        if (!ne)
+            return -1;
+        e->events = ne;
+        e->cap_events = cap;
+    }
+    if (e->n_incs + rows > e->cap_incs) {
+        size_t cap = e->cap_incs ? e->cap_incs : 4096;
+        struct inc *ni;
+        while (cap < e->n_incs + rows)
+            cap *= 2;
+        ni = realloc(e->incs, cap * sizeof(*ni));
+        if (!ni)
+            return -1;
+        e->incs = ni;
+        e->cap_incs = cap;
+    }
+    ev = &e->events[e->n_events];
+    ev->id = arena_strdup(&e->arena, env->event_id, strlen(env->event_id));
+    if (!ev->id)
+        return -1;
+    ev->day = env->day;
+    ev->occurred_us = env->occurred_us;
+    ev->inc_first = (uint32_t)e->n_incs;
+    ev->inc_n = (uint32_t)rows;
+    ev->is_new = false;
+    for (size_t r = 0; r < rows; r++) {
+        const char *const *parts;
+        const int64_t *counts;
+        long s;
+        eqm_sink_collect_row(e->sink, r, &parts, &counts);
+        s = slot_get(e, env->day, parts);
+        if (s < 0)
+            return -1;
+        e->incs[e->n_incs].slot = (uint32_t)s;
+        memcpy(e->incs[e->n_incs].counts, counts,
+               (size_t)e->svc->n_count_columns * sizeof(int64_t));
+        e->n_incs++;
+    }
+    if (id_index_add(e, e->n_events) != 0)
+        return -1;
+    e->n_events++;
+    return 0;
+}
+
+/* Too old to de-duplicate: counting it could count it twice. */
+static int beyond_horizon(const struct eqm_engine *e, const struct eqm_envelope *env) {
+    long h = e->cfg->dedup_horizon_days;
+    if (h <= 0 || e->watermark_us == 0)
+        return 0;
+    return env->day < eqm_time_local_day(e->watermark_us) - h;
+}
+
+static int handle_message(struct eqm_engine *e, const rd_kafka_message_t *rkm) {
+    struct eqm_reject rej = {0};
+    struct eqm_envelope env;
+    struct part_state *ps = part_find(e, rkm->partition);
+    json_t *event = NULL;
+    int rc;
+
+    if (!ps) {
+        /* A message from a partition we no longer hold: the new owner
+         * will read it from the stored offset. */
+        eqm_log_debug("message for unassigned partition ignored", "partition=%d offset=%lld",
+                      (int)rkm->partition, (long long)rkm->offset);
+        return 0;
+    }
+    if (e->n_messages == 0)
+        e->batch_started_ms = eqm_time_mono_ms();
+    e->n_messages++;
+    ps->next = rkm->offset + 1;
+
+    rc = eqm_message_parse(rkm->payload, rkm->len, e->cfg->max_message_bytes, eqm_time_now_us(),
+                           e->cfg->max_future_skew_s, &event, &env, &rej);
+    if (rc == 0 && beyond_horizon(e, &env)) {
+        rej.code = "older_than_dedup_horizon";
+        snprintf(rej.reason, sizeof(rej.reason),
+                 "event of %.32s is more than %ld days older than the newest event; it cannot "
+                 "be de-duplicated (raise dedup.horizon.days to accept it)",
+                 json_string_value(json_object_get(event, "occurred_at")),
+                 e->cfg->dedup_horizon_days);
+        rc = -1;
+    }
+    if (rc == 0) {
+        eqm_sink_collect_reset(e->sink);
+        rc = e->svc->handle(&env, event, e->cfg->force_area, e->sink, &rej);
+        if (rc == 0)
+            rc = add_event(e, &env) == 0 ? 0 : -2;
+    }
+    json_decref(event);
+    if (rc == -2) {
+        eqm_log_error("out of memory", "%s", "");
+        return -1;
+    }
+    if (rc != 0)
+        return dead_letter(e, rkm, &rej);
+    return 0;
+}
+
+/* ---- commit ----------------------------------------------------------- */
+
+enum commit_result { COMMIT_OK = 0, COMMIT_RETRY = 1, COMMIT_FAILED = 2, COMMIT_FENCED = 3 };
+
+static enum commit_result pg_fail(struct eqm_engine *e, PGresult *res, const char *what) {
+    enum commit_result r = eqm_pg_retryable(e->conn, res) ? COMMIT_RETRY : COMMIT_FAILED;
+    eqm_pg_error(e->conn, res, what, e->errstr, sizeof(e->errstr));
+    PQclear(res);
+    if (PQstatus(e->conn) == CONNECTION_OK)
+        PQclear(PQexec(e->conn, "ROLLBACK"));
+    return r;
+}
+
+static enum commit_result exec_prepared(struct eqm_engine *e, const char *name, int n,
+                                        const char *const *params, const char *what,
+                                        PGresult **out) {
+    PGresult *res = PQexecPrepared(e->conn, name, n, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        return pg_fail(e, res, what);
+    if (out)
+        *out = res;
+    else
+        PQclear(res);
+    return COMMIT_OK;
+}
+
+static enum commit_result run_dedup(struct eqm_engine *e) {
+    const char *params[3];
+    PGresult *res;
+    char day[11];
+    enum commit_result r;
+    size_t cand = 0;
+
+    eqm_pg_array_begin(&e->a[0]);
+    eqm_pg_array_begin(&e->a[1]);
+    for (size_t i = 0; i < e->n_events; i++) {
+        e->events[i].is_new = false;
+        if (!e->events[i].candidate)
+            continue;
+        eqm_pg_array_text(&e->a[0], e->events[i].id, strlen(e->events[i].id));
+        eqm_time_day_format(e->events[i].day, day);
+        eqm_pg_array_text(&e->a[1], day, 10);
+        cand++;
+    }
+    eqm_pg_array_end(&e->a[0]);
+    eqm_pg_array_end(&e->a[1]);
+    if (cand == 0)
+        return COMMIT_OK;
+    params[0] = e->svc->name;
+    params[1] = e->a[0].data;
+    params[2] = e->a[1].data;
+    r = exec_prepared(e, "eqm_dedup", 3, params, "recording event ids", &res);
+    if (r != COMMIT_OK)
+        return r;
+    for (int i = 0; i < PQntuples(res); i++) {
+        long ev = id_index_find(e, PQgetvalue(res, i, 0));
+        if (ev >= 0)
+            e->events[ev].is_new = true;
+    }
+    PQclear(res);
+    return COMMIT_OK;
+}
+
+static enum commit_result run_counts(struct eqm_engine *e, size_t *rows) {
+    const struct eqm_service *svc = e->svc;
+    int np = 1 + svc->n_key_columns + svc->n_count_columns;
+    struct eqm_buf *bufs;
+    const char *params[1 + EQM_MAX_KEY_PARTS + EQM_MAX_COUNTS];
+    enum commit_result r = COMMIT_OK;
+    char day[11];
+
+    /* Aggregate from scratch: a retried transaction must not add twice. */
+    for (size_t s = 0; s < e->n_slots; s++)
+        memset(e->slots[s].counts, 0, sizeof(e->slots[s].counts));
+    for (size_t i = 0; i < e->n_events; i++) {
+        const struct event_rec *ev = &e->events[i];
+        if (!ev->is_new)
+            continue;
+        for (uint32_t k = 0; k < ev->inc_n; k++) {
+            const struct inc *in = &e->incs[ev->inc_first + k];
+            for (int c = 0; c < svc->n_count_columns; c++)
+                e->slots[in->slot].counts[c] += in->counts[c];
+        }
+    }
+    bufs = calloc((size_t)np, sizeof(*bufs));
+    if (!bufs) {
+        snprintf(e->errstr, sizeof(e->errstr), "out of memory");
+        return COMMIT_FAILED;
+    }
+    for (int p = 0; p < np; p++)
+        eqm_pg_array_begin(&bufs[p]);
+    *rows = 0;
+    for (size_t s = 0; s < e->n_slots; s++) {
+        const struct slot *sl = &e->slots[s];
+        bool any = false;
+        for (int c = 0; c < svc->n_count_columns; c++)
+            any |= sl->counts[c] != 0;
+        if (!any)
+            continue;
+        eqm_time_day_format(sl->day, day);
+        eqm_pg_array_text(&bufs[0], day, 10);
+        for (int k = 0; k < svc->n_key_columns; k++)
+            eqm_pg_array_text(&bufs[1 + k], sl->parts[k], strlen(sl->parts[k]));
+        for (int c = 0; c < svc->n_count_columns; c++)
+            eqm_pg_array_int(&bufs[1 + svc->n_key_columns + c], sl->counts[c]);
+        (*rows)++;
+    }
+    for (int p = 0; p < np; p++) {
+        eqm_pg_array_end(&bufs[p]);
+        params[p] = bufs[p].data;
+    }
+    if (*rows > 0)
+        r = exec_prepared(e, "eqm_counts", np, params, "adding counts", NULL);
+    for (int p = 0; p < np; p++)
+        eqm_buf_free(&bufs[p]);
+    free(bufs);
+    return r;
+}
+
+static enum commit_result run_dead_letters(struct eqm_engine *e) {
+    const char *params[7];
+    if (e->n_dls == 0)
+        return COMMIT_OK;
+    for (int b = 2; b < 7; b++)
+        eqm_pg_array_begin(&e->a[b]);
+    for (size_t i = 0; i < e->n_dls; i++) {
+        const struct dead_letter *d = &e->dls[i];
+        eqm_pg_array_int(&e->a[2], d->partition);
+        eqm_pg_array_int(&e->a[3], d->offset);
+        eqm_pg_array_text(&e->a[4], d->code, strlen(d->code));
+        eqm_pg_array_text(&e->a[5], d->reason, strlen(d->reason));
+        eqm_pg_array_int(&e->a[6], d->bytes);
+    }
+    for (int b = 2; b < 7; b++) {
+        eqm_pg_array_end(&e->a[b]);
+        params[b] = e->a[b].data;
+    }
+    params[0] = e->cfg->topic;
+    params[1] = e->svc->name;
+    return exec_prepared(e, "eqm_dead_letters", 7, params, "recording dead letters", NULL);
+}
+
+static enum commit_result run_offsets(struct eqm_engine *e) {
+    const char *params[5];
+    PGresult *res;
+    enum commit_result r;
+    int n = 0;
+
+    eqm_pg_array_begin(&e->a[2]);
+    eqm_pg_array_begin(&e->a[3]);
+    eqm_pg_array_begin(&e->a[4]);
+    for (int i = 0; i < e->n_parts; i++) {
+        const struct part_state *ps = &e->parts[i];
+        if (ps->next < 0)
+            continue;
+        eqm_pg_array_int(&e->a[2], ps->partition);
+        eqm_pg_array_int(&e->a[3], ps->next);
+        if (ps->committed >= 0)
+            eqm_pg_array_int(&e->a[4], ps->committed);
+        else
+            eqm_pg_array_text(&e->a[4], NULL, 0);
+        n++;
+    }
+    eqm_pg_array_end(&e->a[2]);
+    eqm_pg_array_end(&e->a[3]);
+    eqm_pg_array_end(&e->a[4]);
+    if (n == 0)
+        return COMMIT_OK;
+    params[0] = e->cfg->group_id;
+    params[1] = e->cfg->topic;
+    params[2] = e->a[2].data;
+    params[3] = e->a[3].data;
+    params[4] = e->a[4].data;
+    r = exec_prepared(e, "eqm_offsets", 5, params, "advancing offsets", &res);
+    if (r != COMMIT_OK)
+        return r;
+    if (atoi(PQcmdTuples(res)) != n) {
+        snprintf(e->errstr, sizeof(e->errstr),
+                 "stored offsets moved under us (%s of %d partitions matched): another consumer "
+                 "owns them now",
+                 PQcmdTuples(res), n);
+        PQclear(res);
+        PQclear(PQexec(e->conn, "ROLLBACK"));
+        return COMMIT_FENCED;
+    }
+    PQclear(res);
+    return COMMIT_OK;
+}
+
+static bool metrics_due(const struct eqm_engine *e, bool force) {
+    if (!e->metrics_dirty || e->svc->n_measures == 0)
+        return false;
+    return force || eqm_time_mono_ms() - e->last_metrics_ms >= e->cfg->metrics_interval_ms;
+}
+
+static enum commit_result run_metrics(struct eqm_engine *e) {
+    int64_t t0 = eqm_time_mono_ms();
+    int rows = eqm_metrics_recompute(e->conn, e->svc, e->cfg, e->errstr, sizeof(e->errstr));
+    if (rows < 0) {
+        enum commit_result r = eqm_pg_retryable(e->conn, NULL) ? COMMIT_RETRY : COMMIT_FAILED;
+        if (PQstatus(e->conn) == CONNECTION_OK)
+            PQclear(PQexec(e->conn, "ROLLBACK"));
+        return r;
+    }
+    eqm_log_debug("figures recomputed", "rows=%d ms=%lld", rows,
+                  (long long)(eqm_time_mono_ms() - t0));
+    return COMMIT_OK;
+}
+
+/* One transaction: ids, counts, watermark, dead letters, offsets, and the
+ * figures when they are due. */
+static enum commit_result commit_once(struct eqm_engine *e, bool with_metrics, size_t *n_new,
+                                      size_t *rows) {
+    enum commit_result r;
+    int64_t max_us = 0;
+    PGresult *res;
+
+    *n_new = 0;
+    *rows = 0;
+    res = PQexec(e->conn, "BEGIN");
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        return pg_fail(e, res, "BEGIN");
+    PQclear(res);
+    if ((r = run_dedup(e)) != COMMIT_OK)
+        return r;
+    for (size_t i = 0; i < e->n_events; i++) {
+        if (e->events[i].is_new) {
+            (*n_new)++;
+            if (e->events[i].occurred_us > max_us)
+                max_us = e->events[i].occurred_us;
+        }
+    }
+    if ((r = run_counts(e, rows)) != COMMIT_OK)
+        return r;
+    if (max_us > e->watermark_us) {
+        char src_us[24];
+        const char *params[2] = {e->svc->name, src_us};
+        snprintf(src_us, sizeof(src_us), "%lld", (long long)max_us);
+        if ((r = exec_prepared(e, "eqm_watermark", 2, params, "advancing watermark", NULL)) !=
+            COMMIT_OK)
+            return r;
+    }
+    if ((r = run_dead_letters(e)) != COMMIT_OK)
+        return r;
+    if ((r = run_offsets(e)) != COMMIT_OK)
+        return r;
+    if (with_metrics && (r = run_metrics(e)) != COMMIT_OK)
+        return r;
+    res = PQexec(e->conn, "COMMIT");
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        return pg_fail(e, res, "COMMIT");
+    PQclear(res);
+    if (max_us > e->watermark_us)
+        e->watermark_us = max_us;
+    return COMMIT_OK;
+}
+
+/* Kafka's own committed offsets are only for lag monitoring tools. */
+static void commit_to_kafka(struct eqm_engine *e) {
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(e->n_parts);
+    for (int i = 0; i < e->n_parts; i++)
+        if (e->parts[i].committed >= 0)
+            rd_kafka_topic_partition_list_add(list, e->cfg->topic, e->parts[i].partition)
+                ->offset = e->parts[i].committed;
+    if (list->cnt > 0)
+        rd_kafka_commit(e->rk, list, 1);
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+/*
+ * Commits the batch (and the figures when due, or when force_metrics).
+ * Returns 0 when committed or safely abandoned (its messages will be read
+ * again), -1 on a fatal error.
+ */
+static int flush_batch(struct eqm_engine *e, bool force_metrics) {
+    unsigned delay_ms = 100;
+    bool with_metrics;
+    size_t n_new = 0, rows = 0;
+    int64_t t0 = eqm_time_mono_ms();
+
+    if (e->n_messages == 0) {
+        if (metrics_due(e, force_metrics)) {
+            /* Figures only: the window may have moved, or we are idle. */
+            for (int attempt = 0; attempt < 5; attempt++) {
+                PGresult *res = PQexec(e->conn, "BEGIN");
+                enum commit_result r;
+                if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+                    r = pg_fail(e, res, "BEGIN");
+                } else {
+                    PQclear(res);
+                    r = run_metrics(e);
+                    if (r == COMMIT_OK) {
+                        res = PQexec(e->conn, "COMMIT");
+                        r = PQresultStatus(res) == PGRES_COMMAND_OK ? COMMIT_OK
+                                                                    : pg_fail(e, res, "COMMIT");
+                        if (r == COMMIT_OK)
+                            PQclear(res);
+                    }
+                }
+                if (r == COMMIT_OK) {
+                    e->metrics_dirty = false;
+                    e->last_metrics_ms = eqm_time_mono_ms();
+                    return 0;
+                }
+                eqm_log_warn("cannot recompute figures", "error=\"%s\"", e->errstr);
+                if (r != COMMIT_RETRY || (PQstatus(e->conn) != CONNECTION_OK &&
+                                          pg_reconnect(e) != 0))
+                    return -1;
+            }
+        }
+        return 0;
+    }
+
+    /* Dead letters must be on their topic before their offsets commit. */
+    if (e->n_dls > 0) {
+        rd_kafka_flush(e->dlq, 30000);
+        if (e->dl_failed || rd_kafka_outq_len(e->dlq) > 0) {
+            eqm_log_error("dead letters not delivered; batch will be read again",
+                          "failed=%d", e->dl_failed);
+            rewind_partitions(e);
+            batch_reset(e);
+            usleep(1000 * 1000);
+            return 0;
+        }
+    }
+
+    with_metrics = metrics_due(e, force_metrics) || (e->svc->n_measures > 0 && force_metrics);
+    for (int attempt = 1;; attempt++) {
+        enum commit_result r = commit_once(e, with_metrics, &n_new, &rows);
+        if (r == COMMIT_OK)
+            break;
+        if (r == COMMIT_FENCED) {
+            eqm_log_warn("batch abandoned: partitions taken over", "error=\"%s\"", e->errstr);
+            rewind_partitions(e);
+            batch_reset(e);
+            return 0;
+        }
+        eqm_log_warn("batch commit failed", "attempt=%d error=\"%s\" retryable=%s", attempt,
+                     e->errstr, r == COMMIT_RETRY ? "yes" : "no");
+        if (r == COMMIT_FAILED || attempt >= 8) {
+            eqm_log_error("cannot commit batch; stopping (nothing was counted)",
+                          "messages=%zu error=\"%s\"", e->n_messages, e->errstr);
+            return -1;
+        }
+        if (PQstatus(e->conn) != CONNECTION_OK && pg_reconnect(e) != 0)
+            return -1;
+        usleep(delay_ms * 1000);
+        delay_ms *= 2;
+    }
+
+    for (int i = 0; i < e->n_parts; i++)
+        if (e->parts[i].next >= 0)
+            e->parts[i].committed = e->parts[i].next;
+    if (n_new > 0)
+        e->metrics_dirty = true;
+    if (with_metrics) {
+        e->metrics_dirty = false;
+        e->last_metrics_ms = eqm_time_mono_ms();
+    }
+    eqm_log_debug("batch committed",
+                  "messages=%zu events=%zu new=%zu duplicates=%zu dead_letters=%zu rows=%zu "
+                  "ms=%lld",
+                  e->n_messages, e->n_events, n_new, e->n_events - n_new, e->n_dls, rows,
+                  (long long)(eqm_time_mono_ms() - t0));
+    commit_to_kafka(e);
+    batch_reset(e);
+    return 0;
+}
+
+/* ---- Kafka ------------------------------------------------------------ */
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *list, void *opaque) {
+    struct eqm_engine *e = opaque;
+
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        unsigned delay_ms = 200;
+        /* Start where PostgreSQL says; without it we must not consume. */
+        while (load_offsets(e, list) != 0) {
+            eqm_log_warn("cannot read stored offsets, retrying", "error=\"%s\"", e->errstr);
+            if (!run || e->fatal) {
+                rd_kafka_assign(rk, NULL);
+                return;
+            }
+            if (PQstatus(e->conn) != CONNECTION_OK)
+                pg_reconnect(e);
+            usleep(delay_ms * 1000);
+            if (delay_ms < 5000)
+                delay_ms *= 2;
+        }
+        for (int i = 0; i < list->cnt; i++)
+            eqm_log_info("partition assigned", "topic=%s partition=%d offset=%lld",
+                         list->elems[i].topic, (int)list->elems[i].partition,
+                         (long long)list->elems[i].offset);
+        rd_kafka_assign(rk, list);
+        e->assigned_once = true;
+        e->last_activity_ms = eqm_time_mono_ms();
+    } else {
+        /* Eager revoke: finish the in-flight batch while we still own the
+         * partitions; if it cannot commit, the next owner reads it. */
+        if (e->n_messages > 0 && flush_batch(e, false) != 0)
+            e->fatal = 1;
+        batch_reset(e);
+        eqm_log_info("partitions revoked", "count=%d", list->cnt);
+        rd_kafka_assign(rk, NULL);
+        e->n_parts = 0;
+    }
+}
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    enum eqm_log_level l = level <= 3 ? EQM_LOG_ERROR : level <= 4 ? EQM_LOG_WARN
+                         : level <= 6 ? EQM_LOG_INFO
+                                      : EQM_LOG_DEBUG;
+    (void)rk;
+    if (eqm_log_enabled(l)) {
+        char q[1024] = "";
+        eqm_log_quote(q, sizeof(q), buf);
+        eqm_log(l, "librdkafka", "facility=%s detail=%s", fac, q);
+    }
+}
+
+static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errstr,
+                    size_t sz) {
+    char err[256];
+    if (rd_kafka_conf_set(conf, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+        snprintf(errstr, sz, "Kafka property %s=%s: %s", k, v, err);
+        return -1;
+    }
+    return 0;
+}
+
+static rd_kafka_conf_t *base_conf(struct eqm_engine *e, const char *role, char *errstr,
+                                  size_t sz) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char client_id[96];
+
+    snprintf(client_id, sizeof(client_id), "eqm-%s-%s", e->svc->name, role);
+    if (conf_set(conf, "bootstrap.servers", e->cfg->kafka_brokers, errstr, sz) ||
+        conf_set(conf, "client.id", client_id, errstr, sz) ||
+        conf_set(conf, "log.queue", "true", errstr, sz)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    rd_kafka_conf_set_opaque(conf, e);
+    return conf;
+}
+
+/* The user's kafka.* / -X properties, applied last so they win. Consumer
+ * properties given to the producer (and the reverse) only draw a
+ * librdkafka warning, so both clients get the full list. */
+static int user_props(struct eqm_engine *e, rd_kafka_conf_t *conf, char *errstr, size_t sz) {
+    for (int i = 0; i < e->cfg->n_props; i++)
+        if (conf_set(conf, e->cfg->prop_names[i], e->cfg->prop_values[i], errstr, sz))
+            return -1;
+    return 0;
+}
+
+static int kafka_new(struct eqm_engine *e, char *errstr, size_t sz) {
+    rd_kafka_conf_t *conf;
+    rd_kafka_topic_partition_list_t *topics;
+    rd_kafka_resp_err_t err;
+    char err2[256];
+
+    /* Dead-letter producer: idempotent, so retries never duplicate. */
+    conf = base_conf(e, "dlq", errstr, sz);
+    if (!conf || conf_set(conf, "enable.idempotence", "true", errstr, sz) ||
+        conf_set(conf, "message.max.bytes", "10000000", errstr, sz) ||
+        conf_set(conf, "linger.ms", "5", errstr, sz) || user_props(e, conf, errstr, sz)) {
+        if (conf)
+            rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, dlq_dr_cb);
+    e->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err2, sizeof(err2));
+    if (!e->dlq) {
+        rd_kafka_conf_destroy(conf);
+        snprintf(errstr, sz, "cannot create dead-letter producer: %s", err2);
+        return -1;
+    }
+    conf = NULL; /* owned by e->dlq */
+    rd_kafka_set_log_queue(e->dlq, NULL);
+
+    /* Consumer. Offsets live in PostgreSQL; eager range assignment (the
+     * cooperative assignor of librdkafka 2.0 has known rebalance bugs). A
+     * short session timeout lets a restarted consumer get its partitions
+     * back soon after a crash. */
+    conf = base_conf(e, "consumer", errstr, sz);
+    if (!conf || conf_set(conf, "group.id", e->cfg->group_id, errstr, sz) ||
+        conf_set(conf, "enable.auto.commit", "false", errstr, sz) ||
+        conf_set(conf, "enable.auto.offset.store", "false", errstr, sz) ||
+        conf_set(conf, "auto.offset.reset", "earliest", errstr, sz) ||
+        conf_set(conf, "partition.assignment.strategy", "range", errstr, sz) ||
+        conf_set(conf, "session.timeout.ms", "10000", errstr, sz) ||
+        conf_set(conf, "heartbeat.interval.ms", "1000", errstr, sz) ||
+        user_props(e, conf, errstr, sz)) {
+        if (conf)
+            rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    e->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err2, sizeof(err2));
+    if (!e->rk) {
+        rd_kafka_conf_destroy(conf);
+        snprintf(errstr, sz, "cannot create consumer: %s", err2);
+        return -1;
+    }
+    conf = NULL;
+    rd_kafka_poll_set_consumer(e->rk);
+    /* librdkafka's own logs arrive through consumer polls, on our thread. */
+    rd_kafka_set_log_queue(e->rk, NULL);
+
+    topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, e->cfg->topic, RD_KAFKA_PARTITION_UA);
+    err = rd_kafka_subscribe(e->rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (err) {
+        snprintf(errstr, sz, "cannot subscribe to %s: %s", e->cfg->topic, rd_kafka_err2str(err));
+        return -1;
+    }
+    return 0;
+}
+
+int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
+                   const struct eqm_config *cfg, char *errstr, size_t sz) {
+    struct eqm_engine *e = calloc(1, sizeof(*e));
+    int applied;
+
+    if (!e) {
+        snprintf(errstr, sz, "out of memory");
+        return -1;
+    }
+    e->svc = svc;
+    e->cfg = cfg;
+    e->sink = eqm_sink_collect_new(svc->n_key_columns, svc->n_count_columns);
+    if (!e->sink) {
+        snprintf(errstr, sz, "service %s: bad column counts", svc->name);
+        goto fail;
+    }
+    if (eqm_time_set_zone(cfg->timezone, errstr, sz) != 0)
+        goto fail;
+    if (!*cfg->topic || !*cfg->group_id) {
+        snprintf(errstr, sz, "topic and group.id must not be empty");
+        goto fail;
+    }
+    /* Migrations first, then the prepared statements that depend on them. */
+    e->conn = eqm_pg_connect(cfg->pg_url, "eqm-migrate", errstr, sz);
+    if (!e->conn)
+        goto fail;
+    applied = eqm_migrate_run(e->conn, errstr, sz);
+    if (applied < 0)
+        goto fail;
+    if (pg_connect(e) != 0) {
+        snprintf(errstr, sz, "%s", e->errstr);
+        goto fail;
+    }
+    if (kafka_new(e, errstr, sz) != 0)
+        goto fail;
+    e->metrics_dirty = true; /* figures are brought up to date once at start */
+    *out = e;
+    return 0;
+fail:
+    eqm_engine_free(&e);
+    return -1;
+}
+
+int eqm_engine_run(struct eqm_engine *e) {
+    const struct eqm_config *cfg = e->cfg;
+    int64_t idle_ms = (int64_t)(cfg->exit_when_idle * 1000.0);
+    long max_messages = cfg->naive ? 1 : cfg->batch_max_messages;
+    int rc = 0;
+
+    eqm_log_info("consumer started", "topic=%s group=%s batch.max.messages=%ld naive=%s",
+                 cfg->topic, cfg->group_id, max_messages, cfg->naive ? "true" : "false");
+    e->last_activity_ms = eqm_time_mono_ms();
+    while (run && !e->fatal) {
+        int64_t now = eqm_time_mono_ms();
+        int timeout = 100;
+        rd_kafka_message_t *rkm;
+
+        if (e->n_messages > 0) {
+            int64_t left = e->batch_started_ms + cfg->batch_max_ms - now;
+            timeout = left < 0 ? 0 : left < timeout ? (int)left : timeout;
+        }
+        rkm = rd_kafka_consumer_poll(e->rk, timeout);
+        if (rkm) {
+            if (rkm->err) {
+                if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                    eqm_log_warn("consumer error", "error=\"%s\"", rd_kafka_message_errstr(rkm));
+            } else {
+                e->last_activity_ms = eqm_time_mono_ms();
+                if (handle_message(e, rkm) != 0)
+                    e->fatal = 1;
+            }
+            rd_kafka_message_destroy(rkm);
+        }
+        now = eqm_time_mono_ms();
+        if (e->n_messages >= (size_t)max_messages ||
+            (e->n_messages > 0 && now - e->batch_started_ms >= cfg->batch_max_ms) ||
+            (e->n_messages == 0 && metrics_due(e, false) && e->assigned_once)) {
+            if (flush_batch(e, false) != 0)
+                e->fatal = 1;
+        }
+        if (idle_ms > 0 && e->assigned_once && e->n_messages == 0 &&
+            now - e->last_activity_ms >= idle_ms) {
+            eqm_log_info("idle: stopping", "idle_s=%.1f", cfg->exit_when_idle);
+            break;
+        }
+    }
+    if (e->fatal)
+        rc = 1;
+    /* Graceful stop: commit what we hold, then bring the figures up to
+     * date, then leave the group (close) before anything is freed. */
+    if (!e->fatal && flush_batch(e, true) != 0)
+        rc = 1;
+    eqm_log_info("consumer stopping", "exit=%d", rc);
+    return rc;
+}
+
+void eqm_engine_free(struct eqm_engine **ep) {
+    struct eqm_engine *e;
+    if (!ep || !*ep)
+        return;
+    e = *ep;
+    if (e->rk) {
+        rd_kafka_consumer_close(e->rk);
+        rd_kafka_destroy(e->rk);
+    }
+    if (e->dlq) {
+        rd_kafka_flush(e->dlq, 10000);
+        rd_kafka_destroy(e->dlq);
+    }
+    if (e->conn)
+        PQfinish(e->conn);
+    eqm_sink_collect_free(&e->sink);
+    arena_free(&e->arena);
+    free(e->slots);
+    free(e->slot_index);
+    free(e->incs);
+    free(e->events);
+    free(e->id_index);
+    free(e->dls);
+    free(e->parts);
+    for (size_t i = 0; i < sizeof(e->a) / sizeof(e->a[0]); i++)
+        eqm_buf_free(&e->a[i]);
+    free(e);
+    *ep = NULL;
+}

@@ -1,0 +1,174 @@
+#define _GNU_SOURCE /* strcasestr */
+#include "stop_search.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "eqm/ethnicity.h"
+
+static const char *const key_columns[] = {"area", "dimension", "grp"};
+static const char *const count_columns[] = {"searches",   "linked", "link_known",
+                                            "arrests",    "section_60", "strip"};
+
+static const struct eqm_measure measures[] = {
+    {"stop_search.searches", SS_SEARCHES, EQM_BASE_POPULATION},
+    {"stop_search.find_rate", SS_LINKED, SS_LINK_KNOWN},
+    {"stop_search.arrest_rate", SS_ARRESTS, SS_SEARCHES},
+    {"stop_search.section_60_share", SS_SECTION_60, SS_SEARCHES},
+    {"stop_search.strip_share", SS_STRIP, SS_SEARCHES},
+};
+
+/* Reference groups: white for ethnicity, as the Home Office compares;
+ * male for gender; the oldest band for age (the largest adult group). */
+static const struct eqm_dimension dimensions[] = {
+    {"ethnicity", "white", true},
+    {"officer_defined_ethnicity", "white", true},
+    {"gender", "male", false},
+    {"age_range", "over 34", false},
+};
+
+/* The string value of a field, or NULL if absent, null, not a string. */
+static const char *text(const json_t *event, const char *field) {
+    const json_t *v = json_object_get(event, field);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Leading and trailing blanks do not matter; NULL stays NULL. */
+static bool blank(const char *s) {
+    if (!s)
+        return true;
+    while (*s && isspace((unsigned char)*s))
+        s++;
+    return !*s;
+}
+
+static bool equals_trimmed(const char *s, const char *want) {
+    size_t n;
+    while (isspace((unsigned char)*s))
+        s++;
+    n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        n--;
+    return n == strlen(want) && !strncasecmp(s, want, n);
+}
+
+/* true / false / unknown (-1), from a JSON boolean or the strings that
+ * CSV conversions leave behind ("True", "false"). */
+static int tristate(const json_t *event, const char *field) {
+    const json_t *v = json_object_get(event, field);
+    if (json_is_boolean(v))
+        return json_is_true(v);
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (equals_trimmed(s, "true"))
+            return 1;
+        if (equals_trimmed(s, "false"))
+            return 0;
+    }
+    return -1;
+}
+
+const char *eqm_stop_search_gender(const char *s) {
+    if (blank(s) || equals_trimmed(s, "not stated") || equals_trimmed(s, "not_stated") ||
+        equals_trimmed(s, "unknown"))
+        return "not_stated";
+    if (equals_trimmed(s, "male") || equals_trimmed(s, "m"))
+        return "male";
+    if (equals_trimmed(s, "female") || equals_trimmed(s, "f"))
+        return "female";
+    /* police.uk's third category; any other stated value belongs here. */
+    return "other";
+}
+
+const char *eqm_stop_search_age(const char *s) {
+    static const char *const bands[] = {"under 10", "10-17", "18-24", "25-34", "over 34"};
+    if (blank(s))
+        return "not_stated";
+    for (size_t i = 0; i < sizeof(bands) / sizeof(bands[0]); i++)
+        if (equals_trimmed(s, bands[i]))
+            return bands[i];
+    return "not_stated";
+}
+
+static const char *ethnic_group(const char *s) {
+    return eqm_ethnicity_name(eqm_ethnicity_map(s, s ? strlen(s) : 0, NULL));
+}
+
+static bool is_arrest(const char *outcome) {
+    /* "Arrest" today; "Suspect arrested" / "Offender arrested" in older
+     * police.uk outcome lists. */
+    if (!outcome)
+        return false;
+    return equals_trimmed(outcome, "arrest") || strcasestr(outcome, "arrested") != NULL;
+}
+
+static bool is_section_60(const char *legislation) {
+    /* "(section 60)" but not section 60AA (face coverings). */
+    return legislation && strcasestr(legislation, "section 60)") != NULL;
+}
+
+static int handle(const struct eqm_envelope *env, const json_t *event, const char *force_area,
+                  struct eqm_sink *sink, struct eqm_reject *rej) {
+    int64_t counts[SS__COUNT] = {0};
+    const char *self = text(event, "self_defined_ethnicity");
+    const char *groups[4];
+    int linked;
+
+    if (strcmp(env->event_type, "stop_search") != 0) {
+        rej->code = "unknown_event_type";
+        snprintf(rej->reason, sizeof(rej->reason),
+                 "event_type \"%.64s\" is not one this topic carries (expected \"stop_search\")",
+                 env->event_type);
+        return -1;
+    }
+    if (!self)
+        self = text(event, "ethnicity");
+    groups[0] = ethnic_group(self);
+    groups[1] = ethnic_group(text(event, "officer_defined_ethnicity"));
+    groups[2] = eqm_stop_search_gender(text(event, "gender") ? text(event, "gender")
+                                                             : text(event, "sex"));
+    groups[3] = eqm_stop_search_age(text(event, "age_range"));
+
+    linked = tristate(event, "outcome_linked_to_object_of_search");
+    counts[SS_SEARCHES] = 1;
+    counts[SS_LINKED] = linked == 1;
+    counts[SS_LINK_KNOWN] = linked >= 0;
+    counts[SS_ARRESTS] = is_arrest(text(event, "outcome"));
+    counts[SS_SECTION_60] = is_section_60(text(event, "legislation"));
+    counts[SS_STRIP] = tristate(event, "removal_of_more_than_outer_clothing") == 1;
+
+    for (int d = 0; d < 4; d++) {
+        const char *parts[3] = {env->area, dimensions[d].name, groups[d]};
+        if (eqm_sink_add(sink, parts, counts) != 0)
+            goto oom;
+        if (strcmp(env->area, force_area) != 0) {
+            parts[0] = force_area;
+            if (eqm_sink_add(sink, parts, counts) != 0)
+                goto oom;
+        }
+    }
+    return 0;
+oom:
+    rej->code = "internal";
+    snprintf(rej->reason, sizeof(rej->reason), "out of memory");
+    return -1;
+}
+
+const struct eqm_service eqm_stop_search_service = {
+    .name = "stop-search",
+    .default_topic = "stop-search.events",
+    .default_group = "eqm-stop-search",
+    .counts_table = "equality.stop_search_daily",
+    .key_columns = key_columns,
+    .n_key_columns = 3,
+    .count_columns = count_columns,
+    .n_count_columns = SS__COUNT,
+    .measures = measures,
+    .n_measures = sizeof(measures) / sizeof(measures[0]),
+    .dimensions = dimensions,
+    .n_dimensions = sizeof(dimensions) / sizeof(dimensions[0]),
+    .handle = handle,
+};

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The real July 2025 police.uk file, end to end: replay it with eqm-replay,
+# count it with eqm-stop-search against the Census population, and compare
+# the counts and ratios in PostgreSQL with figures computed independently
+# from the CSV and the Census file (expected_policeuk.py). Then replay the
+# file again: nothing may change.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+
+SHARED=${EQM_SHARED_DIR:-$EQM_SOURCE_DIR/../shared}
+CSV=$SHARED/data/police-uk/2025-07-cambridgeshire-stop-and-search.csv
+CENSUS=$SHARED/data/census-2021/ethnic-group-by-district.csv
+CAMBS=E06000031,E07000008,E07000009,E07000010,E07000011,E07000012
+
+eqm_test_stack_up
+
+"$BIN/eqm-admin" load-population "$CENSUS"
+"$BIN/eqm-admin" define-area cambridgeshire "$CAMBS"
+
+run_consumer() {
+    # The force is the replayed area here, so rows are kept once.
+    timeout 120 "$BIN/eqm-stop-search" --exit-when-idle 3 --force-area cambridgeshire \
+        -X session.timeout.ms=6000 --log-level warn
+}
+
+"$BIN/eqm-replay" police-uk --area cambridgeshire "$CSV"
+run_consumer
+
+# Counts: every dimension and group, all six counters, against the CSV.
+expected=$(python3 "$here/expected_policeuk.py" counts "$CSV")
+actual=$(psql_val "SELECT dimension || '|' || grp || '|' || sum(searches) || '|' || sum(linked)
+                     || '|' || sum(link_known) || '|' || sum(arrests) || '|' || sum(section_60)
+                     || '|' || sum(strip)
+                   FROM equality.stop_search_daily WHERE area = 'cambridgeshire'
+                   GROUP BY dimension, grp ORDER BY dimension COLLATE \"C\", grp COLLATE \"C\"")
+expected=$(LC_ALL=C sort <<<"$expected")
+actual=$(LC_ALL=C sort <<<"$actual")
+assert_eq "$expected" "$actual" "daily counts per dimension and group match the CSV"
+assert_eq 218 "$(psql_val "SELECT count(*) FROM equality.seen_events WHERE source = 'stop-search'")" \
+    "one de-duplication key per CSV row"
+
+# Ratios: population rate ratios and Katz intervals for each window.
+expected=$(python3 "$here/expected_policeuk.py" ratios "$CSV" "$CENSUS" "$CAMBS" 28,91,365)
+n_checked=0
+while IFS='|' read -r win grp n pop ref_n ref_pop ratio lo hi; do
+    row=$(psql_val "SELECT n || '|' || base || '|' || ref_n || '|' || ref_base || '|' ||
+                           (abs(ratio - $ratio) < 1e-6 * $ratio)::text || '|' ||
+                           (abs(ci_low - $lo) < 1e-6 * $lo)::text || '|' ||
+                           (abs(ci_high - $hi) < 1e-6 * $hi)::text
+                    FROM equality.disparity
+                    WHERE measure = 'stop_search.searches' AND area = 'cambridgeshire'
+                      AND dimension = 'ethnicity' AND grp = '$grp' AND window_days = $win")
+    assert_eq "$n|$pop|$ref_n|$ref_pop|true|true|true" "$row" \
+        "searches rate ratio $grp vs white, $win days (expected $ratio, CI $lo-$hi)"
+    n_checked=$((n_checked + 1))
+done <<<"$expected"
+[ "$n_checked" -ge 15 ] || fail "only $n_checked ratios checked"
+
+# The window ends at the newest event's local day.
+assert_eq 2025-07-31 "$(psql_val "SELECT DISTINCT window_end FROM equality.disparity")" \
+    "windows end on the newest event's day"
+
+# Replaying the same file changes nothing.
+before=$(psql_val "SELECT sum(searches), sum(arrests) FROM equality.stop_search_daily")
+"$BIN/eqm-replay" police-uk --area cambridgeshire "$CSV"
+run_consumer
+after=$(psql_val "SELECT sum(searches), sum(arrests) FROM equality.stop_search_daily")
+assert_eq "$before" "$after" "a second replay of the same file counts nothing"
+assert_eq 436 "$(psql_val "SELECT sum(next_offset) FROM equality.kafka_offsets
+                            WHERE topic = 'stop-search.events'")" \
+    "both replays consumed (offsets advanced past 436 messages)"
+echo "PASS test_stop_search_policeuk ($n_checked ratios checked)"
