@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 enum cf_type { CF_STRING, CF_LONG, CF_DOUBLE, CF_BOOL };
 
 #define CF_SECRET 0x1 /* never on the command line; masked when printed */
@@ -68,6 +70,7 @@ static const struct cf_item *cf_find(const char *name) {
 }
 
 static int parse_windows(struct eqm_config *cfg, const char *s, char *errstr, size_t sz) {
+    int days[EQM_CONFIG_MAX_WINDOWS];
     int n = 0;
     const char *p = s;
 
@@ -85,12 +88,12 @@ static int parse_windows(struct eqm_config *cfg, const char *s, char *errstr, si
             return -1;
         }
         for (int i = 0; i < n; i++) {
-            if (cfg->window_days[i] == (int)v) {
+            if (days[i] == (int)v) {
                 snprintf(errstr, sz, "windows: %ld given twice", v);
                 return -1;
             }
         }
-        cfg->window_days[n++] = (int)v;
+        days[n++] = (int)v;
         p = end;
         while (*p == ' ')
             p++;
@@ -107,6 +110,7 @@ static int parse_windows(struct eqm_config *cfg, const char *s, char *errstr, si
         snprintf(errstr, sz, "windows: at least one window is needed");
         return -1;
     }
+    memcpy(cfg->window_days, days, sizeof(days[0]) * (size_t)n);
     cfg->n_windows = n;
     return 0;
 }
@@ -312,24 +316,38 @@ static void print_help(const char *program, const char *usage, FILE *out,
     fprintf(out, "  -h, --help                  this text\n");
 }
 
-/* Masks the password in a conninfo or URI for printing. */
+/* Masks passwords in a conninfo or URI for printing. libpq itself parses
+ * the string, so every form it accepts (URI, key = value, quoted values,
+ * sslpassword) is masked the way libpq would read it. */
 static void mask_secret(const char *v, char *out, size_t sz) {
-    const char *pw = strstr(v, "password=");
-    const char *at = strchr(v, '@');
-    const char *scheme = strstr(v, "://");
+    PQconninfoOption *opts;
+    size_t o = 0;
 
-    if (pw) {
-        const char *end = strpbrk(pw + 9, " \t");
-        snprintf(out, sz, "%.*spassword=****%s", (int)(pw - v), v, end ? end : "");
-    } else if (scheme && at && at > scheme) {
-        const char *colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
-        if (colon)
-            snprintf(out, sz, "%.*s:****%s", (int)(colon - v), v, at);
-        else
-            snprintf(out, sz, "%s", v);
-    } else {
-        snprintf(out, sz, "%s", v);
+    out[0] = '\0';
+    if (!*v)
+        return;
+    opts = PQconninfoParse(v, NULL);
+    if (!opts) {
+        snprintf(out, sz, "(unparsable connection string, not shown)");
+        return;
     }
+    for (PQconninfoOption *opt = opts; opt->keyword && o + 1 < sz; opt++) {
+        const char *val = opt->val;
+        if (!val)
+            continue;
+        if (strstr(opt->keyword, "password"))
+            val = "****";
+        o += (size_t)snprintf(out + o, sz - o, "%s%s='%s'", o ? " " : "", opt->keyword, val);
+        if (o >= sz)
+            o = sz - 1;
+    }
+    PQconninfoFree(opts);
+}
+
+/* librdkafka properties that can hold a secret. */
+static bool secret_prop(const char *name) {
+    return strstr(name, "password") || strstr(name, "secret") || !strcmp(name, "ssl.key.pem") ||
+           !strcmp(name, "sasl.oauthbearer.config") || !strcmp(name, "ssl_key");
 }
 
 void eqm_config_print(const struct eqm_config *cfg, FILE *out) {
@@ -361,8 +379,8 @@ void eqm_config_print(const struct eqm_config *cfg, FILE *out) {
         }
     }
     for (int i = 0; i < cfg->n_props; i++) {
-        int secret = strstr(cfg->prop_names[i], "password") || strstr(cfg->prop_names[i], "secret");
-        fprintf(out, "kafka.%s = %s\n", cfg->prop_names[i], secret ? "****" : cfg->prop_values[i]);
+        fprintf(out, "kafka.%s = %s\n", cfg->prop_names[i],
+                secret_prop(cfg->prop_names[i]) ? "****" : cfg->prop_values[i]);
     }
 }
 

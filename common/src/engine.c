@@ -761,7 +761,7 @@ static enum commit_result exec_prepared(struct eqm_engine *e, const char *name, 
 
 static enum commit_result run_dedup(struct eqm_engine *e) {
     const char *params[3];
-    PGresult *res;
+    PGresult *res = NULL;
     char day[11];
     enum commit_result r;
     size_t cand = 0;
@@ -877,7 +877,7 @@ static enum commit_result run_dead_letters(struct eqm_engine *e) {
 
 static enum commit_result run_offsets(struct eqm_engine *e) {
     const char *params[5];
-    PGresult *res;
+    PGresult *res = NULL;
     enum commit_result r;
     int n = 0;
 
@@ -1181,13 +1181,29 @@ static rd_kafka_conf_t *base_conf(struct eqm_engine *e, const char *role, char *
     return conf;
 }
 
-/* The user's kafka.* / -X properties, applied last so they win. Consumer
- * properties given to the producer (and the reverse) only draw a
- * librdkafka warning, so both clients get the full list. */
-static int user_props(struct eqm_engine *e, rd_kafka_conf_t *conf, char *errstr, size_t sz) {
-    for (int i = 0; i < e->cfg->n_props; i++)
+/* Properties that only a consumer understands: the dead-letter producer
+ * is not given them (librdkafka would warn that it ignores them). */
+static bool consumer_only(const char *name) {
+    static const char *const prefixes[] = {
+        "group.",          "session.timeout",      "heartbeat.",   "partition.assignment",
+        "max.poll",        "fetch.",               "auto.offset",  "enable.auto",
+        "auto.commit",     "isolation.level",      "check.crcs",   "enable.partition.eof",
+        "queued.",         "coordinator.query",    "allow.auto.create.topics"};
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+        if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+            return true;
+    return false;
+}
+
+/* The user's kafka.* / -X properties, applied last so they win. */
+static int user_props(struct eqm_engine *e, rd_kafka_conf_t *conf, bool producer, char *errstr,
+                      size_t sz) {
+    for (int i = 0; i < e->cfg->n_props; i++) {
+        if (producer && consumer_only(e->cfg->prop_names[i]))
+            continue;
         if (conf_set(conf, e->cfg->prop_names[i], e->cfg->prop_values[i], errstr, sz))
             return -1;
+    }
     return 0;
 }
 
@@ -1201,7 +1217,7 @@ static int kafka_new(struct eqm_engine *e, char *errstr, size_t sz) {
     conf = base_conf(e, "dlq", errstr, sz);
     if (!conf || conf_set(conf, "enable.idempotence", "true", errstr, sz) ||
         conf_set(conf, "message.max.bytes", "10000000", errstr, sz) ||
-        conf_set(conf, "linger.ms", "5", errstr, sz) || user_props(e, conf, errstr, sz)) {
+        conf_set(conf, "linger.ms", "5", errstr, sz) || user_props(e, conf, true, errstr, sz)) {
         if (conf)
             rd_kafka_conf_destroy(conf);
         return -1;
@@ -1228,7 +1244,7 @@ static int kafka_new(struct eqm_engine *e, char *errstr, size_t sz) {
         conf_set(conf, "partition.assignment.strategy", "range", errstr, sz) ||
         conf_set(conf, "session.timeout.ms", "10000", errstr, sz) ||
         conf_set(conf, "heartbeat.interval.ms", "1000", errstr, sz) ||
-        user_props(e, conf, errstr, sz)) {
+        user_props(e, conf, false, errstr, sz)) {
         if (conf)
             rd_kafka_conf_destroy(conf);
         return -1;

@@ -119,7 +119,9 @@ int eqm_message_parse(const char *payload, size_t len, long max_message_bytes, i
     }
     /* jansson rejects invalid UTF-8 and NUL in strings, so every string
      * that reaches PostgreSQL is valid text. */
-    root = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* DECODE_ANY: a bare string or number is JSON, just not an event, and
+     * the reason should say so. */
+    root = json_loadb(payload, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root) {
         rej->code = "not_json";
         snprintf(rej->reason, sizeof(rej->reason), "not valid JSON: %s at line %d column %d",

@@ -60,8 +60,12 @@ void eqm_metrics_figure(const struct eqm_measure *m, const struct eqm_dimension 
         f->note = "no base: nothing to divide by";
         return;
     }
-    if (f->ref_base == 0 || f->ref_n == 0) {
+    if (f->ref_base == 0) {
         f->note = "reference group has no events in the window: no ratio";
+        return;
+    }
+    if (f->ref_n == 0) {
+        f->note = "reference group's count is zero: no ratio";
         return;
     }
     if (f->n > f->base || f->ref_n > f->ref_base) {

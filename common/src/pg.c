@@ -1,9 +1,21 @@
 #include "eqm/pg.h"
 
+#include "eqm/log.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Server notices ("schema already exists, skipping") are routine: keep
+ * them out of the logs unless debugging. */
+static void notice_processor(void *arg, const char *message) {
+    size_t n = strlen(message);
+    (void)arg;
+    while (n && message[n - 1] == '\n')
+        n--;
+    eqm_log_debug("PostgreSQL notice", "detail=\"%.*s\"", (int)n, message);
+}
 
 PGconn *eqm_pg_connect(const char *url, const char *app, char *errstr, size_t sz) {
     const char *keys[] = {"dbname", "application_name", "connect_timeout", NULL};
@@ -30,6 +42,7 @@ PGconn *eqm_pg_connect(const char *url, const char *app, char *errstr, size_t sz
         PQfinish(conn);
         return NULL;
     }
+    PQsetNoticeProcessor(conn, notice_processor, NULL);
     return conn;
 }
 

@@ -12,33 +12,42 @@ AREAS=12
 ROWS=$(($(wc -l <"$CSV") - 1))   # 218
 
 eqm_test_stack_up
+"$BIN/eqm-admin" migrate >/dev/null
 
 for i in $(seq 1 $AREAS); do
     "$BIN/eqm-replay" police-uk --area "area-$i" "$CSV" 2>/dev/null
 done
 total=$((ROWS * AREAS))
 
-consumer() {
-    "$BIN/eqm-stop-search" --batch-max-messages 20 --batch-max-ms 20 \
-        -X session.timeout.ms=3000 -X heartbeat.interval.ms=500 --log-level error "$@"
-}
+# An array, not a function: $! must be the service's own pid for kill -9.
+consumer=("$BIN/eqm-stop-search" --batch-max-messages 5 --batch-max-ms 20
+          -X session.timeout.ms=3000 -X heartbeat.interval.ms=500 --log-level error)
 
+counted() {
+    psql_val "SELECT coalesce(sum(searches), 0) FROM equality.stop_search_daily
+              WHERE area = 'force' AND dimension = 'gender'"
+}
+started() { [ "$(counted)" -gt "$1" ]; }
+
+# Each round: start, wait until the consumer has committed something beyond
+# what was there, let it run a little longer, then kill -9 it.
 kills=0
-for delay in 1.5 2.0 2.5; do
-    consumer &
+for extra in 0.05 0.2 0.1; do
+    before=$(counted)
+    "${consumer[@]}" &
     pid=$!
     eqm_test_bg $pid
-    sleep "$delay"
-    counted=$(psql_val "SELECT coalesce(sum(searches), 0) FROM equality.stop_search_daily
-                        WHERE area = 'force' AND dimension = 'gender'")
+    eqm_wait_until 60 started "$before" || fail "the consumer counted nothing within 60 s"
+    sleep "$extra"
     kill -9 $pid 2>/dev/null || true
     wait $pid 2>/dev/null || true
-    echo "killed after ${delay}s with $counted of $total counted"
-    [ "$counted" -lt "$total" ] && kills=$((kills + 1))
+    at_kill=$(counted)
+    echo "killed with $at_kill of $total counted"
+    [ "$at_kill" -lt "$total" ] && kills=$((kills + 1))
 done
-[ "$kills" -ge 1 ] || echo "note: every kill came after the stream had been counted"
+[ "$kills" -ge 1 ] || fail "no kill landed mid-stream: make the stream longer"
 
-timeout 180 consumer --exit-when-idle 4
+timeout 180 "${consumer[@]}" --exit-when-idle 4
 assert_eq "$total" "$(psql_val "SELECT sum(searches) FROM equality.stop_search_daily
                                  WHERE area = 'force' AND dimension = 'gender'")" \
     "every event counted exactly once after $kills mid-stream kills"
@@ -51,7 +60,7 @@ assert_eq "$(LC_ALL=C sort <<<"$expected")" "$(LC_ALL=C sort <<<"$actual")" \
     "per-group searches and arrests exact after the crashes"
 
 "$BIN/eqm-replay" police-uk --area area-1 "$CSV" 2>/dev/null
-timeout 120 consumer --exit-when-idle 4
+timeout 120 "${consumer[@]}" --exit-when-idle 4
 assert_eq "$total" "$(psql_val "SELECT sum(searches) FROM equality.stop_search_daily
                                  WHERE area = 'force' AND dimension = 'gender'")" \
     "a duplicate replay after the crashes counts nothing"

@@ -52,7 +52,9 @@ eqm-source-offset=3
 eqm-source-offset=4
 eqm-source-offset=5" "$(sort <<<"$dl")" "five dead letters on $DL with reason and offset headers"
 # The original bytes travel unchanged.
-kcat -C -b "$EQM_KAFKA_BROKERS" -t "$DL" -e -q -f '%s\n' 2>/dev/null | grep -qx 'this is not JSON' \
+values=$(kcat -C -b "$EQM_KAFKA_BROKERS" -t "$DL" -e -q -X fetch.message.max.bytes=4000000 \
+            -f '%s\n' 2>/dev/null)
+grep -qx 'this is not JSON' <<<"$values" \
     || fail "the non-JSON message's original bytes are on the dead-letter topic"
 size=$(kcat -C -b "$EQM_KAFKA_BROKERS" -t "$DL" -e -q -X fetch.message.max.bytes=4000000 \
         -f '%S\n' 2>/dev/null | sort -n | tail -1)

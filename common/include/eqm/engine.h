@@ -151,7 +151,7 @@ int eqm_message_parse(const char *payload, size_t len, long max_message_bytes, i
  */
 struct eqm_sink *eqm_sink_collect_new(int n_parts, int n_counts);
 /* Number of rows added so far; row i's parts and counts through the out
- * pointers (valid until the sink is freed or reset). */
+ * pointers, valid until the next call on the sink (any call). */
 size_t eqm_sink_collect_rows(const struct eqm_sink *sink);
 void eqm_sink_collect_row(const struct eqm_sink *sink, size_t i, const char *const **parts,
                           const int64_t **counts);

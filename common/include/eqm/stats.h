@@ -21,9 +21,13 @@
 /* z for a two-sided 95% interval. */
 #define EQM_STATS_Z95 1.959963984540054
 
+/* Largest table total eqm_stats_fisher_exact accepts: it bounds the work
+ * (about 0.1 s at worst) and is far above any population counted here. */
+#define EQM_STATS_FISHER_MAX_TOTAL INT64_C(10000000000)
+
 struct eqm_estimate {
-    double value;   /* meaningful only when has_value */
-    double low;     /* meaningful only when has_ci */
+    double value; /* meaningful only when has_value */
+    double low;   /* meaningful only when has_ci */
     double high;
     bool has_value;
     bool has_ci;
@@ -62,22 +66,24 @@ int eqm_stats_ratio_katz(int64_t a, int64_t n1, int64_t b, int64_t n2, double z,
  *     | c  d |
  * the sum of the hypergeometric probabilities of every table with the same
  * row and column totals that is no more probable than the observed one,
- * ties judged with a relative tolerance of 1e-7 (as R's fisher.test and
- * SciPy do). A table whose margins allow only itself (a zero row or
- * column, including the all-zero table) gives 1.
+ * ties judged with a relative tolerance of 1e-7 (as R's fisher.test does,
+ * so that rounding cannot split a table from its mirror image). A table
+ * whose margins allow only itself (a zero row or column, including the
+ * all-zero table) gives 1.
  *
- * Probabilities come from log-factorials, so large counts neither overflow
- * nor take time in proportion to the count: only tables carrying a
- * representable share of the probability are visited (roughly 80 standard
- * deviations' worth around the most probable table). lgamma carries an
- * absolute error of about N * ln(N) * 1e-16 for a total N, so the p-value is
- * good to better than 1e-7 relative up to N of about 1e7, and to about
- * 1e-5 at N = 1e9; beyond that, near-ties may be judged differently from
- * an exact computation. A p-value below about 1e-300 may come out as 0.
+ * Probabilities are handled as logs relative to the most probable table
+ * and built up from the exact ratio of neighbouring tables' probabilities
+ * (a difference of log-factorials in closed form), so large counts neither
+ * overflow nor lose precision: p is good to about 1e-10 relative up to
+ * EQM_STATS_FISHER_MAX_TOTAL. Only tables carrying a representable share
+ * of the probability are visited, a span of at most about 80 standard
+ * deviations around the mode (a few million tables at the largest total),
+ * so the time does not grow with the counts themselves. A p-value below about 1e-300
+ * loses precision (subnormal doubles) and may come out as 0.
  *
  * Returns 0 and *p_two_sided in [0, 1], or -1 (and *p_two_sided untouched)
- * if a count is negative, a + b + c + d exceeds 2^53 (where doubles stop
- * counting exactly) or p_two_sided is NULL.
+ * if a count is negative, a + b + c + d exceeds EQM_STATS_FISHER_MAX_TOTAL
+ * or p_two_sided is NULL.
  */
 int eqm_stats_fisher_exact(int64_t a, int64_t b, int64_t c, int64_t d, double *p_two_sided)
     __attribute__((warn_unused_result));
@@ -93,8 +99,8 @@ int eqm_stats_fisher_exact(int64_t a, int64_t b, int64_t c, int64_t d, double *p
  *     | pass_ref  n_ref - pass_ref |
  * (1 when either group is empty, as no table with those margins differs).
  * Returns 0, or -1 on negative counts, a pass count above its group size,
- * n_g + n_ref above 2^53, or a NULL pointer; on failure *ratio has no
- * value and *p_value is untouched.
+ * n_g + n_ref above EQM_STATS_FISHER_MAX_TOTAL, or a NULL pointer; on
+ * failure *ratio has no value and *p_value is untouched.
  */
 int eqm_stats_adverse_impact(int64_t pass_g, int64_t n_g, int64_t pass_ref, int64_t n_ref,
                              struct eqm_estimate *ratio, double *p_value)

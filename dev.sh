@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+#
+# dev.sh - one entry point for building, testing and running Equality
+# Monitor locally. `./dev.sh help` lists the commands.
+#
+# Environment:
+#   EQM_BUILD_DIR       build directory for build/up/test/demo (default: build)
+#   EQM_ASAN_BUILD_DIR  sanitizer build directory (default: build-asan)
+#   EQM_STACK_DIR       where `up` keeps its state (default: .stack)
+#   EQM_JOBS            parallel build jobs (default: nproc)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+cd "$ROOT"
+
+BUILD_DIR=${EQM_BUILD_DIR:-build}
+ASAN_DIR=${EQM_ASAN_BUILD_DIR:-build-asan}
+STACK_DIR=${EQM_STACK_DIR:-$ROOT/.stack}
+JOBS=${EQM_JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+PACKAGES=(gcc make cmake pkg-config librdkafka-dev libjansson-dev libpq-dev libcmocka-dev
+    postgresql postgresql-contrib kcat python3 python3-jsonschema tzdata procps iproute2
+    valgrind)
+
+# shellcheck source=tools/stack.sh
+source "$ROOT/tools/stack.sh"
+
+say() {
+    printf 'dev.sh: %s\n' "$*"
+}
+
+die() {
+    printf 'dev.sh: %s\n' "$*" >&2
+    exit 1
+}
+
+usage() {
+    cat <<'EOF'
+Usage: ./dev.sh COMMAND
+
+  setup           install missing Debian packages (apt-get; sudo if not root)
+  build           configure and build into build/ (programs in build/bin)
+  build-sanitize  ASan+UBSan debug build into build-asan/
+  up              start PostgreSQL and the dev broker on loopback under .stack/
+                  and write .stack/env (source it: EQM_PG_URL, EQM_KAFKA_BROKERS,
+                  EQM_BROKER_CONTROL); builds first if the broker is missing
+  down [--purge]  stop both (--purge also deletes the database files)
+  status          show what is running
+  test            setup, build, all tests; then the sanitizer build's unit tests
+  demo            setup, build, up, then tools/demo.sh
+  bench           tools/bench.sh
+  help            this text
+
+EQM_BUILD_DIR overrides build/ (e.g. to reuse an existing build).
+EOF
+}
+
+cmd_setup() {
+    local missing=() pkg sudo=()
+    for pkg in "${PACKAGES[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+            missing+=("$pkg")
+        fi
+    done
+    if ((${#missing[@]} == 0)); then
+        say "all packages present"
+        return 0
+    fi
+    if ((EUID != 0)); then
+        command -v sudo >/dev/null 2>&1 || die "missing packages (${missing[*]}) and no sudo; install them as root"
+        sudo=(sudo)
+    fi
+    say "installing: ${missing[*]}"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+        --no-install-recommends "${missing[@]}"
+}
+
+cmd_build() {
+    cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    cmake --build "$BUILD_DIR" -j"$JOBS"
+}
+
+cmd_build_sanitize() {
+    cmake -S "$ROOT" -B "$ASAN_DIR" -DEQM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    cmake --build "$ASAN_DIR" -j"$JOBS"
+}
+
+# Writes a sourceable env file atomically, so a reader never sees half of it.
+write_env() {
+    local tmp="$STACK_DIR/env.tmp.$$"
+    {
+        printf '# written by dev.sh up; source this file\n'
+        printf 'export EQM_PG_URL=%q\n' "$EQM_PG_URL"
+        printf 'export EQM_KAFKA_BROKERS=%q\n' "$EQM_KAFKA_BROKERS"
+        printf 'export EQM_BROKER_CONTROL=%q\n' "$EQM_BROKER_CONTROL"
+    } >"$tmp"
+    mv -f -- "$tmp" "$STACK_DIR/env"
+}
+
+# Absolute path of the build's bin directory (which may not exist yet).
+bin_dir() {
+    case $BUILD_DIR in
+    /*) printf '%s/bin\n' "$BUILD_DIR" ;;
+    *) printf '%s/%s/bin\n' "$ROOT" "$BUILD_DIR" ;;
+    esac
+}
+
+cmd_up() {
+    local bin_dir
+    bin_dir=$(bin_dir)
+    if [[ ! -x $bin_dir/eqm-devbroker ]]; then
+        say "no $bin_dir/eqm-devbroker yet; building"
+        cmd_build
+    fi
+    mkdir -p "$STACK_DIR"
+    eqm_pg_start "$STACK_DIR" >/dev/null || die "PostgreSQL did not start"
+    eqm_broker_start "$STACK_DIR" "$bin_dir" >/dev/null || die "broker did not start"
+    write_env
+    cmd_status
+    say "now: source $STACK_DIR/env"
+}
+
+cmd_down() {
+    local purge=0
+    [[ ${1:-} == --purge ]] && purge=1
+    [[ -d $STACK_DIR ]] || {
+        say "nothing to stop"
+        return 0
+    }
+    eqm_broker_stop "$STACK_DIR"
+    if ((purge)); then
+        eqm_pg_destroy "$STACK_DIR"
+    else
+        eqm_pg_stop "$STACK_DIR"
+    fi
+    rm -f -- "$STACK_DIR/env"
+    if ((purge)); then
+        say "stopped; database files deleted"
+    else
+        say "stopped (data kept; ./dev.sh down --purge deletes it)"
+    fi
+}
+
+cmd_status() {
+    local port pid bin_dir
+    port=$(cat "$STACK_DIR/port" 2>/dev/null || true)
+    if [[ -n $port ]] && pg_isready -q -h 127.0.0.1 -p "$port" 2>/dev/null; then
+        say "postgres  up    postgresql://eqm@127.0.0.1:$port/eqm (data: $(readlink "$STACK_DIR/pg"))"
+    else
+        say "postgres  down"
+    fi
+    pid=$(cat "$STACK_DIR/broker.pid" 2>/dev/null || true)
+    bin_dir=$(bin_dir)
+    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null &&
+        "$bin_dir/eqm-devbroker" ctl "$STACK_DIR/broker.sock" ping >/dev/null 2>&1; then
+        say "broker    up    $(cat "$STACK_DIR/bootstrap") (pid $pid, control $STACK_DIR/broker.sock, log $STACK_DIR/broker.log)"
+    else
+        say "broker    down"
+    fi
+    [[ -f $STACK_DIR/env ]] && say "env       $STACK_DIR/env"
+    return 0
+}
+
+cmd_test() {
+    local rc=0
+    cmd_setup
+    cmd_build
+    ctest --test-dir "$BUILD_DIR" --output-on-failure || rc=1
+    cmd_build_sanitize
+    # Everything again under ASan+UBSan: the services run sanitized against
+    # the real broker and PostgreSQL in the integration tests.
+    ctest --test-dir "$ASAN_DIR" --output-on-failure || rc=1
+    if ((rc)); then
+        say "TESTS FAILED"
+    else
+        say "all tests passed"
+    fi
+    return "$rc"
+}
+
+cmd_demo() {
+    cmd_setup
+    cmd_build
+    cmd_up
+    if [[ -x $ROOT/tools/demo.sh || -f $ROOT/tools/demo.sh ]]; then
+        # shellcheck disable=SC1091
+        source "$STACK_DIR/env"
+        exec bash "$ROOT/tools/demo.sh"
+    fi
+    say "no tools/demo.sh yet; the stack is up (source $STACK_DIR/env)"
+}
+
+cmd_bench() {
+    if [[ -f $ROOT/tools/bench.sh ]]; then
+        exec bash "$ROOT/tools/bench.sh" "$@"
+    fi
+    say "no tools/bench.sh yet"
+}
+
+main() {
+    local cmd=${1:-help}
+    (($#)) && shift
+    case $cmd in
+    setup) cmd_setup ;;
+    build) cmd_build ;;
+    build-sanitize) cmd_build_sanitize ;;
+    up) cmd_up ;;
+    down) cmd_down "$@" ;;
+    status) cmd_status ;;
+    test) cmd_test ;;
+    demo) cmd_demo ;;
+    bench) cmd_bench "$@" ;;
+    help | -h | --help) usage ;;
+    *)
+        usage >&2
+        exit 2
+        ;;
+    esac
+}
+
+main "$@"

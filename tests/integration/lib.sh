@@ -1,0 +1,115 @@
+# shellcheck shell=bash source-path=SCRIPTDIR
+#
+# tests/integration/lib.sh - sourced by tests/integration/test_*.sh.
+#
+# ctest runs each script with EQM_BUILD_DIR and EQM_SOURCE_DIR set; run by
+# hand they default to this checkout and its build/. A test calls
+# eqm_test_stack_up to get a private PostgreSQL and dev broker on loopback;
+# an EXIT trap tears both down, kills whatever the test registered with
+# eqm_test_bg, and deletes the temporary directory (EQM_TEST_KEEP=1 keeps it,
+# and on failure the tail of the broker and server logs is printed).
+#
+#   eqm_test_stack_up [BROKER_ARGS...]   exports EQM_PG_URL, EQM_KAFKA_BROKERS,
+#                                        EQM_BROKER_CONTROL, BIN, EQM_TEST_DIR
+#   eqm_test_bg PID...                   kill these at exit
+#   eqm_ctl COMMAND...                   one control command to the broker
+#   psql_val SQL                         one value (or rows) from the eqm db
+#   assert_eq EXPECTED ACTUAL MESSAGE    exit 1 on mismatch
+#   fail MESSAGE                         exit 1
+#   eqm_wait_until TIMEOUT_S CMD...      bounded polling (from tools/stack.sh)
+set -euo pipefail
+
+: "${EQM_SOURCE_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}"
+: "${EQM_BUILD_DIR:=$EQM_SOURCE_DIR/build}"
+export EQM_SOURCE_DIR EQM_BUILD_DIR
+BIN=$EQM_BUILD_DIR/bin
+export BIN
+
+# shellcheck source=../../tools/stack.sh
+source "$EQM_SOURCE_DIR/tools/stack.sh"
+
+EQM_TEST_NAME=$(basename "$0" .sh)
+EQM_TEST_DIR=
+_eqm_test_pids=()
+
+eqm_test_log() {
+    printf '[%s] %s\n' "$EQM_TEST_NAME" "$*" >&2
+}
+
+fail() {
+    printf '[%s] FAIL: %s\n' "$EQM_TEST_NAME" "$*" >&2
+    exit 1
+}
+
+assert_eq() {
+    local expected=$1 actual=$2 message=${3:-values differ}
+    if [[ $expected != "$actual" ]]; then
+        fail "$message: expected '$expected', got '$actual'"
+    fi
+    eqm_test_log "ok: $message"
+}
+
+psql_val() {
+    psql -XAtq -v ON_ERROR_STOP=1 "$EQM_PG_URL" -c "$1"
+}
+
+eqm_ctl() {
+    "$BIN/eqm-devbroker" ctl "$EQM_BROKER_CONTROL" "$@"
+}
+
+eqm_test_bg() {
+    _eqm_test_pids+=("$@")
+}
+
+_eqm_pid_gone() {
+    ! kill -0 "$1" 2>/dev/null
+}
+
+_eqm_test_cleanup() {
+    local rc=$? pid
+    set +e
+    trap - EXIT INT TERM
+    # Registered processes first: they talk to the broker and the database.
+    for pid in "${_eqm_test_pids[@]}"; do
+        kill -TERM "$pid" 2>/dev/null
+    done
+    for pid in "${_eqm_test_pids[@]}"; do
+        if ! eqm_wait_until 10 _eqm_pid_gone "$pid"; then
+            eqm_test_log "pid $pid ignored SIGTERM; killing it"
+            kill -KILL "$pid" 2>/dev/null
+        fi
+    done
+    if [[ -n $EQM_TEST_DIR && -d $EQM_TEST_DIR ]]; then
+        if ((rc != 0)); then
+            eqm_test_log "exit $rc; last broker log lines:"
+            tail -n 30 "$EQM_TEST_DIR/broker.log" >&2 2>/dev/null
+            eqm_test_log "last postgres log lines:"
+            tail -n 30 "$EQM_TEST_DIR/pg/postgres.log" >&2 2>/dev/null
+        fi
+        eqm_broker_stop "$EQM_TEST_DIR"
+        if [[ ${EQM_TEST_KEEP:-0} == 1 ]]; then
+            eqm_pg_stop "$EQM_TEST_DIR"
+            eqm_test_log "kept $EQM_TEST_DIR (postgres data: $(readlink "$EQM_TEST_DIR/pg"))"
+        else
+            eqm_pg_destroy "$EQM_TEST_DIR"
+            rm -rf -- "$EQM_TEST_DIR"
+        fi
+    fi
+    exit "$rc"
+}
+
+# eqm_test_stack_up [BROKER_ARGS...]: a private PostgreSQL and broker.
+eqm_test_stack_up() {
+    [[ -x $BIN/eqm-devbroker ]] || fail "$BIN/eqm-devbroker not built (EQM_BUILD_DIR=$EQM_BUILD_DIR)"
+    EQM_TEST_DIR=$(mktemp -d /tmp/eqm-it-"$EQM_TEST_NAME".XXXXXX)
+    # The database files live under /var/tmp (see tools/stack.sh); this only
+    # lets the postgres user traverse, e.g. for server-side COPY of fixtures.
+    chmod 0755 "$EQM_TEST_DIR"
+    export EQM_TEST_DIR
+    trap _eqm_test_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    eqm_pg_start "$EQM_TEST_DIR" >/dev/null || fail "PostgreSQL did not start"
+    eqm_broker_start "$EQM_TEST_DIR" "$BIN" "$@" >/dev/null || fail "broker did not start"
+    eqm_test_log "stack up: EQM_PG_URL=$EQM_PG_URL EQM_KAFKA_BROKERS=$EQM_KAFKA_BROKERS"
+}
