@@ -131,16 +131,17 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
 
 /* One aggregated row: (day, key parts) -> summed counts. */
 struct slot {
+    int table;
     int32_t day;
     const char *parts[EQM_MAX_KEY_PARTS];
     int64_t counts[EQM_MAX_COUNTS];
     uint64_t hash;
 };
 
-/* One increment of one event, into a slot. */
+/* One increment of one event, into a slot; its counts are in the pool. */
 struct inc {
     uint32_t slot;
-    int64_t counts[EQM_MAX_COUNTS];
+    uint32_t pool_off;
 };
 
 struct event_rec {
@@ -182,6 +183,8 @@ struct eqm_engine {
     size_t index_cap;
     struct inc *incs;
     size_t n_incs, cap_incs;
+    int64_t *pool; /* counts of the increments */
+    size_t n_pool, cap_pool;
     struct event_rec *events;
     size_t n_events, cap_events;
     uint32_t *id_index; /* open addressing over events by id */
@@ -220,7 +223,7 @@ static int prepare(struct eqm_engine *e, const char *name, const char *sql) {
 static int prepare_all(struct eqm_engine *e) {
     const struct eqm_service *svc = e->svc;
     struct eqm_buf sql = {0};
-    int rc, p = 1;
+    int rc = 0;
 
     if (prepare(e, "eqm_dedup",
                 "INSERT INTO equality.seen_events (source, event_id, event_day) "
@@ -248,33 +251,43 @@ static int prepare_all(struct eqm_engine *e) {
                 "AND o.next_offset IS NOT DISTINCT FROM u.expected") != 0)
         return -1;
 
-    /* The counts upsert is built from the service's columns; rows are
+    /* The counts upserts are built from each table's columns; rows are
      * sorted so that concurrent consumers lock them in the same order. */
-    eqm_buf_printf(&sql, "INSERT INTO %s AS t (day", svc->counts_table);
-    for (int i = 0; i < svc->n_key_columns; i++)
-        eqm_buf_printf(&sql, ", %s", svc->key_columns[i]);
-    for (int i = 0; i < svc->n_count_columns; i++)
-        eqm_buf_printf(&sql, ", %s", svc->count_columns[i]);
-    eqm_buf_printf(&sql, ") SELECT * FROM unnest($%d::date[]", p++);
-    for (int i = 0; i < svc->n_key_columns; i++)
-        eqm_buf_printf(&sql, ", $%d::text[]", p++);
-    for (int i = 0; i < svc->n_count_columns; i++)
-        eqm_buf_printf(&sql, ", $%d::bigint[]", p++);
-    eqm_buf_printf(&sql, ") ORDER BY 1");
-    for (int i = 0; i < svc->n_key_columns; i++)
-        eqm_buf_printf(&sql, ", %d", i + 2);
-    eqm_buf_printf(&sql, " ON CONFLICT (day");
-    for (int i = 0; i < svc->n_key_columns; i++)
-        eqm_buf_printf(&sql, ", %s", svc->key_columns[i]);
-    eqm_buf_printf(&sql, ") DO UPDATE SET ");
-    for (int i = 0; i < svc->n_count_columns; i++)
-        eqm_buf_printf(&sql, "%s%s = t.%s + EXCLUDED.%s", i ? ", " : "", svc->count_columns[i],
-                       svc->count_columns[i], svc->count_columns[i]);
-    if (!sql.data) {
-        snprintf(e->errstr, sizeof(e->errstr), "out of memory");
-        return -1;
+    for (int t = 0; t < svc->n_tables; t++) {
+        const struct eqm_counts_table *tb = &svc->tables[t];
+        char name[32];
+        int p = 1;
+
+        eqm_buf_reset(&sql);
+        eqm_buf_printf(&sql, "INSERT INTO %s AS t (day", tb->name);
+        for (int i = 0; i < tb->n_key_columns; i++)
+            eqm_buf_printf(&sql, ", %s", tb->key_columns[i]);
+        for (int i = 0; i < tb->n_count_columns; i++)
+            eqm_buf_printf(&sql, ", %s", tb->count_columns[i]);
+        eqm_buf_printf(&sql, ") SELECT * FROM unnest($%d::date[]", p++);
+        for (int i = 0; i < tb->n_key_columns; i++)
+            eqm_buf_printf(&sql, ", $%d::text[]", p++);
+        for (int i = 0; i < tb->n_count_columns; i++)
+            eqm_buf_printf(&sql, ", $%d::bigint[]", p++);
+        eqm_buf_printf(&sql, ") ORDER BY 1");
+        for (int i = 0; i < tb->n_key_columns; i++)
+            eqm_buf_printf(&sql, ", %d", i + 2);
+        eqm_buf_printf(&sql, " ON CONFLICT (day");
+        for (int i = 0; i < tb->n_key_columns; i++)
+            eqm_buf_printf(&sql, ", %s", tb->key_columns[i]);
+        eqm_buf_printf(&sql, ") DO UPDATE SET ");
+        for (int i = 0; i < tb->n_count_columns; i++)
+            eqm_buf_printf(&sql, "%s%s = t.%s + EXCLUDED.%s", i ? ", " : "",
+                           tb->count_columns[i], tb->count_columns[i], tb->count_columns[i]);
+        if (!sql.data) {
+            snprintf(e->errstr, sizeof(e->errstr), "out of memory");
+            return -1;
+        }
+        snprintf(name, sizeof(name), "eqm_counts_%d", t);
+        rc = prepare(e, name, sql.data);
+        if (rc != 0)
+            break;
     }
-    rc = prepare(e, "eqm_counts", sql.data);
     eqm_buf_free(&sql);
     return rc;
 }
@@ -422,7 +435,7 @@ static void rewind_partitions(struct eqm_engine *e) {
 
 static void batch_reset(struct eqm_engine *e) {
     arena_reset(&e->arena);
-    e->n_slots = e->n_incs = e->n_events = e->n_dls = e->n_messages = 0;
+    e->n_slots = e->n_incs = e->n_pool = e->n_events = e->n_dls = e->n_messages = 0;
     if (e->slot_index)
         memset(e->slot_index, 0, e->index_cap * sizeof(*e->slot_index));
     if (e->id_index)
@@ -432,8 +445,9 @@ static void batch_reset(struct eqm_engine *e) {
     e->dl_failed = 0;
 }
 
-static uint64_t slot_hash(int32_t day, const char *const *parts, int n) {
-    uint64_t h = fnv1a(FNV_OFFSET, &day, sizeof(day));
+static uint64_t slot_hash(int table, int32_t day, const char *const *parts, int n) {
+    uint64_t h = fnv1a(FNV_OFFSET, &table, sizeof(table));
+    h = fnv1a(h, &day, sizeof(day));
     for (int i = 0; i < n; i++)
         h = fnv1a(h, parts[i], strlen(parts[i]) + 1);
     return h;
@@ -462,10 +476,11 @@ static void slot_index_put(struct eqm_engine *e, uint32_t s) {
     e->slot_index[i] = s + 1;
 }
 
-/* Finds or creates the slot for (day, parts). Returns its number or -1. */
-static long slot_get(struct eqm_engine *e, int32_t day, const char *const *parts) {
-    int n = e->svc->n_key_columns;
-    uint64_t h = slot_hash(day, parts, n);
+/* Finds or creates the slot for (table, day, parts). Returns its number
+ * or -1. */
+static long slot_get(struct eqm_engine *e, int table, int32_t day, const char *const *parts) {
+    int n = e->svc->tables[table].n_key_columns;
+    uint64_t h = slot_hash(table, day, parts, n);
     size_t mask, i;
     struct slot *s;
 
@@ -481,7 +496,7 @@ static long slot_get(struct eqm_engine *e, int32_t day, const char *const *parts
     for (i = h & mask; e->slot_index[i]; i = (i + 1) & mask) {
         struct slot *c = &e->slots[e->slot_index[i] - 1];
         int k;
-        if (c->hash != h || c->day != day)
+        if (c->hash != h || c->day != day || c->table != table)
             continue;
         for (k = 0; k < n && !strcmp(c->parts[k], parts[k]); k++)
             ;
@@ -498,6 +513,7 @@ static long slot_get(struct eqm_engine *e, int32_t day, const char *const *parts
     }
     s = &e->slots[e->n_slots];
     memset(s, 0, sizeof(*s));
+    s->table = table;
     s->day = day;
     s->hash = h;
     for (int k = 0; k < n; k++)
@@ -662,14 +678,28 @@ static int add_event(struct eqm_engine *e, const struct eqm_envelope *env) {
     for (size_t r = 0; r < rows; r++) {
         const char *const *parts;
         const int64_t *counts;
+        int table = eqm_sink_collect_row(e->sink, r, &parts, &counts);
+        size_t nc = (size_t)e->svc->tables[table].n_count_columns;
         long s;
-        eqm_sink_collect_row(e->sink, r, &parts, &counts);
-        s = slot_get(e, env->day, parts);
+
+        if (e->n_pool + nc > e->cap_pool) {
+            size_t cap = e->cap_pool ? e->cap_pool : 16384;
+            int64_t *np;
+            while (cap < e->n_pool + nc)
+                cap *= 2;
+            np = realloc(e->pool, cap * sizeof(*np));
+            if (!np)
+                return -1;
+            e->pool = np;
+            e->cap_pool = cap;
+        }
+        s = slot_get(e, table, env->day, parts);
         if (s < 0)
             return -1;
         e->incs[e->n_incs].slot = (uint32_t)s;
-        memcpy(e->incs[e->n_incs].counts, counts,
-               (size_t)e->svc->n_count_columns * sizeof(int64_t));
+        e->incs[e->n_incs].pool_off = (uint32_t)e->n_pool;
+        memcpy(e->pool + e->n_pool, counts, nc * sizeof(int64_t));
+        e->n_pool += nc;
         e->n_incs++;
     }
     if (id_index_add(e, e->n_events) != 0)
@@ -798,8 +828,7 @@ static enum commit_result run_dedup(struct eqm_engine *e) {
 
 static enum commit_result run_counts(struct eqm_engine *e, size_t *rows) {
     const struct eqm_service *svc = e->svc;
-    int np = 1 + svc->n_key_columns + svc->n_count_columns;
-    struct eqm_buf *bufs;
+    struct eqm_buf bufs[1 + EQM_MAX_KEY_PARTS + EQM_MAX_COUNTS];
     const char *params[1 + EQM_MAX_KEY_PARTS + EQM_MAX_COUNTS];
     enum commit_result r = COMMIT_OK;
     char day[11];
@@ -813,42 +842,54 @@ static enum commit_result run_counts(struct eqm_engine *e, size_t *rows) {
             continue;
         for (uint32_t k = 0; k < ev->inc_n; k++) {
             const struct inc *in = &e->incs[ev->inc_first + k];
-            for (int c = 0; c < svc->n_count_columns; c++)
-                e->slots[in->slot].counts[c] += in->counts[c];
+            struct slot *sl = &e->slots[in->slot];
+            const int64_t *c = e->pool + in->pool_off;
+            for (int j = 0; j < svc->tables[sl->table].n_count_columns; j++)
+                sl->counts[j] += c[j];
         }
     }
-    bufs = calloc((size_t)np, sizeof(*bufs));
-    if (!bufs) {
-        snprintf(e->errstr, sizeof(e->errstr), "out of memory");
-        return COMMIT_FAILED;
-    }
-    for (int p = 0; p < np; p++)
-        eqm_pg_array_begin(&bufs[p]);
+    memset(bufs, 0, sizeof(bufs));
     *rows = 0;
-    for (size_t s = 0; s < e->n_slots; s++) {
-        const struct slot *sl = &e->slots[s];
-        bool any = false;
-        for (int c = 0; c < svc->n_count_columns; c++)
-            any |= sl->counts[c] != 0;
-        if (!any)
-            continue;
-        eqm_time_day_format(sl->day, day);
-        eqm_pg_array_text(&bufs[0], day, 10);
-        for (int k = 0; k < svc->n_key_columns; k++)
-            eqm_pg_array_text(&bufs[1 + k], sl->parts[k], strlen(sl->parts[k]));
-        for (int c = 0; c < svc->n_count_columns; c++)
-            eqm_pg_array_int(&bufs[1 + svc->n_key_columns + c], sl->counts[c]);
-        (*rows)++;
+    /* One multi-row upsert per table. */
+    for (int t = 0; t < svc->n_tables && r == COMMIT_OK; t++) {
+        const struct eqm_counts_table *tb = &svc->tables[t];
+        int np = 1 + tb->n_key_columns + tb->n_count_columns;
+        size_t n = 0;
+        char name[32];
+
+        for (int p = 0; p < np; p++)
+            eqm_pg_array_begin(&bufs[p]);
+        for (size_t s = 0; s < e->n_slots; s++) {
+            const struct slot *sl = &e->slots[s];
+            bool any = false;
+            if (sl->table != t)
+                continue;
+            for (int c = 0; c < tb->n_count_columns; c++)
+                any |= sl->counts[c] != 0;
+            if (!any)
+                continue;
+            eqm_time_day_format(sl->day, day);
+            eqm_pg_array_text(&bufs[0], day, 10);
+            for (int k = 0; k < tb->n_key_columns; k++)
+                eqm_pg_array_text(&bufs[1 + k], sl->parts[k], strlen(sl->parts[k]));
+            for (int c = 0; c < tb->n_count_columns; c++)
+                eqm_pg_array_int(&bufs[1 + tb->n_key_columns + c], sl->counts[c]);
+            n++;
+        }
+        for (int p = 0; p < np; p++) {
+            if (eqm_pg_array_end(&bufs[p]) != 0) {
+                snprintf(e->errstr, sizeof(e->errstr), "out of memory");
+                r = COMMIT_FAILED;
+            }
+            params[p] = bufs[p].data;
+        }
+        snprintf(name, sizeof(name), "eqm_counts_%d", t);
+        if (n > 0 && r == COMMIT_OK)
+            r = exec_prepared(e, name, np, params, "adding counts", NULL);
+        *rows += n;
     }
-    for (int p = 0; p < np; p++) {
-        eqm_pg_array_end(&bufs[p]);
-        params[p] = bufs[p].data;
-    }
-    if (*rows > 0)
-        r = exec_prepared(e, "eqm_counts", np, params, "adding counts", NULL);
-    for (int p = 0; p < np; p++)
+    for (size_t p = 0; p < sizeof(bufs) / sizeof(bufs[0]); p++)
         eqm_buf_free(&bufs[p]);
-    free(bufs);
     return r;
 }
 
@@ -923,14 +964,16 @@ static enum commit_result run_offsets(struct eqm_engine *e) {
 }
 
 static bool metrics_due(const struct eqm_engine *e, bool force) {
-    if (!e->metrics_dirty || e->svc->n_measures == 0)
+    if (!e->metrics_dirty || (e->svc->n_measures == 0 && !e->svc->recompute))
         return false;
     return force || eqm_time_mono_ms() - e->last_metrics_ms >= e->cfg->metrics_interval_ms;
 }
 
 static enum commit_result run_metrics(struct eqm_engine *e) {
     int64_t t0 = eqm_time_mono_ms();
-    int rows = eqm_metrics_recompute(e->conn, e->svc, e->cfg, e->errstr, sizeof(e->errstr));
+    int rows = e->svc->recompute
+                   ? e->svc->recompute(e->conn, e->svc, e->cfg, e->errstr, sizeof(e->errstr))
+                   : eqm_metrics_recompute(e->conn, e->svc, e->cfg, e->errstr, sizeof(e->errstr));
     if (rows < 0) {
         enum commit_result r = eqm_pg_retryable(e->conn, NULL) ? COMMIT_RETRY : COMMIT_FAILED;
         if (PQstatus(e->conn) == CONNECTION_OK)
@@ -1059,7 +1102,7 @@ static int flush_batch(struct eqm_engine *e, bool force_metrics) {
         }
     }
 
-    with_metrics = metrics_due(e, force_metrics) || (e->svc->n_measures > 0 && force_metrics);
+    with_metrics = metrics_due(e, force_metrics);
     for (int attempt = 1;; attempt++) {
         enum commit_result r = commit_once(e, with_metrics, &n_new, &rows);
         if (r == COMMIT_OK)
@@ -1283,9 +1326,9 @@ int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
     }
     e->svc = svc;
     e->cfg = cfg;
-    e->sink = eqm_sink_collect_new(svc->n_key_columns, svc->n_count_columns);
+    e->sink = eqm_sink_collect_new(svc->tables, svc->n_tables);
     if (!e->sink) {
-        snprintf(errstr, sz, "service %s: bad column counts", svc->name);
+        snprintf(errstr, sz, "service %s: bad table definitions", svc->name);
         goto fail;
     }
     if (eqm_time_set_zone(cfg->timezone, errstr, sz) != 0)
@@ -1388,6 +1431,7 @@ void eqm_engine_free(struct eqm_engine **ep) {
     free(e->slots);
     free(e->slot_index);
     free(e->incs);
+    free(e->pool);
     free(e->events);
     free(e->id_index);
     free(e->dls);

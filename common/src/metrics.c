@@ -176,7 +176,7 @@ static void compute_group(const struct eqm_service *svc, const struct eqm_dimens
             enum eqm_ethnic_group g = eqm_ethnicity_map(rows[i].grp, strlen(rows[i].grp), &known);
             if (!known || !eqm_ethnicity_is_bme(g) || strcmp(rows[i].grp, eqm_ethnicity_name(g)))
                 continue;
-            for (int c = 0; c < svc->n_count_columns; c++)
+            for (int c = 0; c < svc->tables[0].n_count_columns; c++)
                 bme.counts[c] += rows[i].counts[c];
             have_bme = true;
         }
@@ -255,12 +255,12 @@ int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc,
         eqm_pg_array_int(&wins, cfg->window_days[i]);
     eqm_pg_array_end(&wins);
     eqm_buf_printf(&sql, "SELECT t.area, t.dimension, t.grp, w.d");
-    for (int c = 0; c < svc->n_count_columns; c++)
-        eqm_buf_printf(&sql, ", sum(t.%s)::bigint", svc->count_columns[c]);
+    for (int c = 0; c < svc->tables[0].n_count_columns; c++)
+        eqm_buf_printf(&sql, ", sum(t.%s)::bigint", svc->tables[0].count_columns[c]);
     eqm_buf_printf(&sql,
                    " FROM %s t JOIN unnest($1::int[]) AS w(d) ON t.day > $2::date - w.d"
                    " WHERE t.day <= $2::date GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 4, 3",
-                   svc->counts_table);
+                   svc->tables[0].name);
     if (!sql.data || !wins.data)
         goto oom;
     params[0] = wins.data;
@@ -279,7 +279,7 @@ int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc,
         rows[i].dimension = PQgetvalue(sums, i, 1);
         rows[i].grp = PQgetvalue(sums, i, 2);
         rows[i].window_days = atoi(PQgetvalue(sums, i, 3));
-        for (int c = 0; c < svc->n_count_columns; c++)
+        for (int c = 0; c < svc->tables[0].n_count_columns; c++)
             rows[i].counts[c] = strtoll(PQgetvalue(sums, i, 4 + c), NULL, 10);
     }
 

@@ -1,62 +1,68 @@
-/* The collecting sink: rows of (key parts, counts) added by a handler for
- * one event. The engine drains it after each event; tests read it. */
+/* The collecting sink: rows of (table, key parts, counts) added by a
+ * handler for one event. The engine drains it after each event; tests read
+ * it. Reset per event, so its memory is reused, not reallocated. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "eqm/engine.h"
 #include "sink_internal.h"
 
-struct eqm_sink *eqm_sink_collect_new(int n_parts, int n_counts) {
+struct eqm_sink *eqm_sink_collect_new(const struct eqm_counts_table *tables, int n_tables) {
     struct eqm_sink *s;
 
-    if (n_parts < 1 || n_parts > EQM_MAX_KEY_PARTS || n_counts < 1 || n_counts > EQM_MAX_COUNTS)
+    if (!tables || n_tables < 1 || n_tables > EQM_MAX_TABLES)
         return NULL;
+    for (int t = 0; t < n_tables; t++)
+        if (tables[t].n_key_columns < 1 || tables[t].n_key_columns > EQM_MAX_KEY_PARTS ||
+            tables[t].n_count_columns < 1 || tables[t].n_count_columns > EQM_MAX_COUNTS)
+            return NULL;
     s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
-    s->n_parts = n_parts;
-    s->n_counts = n_counts;
+    s->tables = tables;
+    s->n_tables = n_tables;
     return s;
 }
 
-int eqm_sink_add(struct eqm_sink *s, const char *const *parts, const int64_t *counts) {
-    size_t need;
+int eqm_sink_add(struct eqm_sink *s, int table, const char *const *parts,
+                 const int64_t *counts) {
+    const struct eqm_counts_table *t;
+    struct eqm_sink_row *row;
+    size_t need = 0;
 
+    if (table < 0 || table >= s->n_tables)
+        return -1;
+    t = &s->tables[table];
     if (s->n_rows == s->cap_rows) {
         size_t cap = s->cap_rows ? s->cap_rows * 2 : 16;
-        size_t *po = realloc(s->part_off, cap * (size_t)s->n_parts * sizeof(*po));
-        int64_t *c;
-        if (!po)
+        struct eqm_sink_row *nr = realloc(s->rows, cap * sizeof(*nr));
+        if (!nr)
             return -1;
-        s->part_off = po;
-        c = realloc(s->counts, cap * (size_t)s->n_counts * sizeof(*c));
-        if (!c)
-            return -1;
-        s->counts = c;
+        s->rows = nr;
         s->cap_rows = cap;
     }
-    need = 0;
-    for (int i = 0; i < s->n_parts; i++)
+    for (int i = 0; i < t->n_key_columns; i++)
         need += strlen(parts[i]) + 1;
     if (s->text_len + need > s->text_cap) {
         size_t cap = s->text_cap ? s->text_cap : 512;
-        char *t;
+        char *nt;
         while (cap < s->text_len + need)
             cap *= 2;
-        t = realloc(s->text, cap);
-        if (!t)
+        nt = realloc(s->text, cap);
+        if (!nt)
             return -1;
-        s->text = t;
+        s->text = nt;
         s->text_cap = cap;
     }
-    for (int i = 0; i < s->n_parts; i++) {
+    row = &s->rows[s->n_rows];
+    row->table = table;
+    for (int i = 0; i < t->n_key_columns; i++) {
         size_t n = strlen(parts[i]) + 1;
-        s->part_off[s->n_rows * (size_t)s->n_parts + (size_t)i] = s->text_len;
+        row->part_off[i] = s->text_len;
         memcpy(s->text + s->text_len, parts[i], n);
         s->text_len += n;
     }
-    memcpy(s->counts + s->n_rows * (size_t)s->n_counts, counts,
-           (size_t)s->n_counts * sizeof(*counts));
+    memcpy(row->counts, counts, (size_t)t->n_count_columns * sizeof(*counts));
     s->n_rows++;
     return 0;
 }
@@ -65,13 +71,15 @@ size_t eqm_sink_collect_rows(const struct eqm_sink *s) {
     return s->n_rows;
 }
 
-void eqm_sink_collect_row(const struct eqm_sink *s, size_t i, const char *const **parts,
-                          const int64_t **counts) {
+int eqm_sink_collect_row(const struct eqm_sink *s, size_t i, const char *const **parts,
+                         const int64_t **counts) {
     struct eqm_sink *m = (struct eqm_sink *)s; /* scratch pointers only */
-    for (int k = 0; k < s->n_parts; k++)
-        m->scratch[k] = s->text + s->part_off[i * (size_t)s->n_parts + (size_t)k];
+    const struct eqm_sink_row *row = &s->rows[i];
+    for (int k = 0; k < s->tables[row->table].n_key_columns; k++)
+        m->scratch[k] = s->text + row->part_off[k];
     *parts = m->scratch;
-    *counts = s->counts + i * (size_t)s->n_counts;
+    *counts = row->counts;
+    return row->table;
 }
 
 void eqm_sink_collect_reset(struct eqm_sink *s) {
@@ -84,8 +92,7 @@ void eqm_sink_collect_free(struct eqm_sink **sp) {
     if (!sp || !*sp)
         return;
     s = *sp;
-    free(s->part_off);
-    free(s->counts);
+    free(s->rows);
     free(s->text);
     free(s);
     *sp = NULL;

@@ -7,12 +7,17 @@
 
 #include "eqm/engine.h"
 
+struct eqm_sink_row {
+    int table;
+    size_t part_off[EQM_MAX_KEY_PARTS]; /* offsets into text */
+    int64_t counts[EQM_MAX_COUNTS];
+};
+
 struct eqm_sink {
-    int n_parts;
-    int n_counts;
+    const struct eqm_counts_table *tables;
+    int n_tables;
     size_t n_rows, cap_rows;
-    size_t *part_off;  /* n_rows * n_parts offsets into text */
-    int64_t *counts;   /* n_rows * n_counts */
+    struct eqm_sink_row *rows;
     char *text;
     size_t text_len, text_cap;
     const char *scratch[EQM_MAX_KEY_PARTS];

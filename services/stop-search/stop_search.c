@@ -13,6 +13,10 @@ static const char *const key_columns[] = {"area", "dimension", "grp"};
 static const char *const count_columns[] = {"searches",   "linked", "link_known",
                                             "arrests",    "section_60", "strip"};
 
+static const struct eqm_counts_table tables[] = {
+    {"equality.stop_search_daily", key_columns, 3, count_columns, SS__COUNT},
+};
+
 static const struct eqm_measure measures[] = {
     {"stop_search.searches", SS_SEARCHES, EQM_BASE_POPULATION},
     {"stop_search.find_rate", SS_LINKED, SS_LINK_KNOWN},
@@ -142,11 +146,11 @@ static int handle(const struct eqm_envelope *env, const json_t *event, const cha
 
     for (int d = 0; d < 4; d++) {
         const char *parts[3] = {env->area, dimensions[d].name, groups[d]};
-        if (eqm_sink_add(sink, parts, counts) != 0)
+        if (eqm_sink_add(sink, 0, parts, counts) != 0)
             goto oom;
         if (strcmp(env->area, force_area) != 0) {
             parts[0] = force_area;
-            if (eqm_sink_add(sink, parts, counts) != 0)
+            if (eqm_sink_add(sink, 0, parts, counts) != 0)
                 goto oom;
         }
     }
@@ -161,11 +165,8 @@ const struct eqm_service eqm_stop_search_service = {
     .name = "stop-search",
     .default_topic = "stop-search.events",
     .default_group = "eqm-stop-search",
-    .counts_table = "equality.stop_search_daily",
-    .key_columns = key_columns,
-    .n_key_columns = 3,
-    .count_columns = count_columns,
-    .n_count_columns = SS__COUNT,
+    .tables = tables,
+    .n_tables = 1,
     .measures = measures,
     .n_measures = sizeof(measures) / sizeof(measures[0]),
     .dimensions = dimensions,

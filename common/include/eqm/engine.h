@@ -30,11 +30,13 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "eqm/config.h"
 
 #define EQM_MAX_KEY_PARTS 4
-#define EQM_MAX_COUNTS 16
+#define EQM_MAX_COUNTS 32
+#define EQM_MAX_TABLES 4
 #define EQM_EVENT_ID_MAX 128 /* characters */
 #define EQM_AREA_MAX 64 /* characters */
 
@@ -57,11 +59,13 @@ struct eqm_reject {
 struct eqm_sink;
 
 /*
- * Adds one row's increments for the event being handled: parts are the
- * key column values after the day (e.g. area, dimension, group), counts
- * one value per count column. Returns 0 or -1 (out of memory).
+ * Adds one row's increments for the event being handled, to the service's
+ * counts table number `table`: parts are the key column values after the
+ * day (e.g. area, dimension, group), counts one value per count column.
+ * Returns 0, or -1 (no such table, or out of memory).
  */
-int eqm_sink_add(struct eqm_sink *sink, const char *const *parts, const int64_t *counts);
+int eqm_sink_add(struct eqm_sink *sink, int table, const char *const *parts,
+                 const int64_t *counts);
 
 /* A measure kept in equality.metrics. */
 #define EQM_BASE_POPULATION (-1)
@@ -78,17 +82,26 @@ struct eqm_dimension {
     bool ethnic;            /* broad groups: gets "bme" and Census population */
 };
 
+/*
+ * A table of daily counts: primary key (day, key columns...), and bigint
+ * count columns that batches add to.
+ */
+struct eqm_counts_table {
+    const char *name;            /* e.g. "equality.stop_search_daily" */
+    const char *const *key_columns; /* after "day" */
+    int n_key_columns;
+    const char *const *count_columns;
+    int n_count_columns;
+};
+
 struct eqm_service {
     const char *name;            /* "stop-search": logs, dedup source */
     const char *default_topic;
     const char *default_group;
-    const char *counts_table;    /* e.g. "equality.stop_search_daily" */
-    /* Key columns after "day". The first three are area, dimension, grp
-     * for services that use the engine's figures. */
-    const char *const *key_columns;
-    int n_key_columns;
-    const char *const *count_columns;
-    int n_count_columns;
+    /* tables[0] feeds the engine's own figures: its first three key
+     * columns must be area, dimension, grp. */
+    const struct eqm_counts_table *tables;
+    int n_tables;
     const struct eqm_measure *measures;
     int n_measures;
     const struct eqm_dimension *dimensions;
@@ -102,6 +115,13 @@ struct eqm_service {
      */
     int (*handle)(const struct eqm_envelope *env, const json_t *event, const char *force_area,
                   struct eqm_sink *sink, struct eqm_reject *rej);
+    /*
+     * Optional: recomputes the service's figures inside the engine's open
+     * transaction, instead of (or as well as, by calling it)
+     * eqm_metrics_recompute(). Returns rows written or -1 with errstr.
+     */
+    int (*recompute)(PGconn *conn, const struct eqm_service *svc, const struct eqm_config *cfg,
+                     char *errstr, size_t errstr_size);
 };
 
 struct eqm_engine;
@@ -147,14 +167,15 @@ int eqm_message_parse(const char *payload, size_t len, long max_message_bytes, i
 
 /*
  * A standalone sink that only collects rows, for unit tests and tools:
- * eqm_sink_collect_new() ... handler ... eqm_sink_collect_rows().
+ * eqm_sink_collect_new() ... handler ... eqm_sink_collect_rows(). tables
+ * must outlive the sink. Returns NULL on bad sizes or out of memory.
  */
-struct eqm_sink *eqm_sink_collect_new(int n_parts, int n_counts);
-/* Number of rows added so far; row i's parts and counts through the out
- * pointers, valid until the next call on the sink (any call). */
+struct eqm_sink *eqm_sink_collect_new(const struct eqm_counts_table *tables, int n_tables);
+/* Number of rows added so far; row i's table, parts and counts through
+ * the out pointers, valid until the next call on the sink (any call). */
 size_t eqm_sink_collect_rows(const struct eqm_sink *sink);
-void eqm_sink_collect_row(const struct eqm_sink *sink, size_t i, const char *const **parts,
-                          const int64_t **counts);
+int eqm_sink_collect_row(const struct eqm_sink *sink, size_t i, const char *const **parts,
+                         const int64_t **counts);
 void eqm_sink_collect_reset(struct eqm_sink *sink);
 void eqm_sink_collect_free(struct eqm_sink **sink);
 

@@ -124,7 +124,7 @@ static int setup(void **state) {
 
 static void test_valid_fixtures(void **state) {
     struct file_list l;
-    struct eqm_sink *sink = eqm_sink_collect_new(3, SS__COUNT);
+    struct eqm_sink *sink = eqm_sink_collect_new(eqm_stop_search_service.tables, eqm_stop_search_service.n_tables);
     (void)state;
 
     assert_non_null(sink);
@@ -147,7 +147,7 @@ static void test_valid_fixtures(void **state) {
         for (size_t r = 0; r < want; r++) {
             const char *const *parts;
             const int64_t *counts;
-            eqm_sink_collect_row(sink, r, &parts, &counts);
+            assert_int_equal(eqm_sink_collect_row(sink, r, &parts, &counts), 0);
             assert_int_equal(counts[SS_SEARCHES], 1);
             assert_true(!strcmp(parts[0], area) || !strcmp(parts[0], FORCE));
             assert_true(parts[2][0] != '\0');
@@ -161,7 +161,7 @@ static void test_valid_fixtures(void **state) {
 
 static void test_invalid_fixtures(void **state) {
     struct file_list l;
-    struct eqm_sink *sink = eqm_sink_collect_new(3, SS__COUNT);
+    struct eqm_sink *sink = eqm_sink_collect_new(eqm_stop_search_service.tables, eqm_stop_search_service.n_tables);
     (void)state;
 
     assert_non_null(sink);

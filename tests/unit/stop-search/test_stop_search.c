@@ -51,7 +51,7 @@ static int setup(void **state) {
         return -1;
     if (eqm_time_set_zone("Europe/London", err, sizeof(err)) != 0)
         return -1;
-    f->sink = eqm_sink_collect_new(3, SS__COUNT);
+    f->sink = eqm_sink_collect_new(eqm_stop_search_service.tables, eqm_stop_search_service.n_tables);
     if (!f->sink)
         return -1;
     *state = f;
@@ -114,7 +114,7 @@ static void expect_rows(const struct fixture *f, const char *area, const char *f
             for (size_t i = 0; i < n; i++) {
                 const char *const *parts;
                 const int64_t *c;
-                eqm_sink_collect_row(f->sink, i, &parts, &c);
+                assert_int_equal(eqm_sink_collect_row(f->sink, i, &parts, &c), 0);
                 if (!used[i] && !strcmp(parts[0], want_area) && !strcmp(parts[1], dims[d])) {
                     hit = i;
                     if (strcmp(parts[2], groups[d]) != 0)
@@ -373,13 +373,15 @@ static void test_service_description(void **state) {
     static const char *const cols[SS__COUNT] = {"searches", "linked",     "link_known",
                                                 "arrests",  "section_60", "strip"};
     assert_string_equal(s->default_topic, "stop-search.events");
-    assert_int_equal(s->n_key_columns, 3);
-    assert_string_equal(s->key_columns[0], "area");
-    assert_string_equal(s->key_columns[1], "dimension");
-    assert_string_equal(s->key_columns[2], "grp");
-    assert_int_equal(s->n_count_columns, SS__COUNT);
+    assert_int_equal(s->n_tables, 1);
+    assert_string_equal(s->tables[0].name, "equality.stop_search_daily");
+    assert_int_equal(s->tables[0].n_key_columns, 3);
+    assert_string_equal(s->tables[0].key_columns[0], "area");
+    assert_string_equal(s->tables[0].key_columns[1], "dimension");
+    assert_string_equal(s->tables[0].key_columns[2], "grp");
+    assert_int_equal(s->tables[0].n_count_columns, SS__COUNT);
     for (int i = 0; i < SS__COUNT; i++)
-        assert_string_equal(s->count_columns[i], cols[i]);
+        assert_string_equal(s->tables[0].count_columns[i], cols[i]);
     assert_int_equal(s->n_dimensions, 4);
     for (int d = 0; d < 4; d++)
         assert_string_equal(s->dimensions[d].name, dims[d]);
@@ -609,7 +611,7 @@ static void test_policeuk_file(void **state) {
             const int64_t *c;
             int d = -1;
             bool force;
-            eqm_sink_collect_row(f->sink, i, &parts, &c);
+            assert_int_equal(eqm_sink_collect_row(f->sink, i, &parts, &c), 0);
             force = !strcmp(parts[0], FORCE);
             assert_true(force || !strcmp(parts[0], "cambridgeshire"));
             for (int k = 0; k < 4; k++)
