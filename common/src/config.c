@@ -57,6 +57,10 @@ static const struct cf_item cf_table[] = {
      "exit 0 after this many seconds without messages, once assigned (0 = never)"},
     {"naive", CF_BOOL, OFF(naive), "false", 0, 0, 0,
      "benchmark baseline: one transaction per event"},
+    {"alerts.rules", CF_STRING, OFF(alerts_rules), "", 0, 0, 0,
+     "alert rules file (JSON); empty = the built-in defaults"},
+    {"alerts.enabled", CF_BOOL, OFF(alerts_enabled), "true", 0, 0, 0,
+     "evaluate alert rules after each recomputation of the figures"},
     {"log.level", CF_STRING, OFF(log_level), "info", 0, 0, 0, "error, warn, info or debug"},
 };
 

@@ -20,6 +20,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "eqm/alerts.h"
 #include "eqm/log.h"
 #include "eqm/metrics.h"
 #include "eqm/migrate.h"
@@ -174,6 +175,7 @@ struct eqm_engine {
     rd_kafka_t *rk;   /* consumer */
     rd_kafka_t *dlq;  /* dead-letter producer */
     struct eqm_sink *sink;
+    struct eqm_alert_rules *rules; /* NULL when alerts are disabled */
 
     /* The batch. */
     struct arena arena;
@@ -980,6 +982,20 @@ static enum commit_result run_metrics(struct eqm_engine *e) {
             PQclear(PQexec(e->conn, "ROLLBACK"));
         return r;
     }
+    /* Alerts judge the figures just written, in the same transaction: a
+     * state change and the figures behind it commit together. */
+    if (e->rules) {
+        int alerts = eqm_alerts_evaluate(e->conn, e->rules, e->svc->name, eqm_time_now_us(),
+                                         e->errstr, sizeof(e->errstr));
+        if (alerts < 0) {
+            enum commit_result r = eqm_pg_retryable(e->conn, NULL) ? COMMIT_RETRY : COMMIT_FAILED;
+            if (PQstatus(e->conn) == CONNECTION_OK)
+                PQclear(PQexec(e->conn, "ROLLBACK"));
+            return r;
+        }
+        if (alerts > 0)
+            eqm_log_info("alert state changed", "outbox_rows=%d", alerts);
+    }
     eqm_log_debug("figures recomputed", "rows=%d ms=%lld", rows,
                   (long long)(eqm_time_mono_ms() - t0));
     return COMMIT_OK;
@@ -1348,6 +1364,13 @@ int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
         snprintf(errstr, sz, "%s", e->errstr);
         goto fail;
     }
+    if (cfg->alerts_enabled) {
+        if (eqm_alert_rules_load(&e->rules, cfg->alerts_rules, errstr, sz) != 0)
+            goto fail;
+        eqm_log_info("alert rules loaded", "rules=%d file=\"%s\"",
+                     eqm_alert_rules_count(e->rules, svc->name),
+                     *cfg->alerts_rules ? cfg->alerts_rules : "(built-in defaults)");
+    }
     if (kafka_new(e, errstr, sz) != 0)
         goto fail;
     e->metrics_dirty = true; /* figures are brought up to date once at start */
@@ -1427,6 +1450,7 @@ void eqm_engine_free(struct eqm_engine **ep) {
     if (e->conn)
         PQfinish(e->conn);
     eqm_sink_collect_free(&e->sink);
+    eqm_alert_rules_free(&e->rules);
     arena_free(&e->arena);
     free(e->slots);
     free(e->slot_index);

@@ -48,6 +48,8 @@ struct eqm_config {
     long metrics_interval_ms;
     double exit_when_idle; /* seconds; 0 = run until signalled */
     bool naive;            /* benchmark baseline: one transaction per event */
+    char *alerts_rules;    /* rules file; empty = built-in defaults */
+    bool alerts_enabled;
     char *log_level;
     char *config_file;
     /* librdkafka properties, in the order given (later ones win). */
