@@ -408,6 +408,17 @@ out:
     return ret;
 }
 
+/* Rereads the stored offsets of the partitions held. */
+static int reload_offsets(struct eqm_engine *e) {
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(e->n_parts);
+    int rc;
+    for (int i = 0; i < e->n_parts; i++)
+        rd_kafka_topic_partition_list_add(list, e->cfg->topic, e->parts[i].partition);
+    rc = list->cnt > 0 ? load_offsets(e, list) : 0;
+    rd_kafka_topic_partition_list_destroy(list);
+    return rc;
+}
+
 /* Puts every partition back at its committed offset: used after a batch
  * had to be abandoned, so that its messages are read again. */
 static void rewind_partitions(struct eqm_engine *e) {
@@ -1125,6 +1136,10 @@ static int flush_batch(struct eqm_engine *e, bool force_metrics) {
             break;
         if (r == COMMIT_FENCED) {
             eqm_log_warn("batch abandoned: partitions taken over", "error=\"%s\"", e->errstr);
+            /* Resume from where the new owner stored its offsets, not from
+             * what this consumer last believed; a rebalance will follow. */
+            if (reload_offsets(e) != 0)
+                eqm_log_warn("cannot reread stored offsets", "error=\"%s\"", e->errstr);
             rewind_partitions(e);
             batch_reset(e);
             return 0;
