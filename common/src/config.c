@@ -293,13 +293,16 @@ static void print_help(const char *program, const char *usage, FILE *out,
                        const struct eqm_config *cfg) {
     char opt[64], env[64];
 
-    fprintf(out, "Usage: %s %s\n\nOptions (each also EQM_<NAME> in the environment and "
-                 "<name> = value in the config file):\n",
+    fprintf(out,
+            "Usage: %s %s\n\n"
+            "Every setting can come from (lowest to highest precedence) its default, the\n"
+            "config file (name = value), the environment (EQM_NAME) or the command line.\n\n",
             program, usage);
-    fprintf(out, "  -c, --config FILE           config file (env EQM_CONFIG)\n");
-    fprintf(out, "  -X PROPERTY=VALUE           librdkafka property, passed unchanged\n");
-    fprintf(out, "  -b BROKERS                  same as --kafka-brokers\n");
-    fprintf(out, "  -t TOPIC, -g GROUP          same as --topic, --group-id\n");
+    fprintf(out, "  -c, --config FILE\n      config file (also EQM_CONFIG)\n");
+    fprintf(out, "  -X PROPERTY=VALUE\n      librdkafka property, passed unchanged (in the "
+                 "file: kafka.PROPERTY = VALUE)\n");
+    fprintf(out, "  -b BROKERS, -t TOPIC, -g GROUP\n      short for --kafka-brokers, --topic, "
+                 "--group-id\n");
     for (size_t i = 0; i < CF_COUNT; i++) {
         const struct cf_item *it = &cf_table[i];
         const char *def = it->def;
@@ -311,13 +314,15 @@ static void print_help(const char *program, const char *usage, FILE *out,
                 def = *cur;
         }
         if (it->flags & CF_SECRET)
-            fprintf(out, "  (%s, file or environment only)\n", env);
+            fprintf(out, "  %s (environment or file only: a secret)\n", env);
         else
-            fprintf(out, "  --%-25s %s\n", opt, "");
-        fprintf(out, "        %s [%s; default \"%s\"]\n", it->help, it->name, def);
+            fprintf(out, "  --%s%s\n", opt, it->type == CF_BOOL ? "[=true|false]" : "=VALUE");
+        fprintf(out, "      %s\n      [file: %s; env: %s; default: \"%s\"]\n", it->help,
+                it->name, env, it->flags & CF_SECRET ? "" : def);
     }
-    fprintf(out, "  --print-config              print the effective configuration and exit\n");
-    fprintf(out, "  -h, --help                  this text\n");
+    fprintf(out, "  --print-config\n      print the effective configuration (secrets masked) "
+                 "and exit\n");
+    fprintf(out, "  -h, --help\n      this text\n");
 }
 
 /* Masks passwords in a conninfo or URI for printing. libpq itself parses

@@ -203,6 +203,7 @@ struct eqm_engine {
     bool assigned_once;
     int64_t last_activity_ms;
     int64_t last_metrics_ms;
+    int64_t last_expiry_ms; /* 0 = not yet this run */
     bool metrics_dirty;
     int dl_failed;     /* dead-letter deliveries that failed this batch */
     int fatal;
@@ -1176,6 +1177,40 @@ static int flush_batch(struct eqm_engine *e, bool force_metrics) {
     return 0;
 }
 
+/*
+ * Drops de-duplication keys of days older than the horizon behind the
+ * newest event. Safe because such events are refused at intake
+ * (older_than_dedup_horizon) once the watermark is known, and the
+ * watermark only moves forward: a key is dropped only when no copy of its
+ * event can be counted again. One statement, so no explicit transaction.
+ */
+static void expire_keys(struct eqm_engine *e) {
+    char cutoff[11], days[24];
+    const char *params[2] = {e->svc->name, cutoff};
+    PGresult *res;
+
+    e->last_expiry_ms = eqm_time_mono_ms();
+    if (e->cfg->dedup_horizon_days <= 0 || e->watermark_us == 0)
+        return;
+    eqm_time_day_format(eqm_time_local_day(e->watermark_us) - (int32_t)e->cfg->dedup_horizon_days,
+                        cutoff);
+    res = PQexecParams(e->conn,
+                       "DELETE FROM equality.seen_events WHERE source = $1 AND event_day < $2",
+                       2, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        eqm_pg_error(e->conn, res, "expiring de-duplication keys", e->errstr, sizeof(e->errstr));
+        eqm_log_warn("cannot expire de-duplication keys", "error=\"%s\"", e->errstr);
+    } else if (atoll(PQcmdTuples(res)) > 0) {
+        snprintf(days, sizeof(days), "%ld", e->cfg->dedup_horizon_days);
+        eqm_log_info("de-duplication keys expired", "keys=%s before=%s horizon_days=%s",
+                     PQcmdTuples(res), cutoff, days);
+    }
+    PQclear(res);
+}
+
+/* Keys are expired once at start and then hourly, between batches. */
+#define EXPIRY_INTERVAL_MS (3600 * 1000)
+
 /* ---- Kafka ------------------------------------------------------------ */
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -1433,6 +1468,9 @@ int eqm_engine_run(struct eqm_engine *e) {
             if (flush_batch(e, false) != 0)
                 e->fatal = 1;
         }
+        if (e->n_messages == 0 && e->assigned_once &&
+            (e->last_expiry_ms == 0 || now - e->last_expiry_ms >= EXPIRY_INTERVAL_MS))
+            expire_keys(e);
         if (idle_ms > 0 && e->assigned_once && e->n_messages == 0 &&
             now - e->last_activity_ms >= idle_ms) {
             eqm_log_info("idle: stopping", "idle_s=%.1f", cfg->exit_when_idle);

@@ -75,6 +75,14 @@ void eqm_metrics_figure(const struct eqm_measure *m, const struct eqm_dimension 
     eqm_stats_ratio_katz(f->n, f->base, f->ref_n, f->ref_base, EQM_STATS_Z95, &f->ratio);
     if (f->ratio.has_value && !f->ratio.has_ci)
         f->note = "zero count: no confidence interval";
+    /* A share of 100% has no failures: the Katz variance term 1/a - 1/n is
+     * zero, and the interval would look far surer than 10 out of 10 can
+     * make anyone. No interval, said plainly. */
+    if (!by_population && f->ratio.has_ci && (f->n == f->base || f->ref_n == f->ref_base)) {
+        f->ratio.has_ci = false;
+        f->ratio.low = f->ratio.high = 0;
+        f->note = "a share of 100%: no confidence interval";
+    }
 }
 
 /* ---- recompute -------------------------------------------------------- */

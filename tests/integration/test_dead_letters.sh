@@ -23,14 +23,18 @@ big=$(mktemp)
 python3 -c 'import sys; sys.stdout.write("{\"event_id\":\"big\",\"pad\":\"" + "x" * 2097152 + "\"}")' >"$big"
 kcat -P -b "$EQM_KAFKA_BROKERS" -t "$T" -X message.max.bytes=4000000 -k E07000008 "$big"
 produce "$good"   # a duplicate of the first: ignored, not a dead letter
+june='{"event_id":"june-1","event_type":"stop_search","occurred_at":"2025-06-01T12:00:00+01:00","area":"E07000009","gender":"Female"}'
+produce "$june"   # 30 days before the newest event: counted (horizon 730 days)
 
 timeout 120 "$BIN/eqm-stop-search" --exit-when-idle 3 -X session.timeout.ms=6000 --log-level error
 
 # Counts: only the one good event, once, for its area and the force.
-assert_eq "1|1" "$(psql_val "SELECT sum(searches) FILTER (WHERE area = 'E07000008'),
+assert_eq 1 "$(psql_val "SELECT sum(searches) FROM equality.stop_search_daily
+                         WHERE area = 'E07000009' AND dimension = 'gender'")" "the June event counted"
+assert_eq "1|2" "$(psql_val "SELECT sum(searches) FILTER (WHERE area = 'E07000008'),
                                     sum(searches) FILTER (WHERE area = 'force')
                              FROM equality.stop_search_daily WHERE dimension = 'ethnicity'")" \
-    "the good event counted once, for its area and the force"
+    "the good event counted once for its area; the force has it and the June event"
 assert_eq "bad_occurred_at
 missing_event_id
 not_json
@@ -60,4 +64,21 @@ size=$(kcat -C -b "$EQM_KAFKA_BROKERS" -t "$DL" -e -q -X fetch.message.max.bytes
         -f '%S\n' 2>/dev/null | sort -n | tail -1)
 assert_eq "$(stat -c %s "$big")" "$size" "the 2 MB message is dead-lettered whole"
 rm -f "$big"
+
+# De-duplication horizon: with a 10-day horizon the June event's key
+# expires (it is 30 days behind the newest event), and a copy of it sent
+# again is refused as too old to de-duplicate -- never counted twice.
+produce "$june"
+timeout 120 "$BIN/eqm-stop-search" --exit-when-idle 3 -X session.timeout.ms=6000 \
+    --dedup-horizon-days 10 --log-level error
+assert_eq 0 "$(psql_val "SELECT count(*) FROM equality.seen_events WHERE event_day < '2025-06-21'")" \
+    "keys of days beyond the horizon expired"
+assert_eq 1 "$(psql_val "SELECT count(*) FROM equality.seen_events WHERE event_id = 'g-1'")" \
+    "keys within the horizon kept"
+assert_eq 1 "$(psql_val "SELECT count(*) FROM equality.dead_letters
+                         WHERE reason_code = 'older_than_dedup_horizon'")" \
+    "the copy of the June event is a dead letter"
+assert_eq 1 "$(psql_val "SELECT sum(searches) FROM equality.stop_search_daily
+                         WHERE area = 'E07000009' AND dimension = 'gender'")" \
+    "the June event still counted once"
 echo "PASS test_dead_letters"

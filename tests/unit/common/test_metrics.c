@@ -270,17 +270,28 @@ static void test_share_zero_counts(void **state) {
         assert_close(f.ref_rate.value, 0.0);
         assert_no_ratio(&f);
     }
-    /* Every search of both groups ended in arrest: ratio 1, interval
-     * exactly [1, 1] (se^2 = 1/40 - 1/40 + 1/20 - 1/20 = 0). */
+    /* Every search of both groups ended in arrest: ratio 1, but the Katz
+     * variance would be 1/40 - 1/40 + 1/20 - 1/20 = 0, an interval [1, 1]
+     * that claims certainty: no interval, and a note that says why. */
     {
         struct eqm_metrics_row black = row_of("black", 40, 40), white = row_of("white", 20, 20);
         eqm_metrics_figure(&share_measure, &ethnicity, &black, &white, -1, -1, &f);
         assert_close(f.rate.value, 1.0);
         assert_close(f.rate.high, 1.0);
+        assert_true(f.ratio.has_value);
         assert_close(f.ratio.value, 1.0);
-        assert_true(f.ratio.has_ci);
-        assert_close(f.ratio.low, 1.0);
-        assert_close(f.ratio.high, 1.0);
+        assert_false(f.ratio.has_ci);
+        assert_non_null(strstr(f.note, "100%"));
+    }
+    /* Only the group is at 100% (10 of 10 against 54 of 64, the Asian find
+     * rate of the July 2025 file): ratio (10/10)/(54/64) = 64/54 = 1.185185,
+     * no interval. */
+    {
+        struct eqm_metrics_row asian = row_of("asian", 10, 10), white = row_of("white", 64, 54);
+        eqm_metrics_figure(&share_measure, &ethnicity, &asian, &white, -1, -1, &f);
+        assert_close(f.ratio.value, 64.0 / 54.0);
+        assert_false(f.ratio.has_ci);
+        assert_non_null(strstr(f.note, "100%"));
     }
 }
 
