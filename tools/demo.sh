@@ -46,6 +46,13 @@ q -c "SELECT measure, grp AS \"group\", n || ' / ' || base AS count,
          AND area = 'cambridgeshire' AND dimension = 'ethnicity' AND window_days = 91
        ORDER BY measure, grp"
 
+# The other services' parts of the demo, each run after the stack is up.
+for part in custody recruitment alerts; do
+    if [ -x "$root/tools/demo-$part.sh" ]; then
+        "$root/tools/demo-$part.sh"
+    fi
+done
+
 say "Service state"
 "$BIN/eqm-admin" status
 printf '\nThe figures are in PostgreSQL: psql "%s" -c "SELECT * FROM equality.disparity"\n' \
