@@ -188,8 +188,8 @@ int eqm_config_set(struct eqm_config *cfg, const char *name, const char *value, 
         errno = 0;
         v = strtol(value, &end, 10);
         if (end == value || *end || errno || v < it->min || v > it->max) {
-            snprintf(errstr, sz, "%s: \"%s\" is not a whole number from %.0f to %.0f", name,
-                     value, it->min, it->max);
+            snprintf(errstr, sz, "%s: \"%s\" is not a whole number from %.0f to %.0f", name, value,
+                     it->min, it->max);
             return -1;
         }
         *(long *)(base + it->offset) = v;
@@ -200,8 +200,8 @@ int eqm_config_set(struct eqm_config *cfg, const char *name, const char *value, 
         errno = 0;
         v = strtod(value, &end);
         if (end == value || *end || errno || !(v >= it->min && v <= it->max)) {
-            snprintf(errstr, sz, "%s: \"%s\" is not a number from %g to %g", name, value,
-                     it->min, it->max);
+            snprintf(errstr, sz, "%s: \"%s\" is not a number from %g to %g", name, value, it->min,
+                     it->max);
             return -1;
         }
         *(double *)(base + it->offset) = v;
@@ -317,8 +317,8 @@ static void print_help(const char *program, const char *usage, FILE *out,
             fprintf(out, "  %s (environment or file only: a secret)\n", env);
         else
             fprintf(out, "  --%s%s\n", opt, it->type == CF_BOOL ? "[=true|false]" : "=VALUE");
-        fprintf(out, "      %s\n      [file: %s; env: %s; default: \"%s\"]\n", it->help,
-                it->name, env, it->flags & CF_SECRET ? "" : def);
+        fprintf(out, "      %s\n      [file: %s; env: %s; default: \"%s\"]\n", it->help, it->name,
+                env, it->flags & CF_SECRET ? "" : def);
     }
     fprintf(out, "  --print-config\n      print the effective configuration (secrets masked) "
                  "and exit\n");
@@ -416,9 +416,8 @@ static const char *opt_value(int argc, char **argv, int *i, const char *eq) {
 }
 
 enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const char *program,
-                                       const char *usage,
-                                       const struct eqm_config_default *defaults, int argc,
-                                       char **argv, FILE *out, char *errstr, size_t sz) {
+                                       const char *usage, const struct eqm_config_default *defaults,
+                                       int argc, char **argv, FILE *out, char *errstr, size_t sz) {
     const char *config_path = getenv("EQM_CONFIG");
     bool help = false, print = false;
     char msg[512], env[64], opt[64];
@@ -515,8 +514,10 @@ enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const char *progr
             }
             if (it->flags & CF_SECRET) {
                 env_name(it->name, env, sizeof(env));
-                snprintf(errstr, sz, "%s is secret: set it in the config file or %s, not on the "
-                                     "command line", it->name, env);
+                snprintf(errstr, sz,
+                         "%s is secret: set it in the config file or %s, not on the "
+                         "command line",
+                         it->name, env);
                 return EQM_CONFIG_ERROR;
             }
             name = it->name;

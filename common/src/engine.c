@@ -172,8 +172,8 @@ struct eqm_engine {
     const struct eqm_service *svc;
     const struct eqm_config *cfg;
     PGconn *conn;
-    rd_kafka_t *rk;   /* consumer */
-    rd_kafka_t *dlq;  /* dead-letter producer */
+    rd_kafka_t *rk;  /* consumer */
+    rd_kafka_t *dlq; /* dead-letter producer */
     struct eqm_sink *sink;
     struct eqm_alert_rules *rules; /* NULL when alerts are disabled */
 
@@ -205,7 +205,7 @@ struct eqm_engine {
     int64_t last_metrics_ms;
     int64_t last_expiry_ms; /* 0 = not yet this run */
     bool metrics_dirty;
-    int dl_failed;     /* dead-letter deliveries that failed this batch */
+    int dl_failed; /* dead-letter deliveries that failed this batch */
     int fatal;
 
     struct eqm_buf a[8]; /* array parameters, reused */
@@ -280,8 +280,8 @@ static int prepare_all(struct eqm_engine *e) {
             eqm_buf_printf(&sql, ", %s", tb->key_columns[i]);
         eqm_buf_printf(&sql, ") DO UPDATE SET ");
         for (int i = 0; i < tb->n_count_columns; i++)
-            eqm_buf_printf(&sql, "%s%s = t.%s + EXCLUDED.%s", i ? ", " : "",
-                           tb->count_columns[i], tb->count_columns[i], tb->count_columns[i]);
+            eqm_buf_printf(&sql, "%s%s = t.%s + EXCLUDED.%s", i ? ", " : "", tb->count_columns[i],
+                           tb->count_columns[i], tb->count_columns[i]);
         if (!sql.data) {
             snprintf(e->errstr, sizeof(e->errstr), "out of memory");
             return -1;
@@ -432,8 +432,7 @@ static void rewind_partitions(struct eqm_engine *e) {
     for (int i = 0; i < e->n_parts; i++) {
         rd_kafka_topic_partition_t *tp =
             rd_kafka_topic_partition_list_add(list, e->cfg->topic, e->parts[i].partition);
-        tp->offset = e->parts[i].committed >= 0 ? e->parts[i].committed
-                                                : RD_KAFKA_OFFSET_BEGINNING;
+        tp->offset = e->parts[i].committed >= 0 ? e->parts[i].committed : RD_KAFKA_OFFSET_BEGINNING;
         e->parts[i].next = -1;
     }
     err = rd_kafka_seek_partitions(e->rk, list, 10000);
@@ -616,8 +615,7 @@ static int dead_letter(struct eqm_engine *e, const rd_kafka_message_t *rkm,
     /* The original bytes travel as the value, untouched; what went wrong
      * and where it came from travel as headers. Keyed by source topic. */
     err = rd_kafka_producev(
-        e->dlq, RD_KAFKA_V_TOPIC(e->cfg->dead_letter_topic),
-        RD_KAFKA_V_KEY(topic, strlen(topic)),
+        e->dlq, RD_KAFKA_V_TOPIC(e->cfg->dead_letter_topic), RD_KAFKA_V_KEY(topic, strlen(topic)),
         RD_KAFKA_V_VALUE(rkm->payload, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_HEADER("eqm-source-topic", topic, -1),
         RD_KAFKA_V_HEADER("eqm-source-partition", part, -1),
@@ -627,8 +625,7 @@ static int dead_letter(struct eqm_engine *e, const rd_kafka_message_t *rkm,
         RD_KAFKA_V_HEADER("eqm-service", e->svc->name, -1),
         RD_KAFKA_V_HEADER("eqm-original-bytes", size, -1),
         RD_KAFKA_V_HEADER("eqm-rejected-at-ms", now, -1),
-        RD_KAFKA_V_HEADER("eqm-truncated", truncated, -1),
-        RD_KAFKA_V_END);
+        RD_KAFKA_V_HEADER("eqm-truncated", truncated, -1), RD_KAFKA_V_END);
     if (err) {
         eqm_log_error("cannot queue dead letter", "error=\"%s\"", rd_kafka_err2str(err));
         e->dl_failed++;
@@ -1066,8 +1063,8 @@ static void commit_to_kafka(struct eqm_engine *e) {
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(e->n_parts);
     for (int i = 0; i < e->n_parts; i++)
         if (e->parts[i].committed >= 0)
-            rd_kafka_topic_partition_list_add(list, e->cfg->topic, e->parts[i].partition)
-                ->offset = e->parts[i].committed;
+            rd_kafka_topic_partition_list_add(list, e->cfg->topic, e->parts[i].partition)->offset =
+                e->parts[i].committed;
     if (list->cnt > 0)
         rd_kafka_commit(e->rk, list, 1);
     rd_kafka_topic_partition_list_destroy(list);
@@ -1109,8 +1106,8 @@ static int flush_batch(struct eqm_engine *e, bool force_metrics) {
                     return 0;
                 }
                 eqm_log_warn("cannot recompute figures", "error=\"%s\"", e->errstr);
-                if (r != COMMIT_RETRY || (PQstatus(e->conn) != CONNECTION_OK &&
-                                          pg_reconnect(e) != 0))
+                if (r != COMMIT_RETRY ||
+                    (PQstatus(e->conn) != CONNECTION_OK && pg_reconnect(e) != 0))
                     return -1;
             }
         }
@@ -1121,8 +1118,8 @@ static int flush_batch(struct eqm_engine *e, bool force_metrics) {
     if (e->n_dls > 0) {
         rd_kafka_flush(e->dlq, 30000);
         if (e->dl_failed || rd_kafka_outq_len(e->dlq) > 0) {
-            eqm_log_error("dead letters not delivered; batch will be read again",
-                          "failed=%d", e->dl_failed);
+            eqm_log_error("dead letters not delivered; batch will be read again", "failed=%d",
+                          e->dl_failed);
             rewind_partitions(e);
             batch_reset(e);
             usleep(1000 * 1000);
@@ -1195,8 +1192,8 @@ static void expire_keys(struct eqm_engine *e) {
     eqm_time_day_format(eqm_time_local_day(e->watermark_us) - (int32_t)e->cfg->dedup_horizon_days,
                         cutoff);
     res = PQexecParams(e->conn,
-                       "DELETE FROM equality.seen_events WHERE source = $1 AND event_day < $2",
-                       2, NULL, params, NULL, NULL, 0);
+                       "DELETE FROM equality.seen_events WHERE source = $1 AND event_day < $2", 2,
+                       NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         eqm_pg_error(e->conn, res, "expiring de-duplication keys", e->errstr, sizeof(e->errstr));
         eqm_log_warn("cannot expire de-duplication keys", "error=\"%s\"", e->errstr);
@@ -1252,9 +1249,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 }
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
-    enum eqm_log_level l = level <= 3 ? EQM_LOG_ERROR : level <= 4 ? EQM_LOG_WARN
-                         : level <= 6 ? EQM_LOG_INFO
-                                      : EQM_LOG_DEBUG;
+    enum eqm_log_level l = level <= 3   ? EQM_LOG_ERROR
+                           : level <= 4 ? EQM_LOG_WARN
+                           : level <= 6 ? EQM_LOG_INFO
+                                        : EQM_LOG_DEBUG;
     (void)rk;
     if (eqm_log_enabled(l)) {
         char q[1024] = "";
@@ -1263,8 +1261,7 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
     }
 }
 
-static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errstr,
-                    size_t sz) {
+static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errstr, size_t sz) {
     char err[256];
     if (rd_kafka_conf_set(conf, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
         snprintf(errstr, sz, "Kafka property %s=%s: %s", k, v, err);
@@ -1273,8 +1270,7 @@ static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *e
     return 0;
 }
 
-static rd_kafka_conf_t *base_conf(struct eqm_engine *e, const char *role, char *errstr,
-                                  size_t sz) {
+static rd_kafka_conf_t *base_conf(struct eqm_engine *e, const char *role, char *errstr, size_t sz) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char client_id[96];
 
@@ -1293,11 +1289,21 @@ static rd_kafka_conf_t *base_conf(struct eqm_engine *e, const char *role, char *
 /* Properties that only a consumer understands: the dead-letter producer
  * is not given them (librdkafka would warn that it ignores them). */
 static bool consumer_only(const char *name) {
-    static const char *const prefixes[] = {
-        "group.",          "session.timeout",      "heartbeat.",   "partition.assignment",
-        "max.poll",        "fetch.",               "auto.offset",  "enable.auto",
-        "auto.commit",     "isolation.level",      "check.crcs",   "enable.partition.eof",
-        "queued.",         "coordinator.query",    "allow.auto.create.topics"};
+    static const char *const prefixes[] = {"group.",
+                                           "session.timeout",
+                                           "heartbeat.",
+                                           "partition.assignment",
+                                           "max.poll",
+                                           "fetch.",
+                                           "auto.offset",
+                                           "enable.auto",
+                                           "auto.commit",
+                                           "isolation.level",
+                                           "check.crcs",
+                                           "enable.partition.eof",
+                                           "queued.",
+                                           "coordinator.query",
+                                           "allow.auto.create.topics"};
     for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
         if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
             return true;

@@ -6,8 +6,8 @@
 #include "eqm/engine.h"
 #include "eqm/timeutil.h"
 
-__attribute__((format(printf, 3, 4))) static void reject(struct eqm_reject *rej,
-                                                         const char *code, const char *fmt, ...) {
+__attribute__((format(printf, 3, 4))) static void reject(struct eqm_reject *rej, const char *code,
+                                                         const char *fmt, ...) {
     va_list ap;
     rej->code = code;
     va_start(ap, fmt);
@@ -26,8 +26,7 @@ static size_t utf8_chars(const char *s, size_t len) {
 
 /* A required string field of 1..max characters, not blank. */
 static int required_string(const json_t *event, const char *field, size_t max, const char **out,
-                           struct eqm_reject *rej, const char *missing_code,
-                           const char *bad_code) {
+                           struct eqm_reject *rej, const char *missing_code, const char *bad_code) {
     const json_t *v = json_object_get(event, field);
     size_t len;
     const char *s;
@@ -75,8 +74,8 @@ int eqm_envelope_parse(const json_t *event, int64_t now_us, long max_future_skew
     if (required_string(event, "event_type", 64, &env->event_type, rej, "missing_event_type",
                         "bad_event_type") != 0)
         return -1;
-    if (required_string(event, "area", EQM_AREA_MAX, &env->area, rej, "missing_area",
-                        "bad_area") != 0)
+    if (required_string(event, "area", EQM_AREA_MAX, &env->area, rej, "missing_area", "bad_area") !=
+        0)
         return -1;
     if (required_string(event, "occurred_at", 64, &when, rej, "missing_occurred_at",
                         "bad_occurred_at") != 0)

@@ -93,8 +93,7 @@ struct pop_entry {
     int64_t population;
 };
 
-static int64_t pop_lookup(const struct pop_entry *pops, int n, const char *area,
-                          const char *grp) {
+static int64_t pop_lookup(const struct pop_entry *pops, int n, const char *area, const char *grp) {
     for (int i = 0; i < n; i++)
         if (!strcmp(pops[i].grp, grp) && !strcmp(pops[i].area, area))
             return pops[i].population;
@@ -114,8 +113,25 @@ struct out_arrays {
 };
 
 enum {
-    O_MEASURE, O_AREA, O_DIM, O_GRP, O_REF, O_WIN, O_N, O_BASE, O_REF_N, O_REF_BASE, O_RATE,
-    O_RATE_LO, O_RATE_HI, O_REF_RATE, O_RATIO, O_LO, O_HI, O_NOTE, O__COUNT
+    O_MEASURE,
+    O_AREA,
+    O_DIM,
+    O_GRP,
+    O_REF,
+    O_WIN,
+    O_N,
+    O_BASE,
+    O_REF_N,
+    O_REF_BASE,
+    O_RATE,
+    O_RATE_LO,
+    O_RATE_HI,
+    O_REF_RATE,
+    O_RATIO,
+    O_LO,
+    O_HI,
+    O_NOTE,
+    O__COUNT
 };
 
 static void put_count(struct eqm_buf *b, int64_t v) {
@@ -205,8 +221,8 @@ static void compute_group(const struct eqm_service *svc, const struct eqm_dimens
     }
 }
 
-int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc,
-                          const struct eqm_config *cfg, char *errstr, size_t sz) {
+int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const struct eqm_config *cfg,
+                          char *errstr, size_t sz) {
     struct eqm_buf sql = {0}, wins = {0};
     struct out_arrays o;
     struct pop_entry *pops = NULL;

@@ -33,8 +33,8 @@ int eqm_migrate_run(PGconn *conn, char *errstr, size_t sz) {
         int done;
 
         snprintf(ver, sizeof(ver), "%d", m->version);
-        res = PQexecParams(conn, "SELECT 1 FROM equality.schema_migrations WHERE version = $1",
-                           1, NULL, params, NULL, NULL, 0);
+        res = PQexecParams(conn, "SELECT 1 FROM equality.schema_migrations WHERE version = $1", 1,
+                           NULL, params, NULL, NULL, 0);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
             eqm_pg_error(conn, res, "reading schema_migrations", errstr, sz);
             PQclear(res);

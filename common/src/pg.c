@@ -23,8 +23,9 @@ PGconn *eqm_pg_connect(const char *url, const char *app, char *errstr, size_t sz
     PGconn *conn;
 
     if (!url || !*url) {
-        snprintf(errstr, sz, "no PostgreSQL connection string: set EQM_PG_URL (or pg.url in "
-                             "the config file)");
+        snprintf(errstr, sz,
+                 "no PostgreSQL connection string: set EQM_PG_URL (or pg.url in "
+                 "the config file)");
         return NULL;
     }
     /* expand_dbname lets url be either a URI or a conninfo string. */
@@ -46,8 +47,7 @@ PGconn *eqm_pg_connect(const char *url, const char *app, char *errstr, size_t sz
     return conn;
 }
 
-void eqm_pg_error(PGconn *conn, const PGresult *res, const char *what, char *errstr,
-                  size_t sz) {
+void eqm_pg_error(PGconn *conn, const PGresult *res, const char *what, char *errstr, size_t sz) {
     const char *m = res ? PQresultErrorMessage(res) : NULL;
     size_t n;
 

@@ -24,8 +24,7 @@ struct eqm_sink *eqm_sink_collect_new(const struct eqm_counts_table *tables, int
     return s;
 }
 
-int eqm_sink_add(struct eqm_sink *s, int table, const char *const *parts,
-                 const int64_t *counts) {
+int eqm_sink_add(struct eqm_sink *s, int table, const char *const *parts, const int64_t *counts) {
     const struct eqm_counts_table *t;
     struct eqm_sink_row *row;
     size_t need = 0;

@@ -194,24 +194,27 @@ int main(int argc, char **argv) {
                          "sum(population) FILTER (WHERE grp = 'other') AS other "
                          "FROM equality.area_population "
                          "WHERE area IN (SELECT area FROM equality.area_districts) "
-                         "GROUP BY area ORDER BY area") ? 1 : 0;
-    } else {
-        rc = print_query(conn, "Stored Kafka offsets",
-                         "SELECT consumer_group, topic, count(*) AS partitions, "
-                         "sum(coalesce(next_offset, 0)) AS messages_consumed, "
-                         "max(updated_at)::timestamp(0) AS last_commit "
-                         "FROM equality.kafka_offsets GROUP BY 1, 2 ORDER BY 1, 2") ||
-             print_query(conn, "Newest event time per source",
-                         "SELECT source, max_occurred_at, updated_at::timestamp(0) "
-                         "FROM equality.watermarks ORDER BY source") ||
-             print_query(conn, "Events counted (de-duplication keys held)",
-                         "SELECT source, count(*) AS events, min(event_day), max(event_day) "
-                         "FROM equality.seen_events GROUP BY source ORDER BY source") ||
-             print_query(conn, "Dead letters",
-                         "SELECT source, reason_code, count(*) AS messages "
-                         "FROM equality.dead_letters GROUP BY 1, 2 ORDER BY 1, 2")
+                         "GROUP BY area ORDER BY area")
                  ? 1
                  : 0;
+    } else {
+        rc =
+            print_query(conn, "Stored Kafka offsets",
+                        "SELECT consumer_group, topic, count(*) AS partitions, "
+                        "sum(coalesce(next_offset, 0)) AS messages_consumed, "
+                        "max(updated_at)::timestamp(0) AS last_commit "
+                        "FROM equality.kafka_offsets GROUP BY 1, 2 ORDER BY 1, 2") ||
+                    print_query(conn, "Newest event time per source",
+                                "SELECT source, max_occurred_at, updated_at::timestamp(0) "
+                                "FROM equality.watermarks ORDER BY source") ||
+                    print_query(conn, "Events counted (de-duplication keys held)",
+                                "SELECT source, count(*) AS events, min(event_day), max(event_day) "
+                                "FROM equality.seen_events GROUP BY source ORDER BY source") ||
+                    print_query(conn, "Dead letters",
+                                "SELECT source, reason_code, count(*) AS messages "
+                                "FROM equality.dead_letters GROUP BY 1, 2 ORDER BY 1, 2")
+                ? 1
+                : 0;
     }
 out:
     if (conn)

@@ -10,8 +10,8 @@
 #include "eqm/ethnicity.h"
 
 static const char *const key_columns[] = {"area", "dimension", "grp"};
-static const char *const count_columns[] = {"searches",   "linked", "link_known",
-                                            "arrests",    "section_60", "strip"};
+static const char *const count_columns[] = {"searches", "linked",     "link_known",
+                                            "arrests",  "section_60", "strip"};
 
 static const struct eqm_counts_table tables[] = {
     {"equality.stop_search_daily", key_columns, 3, count_columns, SS__COUNT},
@@ -132,8 +132,8 @@ static int handle(const struct eqm_envelope *env, const json_t *event, const cha
         self = text(event, "ethnicity");
     groups[0] = ethnic_group(self);
     groups[1] = ethnic_group(text(event, "officer_defined_ethnicity"));
-    groups[2] = eqm_stop_search_gender(text(event, "gender") ? text(event, "gender")
-                                                             : text(event, "sex"));
+    groups[2] =
+        eqm_stop_search_gender(text(event, "gender") ? text(event, "gender") : text(event, "sex"));
     groups[3] = eqm_stop_search_age(text(event, "age_range"));
 
     linked = tristate(event, "outcome_linked_to_object_of_search");

@@ -12,12 +12,12 @@
 
 /* Count columns of equality.stop_search_daily, in this order. */
 enum {
-    SS_SEARCHES = 0,   /* every search */
-    SS_LINKED,         /* outcome linked to the object of search: true */
-    SS_LINK_KNOWN,     /* outcome_linked_to_object_of_search true or false */
-    SS_ARRESTS,        /* outcome was an arrest */
-    SS_SECTION_60,     /* under section 60 CJPOA 1994 */
-    SS_STRIP,          /* removal of more than outer clothing: true */
+    SS_SEARCHES = 0, /* every search */
+    SS_LINKED,       /* outcome linked to the object of search: true */
+    SS_LINK_KNOWN,   /* outcome_linked_to_object_of_search true or false */
+    SS_ARRESTS,      /* outcome was an arrest */
+    SS_SECTION_60,   /* under section 60 CJPOA 1994 */
+    SS_STRIP,        /* removal of more than outer clothing: true */
     SS__COUNT
 };
 

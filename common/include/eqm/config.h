@@ -22,21 +22,21 @@
 #include <stdio.h>
 
 #define EQM_CONFIG_MAX_WINDOWS 8
-#define EQM_CONFIG_MAX_PROPS 64
+#define EQM_CONFIG_MAX_PROPS   64
 
 struct eqm_config {
     /* Connections. */
-    char *pg_url;          /* pg.url: libpq conninfo or URI */
-    char *kafka_brokers;   /* kafka.brokers: bootstrap.servers */
+    char *pg_url;        /* pg.url: libpq conninfo or URI */
+    char *kafka_brokers; /* kafka.brokers: bootstrap.servers */
     /* Topics and group. */
-    char *topic;           /* input topic */
-    char *group_id;        /* consumer group */
+    char *topic;    /* input topic */
+    char *group_id; /* consumer group */
     char *dead_letter_topic;
     char *alerts_topic;
     /* Domain. */
-    char *timezone;        /* the force's time zone: daily buckets */
-    char *force_area;      /* name of the whole-force area */
-    char *windows;         /* "28,91,365": parsed into window_days */
+    char *timezone;   /* the force's time zone: daily buckets */
+    char *force_area; /* name of the whole-force area */
+    char *windows;    /* "28,91,365": parsed into window_days */
     int window_days[EQM_CONFIG_MAX_WINDOWS];
     int n_windows;
     /* Engine. */
@@ -78,11 +78,9 @@ enum eqm_config_result {
  * whatever was set so far: call eqm_config_free() in every case.
  */
 enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const char *program,
-                                       const char *usage,
-                                       const struct eqm_config_default *defaults, int argc,
-                                       char **argv, FILE *out, char *errstr,
-                                       size_t errstr_size)
-    __attribute__((warn_unused_result));
+                                       const char *usage, const struct eqm_config_default *defaults,
+                                       int argc, char **argv, FILE *out, char *errstr,
+                                       size_t errstr_size) __attribute__((warn_unused_result));
 
 /* Sets one setting by name from text, as the file would. */
 int eqm_config_set(struct eqm_config *cfg, const char *name, const char *value, char *errstr,

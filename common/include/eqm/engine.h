@@ -35,23 +35,23 @@
 #include "eqm/config.h"
 
 #define EQM_MAX_KEY_PARTS 4
-#define EQM_MAX_COUNTS 32
-#define EQM_MAX_TABLES 4
-#define EQM_EVENT_ID_MAX 128 /* characters */
-#define EQM_AREA_MAX 64 /* characters */
+#define EQM_MAX_COUNTS    32
+#define EQM_MAX_TABLES    4
+#define EQM_EVENT_ID_MAX  128 /* characters */
+#define EQM_AREA_MAX      64  /* characters */
 
 /* The common fields every event has, validated by the engine. */
 struct eqm_envelope {
-    const char *event_id;   /* 1..128 bytes, owned by the parsed JSON */
+    const char *event_id; /* 1..128 bytes, owned by the parsed JSON */
     const char *event_type;
-    const char *area;       /* 1..64 bytes */
-    int64_t occurred_us;    /* event time, microseconds since the epoch */
-    int32_t day;            /* local day in the force's time zone */
+    const char *area;    /* 1..64 bytes */
+    int64_t occurred_us; /* event time, microseconds since the epoch */
+    int32_t day;         /* local day in the force's time zone */
 };
 
 /* Why a message is unusable: a stable code and words a person can act on. */
 struct eqm_reject {
-    const char *code;       /* e.g. "unknown_event_type" */
+    const char *code; /* e.g. "unknown_event_type" */
     char reason[256];
 };
 
@@ -64,22 +64,21 @@ struct eqm_sink;
  * day (e.g. area, dimension, group), counts one value per count column.
  * Returns 0, or -1 (no such table, or out of memory).
  */
-int eqm_sink_add(struct eqm_sink *sink, int table, const char *const *parts,
-                 const int64_t *counts);
+int eqm_sink_add(struct eqm_sink *sink, int table, const char *const *parts, const int64_t *counts);
 
 /* A measure kept in equality.metrics. */
 #define EQM_BASE_POPULATION (-1)
 struct eqm_measure {
-    const char *name;       /* e.g. "stop_search.find_rate" */
-    int numerator;          /* count column index */
-    int base;               /* count column index, or EQM_BASE_POPULATION */
+    const char *name; /* e.g. "stop_search.find_rate" */
+    int numerator;    /* count column index */
+    int base;         /* count column index, or EQM_BASE_POPULATION */
 };
 
 /* A dimension and its default reference group. */
 struct eqm_dimension {
-    const char *name;       /* e.g. "ethnicity" */
-    const char *reference;  /* e.g. "white" */
-    bool ethnic;            /* broad groups: gets "bme" and Census population */
+    const char *name;      /* e.g. "ethnicity" */
+    const char *reference; /* e.g. "white" */
+    bool ethnic;           /* broad groups: gets "bme" and Census population */
 };
 
 /*
@@ -87,7 +86,7 @@ struct eqm_dimension {
  * count columns that batches add to.
  */
 struct eqm_counts_table {
-    const char *name;            /* e.g. "equality.stop_search_daily" */
+    const char *name;               /* e.g. "equality.stop_search_daily" */
     const char *const *key_columns; /* after "day" */
     int n_key_columns;
     const char *const *count_columns;
@@ -95,7 +94,7 @@ struct eqm_counts_table {
 };
 
 struct eqm_service {
-    const char *name;            /* "stop-search": logs, dedup source */
+    const char *name; /* "stop-search": logs, dedup source */
     const char *default_topic;
     const char *default_group;
     /* tables[0] feeds the engine's own figures: its first three key

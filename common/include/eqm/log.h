@@ -13,12 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum eqm_log_level {
-    EQM_LOG_ERROR = 0,
-    EQM_LOG_WARN,
-    EQM_LOG_INFO,
-    EQM_LOG_DEBUG
-};
+enum eqm_log_level { EQM_LOG_ERROR = 0, EQM_LOG_WARN, EQM_LOG_INFO, EQM_LOG_DEBUG };
 
 /* service is copied (at most 63 bytes). */
 void eqm_log_init(const char *service, enum eqm_log_level level);

@@ -39,10 +39,10 @@ struct eqm_figure {
     const char *grp;
     const char *reference_grp;
     int64_t n, base, ref_n, ref_base;
-    struct eqm_estimate rate;     /* per 1,000 population, or a share 0..1 */
+    struct eqm_estimate rate; /* per 1,000 population, or a share 0..1 */
     struct eqm_estimate ref_rate;
     struct eqm_estimate ratio;
-    const char *note;             /* why a figure is missing, or NULL */
+    const char *note; /* why a figure is missing, or NULL */
 };
 
 /*
@@ -61,7 +61,7 @@ void eqm_metrics_figure(const struct eqm_measure *m, const struct eqm_dimension 
  * consumers of one service take turns). Returns the number of figures
  * written, or -1 with errstr (the caller rolls back).
  */
-int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc,
-                          const struct eqm_config *cfg, char *errstr, size_t errstr_size);
+int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const struct eqm_config *cfg,
+                          char *errstr, size_t errstr_size);
 
 #endif /* EQM_METRICS_H */
