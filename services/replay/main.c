@@ -22,6 +22,8 @@
 
 #include "eqm/csv.h"
 #include "eqm/policeuk.h"
+#include "eqm/synth_recruitment.h"
+#include "synth_custody_cmd.h"
 
 #define PROGRAM   "eqm-replay"
 #define MAX_PROPS 64
@@ -648,6 +650,28 @@ out:
     return rejected ? 2 : 0;
 }
 
+/* ---- synth: generators of synthetic events, one per topic ------------- */
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the generator's name */
+} synths[] = {
+    {"recruitment", eqm_synth_recruitment_main},
+    {"custody", eqm_replay_synth_custody},
+};
+
+static int cmd_synth(int argc, char **argv) {
+    size_t n = sizeof(synths) / sizeof(synths[0]);
+    for (size_t i = 0; argc >= 2 && i < n; i++)
+        if (!strcmp(argv[1], synths[i].name))
+            return synths[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "Usage: " PROGRAM " synth KIND [options] (KIND --help for more); KIND:");
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, " %s", synths[i].name);
+    fprintf(stderr, "\n");
+    return argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? 0 : 1;
+}
+
 /* ---- Subcommands ------------------------------------------------------- */
 
 struct subcommand {
@@ -658,6 +682,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"police-uk", "police.uk stop-and-search CSV files -> stop-search.events", cmd_police_uk},
+    {"synth", "synthetic events with exact expected counts (synth KIND --help)", cmd_synth},
 };
 
 static void usage(FILE *out) {
