@@ -24,8 +24,7 @@ say "Generating a recruitment campaign and a workforce (eqm-replay synth recruit
     --service-years white=10,asian=6.2,black=6.2,mixed=6.2
 
 say "Counting (eqm-recruitment; exits when idle)"
-# Small batches: see the engine arena note in the README.
-"$BIN/eqm-recruitment" --exit-when-idle 3 --batch-max-messages 200 --force-area "$AREA" \
+"$BIN/eqm-recruitment" --exit-when-idle 3 --force-area "$AREA" \
     --log-level warn
 
 say "Attrition by ethnicity, police officers, 91 days (comparison: white)"

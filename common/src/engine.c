@@ -64,23 +64,16 @@ static char *arena_strdup(struct arena *a, const char *s, size_t n) {
     char *p;
 
     if (!c || c->used + n + 1 > c->size) {
+        /* Chunks behind the head hold this batch's live strings: never
+         * reuse them before arena_reset(). */
         size_t size = n + 1 > 65536 ? n + 1 : 65536;
-        /* Reuse a following chunk kept from an earlier batch if it fits. */
-        if (c && c->next && c->next->size >= n + 1) {
-            struct arena_chunk *nx = c->next;
-            c->next = nx->next;
-            nx->next = c;
-            nx->used = 0;
-            a->head = c = nx;
-        } else {
-            struct arena_chunk *nc = malloc(sizeof(*nc) + size);
-            if (!nc)
-                return NULL;
-            nc->next = c;
-            nc->used = 0;
-            nc->size = size;
-            a->head = c = nc;
-        }
+        struct arena_chunk *nc = malloc(sizeof(*nc) + size);
+        if (!nc)
+            return NULL;
+        nc->next = c;
+        nc->used = 0;
+        nc->size = size;
+        a->head = c = nc;
     }
     p = c->data + c->used;
     memcpy(p, s, n);
