@@ -61,6 +61,12 @@ static const struct cf_item cf_table[] = {
      "alert rules file (JSON); empty = the built-in defaults"},
     {"alerts.enabled", CF_BOOL, OFF(alerts_enabled), "true", 0, 0, 0,
      "evaluate alert rules after each recomputation of the figures"},
+    {"relay.poll.interval.ms", CF_LONG, OFF(relay_poll_interval_ms), "1000", 10, 3600000, 0,
+     "eqm-alert-relay: re-read the outbox at least this often (NOTIFY wakes it sooner)"},
+    {"relay.retry.backoff.ms", CF_LONG, OFF(relay_retry_backoff_ms), "500", 1, 3600000, 0,
+     "eqm-alert-relay: first wait before resending alerts whose delivery failed (doubles)"},
+    {"relay.retry.backoff.max.ms", CF_LONG, OFF(relay_retry_backoff_max_ms), "30000", 1,
+     86400000, 0, "eqm-alert-relay: longest wait between resends"},
     {"log.level", CF_STRING, OFF(log_level), "info", 0, 0, 0, "error, warn, info or debug"},
 };
 

@@ -50,6 +50,10 @@ struct eqm_config {
     bool naive;            /* benchmark baseline: one transaction per event */
     char *alerts_rules;    /* rules file; empty = built-in defaults */
     bool alerts_enabled;
+    /* eqm-alert-relay. */
+    long relay_poll_interval_ms;   /* re-read the outbox at least this often */
+    long relay_retry_backoff_ms;   /* first wait after a failed delivery */
+    long relay_retry_backoff_max_ms;
     char *log_level;
     char *config_file;
     /* librdkafka properties, in the order given (later ones win). */

@@ -1,0 +1,46 @@
+/* eqm-alert-relay: publishes equality.alert_outbox to equality.alerts. */
+#include <stdio.h>
+
+#include "eqm/config.h"
+#include "eqm/log.h"
+#include "relay.h"
+
+int main(int argc, char **argv) {
+    /* A round is one SELECT, one wait for delivery reports and one UPDATE;
+     * alerts are rare, so a modest batch keeps a stop quick. A delivery
+     * that cannot succeed fails after 30 s (librdkafka's default is 5 min)
+     * and is retried by the relay's own back-off; -X overrides it. */
+    static const struct eqm_config_default defaults[] = {
+        {"batch.max.messages", "500"}, {"kafka.message.timeout.ms", "30000"}, {NULL, NULL}};
+    struct eqm_config cfg;
+    struct eqm_relay *relay = NULL;
+    enum eqm_log_level level = EQM_LOG_INFO;
+    char errstr[512];
+    int rc;
+
+    switch (eqm_config_load(&cfg, "eqm-alert-relay", "[options]", defaults, argc, argv, stdout,
+                            errstr, sizeof(errstr))) {
+    case EQM_CONFIG_EXIT:
+        eqm_config_free(&cfg);
+        return 0;
+    case EQM_CONFIG_ERROR:
+        fprintf(stderr, "eqm-alert-relay: %s\n", errstr);
+        eqm_config_free(&cfg);
+        return 2;
+    case EQM_CONFIG_OK:
+        break;
+    }
+    eqm_log_level_parse(cfg.log_level, &level);
+    eqm_log_init("alert-relay", level);
+    eqm_relay_install_signals();
+
+    if (eqm_relay_new(&relay, &cfg, errstr, sizeof(errstr)) != 0) {
+        eqm_log_error("cannot start", "error=\"%s\"", errstr);
+        eqm_config_free(&cfg);
+        return 1;
+    }
+    rc = eqm_relay_run(relay);
+    eqm_relay_free(&relay);
+    eqm_config_free(&cfg);
+    return rc;
+}

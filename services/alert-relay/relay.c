@@ -1,0 +1,788 @@
+/*
+ * eqm-alert-relay: the outbox of alerts, published to Kafka. See relay.h
+ * for the contract.
+ *
+ * The one rule: a row is stamped sent only after the broker's delivery
+ * report for it said so. Everything else (a crash, a failed stamp, a
+ * broker that is down, a fatal producer error) leaves the row unsent, and
+ * a later round or a later relay sends it again. Duplicates on the topic
+ * are therefore possible, losses are not; alert_id makes duplicates
+ * harmless to a reader.
+ */
+#include "relay.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+
+#include "eqm/log.h"
+#include "eqm/migrate.h"
+#include "eqm/timeutil.h"
+
+/* ---- pure parts ------------------------------------------------------- */
+
+int eqm_relay_message_build(const struct eqm_relay_row *row, struct eqm_relay_message *msg,
+                            char *errstr, size_t sz) {
+    if (!row->fingerprint || !*row->fingerprint) {
+        snprintf(errstr, sz, "outbox row %" PRId64 " has no fingerprint (the Kafka key)", row->id);
+        return -1;
+    }
+    if (!row->payload || row->payload_len == 0) {
+        snprintf(errstr, sz, "outbox row %" PRId64 " has an empty payload", row->id);
+        return -1;
+    }
+    memset(msg, 0, sizeof(*msg));
+    msg->key = row->fingerprint;
+    msg->key_len = strlen(row->fingerprint);
+    msg->value = row->payload;
+    msg->value_len = row->payload_len;
+    snprintf(msg->outbox_id, sizeof(msg->outbox_id), "%" PRId64, row->id);
+    /* The headers repeat what a router needs (who it is for, whether it
+     * fires or clears, what to de-duplicate on) without parsing the JSON. */
+    msg->headers[0] = (struct eqm_relay_header){"eqm-alert-id", row->alert_id ? row->alert_id : ""};
+    msg->headers[1] = (struct eqm_relay_header){"eqm-status", row->status ? row->status : ""};
+    msg->headers[2] = (struct eqm_relay_header){"eqm-audience", row->audience ? row->audience : ""};
+    msg->headers[3] = (struct eqm_relay_header){"eqm-outbox-id", msg->outbox_id};
+    msg->headers[4] = (struct eqm_relay_header){"content-type", "application/json"};
+    msg->headers[5] = (struct eqm_relay_header){"eqm-producer", "eqm-alert-relay"};
+    msg->n_headers = EQM_RELAY_HEADERS;
+    return 0;
+}
+
+/* Compares payload field `name` with the column value; 0 when equal. */
+static int field_agrees(const json_t *obj, const char *name, const char *column, bool nocase,
+                        char *errstr, size_t sz) {
+    const json_t *v = json_object_get(obj, name);
+    const char *s;
+
+    if (!json_is_string(v)) {
+        snprintf(errstr, sz, "payload has no %s string", name);
+        return -1;
+    }
+    s = json_string_value(v);
+    if (!column || (nocase ? strcasecmp(s, column) : strcmp(s, column)) != 0) {
+        snprintf(errstr, sz, "payload %s \"%.64s\" differs from the row's \"%.64s\"", name, s,
+                 column ? column : "");
+        return -1;
+    }
+    return 0;
+}
+
+int eqm_relay_payload_check(const struct eqm_relay_row *row, char *errstr, size_t sz) {
+    json_error_t jerr;
+    json_t *root;
+    int rc = -1;
+
+    if (!row->payload) {
+        snprintf(errstr, sz, "no payload");
+        return -1;
+    }
+    root = json_loadb(row->payload, row->payload_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        snprintf(errstr, sz, "payload is not JSON: %s", jerr.text);
+        return -1;
+    }
+    if (!json_is_object(root)) {
+        snprintf(errstr, sz, "payload is not a JSON object");
+        goto out;
+    }
+    if (field_agrees(root, "alert_id", row->alert_id, true, errstr, sz) ||
+        field_agrees(root, "fingerprint", row->fingerprint, false, errstr, sz) ||
+        field_agrees(root, "status", row->status, false, errstr, sz))
+        goto out;
+    rc = 0;
+out:
+    json_decref(root);
+    return rc;
+}
+
+long eqm_relay_backoff_ms(int failures, long base_ms, long max_ms, double jitter) {
+    double ms;
+
+    if (failures <= 0 || base_ms <= 0)
+        return 0;
+    if (max_ms < base_ms)
+        max_ms = base_ms;
+    ms = (double)base_ms;
+    /* Doubling stops at the cap, so no overflow however long it fails. */
+    for (int i = 1; i < failures && ms < (double)max_ms; i++)
+        ms *= 2.0;
+    if (ms > (double)max_ms)
+        ms = (double)max_ms;
+    if (jitter < 0.0)
+        jitter = 0.0;
+    if (jitter >= 1.0)
+        jitter = 0.999999;
+    ms *= 1.0 - jitter / 2.0;
+    return ms < 1.0 ? 1 : (long)ms;
+}
+
+int eqm_relay_marks_build(const struct eqm_relay_delivery *d, size_t n, struct eqm_buf *ids,
+                          struct eqm_buf *partitions, struct eqm_buf *offsets) {
+    int count = 0;
+
+    eqm_buf_reset(ids);
+    eqm_buf_reset(partitions);
+    eqm_buf_reset(offsets);
+    if (eqm_pg_array_begin(ids) || eqm_pg_array_begin(partitions) || eqm_pg_array_begin(offsets))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!d[i].done || d[i].err != 0)
+            continue;
+        if (eqm_pg_array_int(ids, d[i].id) || eqm_pg_array_int(partitions, d[i].partition) ||
+            eqm_pg_array_int(offsets, d[i].offset))
+            return -1;
+        count++;
+    }
+    if (eqm_pg_array_end(ids) || eqm_pg_array_end(partitions) || eqm_pg_array_end(offsets))
+        return -1;
+    return count;
+}
+
+void eqm_relay_stats_format(const struct eqm_relay_stats *s, double uptime_s, char *buf,
+                            size_t size) {
+    char unsent[24];
+
+    if (s->unsent_at_exit < 0)
+        snprintf(unsent, sizeof(unsent), "unknown");
+    else
+        snprintf(unsent, sizeof(unsent), "%" PRId64, s->unsent_at_exit);
+    snprintf(buf, size,
+             "uptime_s=%.1f rounds=%" PRIu64 " published=%" PRIu64 " marked=%" PRIu64
+             " delivery_failed=%" PRIu64 " mark_failed=%" PRIu64 " payload_warnings=%" PRIu64
+             " pg_reconnects=%" PRIu64 " producer_restarts=%" PRIu64 " unmarked_at_exit=%" PRIu64
+             " unsent_at_exit=%s",
+             uptime_s, s->rounds, s->published, s->marked, s->delivery_failed, s->mark_failed,
+             s->payload_warnings, s->pg_reconnects, s->producer_restarts, s->unmarked_at_exit,
+             unsent);
+}
+
+/* ---- signals ---------------------------------------------------------- */
+
+static volatile sig_atomic_t relay_running = 1;
+
+static void on_signal(int sig) {
+    (void)sig;
+    if (!relay_running)
+        _exit(130); /* second signal: the operator means it */
+    relay_running = 0;
+}
+
+void eqm_relay_install_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal; /* no SA_RESTART: poll() returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* ---- the running relay ------------------------------------------------ */
+
+/* One relay publishes at a time; any constant will do, distinct from the
+ * migration lock ("EQMM"). */
+#define RELAY_LOCK_KEY     0x45514d52 /* "EQMR" */
+#define NOTIFY_CHANNEL     "equality_alert_outbox"
+#define WAIT_SLICE_MS      250 /* longest sleep between checks of the run flag */
+#define FAILED_ROWS_LOGGED 5   /* per round; the rest are summarised */
+
+#define SELECT_SQL                                                                                 \
+    "SELECT id, alert_id::text, fingerprint, status, audience, payload::text"                      \
+    "  FROM equality.alert_outbox"                                                                 \
+    " WHERE sent_at IS NULL AND publish"                                                           \
+    " ORDER BY id LIMIT $1"
+
+/* Stamps only rows still unsent: a row another relay (or an earlier round
+ * whose stamp we thought failed) already stamped keeps its first stamp. */
+#define MARK_SQL                                                                                   \
+    "UPDATE equality.alert_outbox o"                                                               \
+    "   SET sent_at = now(), kafka_partition = u.p, kafka_offset = u.o"                            \
+    "  FROM unnest($1::bigint[], $2::integer[], $3::bigint[]) AS u(id, p, o)"                      \
+    " WHERE o.id = u.id AND o.sent_at IS NULL"
+
+struct eqm_relay {
+    const struct eqm_config *cfg;
+    PGconn *conn;
+    rd_kafka_t *rk;
+    bool leader;         /* holds the relay lock on conn */
+    bool standby_logged; /* "another relay is active" said once */
+    bool producer_fatal; /* set by error_cb: recreate the producer */
+    char fatal_reason[300];
+    /* One slot per row of the round in flight; the delivery report of
+     * row i writes slot i (its opaque). Never reallocated in flight. */
+    struct eqm_relay_delivery *slots;
+    size_t cap_slots;
+    size_t outstanding; /* produced, no report yet */
+    /* Acknowledged but not stamped (the stamp failed): stamped first on
+     * the next round, so a PostgreSQL outage does not resend them. */
+    struct eqm_relay_delivery *pending;
+    size_t n_pending, cap_pending;
+    struct eqm_buf ids, parts, offs;
+    int failures;        /* consecutive rounds with a failed delivery */
+    int64_t retry_at_ms; /* no round before this (back-off) */
+    int pg_failures;     /* consecutive failed connection attempts */
+    struct eqm_relay_stats st;
+    int64_t started_ms;
+    unsigned rand_state;
+    char errstr[512];
+};
+
+static double jitter(struct eqm_relay *r) {
+    r->rand_state = r->rand_state * 1103515245u + 12345u;
+    return (double)((r->rand_state >> 16) & 0x7fff) / 32768.0;
+}
+
+static void quote(char *buf, size_t size, const char *s) {
+    buf[0] = '\0';
+    eqm_log_quote(buf, size, s);
+}
+
+/* Sleeps up to ms, waking early on a NOTIFY or a signal. Returns true if
+ * a notification arrived. Serves the producer's events meanwhile. */
+static bool wait_for_work(struct eqm_relay *r, long ms) {
+    int64_t until = eqm_time_mono_ms() + ms;
+    bool notified = false;
+
+    while (relay_running && !notified) {
+        int64_t left = until - eqm_time_mono_ms();
+        struct pollfd pfd = {.fd = r->conn ? PQsocket(r->conn) : -1, .events = POLLIN};
+        int slice;
+
+        if (left <= 0)
+            break;
+        slice = left < WAIT_SLICE_MS ? (int)left : WAIT_SLICE_MS;
+        if (r->rk)
+            rd_kafka_poll(r->rk, 0);
+        if (pfd.fd < 0) {
+            usleep((useconds_t)slice * 1000);
+            continue;
+        }
+        if (poll(&pfd, 1, slice) > 0) {
+            PGnotify *n;
+            if (!PQconsumeInput(r->conn))
+                break; /* the next query finds the connection broken */
+            while ((n = PQnotifies(r->conn)) != NULL) {
+                notified = true;
+                PQfreemem(n);
+            }
+        }
+    }
+    return notified;
+}
+
+/* Drops the connection after a PostgreSQL failure; the loop reconnects. */
+static void pg_drop(struct eqm_relay *r, PGresult *res, const char *what) {
+    char q[600];
+    eqm_pg_error(r->conn, res, what, r->errstr, sizeof(r->errstr));
+    quote(q, sizeof(q), r->errstr);
+    eqm_log_error("PostgreSQL failed; reconnecting", "error=%s", q);
+    PQclear(res);
+    PQfinish(r->conn);
+    r->conn = NULL;
+    r->leader = false;
+}
+
+static int pg_connect(struct eqm_relay *r) {
+    r->conn = eqm_pg_connect(r->cfg->pg_url, "eqm-alert-relay", r->errstr, sizeof(r->errstr));
+    if (!r->conn)
+        return -1;
+    /* LISTEN before the first read: a row committed between the read and
+     * the LISTEN would otherwise wait for the poll interval. */
+    if (eqm_pg_exec(r->conn, "LISTEN " NOTIFY_CHANNEL, r->errstr, sizeof(r->errstr)) != 0) {
+        PQfinish(r->conn);
+        r->conn = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Becomes the active relay if no other holds the lock. */
+static int take_lock(struct eqm_relay *r) {
+    char sql[64];
+    PGresult *res;
+
+    snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%d)", RELAY_LOCK_KEY);
+    res = PQexec(r->conn, sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        pg_drop(r, res, "taking the relay lock");
+        return -1;
+    }
+    r->leader = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    if (r->leader) {
+        eqm_log_info("active relay", "topic=%s", r->cfg->alerts_topic);
+        r->standby_logged = false;
+    } else if (!r->standby_logged) {
+        eqm_log_info("another relay is active; standing by", "poll_ms=%ld",
+                     r->cfg->relay_poll_interval_ms);
+        r->standby_logged = true;
+    }
+    return 0;
+}
+
+/* ---- producer --------------------------------------------------------- */
+
+static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque) {
+    struct eqm_relay *r = opaque;
+    struct eqm_relay_delivery *d = rkm->_private;
+    (void)rk;
+    if (!d)
+        return;
+    d->done = true;
+    d->err = (int)rkm->err;
+    d->partition = rkm->partition;
+    d->offset = rkm->offset;
+    if (r->outstanding > 0)
+        r->outstanding--;
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+    struct eqm_relay *r = opaque;
+    char q[600];
+
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char why[200];
+        rd_kafka_resp_err_t ferr = rd_kafka_fatal_error(rk, why, sizeof(why));
+        snprintf(r->fatal_reason, sizeof(r->fatal_reason), "%s: %s", rd_kafka_err2name(ferr), why);
+        r->producer_fatal = true;
+        quote(q, sizeof(q), r->fatal_reason);
+        eqm_log_error("producer fatal error; it will be recreated", "error=%s", q);
+        return;
+    }
+    quote(q, sizeof(q), reason);
+    eqm_log_warn("Kafka error", "code=%s detail=%s", rd_kafka_err2name((rd_kafka_resp_err_t)err),
+                 q);
+}
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    enum eqm_log_level l = level <= 3   ? EQM_LOG_ERROR
+                           : level <= 4 ? EQM_LOG_WARN
+                           : level <= 6 ? EQM_LOG_INFO
+                                        : EQM_LOG_DEBUG;
+    (void)rk;
+    if (eqm_log_enabled(l)) {
+        char q[1024];
+        quote(q, sizeof(q), buf);
+        eqm_log(l, "librdkafka", "facility=%s detail=%s", fac, q);
+    }
+}
+
+static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errstr, size_t sz) {
+    char err[256];
+    if (rd_kafka_conf_set(conf, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+        snprintf(errstr, sz, "Kafka property %s=%s: %s", k, v, err);
+        return -1;
+    }
+    return 0;
+}
+
+static int producer_new(struct eqm_relay *r, char *errstr, size_t sz) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char err[256];
+
+    /* Idempotent: the producer's own retries never duplicate or reorder
+     * a message; acks=all: a report of success means the broker has it.
+     * The user's -X / kafka.* properties come last and win. */
+    if (conf_set(conf, "bootstrap.servers", r->cfg->kafka_brokers, errstr, sz) ||
+        conf_set(conf, "client.id", "eqm-alert-relay", errstr, sz) ||
+        conf_set(conf, "enable.idempotence", "true", errstr, sz) ||
+        conf_set(conf, "acks", "all", errstr, sz) || conf_set(conf, "linger.ms", "5", errstr, sz) ||
+        conf_set(conf, "log.queue", "true", errstr, sz))
+        goto fail;
+    for (int i = 0; i < r->cfg->n_props; i++)
+        if (conf_set(conf, r->cfg->prop_names[i], r->cfg->prop_values[i], errstr, sz))
+            goto fail;
+    rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    rd_kafka_conf_set_opaque(conf, r);
+    r->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    if (!r->rk) {
+        snprintf(errstr, sz, "cannot create producer: %s", err);
+        goto fail;
+    }
+    conf = NULL; /* owned by r->rk */
+    /* librdkafka's logs come through rd_kafka_poll(), on our thread. */
+    rd_kafka_set_log_queue(r->rk, NULL);
+    r->producer_fatal = false;
+    return 0;
+fail:
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+    return -1;
+}
+
+/* Called between rounds only (nothing outstanding). */
+static int producer_restart(struct eqm_relay *r) {
+    rd_kafka_destroy(r->rk);
+    r->rk = NULL;
+    r->st.producer_restarts++;
+    if (producer_new(r, r->errstr, sizeof(r->errstr)) != 0) {
+        char q[600];
+        quote(q, sizeof(q), r->errstr);
+        eqm_log_error("cannot recreate the producer", "error=%s", q);
+        return -1;
+    }
+    eqm_log_info("producer recreated", "after=%s", r->fatal_reason);
+    return 0;
+}
+
+/* ---- one round -------------------------------------------------------- */
+
+/* Stamps the acknowledged slots d[0..n); on failure keeps them pending. */
+static int mark_sent(struct eqm_relay *r, struct eqm_relay_delivery *d, size_t n, int *marked) {
+    const char *params[3];
+    PGresult *res;
+    int count = eqm_relay_marks_build(d, n, &r->ids, &r->parts, &r->offs);
+
+    *marked = 0;
+    if (count < 0) {
+        snprintf(r->errstr, sizeof(r->errstr), "out of memory");
+        return -1;
+    }
+    if (count == 0)
+        return 0;
+    params[0] = r->ids.data;
+    params[1] = r->parts.data;
+    params[2] = r->offs.data;
+    res = PQexecParams(r->conn, MARK_SQL, 3, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        r->st.mark_failed += (uint64_t)count;
+        pg_drop(r, res, "stamping sent alerts");
+        return -1;
+    }
+    *marked = atoi(PQcmdTuples(res));
+    PQclear(res);
+    r->st.marked += (uint64_t)*marked;
+    return 0;
+}
+
+/* Keeps the acknowledged slots of a round whose stamp failed. */
+static int keep_pending(struct eqm_relay *r, const struct eqm_relay_delivery *d, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (!d[i].done || d[i].err != 0)
+            continue;
+        if (r->n_pending == r->cap_pending) {
+            size_t cap = r->cap_pending ? r->cap_pending * 2 : 64;
+            struct eqm_relay_delivery *p = realloc(r->pending, cap * sizeof(*p));
+            if (!p)
+                return -1; /* they go out again: duplicates, not losses */
+            r->pending = p;
+            r->cap_pending = cap;
+        }
+        r->pending[r->n_pending++] = d[i];
+    }
+    return 0;
+}
+
+static int flush_pending(struct eqm_relay *r) {
+    int marked;
+    if (mark_sent(r, r->pending, r->n_pending, &marked) != 0)
+        return -1;
+    eqm_log_info("stamped alerts delivered before a PostgreSQL failure", "rows=%zu stamped=%d",
+                 r->n_pending, marked);
+    r->n_pending = 0;
+    return 0;
+}
+
+/* Produces row i of res into slot i. Returns 0 or -1 (slot failed). */
+static int produce_row(struct eqm_relay *r, PGresult *res, int i) {
+    struct eqm_relay_row row = {
+        .id = strtoll(PQgetvalue(res, i, 0), NULL, 10),
+        .alert_id = PQgetvalue(res, i, 1),
+        .fingerprint = PQgetvalue(res, i, 2),
+        .status = PQgetvalue(res, i, 3),
+        .audience = PQgetvalue(res, i, 4),
+        .payload = PQgetvalue(res, i, 5),
+        .payload_len = (size_t)PQgetlength(res, i, 5),
+    };
+    struct eqm_relay_delivery *d = &r->slots[i];
+    struct eqm_relay_message msg;
+    rd_kafka_headers_t *hdrs;
+    rd_kafka_resp_err_t err;
+    char why[256], q[300];
+
+    memset(d, 0, sizeof(*d));
+    d->id = row.id;
+    if (eqm_relay_payload_check(&row, why, sizeof(why)) != 0) {
+        r->st.payload_warnings++;
+        quote(q, sizeof(q), why);
+        eqm_log_error("outbox payload disagrees with its row; publishing it as stored",
+                      "outbox_id=%" PRId64 " alert_id=%s problem=%s", row.id, row.alert_id, q);
+    }
+    if (eqm_relay_message_build(&row, &msg, why, sizeof(why)) != 0) {
+        quote(q, sizeof(q), why);
+        eqm_log_error("outbox row cannot be sent", "outbox_id=%" PRId64 " problem=%s", row.id, q);
+        d->done = true;
+        d->err = RD_KAFKA_RESP_ERR__INVALID_ARG;
+        return -1;
+    }
+    hdrs = rd_kafka_headers_new((size_t)msg.n_headers);
+    for (int h = 0; h < msg.n_headers; h++)
+        rd_kafka_header_add(hdrs, msg.headers[h].name, -1, msg.headers[h].value, -1);
+    for (;;) {
+        err = rd_kafka_producev(r->rk, RD_KAFKA_V_TOPIC(r->cfg->alerts_topic),
+                                RD_KAFKA_V_KEY(msg.key, msg.key_len),
+                                RD_KAFKA_V_VALUE((void *)msg.value, msg.value_len),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
+                                RD_KAFKA_V_OPAQUE(d), RD_KAFKA_V_END);
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            break;
+        rd_kafka_poll(r->rk, 100); /* let reports drain, then try again */
+    }
+    if (err) {
+        /* Not queued: the headers are still ours. */
+        rd_kafka_headers_destroy(hdrs);
+        d->done = true;
+        d->err = (int)err;
+        return -1;
+    }
+    r->outstanding++;
+    return 0;
+}
+
+/* Reads up to a batch, publishes it, waits for every report, stamps the
+ * acknowledged rows. Returns rows read (0 = nothing to send), or -1 when
+ * PostgreSQL failed (the connection was dropped). *failed counts rows
+ * that were not acknowledged. */
+static int relay_round(struct eqm_relay *r, int *failed) {
+    char limit[24], q[300];
+    const char *params[1] = {limit};
+    PGresult *res;
+    int n, marked, logged = 0;
+    const char *first_err = NULL;
+    int64_t t0 = eqm_time_mono_ms();
+
+    *failed = 0;
+    snprintf(limit, sizeof(limit), "%zu", r->cap_slots);
+    res = PQexecParams(r->conn, SELECT_SQL, 1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        pg_drop(r, res, "reading the outbox");
+        return -1;
+    }
+    n = PQntuples(res);
+    if (n == 0) {
+        PQclear(res);
+        return 0;
+    }
+    r->st.rounds++;
+    for (int i = 0; i < n; i++)
+        produce_row(r, res, i);
+    PQclear(res); /* F_COPY: librdkafka holds its own copies */
+
+    /* Every report, even when stopping: a graceful stop finishes the round.
+     * Each message has a report within message.timeout.ms. */
+    while (r->outstanding > 0)
+        rd_kafka_poll(r->rk, 100);
+
+    for (int i = 0; i < n; i++) {
+        struct eqm_relay_delivery *d = &r->slots[i];
+        if (d->err == 0) {
+            r->st.published++;
+            eqm_log_debug("alert published", "outbox_id=%" PRId64 " partition=%d offset=%" PRId64,
+                          d->id, (int)d->partition, d->offset);
+            continue;
+        }
+        (*failed)++;
+        r->st.delivery_failed++;
+        if (!first_err)
+            first_err = rd_kafka_err2str((rd_kafka_resp_err_t)d->err);
+        if (logged++ < FAILED_ROWS_LOGGED) {
+            quote(q, sizeof(q), rd_kafka_err2str((rd_kafka_resp_err_t)d->err));
+            eqm_log_warn("alert not delivered; will retry", "outbox_id=%" PRId64 " error=%s", d->id,
+                         q);
+        }
+    }
+    if (mark_sent(r, r->slots, (size_t)n, &marked) != 0) {
+        if (keep_pending(r, r->slots, (size_t)n) != 0)
+            eqm_log_error("out of memory keeping stamps; those alerts will be sent again",
+                          "rows=%d", n - *failed);
+        return -1;
+    }
+    if (*failed) {
+        quote(q, sizeof(q), first_err);
+        eqm_log_warn("alerts published with failures",
+                     "rows=%d published=%d failed=%d "
+                     "stamped=%d error=%s ms=%" PRId64,
+                     n, n - *failed, *failed, marked, q, eqm_time_mono_ms() - t0);
+    } else {
+        eqm_log_info("alerts published", "rows=%d stamped=%d topic=%s ms=%" PRId64, n, marked,
+                     r->cfg->alerts_topic, eqm_time_mono_ms() - t0);
+    }
+    return n;
+}
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+int eqm_relay_new(struct eqm_relay **out, const struct eqm_config *cfg, char *errstr, size_t sz) {
+    struct eqm_relay *r = calloc(1, sizeof(*r));
+    PGconn *mig;
+
+    if (!r) {
+        snprintf(errstr, sz, "out of memory");
+        return -1;
+    }
+    r->cfg = cfg;
+    r->started_ms = eqm_time_mono_ms();
+    r->rand_state = (unsigned)getpid() ^ (unsigned)eqm_time_now_us();
+    r->st.unsent_at_exit = -1;
+    if (!*cfg->alerts_topic) {
+        snprintf(errstr, sz, "alerts.topic must not be empty");
+        goto fail;
+    }
+    r->cap_slots = (size_t)cfg->batch_max_messages;
+    r->slots = calloc(r->cap_slots, sizeof(*r->slots));
+    if (!r->slots) {
+        snprintf(errstr, sz, "out of memory for %zu rows (batch.max.messages)", r->cap_slots);
+        goto fail;
+    }
+    /* The migrations bring the outbox and its NOTIFY trigger. */
+    mig = eqm_pg_connect(cfg->pg_url, "eqm-migrate", errstr, sz);
+    if (!mig)
+        goto fail;
+    if (eqm_migrate_run(mig, errstr, sz) < 0) {
+        PQfinish(mig);
+        goto fail;
+    }
+    PQfinish(mig);
+    if (pg_connect(r) != 0) {
+        snprintf(errstr, sz, "%s", r->errstr);
+        goto fail;
+    }
+    if (producer_new(r, errstr, sz) != 0)
+        goto fail;
+    *out = r;
+    return 0;
+fail:
+    eqm_relay_free(&r);
+    return -1;
+}
+
+static int64_t count_unsent(struct eqm_relay *r) {
+    PGresult *res;
+    int64_t n = -1;
+
+    if (!r->conn)
+        return -1;
+    res = PQexec(r->conn, "SELECT count(*) FROM equality.alert_outbox"
+                          " WHERE sent_at IS NULL AND publish");
+    if (PQresultStatus(res) == PGRES_TUPLES_OK)
+        n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return n;
+}
+
+int eqm_relay_run(struct eqm_relay *r) {
+    const struct eqm_config *cfg = r->cfg;
+    int64_t idle_ms = (int64_t)(cfg->exit_when_idle * 1000.0);
+    int64_t last_busy = eqm_time_mono_ms();
+    char summary[512];
+    int rc = 0;
+
+    eqm_log_info("relay started", "topic=%s batch=%zu poll_ms=%ld exit_when_idle_s=%g",
+                 cfg->alerts_topic, r->cap_slots, cfg->relay_poll_interval_ms, cfg->exit_when_idle);
+    while (relay_running) {
+        int64_t now;
+        int n, failed;
+
+        rd_kafka_poll(r->rk, 0);
+        if (r->producer_fatal && producer_restart(r) != 0) {
+            rc = 1;
+            break;
+        }
+        if (!r->conn) {
+            if (pg_connect(r) != 0) {
+                char q[600];
+                long wait = eqm_relay_backoff_ms(++r->pg_failures, cfg->relay_retry_backoff_ms,
+                                                 cfg->relay_retry_backoff_max_ms, jitter(r));
+                quote(q, sizeof(q), r->errstr);
+                eqm_log_warn("PostgreSQL unavailable", "attempt=%d retry_in_ms=%ld error=%s",
+                             r->pg_failures, wait, q);
+                wait_for_work(r, wait);
+                continue;
+            }
+            r->st.pg_reconnects++; /* the first connection is made by eqm_relay_new() */
+            r->pg_failures = 0;
+            eqm_log_info("reconnected to PostgreSQL", "%s", "");
+        }
+        if (!r->leader) {
+            if (take_lock(r) != 0)
+                continue;
+            if (!r->leader) {
+                last_busy = eqm_time_mono_ms(); /* a standby is not idle */
+                wait_for_work(r, cfg->relay_poll_interval_ms);
+                continue;
+            }
+        }
+        if (r->n_pending && flush_pending(r) != 0)
+            continue;
+        now = eqm_time_mono_ms();
+        if (now < r->retry_at_ms) {
+            /* Backing off: a NOTIFY does not cut the wait short. */
+            wait_for_work(r, (long)(r->retry_at_ms - now));
+            continue;
+        }
+        n = relay_round(r, &failed);
+        if (n < 0)
+            continue;
+        now = eqm_time_mono_ms();
+        if (n > 0) {
+            last_busy = now;
+            if (failed) {
+                long wait = eqm_relay_backoff_ms(++r->failures, cfg->relay_retry_backoff_ms,
+                                                 cfg->relay_retry_backoff_max_ms, jitter(r));
+                r->retry_at_ms = now + wait;
+                eqm_log_warn("retrying failed alerts later", "rows=%d attempt=%d retry_in_ms=%ld",
+                             failed, r->failures, wait);
+            } else {
+                r->failures = 0;
+            }
+            continue; /* a full batch, or rows that came meanwhile */
+        }
+        if (idle_ms > 0 && now - last_busy >= idle_ms) {
+            eqm_log_info("idle: stopping", "idle_s=%.1f", cfg->exit_when_idle);
+            break;
+        }
+        wait_for_work(r, cfg->relay_poll_interval_ms);
+    }
+    /* Stopping: rounds always finish before the loop looks at the flag, so
+     * only stamps that failed can be left; one last try. */
+    if (r->n_pending && r->conn)
+        flush_pending(r);
+    r->st.unmarked_at_exit = r->n_pending;
+    r->st.unsent_at_exit = count_unsent(r);
+    eqm_relay_stats_format(&r->st, (double)(eqm_time_mono_ms() - r->started_ms) / 1000.0, summary,
+                           sizeof(summary));
+    eqm_log_info("relay stopping", "exit=%d %s", rc, summary);
+    return rc;
+}
+
+void eqm_relay_free(struct eqm_relay **rp) {
+    struct eqm_relay *r;
+    if (!rp || !*rp)
+        return;
+    r = *rp;
+    if (r->rk) {
+        /* Every round waited for its reports; this only drains events. */
+        rd_kafka_flush(r->rk, 5000);
+        rd_kafka_destroy(r->rk);
+    }
+    if (r->conn)
+        PQfinish(r->conn);
+    free(r->slots);
+    free(r->pending);
+    eqm_buf_free(&r->ids);
+    eqm_buf_free(&r->parts);
+    eqm_buf_free(&r->offs);
+    free(r);
+    *rp = NULL;
+}
