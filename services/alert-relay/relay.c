@@ -86,7 +86,8 @@ int eqm_relay_payload_check(const struct eqm_relay_row *row, char *errstr, size_
         snprintf(errstr, sz, "no payload");
         return -1;
     }
-    root = json_loadb(row->payload, row->payload_len, JSON_REJECT_DUPLICATES, &jerr);
+    root =
+        json_loadb(row->payload, row->payload_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root) {
         snprintf(errstr, sz, "payload is not JSON: %s", jerr.text);
         return -1;
