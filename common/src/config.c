@@ -56,7 +56,11 @@ static const struct cf_item cf_table[] = {
     {"exit.when.idle", CF_DOUBLE, OFF(exit_when_idle), "0", 0, 1e9, 0,
      "exit 0 after this many seconds without messages, once assigned (0 = never)"},
     {"naive", CF_BOOL, OFF(naive), "false", 0, 0, 0,
-     "benchmark baseline: one transaction per event"},
+     "benchmark baseline only: commit one PostgreSQL transaction per event (batch.max.messages "
+     "forced to 1), as a quick implementation would; same guarantees, far slower"},
+    {"stats.file", CF_STRING, OFF(stats_file), "", 0, 0, 0,
+     "write run statistics (events, batches, produce-to-commit latency percentiles, peak "
+     "RSS) to this file every second and at exit, for eqm-bench; empty = off"},
     {"alerts.rules", CF_STRING, OFF(alerts_rules), "", 0, 0, 0,
      "alert rules file (JSON); empty = the built-in defaults"},
     {"alerts.enabled", CF_BOOL, OFF(alerts_enabled), "true", 0, 0, 0,

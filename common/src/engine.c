@@ -25,6 +25,7 @@
 #include "eqm/metrics.h"
 #include "eqm/migrate.h"
 #include "eqm/pg.h"
+#include "eqm/runstats.h"
 #include "eqm/timeutil.h"
 #include "sink_internal.h"
 
@@ -203,6 +204,12 @@ struct eqm_engine {
 
     struct eqm_buf a[8]; /* array parameters, reused */
     char errstr[512];
+
+    /* stats.file only: message timestamps of the batch, for latency. */
+    struct eqm_runstats *stats;
+    int64_t *batch_ts;
+    size_t cap_batch_ts;
+    int64_t last_stats_ms;
 };
 
 /* ---- PostgreSQL statements ------------------------------------------- */
@@ -720,6 +727,29 @@ static int beyond_horizon(const struct eqm_engine *e, const struct eqm_envelope 
     return env->day < eqm_time_local_day(e->watermark_us) - h;
 }
 
+/* Keeps the message's producer timestamp for the produce-to-commit latency. */
+static int stats_message(struct eqm_engine *e, const rd_kafka_message_t *rkm) {
+    if (e->n_messages > e->cap_batch_ts) {
+        size_t cap = e->cap_batch_ts ? e->cap_batch_ts * 2 : 1024;
+        int64_t *nt = realloc(e->batch_ts, cap * sizeof(*nt));
+        if (!nt)
+            return -1;
+        e->batch_ts = nt;
+        e->cap_batch_ts = cap;
+    }
+    e->batch_ts[e->n_messages - 1] = rd_kafka_message_timestamp(rkm, NULL);
+    if (e->stats->first_message_us == 0)
+        e->stats->first_message_us = eqm_time_now_us();
+    return 0;
+}
+
+static void stats_write(struct eqm_engine *e) {
+    e->last_stats_ms = eqm_time_mono_ms();
+    if (eqm_runstats_write(e->stats, e->cfg->stats_file) != 0)
+        eqm_log_warn("cannot write stats file", "path=\"%s\" error=\"%s\"", e->cfg->stats_file,
+                     strerror(errno));
+}
+
 static int handle_message(struct eqm_engine *e, const rd_kafka_message_t *rkm) {
     struct eqm_reject rej = {0};
     struct eqm_envelope env;
@@ -738,6 +768,8 @@ static int handle_message(struct eqm_engine *e, const rd_kafka_message_t *rkm) {
         e->batch_started_ms = eqm_time_mono_ms();
     e->n_messages++;
     ps->next = rkm->offset + 1;
+    if (e->stats && stats_message(e, rkm) != 0)
+        return -1;
 
     rc = eqm_message_parse(rkm->payload, rkm->len, e->cfg->max_message_bytes, eqm_time_now_us(),
                            e->cfg->max_future_skew_s, &event, &env, &rej);
@@ -1151,6 +1183,11 @@ static int flush_batch(struct eqm_engine *e, bool force_metrics) {
     for (int i = 0; i < e->n_parts; i++)
         if (e->parts[i].next >= 0)
             e->parts[i].committed = e->parts[i].next;
+    if (e->stats) {
+        eqm_runstats_batch(e->stats, e->batch_ts, e->n_messages, n_new, eqm_time_now_us());
+        if (eqm_time_mono_ms() - e->last_stats_ms >= 1000)
+            stats_write(e);
+    }
     if (n_new > 0)
         e->metrics_dirty = true;
     if (with_metrics) {
@@ -1423,6 +1460,13 @@ int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
     if (kafka_new(e, errstr, sz) != 0)
         goto fail;
     e->metrics_dirty = true; /* figures are brought up to date once at start */
+    if (*cfg->stats_file) {
+        if (!(e->stats = malloc(sizeof(*e->stats)))) {
+            snprintf(errstr, sz, "out of memory");
+            goto fail;
+        }
+        eqm_runstats_init(e->stats);
+    }
     *out = e;
     return 0;
 fail:
@@ -1482,6 +1526,8 @@ int eqm_engine_run(struct eqm_engine *e) {
      * date, then leave the group (close) before anything is freed. */
     if (!e->fatal && flush_batch(e, true) != 0)
         rc = 1;
+    if (e->stats)
+        stats_write(e);
     eqm_log_info("consumer stopping", "exit=%d", rc);
     return rc;
 }
@@ -1512,6 +1558,8 @@ void eqm_engine_free(struct eqm_engine **ep) {
     free(e->id_index);
     free(e->dls);
     free(e->parts);
+    free(e->stats);
+    free(e->batch_ts);
     for (size_t i = 0; i < sizeof(e->a) / sizeof(e->a[0]); i++)
         eqm_buf_free(&e->a[i]);
     free(e);

@@ -48,6 +48,7 @@ struct eqm_config {
     long metrics_interval_ms;
     double exit_when_idle; /* seconds; 0 = run until signalled */
     bool naive;            /* benchmark baseline: one transaction per event */
+    char *stats_file;      /* run statistics file (eqm/runstats.h); empty = off */
     char *alerts_rules;    /* rules file; empty = built-in defaults */
     bool alerts_enabled;
     /* eqm-alert-relay. */
