@@ -433,7 +433,11 @@ static int producer_restart(struct eqm_relay *r) {
         eqm_log_error("cannot recreate the producer", "error=%s", q);
         return -1;
     }
-    eqm_log_info("producer recreated", "after=%s", r->fatal_reason);
+    {
+        char q[600];
+        quote(q, sizeof(q), r->fatal_reason);
+        eqm_log_info("producer recreated", "after=%s", q);
+    }
     return 0;
 }
 
@@ -514,6 +518,7 @@ static int produce_row(struct eqm_relay *r, PGresult *res, int i) {
 
     memset(d, 0, sizeof(*d));
     d->id = row.id;
+    snprintf(d->alert_id, sizeof(d->alert_id), "%s", row.alert_id);
     if (eqm_relay_payload_check(&row, why, sizeof(why)) != 0) {
         r->st.payload_warnings++;
         quote(q, sizeof(q), why);
@@ -589,8 +594,10 @@ static int relay_round(struct eqm_relay *r, int *failed) {
         struct eqm_relay_delivery *d = &r->slots[i];
         if (d->err == 0) {
             r->st.published++;
-            eqm_log_debug("alert published", "outbox_id=%" PRId64 " partition=%d offset=%" PRId64,
-                          d->id, (int)d->partition, d->offset);
+            /* Alerts are rare and each matters: one line per alert. */
+            eqm_log_info("alert published",
+                         "outbox_id=%" PRId64 " alert_id=%s partition=%d offset=%" PRId64, d->id,
+                         d->alert_id, (int)d->partition, d->offset);
             continue;
         }
         (*failed)++;
@@ -599,8 +606,8 @@ static int relay_round(struct eqm_relay *r, int *failed) {
             first_err = rd_kafka_err2str((rd_kafka_resp_err_t)d->err);
         if (logged++ < FAILED_ROWS_LOGGED) {
             quote(q, sizeof(q), rd_kafka_err2str((rd_kafka_resp_err_t)d->err));
-            eqm_log_warn("alert not delivered; will retry", "outbox_id=%" PRId64 " error=%s", d->id,
-                         q);
+            eqm_log_warn("alert not delivered; will retry",
+                         "outbox_id=%" PRId64 " alert_id=%s error=%s", d->id, d->alert_id, q);
         }
     }
     if (mark_sent(r, r->slots, (size_t)n, &marked) != 0) {
@@ -616,8 +623,10 @@ static int relay_round(struct eqm_relay *r, int *failed) {
                      "stamped=%d error=%s ms=%" PRId64,
                      n, n - *failed, *failed, marked, q, eqm_time_mono_ms() - t0);
     } else {
-        eqm_log_info("alerts published", "rows=%d stamped=%d topic=%s ms=%" PRId64, n, marked,
-                     r->cfg->alerts_topic, eqm_time_mono_ms() - t0);
+        eqm_log_info("alerts published",
+                     "rows=%d stamped=%d outbox_ids=%" PRId64 "..%" PRId64 " topic=%s ms=%" PRId64,
+                     n, marked, r->slots[0].id, r->slots[n - 1].id, r->cfg->alerts_topic,
+                     eqm_time_mono_ms() - t0);
     }
     return n;
 }
@@ -712,8 +721,8 @@ int eqm_relay_run(struct eqm_relay *r) {
                 continue;
             }
             r->st.pg_reconnects++; /* the first connection is made by eqm_relay_new() */
+            eqm_log_info("reconnected to PostgreSQL", "attempts=%d", r->pg_failures + 1);
             r->pg_failures = 0;
-            eqm_log_info("reconnected to PostgreSQL", "%s", "");
         }
         if (!r->leader) {
             if (take_lock(r) != 0)

@@ -95,8 +95,9 @@ long eqm_relay_backoff_ms(int failures, long base_ms, long max_ms, double jitter
 /* What happened to one produced row. */
 struct eqm_relay_delivery {
     int64_t id;
-    bool done; /* a delivery report has arrived */
-    int err;   /* rd_kafka_resp_err_t of the report; 0 = acknowledged */
+    char alert_id[40]; /* for the logs */
+    bool done;         /* a delivery report has arrived */
+    int err;           /* rd_kafka_resp_err_t of the report; 0 = acknowledged */
     int32_t partition;
     int64_t offset;
 };

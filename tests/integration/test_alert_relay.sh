@@ -4,9 +4,12 @@
 # must all reach equality.alerts, keyed by fingerprint, with the relay's
 # headers, silenced rows never, and every published row stamped with the
 # partition and offset its message really has. Then kill -9 at random
-# moments while it publishes (nothing lost, duplicates allowed), a
-# broker that goes down and fails produce requests (the relay retries),
-# and the published messages against schemas/events/alert.schema.json.
+# moments while it publishes (nothing lost, duplicates allowed); a
+# broker that fails produce requests, goes down, and breaks the idempotent
+# producer (the relay retries, with a new producer if need be); PostgreSQL
+# stopping between a delivery and its stamp (no duplicate); two relays at
+# once (one publishes, the other takes over after kill -9); and the
+# published messages against schemas/events/alert.schema.json.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
@@ -70,7 +73,8 @@ dump_outbox() {
 }
 
 # check_topic OUTBOX TOPIC_DUMP MODE: MODE "exact" wants each published
-# alert once; "at-least-once" allows duplicates (after kill -9).
+# alert once; "at-least-once" allows duplicates (after kill -9);
+# "exact-from:ID" allows them only for outbox ids below ID.
 check_topic() {
     python3 - "$@" <<'PY'
 import json, sys
@@ -116,6 +120,13 @@ for a, r in rows.items():
 dups = sum(len(v) - 1 for v in seen.values())
 if mode == "exact" and dups:
     problems.append("%d duplicate(s) without any crash" % dups)
+if mode.startswith("exact-from:"):
+    # Rows from this outbox id on must be on the topic exactly once.
+    start = int(mode.split(":", 1)[1])
+    twice = [a for a, r in rows.items() if int(r["id"]) >= start and len(seen.get(a, [])) > 1]
+    if twice:
+        problems.append("%d alert(s) from outbox id %d sent more than once, e.g. %s"
+                        % (len(twice), start, twice[0]))
 for p in problems[:20]:
     print("FAIL:", p, file=sys.stderr)
 if problems:
@@ -213,24 +224,94 @@ sleep 3
 eqm_ctl broker-up all >/dev/null
 eqm_wait_until 90 none_unsent || { tail -n 20 "$work/relay4.log" >&2; fail "rows not delivered after the broker came back"; }
 grep -q 'msg="retrying failed alerts later"' "$work/relay4.log" || fail "no back-off logged"
+eqm_test_log "ok: delivered after the broker was down longer than message.timeout.ms"
+# (c) A fatal error of the idempotent producer (the broker says its
+#     sequence numbers are out of order): the relay makes a new producer.
+eqm_ctl push-errors Produce OUT_OF_ORDER_SEQUENCE_NUMBER 2 >/dev/null
+insert_rows 100
+eqm_wait_until 60 none_unsent || { tail -n 20 "$work/relay4.log" >&2; fail "rows not delivered after a fatal producer error"; }
+grep -q 'msg="producer recreated"' "$work/relay4.log" \
+    || { tail -n 20 "$work/relay4.log" >&2; fail "the producer was not recreated after a fatal error"; }
+eqm_test_log "ok: a new producer after a fatal idempotence error"
 kill -TERM $pid
 rc=0
 wait $pid || rc=$?
 assert_eq 0 "$rc" "the relay stops cleanly after the faults"
-grep -q 'msg="relay stopping".*delivery_failed=[1-9]' "$work/relay4.log" \
-    || fail "the health summary does not count the failed deliveries"
+grep -q 'msg="relay stopping".*delivery_failed=[1-9].*producer_restarts=[1-9]' "$work/relay4.log" \
+    || fail "the health summary does not count the failed deliveries and the new producer"
 dump_outbox "$work/outbox4"
 read_topic "$work/topic4"
 check_topic "$work/outbox4" "$work/topic4" at-least-once >&2 \
     || fail "alerts lost or mis-stamped across broker faults"
-eqm_test_log "ok: every alert delivered after the broker came back"
+eqm_test_log "ok: every alert delivered after the broker faults"
 
-# ---- 5. the published messages against the alert JSON Schema ---------------
+# ---- 5. PostgreSQL goes away between the delivery and the stamp ------------
+# The broker answers slowly, so the round is still waiting for its delivery
+# reports when PostgreSQL stops; the stamp fails. The relay keeps the
+# acknowledged rows and stamps them once it has reconnected: they are not
+# sent a second time.
+"${relay[@]}" 2>"$work/relay5.log" &
+pid=$!
+eqm_test_bg $pid
+has_line5() { grep -q "$1" "$work/relay5.log"; }
+eqm_wait_until 30 has_line5 'msg="active relay"' || fail "the relay did not start"
+first=$(psql_val "SELECT coalesce(max(id), 0) + 1 FROM equality.alert_outbox")
+eqm_ctl broker-rtt all 4000 >/dev/null
+insert_rows 30
+sleep 1
+assert_eq 30 "$(unsent)" "the round is in flight when PostgreSQL stops"
+eqm_pg_stop "$EQM_TEST_DIR" || fail "could not stop PostgreSQL"
+eqm_wait_until 30 has_line5 'stamping sent alerts' \
+    || { cat "$work/relay5.log" >&2; fail "the relay did not notice the failed stamp"; }
+eqm_ctl broker-rtt all 0 >/dev/null
+eqm_pg_start "$EQM_TEST_DIR" >/dev/null || fail "could not restart PostgreSQL"
+eqm_wait_until 60 none_unsent || { tail -n 20 "$work/relay5.log" >&2; fail "rows not stamped after PostgreSQL came back"; }
+grep -q 'msg="stamped alerts delivered before a PostgreSQL failure" rows=30 stamped=30' \
+    "$work/relay5.log" || { tail -n 20 "$work/relay5.log" >&2; fail "the kept stamps were not written"; }
+kill -TERM $pid
+rc=0
+wait $pid || rc=$?
+assert_eq 0 "$rc" "the relay stops cleanly after the PostgreSQL outage"
+grep -q 'msg="relay stopping".* mark_failed=30 .* pg_reconnects=1 ' "$work/relay5.log" \
+    || { tail -n 3 "$work/relay5.log" >&2; fail "the health summary does not count the failed stamps and the reconnect"; }
+dump_outbox "$work/outbox5"
+read_topic "$work/topic5"
+check_topic "$work/outbox5" "$work/topic5" "exact-from:$first" >&2 \
+    || fail "alerts delivered during the PostgreSQL outage were sent twice or lost"
+eqm_test_log "ok: a PostgreSQL outage mid-round costs no duplicate"
+
+# ---- 6. two relays: one publishes, the other stands by and takes over ------
+"${relay[@]}" 2>"$work/relay6a.log" &
+a=$!
+eqm_test_bg $a
+has_line6() { grep -q "$2" "$work/relay6$1.log"; }
+eqm_wait_until 30 has_line6 a 'msg="active relay"' || fail "relay A did not start"
+"${relay[@]}" 2>"$work/relay6b.log" &
+b=$!
+eqm_test_bg $b
+eqm_wait_until 30 has_line6 b 'standing by' || fail "relay B did not stand by"
+first=$(psql_val "SELECT coalesce(max(id), 0) + 1 FROM equality.alert_outbox")
+insert_rows 40
+eqm_wait_until 30 none_unsent || fail "relay A did not publish"
+! has_line6 b 'msg="alerts published"' || fail "the standby published while A was active"
+kill -9 $a
+insert_rows 40
+eqm_wait_until 30 none_unsent || fail "relay B did not take over from the killed relay A"
+has_line6 b 'msg="active relay"' || fail "relay B never became active"
+kill -TERM $b
+wait $b || fail "relay B did not stop cleanly"
+dump_outbox "$work/outbox6"
+read_topic "$work/topic6"
+check_topic "$work/outbox6" "$work/topic6" "exact-from:$first" >&2 \
+    || fail "two relays sent an alert twice, or lost one"
+eqm_test_log "ok: one active relay at a time; the standby took over after kill -9"
+
+# ---- 7. the published messages against the alert JSON Schema ---------------
 schema=$EQM_SOURCE_DIR/schemas/events/alert.schema.json
 if [ -f "$schema" ]; then
     python3 -c 'import jsonschema' 2>/dev/null \
         || fail "python3 cannot import jsonschema (install python3-jsonschema)"
-    python3 - "$schema" "$work/topic4" <<'PY' >&2 || fail "published alerts do not match alert.schema.json"
+    python3 - "$schema" "$work/topic6" <<'PY' >&2 || fail "published alerts do not match alert.schema.json"
 import json, sys
 import jsonschema
 schema = json.load(open(sys.argv[1]))
