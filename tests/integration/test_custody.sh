@@ -45,6 +45,7 @@ assert_eq "5000|214000" "$(psql_val "SELECT sum(population) FILTER (WHERE grp = 
 # generator's producer (a retrying producer: same id, same bytes).
 exp=$EQM_TEST_DIR/expected.tsv
 events=$EQM_TEST_DIR/events.jsonl
+# shellcheck disable=SC2054 # the commas are inside one argument
 synth=(--seed 42 --events 20000 --area "$A1,$A2" --census "$census"
        -m arrest:black=2,use_of_force:black=1.5,strip_search:black=2,taser:black=2,diversion:black=0.5)
 "$BIN/eqm-replay" synth custody "${synth[@]}" --duplicates 0.05 --expected "$exp" 2>/dev/null
