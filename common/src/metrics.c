@@ -69,7 +69,11 @@ void eqm_metrics_figure(const struct eqm_measure *m, const struct eqm_dimension 
         return;
     }
     if (f->n > f->base || f->ref_n > f->ref_base) {
-        f->note = "more events than population: check the area's population";
+        /* A share's numerator and base are counted from separate events
+         * (a strip search and its detention), so a window can hold more of
+         * the first: say so rather than blame the population. */
+        f->note = by_population ? "more events than population: check the area's population"
+                                : "more events than their base (a share above 100%): no ratio";
         return;
     }
     eqm_stats_ratio_katz(f->n, f->base, f->ref_n, f->ref_base, EQM_STATS_Z95, &f->ratio);

@@ -154,7 +154,8 @@ def figure(by_population, grp, ref, n, base, ref_n, ref_base):
     elif ref_n == 0:
         f["note"] = "reference group's count is zero: no ratio"
     elif n > base or ref_n > ref_base:
-        f["note"] = "more events than population: check the area's population"
+        f["note"] = ("more events than population: check the area's population" if by_population
+                     else "more events than their base (a share above 100%): no ratio")
     else:
         r = (n / base) / (ref_n / ref_base)
         f["ratio"] = r

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 
 #include "custody.h"
 #include "eqm/log.h"
+#include "eqm/metrics.h"
 #include "eqm/timeutil.h"
 
 #define SQL_FILE  EQM_SOURCE_DIR "/schemas/sql/003_custody.sql"
@@ -224,6 +226,46 @@ static void test_measures(void **state) {
     assert_string_equal(s->dimensions[2].name, "age_range");
     assert_string_equal(s->dimensions[2].reference, "over 34");
     assert_false(s->dimensions[2].ethnic);
+}
+
+/* Strip searches and detentions are separate events, so a window can hold
+ * more strip searches than detentions for a group: no share, no ratio, and a
+ * note that says why (not one blaming the population). */
+static void test_share_above_100_percent(void **state) {
+    const struct eqm_service *s = &eqm_custody_service;
+    const struct eqm_measure *share = NULL, *rate = NULL;
+    struct eqm_metrics_row row = {"force", "ethnicity", "black", 28, {0}};
+    struct eqm_metrics_row ref = {"force", "ethnicity", "white", 28, {0}};
+    struct eqm_figure f;
+    (void)state;
+
+    for (int i = 0; i < s->n_measures; i++) {
+        if (!strcmp(s->measures[i].name, "custody.strip_search_share"))
+            share = &s->measures[i];
+        if (!strcmp(s->measures[i].name, "custody.strip_searches"))
+            rate = &s->measures[i];
+    }
+    assert_non_null(share);
+    assert_non_null(rate);
+    row.counts[col("strip_searches")] = 3;
+    row.counts[col("detentions")] = 2;
+    ref.counts[col("strip_searches")] = 10;
+    ref.counts[col("detentions")] = 100;
+
+    eqm_metrics_figure(share, &s->dimensions[0], &row, &ref, -1, -1, &f);
+    assert_int_equal(f.n, 3);
+    assert_int_equal(f.base, 2);
+    assert_false(f.rate.has_value);
+    assert_false(f.ratio.has_value);
+    assert_string_equal(f.note, "more events than their base (a share above 100%): no ratio");
+
+    /* The same counts against the population are an ordinary rate ratio:
+     * (3 / 1000) / (10 / 100000) = 30. */
+    eqm_metrics_figure(rate, &s->dimensions[0], &row, &ref, 1000, 100000, &f);
+    assert_true(f.ratio.has_value);
+    assert_true(f.ratio.has_ci);
+    assert_true(fabs(f.ratio.value - 30.0) < 1e-12);
+    assert_null(f.note);
 }
 
 /* ---- one event of each type ------------------------------------------- */
@@ -614,6 +656,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_matches_migration),
         cmocka_unit_test(test_measures),
+        cmocka_unit_test(test_share_above_100_percent),
         cmocka_unit_test_setup_teardown(test_arrest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_detention_and_strip_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_use_of_force_tactics, setup, teardown),
