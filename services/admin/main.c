@@ -6,6 +6,9 @@
  *   eqm-admin define-area NAME CODE[,CODE...]
  *   eqm-admin areas
  *   eqm-admin status
+ *   eqm-admin alerts [list] [--all]
+ *   eqm-admin silence FINGERPRINT --until DATE --reason TEXT [--by NAME]
+ *   eqm-admin unsilence FINGERPRINT [--by NAME]
  *
  * Connects with EQM_PG_URL (or pg.url in the file named by EQM_CONFIG).
  */
@@ -20,6 +23,8 @@
 #include "eqm/pg.h"
 #include "eqm/population.h"
 
+#include "alerts_cmd.h"
+
 static void usage(FILE *out) {
     fprintf(out,
             "Usage: eqm-admin COMMAND [ARGS]\n\n"
@@ -31,7 +36,12 @@ static void usage(FILE *out) {
             "  define-area NAME CODES        define an area as a set of district codes,\n"
             "                                comma-separated; its population is their sum\n"
             "  areas                         list areas with population by broad group\n"
-            "  status                        offsets, watermarks, counts and dead letters\n\n"
+            "  status                        offsets, watermarks, counts and dead letters\n"
+            "  alerts [list] [--all]         firing and pending alerts (--all: every state)\n"
+            "  silence FP --until DATE --reason TEXT [--by NAME]\n"
+            "                                a panel has reviewed alert FP (fingerprint or a\n"
+            "                                unique prefix): still evaluated, not published\n"
+            "  unsilence FP [--by NAME]      publish its alerts again\n\n"
             "Connection: EQM_PG_URL (libpq conninfo or URI), or pg.url in the file named by\n"
             "EQM_CONFIG. Figures are recomputed by the services on their next batch or when\n"
             "they next start.\n");
@@ -150,7 +160,8 @@ int main(int argc, char **argv) {
     eqm_log_init("admin", EQM_LOG_INFO);
 
     if (strcmp(cmd, "migrate") && strcmp(cmd, "load-population") && strcmp(cmd, "define-area") &&
-        strcmp(cmd, "areas") && strcmp(cmd, "status")) {
+        strcmp(cmd, "areas") && strcmp(cmd, "status") && strcmp(cmd, "alerts") &&
+        strcmp(cmd, "silence") && strcmp(cmd, "unsilence")) {
         fprintf(stderr, "eqm-admin: unknown command \"%s\"\n\n", cmd);
         usage(stderr);
         rc = 2;
@@ -184,6 +195,8 @@ int main(int argc, char **argv) {
         rc = cmd_load_population(conn, argv[2]);
     } else if (!strcmp(cmd, "define-area")) {
         rc = cmd_define_area(conn, argv[2], argv[3]);
+    } else if (!strcmp(cmd, "alerts") || !strcmp(cmd, "silence") || !strcmp(cmd, "unsilence")) {
+        rc = eqm_admin_alerts(conn, argc, argv);
     } else if (!strcmp(cmd, "areas")) {
         rc = print_query(conn, "Population by area and broad group (Census 2021)",
                          "SELECT area, sum(population) FILTER (WHERE grp <> 'bme') AS total, "

@@ -1,0 +1,189 @@
+/*
+ * alerts_cmd.c - eqm-admin's alert commands: list alerts, silence and
+ * unsilence a fingerprint. A silence is a row in equality.alert_silences
+ * (never deleted; unsilence stamps removed_at), so equality.alert_history
+ * shows who silenced what, until when and why.
+ */
+#include "alerts_cmd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eqm/pg.h"
+
+static void table(PGresult *res) {
+    int nf = PQnfields(res), nt = PQntuples(res), width[64] = {0};
+    if (nf > 64)
+        nf = 64;
+    for (int f = 0; f < nf; f++) {
+        width[f] = (int)strlen(PQfname(res, f));
+        for (int t = 0; t < nt; t++) {
+            int l = PQgetlength(res, t, f);
+            if (l > width[f])
+                width[f] = l;
+        }
+    }
+    for (int f = 0; f < nf; f++)
+        printf("%s%-*s", f ? " | " : "", width[f], PQfname(res, f));
+    printf("\n");
+    for (int t = 0; t < nt; t++) {
+        for (int f = 0; f < nf; f++)
+            printf("%s%-*s", f ? " | " : "", width[f], PQgetvalue(res, t, f));
+        printf("\n");
+    }
+    printf("(%d row%s)\n", nt, nt == 1 ? "" : "s");
+}
+
+static PGresult *query(PGconn *conn, const char *what, const char *sql, int n,
+                       const char *const *params, ExecStatusType want) {
+    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != want) {
+        char errstr[1024];
+        eqm_pg_error(conn, res, what, errstr, sizeof(errstr));
+        fprintf(stderr, "eqm-admin: %s\n", errstr);
+        PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
+/* A full fingerprint, or a unique prefix of one (at least 6 characters). */
+static int resolve_fp(PGconn *conn, const char *arg, char out[33]) {
+    const char *p[1] = {arg};
+    PGresult *res;
+    if (strlen(arg) < 6 || strlen(arg) > 32 || strspn(arg, "0123456789abcdef") != strlen(arg)) {
+        fprintf(stderr, "eqm-admin: \"%s\" is not a fingerprint (32 hex digits, or a unique "
+                        "prefix of at least 6; see eqm-admin alerts)\n", arg);
+        return -1;
+    }
+    res = query(conn, "looking up the fingerprint",
+                "SELECT fingerprint FROM equality.alert_state "
+                "WHERE starts_with(fingerprint, $1) LIMIT 2", 1, p, PGRES_TUPLES_OK);
+    if (!res)
+        return -1;
+    if (PQntuples(res) != 1) {
+        fprintf(stderr, "eqm-admin: %s alert with fingerprint %s%s (eqm-admin alerts --all lists "
+                        "them)\n", PQntuples(res) ? "more than one" : "no", arg,
+                PQntuples(res) ? "..." : "");
+        PQclear(res);
+        return -1;
+    }
+    snprintf(out, 33, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return 0;
+}
+
+static const char *who(const char *by) {
+    const char *u = by ? by : getenv("USER");
+    return u && *u ? u : NULL;
+}
+
+int eqm_admin_alerts(PGconn *conn, int argc, char **argv) {
+    const char *cmd = argv[1], *until = NULL, *reason = NULL, *by = NULL;
+    int all = 0;
+    char fp[33];
+    PGresult *res;
+
+    for (int i = 3; i < argc; i++) {
+        if (!strcmp(argv[i], "--until") && i + 1 < argc)
+            until = argv[++i];
+        else if (!strcmp(argv[i], "--reason") && i + 1 < argc)
+            reason = argv[++i];
+        else if (!strcmp(argv[i], "--by") && i + 1 < argc)
+            by = argv[++i];
+        else if (!strcmp(argv[i], "--all"))
+            all = 1;
+        else {
+            fprintf(stderr, "eqm-admin: %s: unexpected argument \"%s\"\n", cmd, argv[i]);
+            return 2;
+        }
+    }
+
+    if (!strcmp(cmd, "alerts")) {
+        /* "alerts", "alerts list", "alerts --all", "alerts list --all" */
+        if (argc >= 3 && !strcmp(argv[2], "--all"))
+            all = 1;
+        else if (argc >= 3 && strcmp(argv[2], "list")) {
+            fprintf(stderr, "eqm-admin: alerts: unknown argument \"%s\"\n", argv[2]);
+            return 2;
+        }
+        res = query(conn, "listing alerts",
+                    all ? "SELECT fingerprint, status, severity, rule, coalesce(area, role) AS area, "
+                          "stage, dimension, grp, window_days AS days, round(last_value::numeric, 2) "
+                          "AS value, last_window_end AS window_end, first_breached_at::timestamp(0) "
+                          "AS first_breached, silenced_until::timestamp(0), silence_reason "
+                          "FROM equality.alerts_current ORDER BY status, rule, area, grp"
+                        : "SELECT fingerprint, status, severity, rule, coalesce(area, role) AS area, "
+                          "stage, dimension, grp, window_days AS days, round(last_value::numeric, 2) "
+                          "AS value, last_window_end AS window_end, first_breached_at::timestamp(0) "
+                          "AS first_breached, silenced_until::timestamp(0), silence_reason "
+                          "FROM equality.alerts_current WHERE status IN ('firing', 'pending') "
+                          "ORDER BY status, rule, area, grp",
+                    0, NULL, PGRES_TUPLES_OK);
+        if (!res)
+            return 1;
+        table(res);
+        PQclear(res);
+        return 0;
+    }
+
+    if (argc < 3 || argv[2][0] == '-') {
+        fprintf(stderr, "eqm-admin: %s: FINGERPRINT is required\n", cmd);
+        return 2;
+    }
+    if (!strcmp(cmd, "silence")) {
+        const char *p[4];
+        if (!until || !reason || !*reason) {
+            fprintf(stderr, "eqm-admin: silence FINGERPRINT --until DATE --reason TEXT: both "
+                            "--until and --reason are required\n");
+            return 2;
+        }
+        if (resolve_fp(conn, argv[2], fp) != 0)
+            return 1;
+        p[0] = fp;
+        p[1] = until;
+        p[2] = reason;
+        p[3] = who(by);
+        /* A bare date silences through the end of that day (server time
+         * zone); anything else is read as a timestamptz. */
+        res = query(conn, "recording the silence",
+                    "WITH u AS (SELECT CASE WHEN $2 ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' "
+                    "THEN ($2::date + 1)::timestamptz ELSE $2::timestamptz END AS until) "
+                    "INSERT INTO equality.alert_silences (fingerprint, until, reason, created_by) "
+                    "SELECT $1, u.until, $3, coalesce($4, current_user) FROM u "
+                    "WHERE u.until > now() RETURNING id, until::timestamp(0)",
+                    4, p, PGRES_TUPLES_OK);
+        if (!res)
+            return 1;
+        if (PQntuples(res) != 1) {
+            fprintf(stderr, "eqm-admin: silence: --until %s is not in the future\n", until);
+            PQclear(res);
+            return 2;
+        }
+        printf("silenced %s until %s (silence %s); its alerts are still evaluated and stored, "
+               "not published\n", fp, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0));
+        PQclear(res);
+        return 0;
+    }
+    if (!strcmp(cmd, "unsilence")) {
+        const char *p[2];
+        if (resolve_fp(conn, argv[2], fp) != 0)
+            return 1;
+        p[0] = fp;
+        p[1] = who(by);
+        res = query(conn, "removing the silence",
+                    "UPDATE equality.alert_silences SET removed_at = now(), "
+                    "removed_by = coalesce($2, current_user) "
+                    "WHERE fingerprint = $1 AND removed_at IS NULL",
+                    2, p, PGRES_COMMAND_OK);
+        if (!res)
+            return 1;
+        printf("unsilenced %s (%s silence%s removed)\n", fp, PQcmdTuples(res),
+               strcmp(PQcmdTuples(res), "1") ? "s" : "");
+        PQclear(res);
+        return 0;
+    }
+    fprintf(stderr, "eqm-admin: unknown alert command \"%s\"\n", cmd);
+    return 2;
+}

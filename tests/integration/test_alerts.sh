@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# Alerts end to end: a stop-search stream whose arrest-rate ratio (Black /
+# White, 28-day window, whole force) rises through the threshold, hovers
+# between the clearing level and the threshold, and falls away gives
+# exactly one firing and one resolved alert in equality.alert_outbox and
+# equality.alert_history; too few counts, or an interval that includes 1,
+# fire nothing; a silenced alert is stored but not publishable; a late
+# event cannot re-open a resolved alert; and, when eqm-alert-relay is
+# built, the messages reach equality.alerts and match the JSON Schema.
+#
+# Each phase is a fresh 28-day block of event days, fed and then consumed
+# with --exit-when-idle: the window ends at the newest event day, so the
+# 28-day figures of a phase are that block's events alone.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+
+eqm_test_stack_up
+T=stop-search.events
+rules=$EQM_TEST_DIR/rules.json
+cat >"$rules" <<'JSON'
+{"rules": [
+  {"name": "arrest-black", "measure": "stop_search.arrest_rate", "dimension": "ethnicity",
+   "groups": ["black"], "window_days": 28, "comparison": ">=", "threshold": 2.0, "clear": 1.6,
+   "severity_steps": [{"at": 4.0, "severity": "critical"}],
+   "min_count": 10, "require_significant": true, "audience": "stop-search-scrutiny-group",
+   "pending": 1},
+  {"name": "arrest-asian-min-count", "measure": "stop_search.arrest_rate",
+   "dimension": "ethnicity", "groups": ["asian"], "window_days": 28, "comparison": ">=",
+   "threshold": 2.0, "clear": 1.6, "min_count": 10, "require_significant": false,
+   "audience": "stop-search-scrutiny-group"},
+  {"name": "arrest-other-ci", "measure": "stop_search.arrest_rate", "dimension": "ethnicity",
+   "groups": ["other"], "window_days": 28, "comparison": ">=", "threshold": 2.0, "clear": 1.6,
+   "min_count": 1, "require_significant": true, "audience": "stop-search-scrutiny-group"},
+  {"name": "arrest-other-control", "measure": "stop_search.arrest_rate",
+   "dimension": "ethnicity", "groups": ["other"], "window_days": 28, "comparison": ">=",
+   "threshold": 2.0, "clear": 1.6, "min_count": 1, "require_significant": false,
+   "audience": "stop-search-scrutiny-group"}
+]}
+JSON
+
+# phase BLOCK GROUP:SEARCHES:ARRESTS... -- events spread over the 28 days
+# of block BLOCK (block 0 starts 2026-01-05), ids unique per phase tag.
+phase() {
+    local tag=$1 block=$2
+    shift 2
+    python3 - "$tag" "$block" "$@" <<'PY' | kcat -P -b "$EQM_KAFKA_BROKERS" -t stop-search.events -k force
+import datetime, json, sys
+tag, block, specs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+start = datetime.date(2026, 1, 5) + datetime.timedelta(days=28 * block)
+k = 0
+for spec in specs:
+    grp, searches, arrests = spec.split(":")
+    for i in range(int(searches)):
+        # day 27 always has an event, so the window ends on the block's last day
+        day = start + datetime.timedelta(days=27 - (k % 28))
+        k += 1
+        print(json.dumps({
+            "event_id": f"{tag}-{grp}-{i}", "event_type": "stop_search",
+            "occurred_at": f"{day.isoformat()}T12:00:00Z", "area": "force",
+            "self_defined_ethnicity": grp, "gender": "Male", "age_range": "18-24",
+            "legislation": "Misuse of Drugs Act 1971 (section 23)",
+            "outcome": "Arrest" if i < int(arrests) else "A no further action disposal",
+            "outcome_linked_to_object_of_search": i < int(arrests)}))
+PY
+}
+# Figures (and so alerts) are computed when the consumer is idle, i.e. once
+# per phase on the whole phase: a figure judged on half a phase (e.g. 2
+# arrests of 3 searches) would be a different, legitimate, evaluation.
+# Messages go to one partition in order for the same reason.
+consume() {
+    timeout 120 "$BIN/eqm-stop-search" --exit-when-idle 2 -X session.timeout.ms=6000 \
+        --alerts-rules="$rules" --metrics-interval-ms=600000 --log-level warn
+}
+ratio() {
+    psql_val "SELECT round(ratio::numeric, 2) FROM equality.disparity WHERE measure =
+              'stop_search.arrest_rate' AND area = 'force' AND dimension = 'ethnicity'
+              AND grp = '$1' AND window_days = 28"
+}
+outbox() { psql_val "SELECT count(*) FROM equality.alert_outbox o WHERE $1"; }
+black="payload->>'rule' = 'arrest-black'"
+
+# A bad rules file stops the service at start with file:rule N: message.
+echo '{"rules":[{"name":"x","measure":"stop_search.nope"}]}' >"$EQM_TEST_DIR/bad.json"
+if out=$("$BIN/eqm-stop-search" --alerts-rules="$EQM_TEST_DIR/bad.json" --exit-when-idle 1 2>&1); then
+    fail "a bad rules file must stop the service"
+fi
+grep -q "bad.json:rule 1: unknown measure \"stop_search.nope\"" <<<"$out" \
+    || fail "the rules error names file and rule: $out"
+
+eqm_test_log "phase 1: ratio 1.0, nothing fires"
+phase p1 0 white:200:40 black:50:10
+consume
+assert_eq 1.00 "$(ratio black)" "phase 1 ratio"
+assert_eq 0 "$(outbox true)" "no alert at ratio 1"
+
+eqm_test_log "phase 2: ratio 3.0 -> one firing; small groups do not fire"
+# asian: 6 arrests of 8 (ratio 3.75, significant) but n = 6 < min_count 10.
+# other: 2 of 4 (ratio 2.5), interval includes 1: only the control rule fires.
+phase p2 1 white:200:40 black:50:30 asian:8:6 other:4:2
+consume
+assert_eq 3.00 "$(ratio black)" "phase 2 ratio"
+assert_eq 1 "$(outbox "$black AND status = 'firing'")" "one firing alert for black"
+assert_eq 0 "$(outbox "payload->>'rule' IN ('arrest-asian-min-count', 'arrest-other-ci')")" \
+    "nothing below min_count or with an interval that includes 1"
+assert_eq 1 "$(outbox "payload->>'rule' = 'arrest-other-control'")" \
+    "the same figure without the significance test fires (control)"
+p=$(psql_val "SELECT payload FROM equality.alert_outbox WHERE $black")
+python3 - "$p" <<'PY' || fail "firing payload"
+import json, sys
+m = json.loads(sys.argv[1])
+assert m["status"] == "firing" and m["transition"] == "firing", m
+assert m["group"] == "black" and m["reference_group"] == "white" and m["area"] == "force", m
+assert m["window_days"] == 28 and m["window_end"] == "2026-03-01", m
+assert abs(m["value"] - 3.0) < 1e-9 and m["ci_low"] > 1 and m["significant"], m
+assert m["counts"]["n"] == 30 and m["counts"]["base"] == 50, m
+assert m["counts"]["ref_n"] == 40 and m["counts"]["ref_base"] == 200, m
+assert m["severity"] == "warning" and m["audience"] == "stop-search-scrutiny-group", m
+assert m["summary"].startswith("Searches of Black people in force ended in arrest at 3.0 times "
+                               "the rate for White people in the 28 days to 1 March 2026 (95% CI "), m
+assert m["summary"].endswith("; 30 arrests in 50 searches)."), m
+PY
+fp=$(psql_val "SELECT fingerprint FROM equality.alert_outbox WHERE $black")
+ctl_fp=$(psql_val "SELECT fingerprint FROM equality.alert_outbox
+                   WHERE payload->>'rule' = 'arrest-other-control'")
+
+# The panel has reviewed the control alert: silence it.
+"$BIN/eqm-admin" silence "${ctl_fp:0:8}" --until 2099-01-01 --reason "reviewed at panel" \
+    --by "panel chair" >/dev/null
+"$BIN/eqm-admin" alerts | grep -q "reviewed at panel" || fail "alerts list shows the silence"
+
+eqm_test_log "phases 3-5: hovering between 1.6 and 2.0 (and back above 2.0): no new alert"
+phase p3 2 white:200:40 black:50:18 other:4:0
+consume
+assert_eq 1.80 "$(ratio black)" "phase 3 ratio"
+phase p4 3 white:200:40 black:50:22 other:4:0
+consume
+assert_eq 2.20 "$(ratio black)" "phase 4 ratio"
+phase p5 4 white:200:40 black:50:17 other:4:0
+consume
+assert_eq 1.70 "$(ratio black)" "phase 5 ratio"
+assert_eq 1 "$(outbox "$black")" "still exactly one alert for black while it hovers"
+assert_eq firing "$(psql_val "SELECT status FROM equality.alert_state WHERE fingerprint = '$fp'")" \
+    "still firing"
+
+eqm_test_log "phase 6: ratio 1.0 -> one resolved"
+phase p6 5 white:200:40 black:50:10 other:4:0
+consume
+assert_eq 1.00 "$(ratio black)" "phase 6 ratio"
+assert_eq "firing
+resolved" "$(psql_val "SELECT status FROM equality.alert_outbox WHERE $black ORDER BY id")" \
+    "one firing then one resolved"
+psql_val "SELECT payload->>'summary' FROM equality.alert_outbox WHERE $black AND status = 'resolved'" \
+    | grep -q "^Resolved: Searches of Black people in force ended in arrest at 1.0 times .*, below the clearing level of 1.6\.$" \
+    || fail "resolved summary in words"
+assert_eq "f" "$(psql_val "SELECT publish FROM equality.alert_outbox
+                           WHERE fingerprint = '$ctl_fp' AND status = 'resolved'")" \
+    "the silenced alert's resolution is stored, not publishable"
+
+eqm_test_log "late events in phase 6's window do not re-open the resolved alert"
+phase late 5 black:40:40
+consume
+assert_eq 2.78 "$(ratio black)" "the late events raise the ratio"   # 50/90 over 40/200
+assert_eq 2 "$(outbox "$black")" "no re-firing from late events"
+assert_eq resolved "$(psql_val "SELECT status FROM equality.alert_state WHERE fingerprint = '$fp'")" \
+    "still resolved"
+
+assert_eq "firing
+resolved" "$(psql_val "SELECT event FROM equality.alert_history WHERE fingerprint = '$fp' ORDER BY at")" \
+    "alert_history: the two state changes"
+assert_eq "firing
+silenced
+resolved" "$(psql_val "SELECT event FROM equality.alert_history WHERE fingerprint = '$ctl_fp'
+                       ORDER BY at")" "alert_history: the silence is in the audit trail"
+"$BIN/eqm-admin" unsilence "$ctl_fp" >/dev/null
+assert_eq 1 "$(psql_val "SELECT count(*) FROM equality.alert_history
+                         WHERE fingerprint = '$ctl_fp' AND event = 'unsilenced'")" "unsilence audited"
+
+# Every stored message matches the schema.
+psql_val "SELECT payload FROM equality.alert_outbox ORDER BY id" >"$EQM_TEST_DIR/payloads"
+python3 - "$EQM_SOURCE_DIR/schemas/events/alert.schema.json" "$EQM_TEST_DIR/payloads" <<'PY' \
+    || fail "outbox payloads match alert.schema.json"
+import json, sys, jsonschema
+v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+for line in open(sys.argv[2]):
+    v.validate(json.loads(line))
+PY
+
+if [[ -x $BIN/eqm-alert-relay ]]; then
+    eqm_test_log "relay: publishable rows reach equality.alerts"
+    timeout 120 "$BIN/eqm-alert-relay" --exit-when-idle 2 --log-level warn
+    kcat -C -b "$EQM_KAFKA_BROKERS" -t equality.alerts -e -J -q >"$EQM_TEST_DIR/published" 2>/dev/null
+    python3 - "$EQM_SOURCE_DIR/schemas/events/alert.schema.json" "$fp" "$ctl_fp" \
+        "$EQM_TEST_DIR/published" <<'PY' || fail "published alerts"
+import json, sys, jsonschema
+v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+msgs = [json.loads(l) for l in open(sys.argv[4]) if l.strip()]
+msgs.sort(key=lambda m: json.loads(m["payload"])["evaluated_at"])
+for m in msgs:
+    v.validate(json.loads(m["payload"]))
+mine = [json.loads(m["payload"])["status"] for m in msgs if m["key"] == sys.argv[2]]
+assert mine == ["firing", "resolved"], mine
+ctl = [json.loads(m["payload"])["status"] for m in msgs if m["key"] == sys.argv[3]]
+assert ctl == ["firing"], ctl   # its resolution came while silenced: stored, not published
+assert len(msgs) == 3, [m["payload"] for m in msgs]
+PY
+else
+    eqm_test_log "eqm-alert-relay not built: skipping the Kafka part"
+fi
+eqm_test_log "ok"
