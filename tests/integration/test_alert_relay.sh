@@ -159,7 +159,7 @@ eqm_test_log "ok: 54 alerts published once each, keyed by fingerprint; 6 silence
 "$BIN/eqm-alert-relay" --relay-poll-interval-ms 60000 2>"$work/relay2.log" &
 pid=$!
 eqm_test_bg $pid
-has_line() { grep -q "$1" "$work/relay2.log"; }
+has_line() { grep -qs "$1" "$work/relay2.log"; }
 eqm_wait_until 30 has_line 'msg="relay started"' || fail "the relay did not start"
 sleep 0.5
 insert_rows 5
@@ -210,7 +210,7 @@ eqm_ctl push-errors Produce NOT_ENOUGH_REPLICAS 20 >/dev/null
 "${relay[@]}" -X message.timeout.ms=2000 2>"$work/relay4.log" &
 pid=$!
 eqm_test_bg $pid
-has_line4() { grep -q "$1" "$work/relay4.log"; }
+has_line4() { grep -qs "$1" "$work/relay4.log"; }
 eqm_wait_until 30 has_line4 'msg="relay started"' || fail "the relay did not start"
 insert_rows 100
 eqm_wait_until 60 none_unsent || fail "rows not delivered through failing Produce requests"
@@ -253,7 +253,7 @@ eqm_test_log "ok: every alert delivered after the broker faults"
 "${relay[@]}" 2>"$work/relay5.log" &
 pid=$!
 eqm_test_bg $pid
-has_line5() { grep -q "$1" "$work/relay5.log"; }
+has_line5() { grep -qs "$1" "$work/relay5.log"; }
 eqm_wait_until 30 has_line5 'msg="active relay"' || fail "the relay did not start"
 first=$(psql_val "SELECT coalesce(max(id), 0) + 1 FROM equality.alert_outbox")
 eqm_ctl broker-rtt all 4000 >/dev/null
@@ -284,7 +284,7 @@ eqm_test_log "ok: a PostgreSQL outage mid-round costs no duplicate"
 "${relay[@]}" 2>"$work/relay6a.log" &
 a=$!
 eqm_test_bg $a
-has_line6() { grep -q "$2" "$work/relay6$1.log"; }
+has_line6() { grep -qs "$2" "$work/relay6$1.log"; }
 eqm_wait_until 30 has_line6 a 'msg="active relay"' || fail "relay A did not start"
 "${relay[@]}" 2>"$work/relay6b.log" &
 b=$!
