@@ -758,6 +758,7 @@ int eqm_relay_run(struct eqm_relay *r) {
             }
             continue; /* a full batch, or rows that came meanwhile */
         }
+        r->failures = 0; /* nothing left to retry (e.g. silenced meanwhile) */
         if (idle_ms > 0 && now - last_busy >= idle_ms) {
             eqm_log_info("idle: stopping", "idle_s=%.1f", cfg->exit_when_idle);
             break;
