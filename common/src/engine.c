@@ -1000,8 +1000,11 @@ static enum commit_result run_offsets(struct eqm_engine *e) {
 }
 
 static bool metrics_due(const struct eqm_engine *e, bool force) {
-    if (!e->metrics_dirty || (e->svc->n_measures == 0 && !e->svc->recompute))
+    if (e->svc->n_measures == 0 && !e->svc->recompute)
         return false;
+    /* Nothing new: only the alert timer (reminders are due by the clock). */
+    if (!e->metrics_dirty)
+        return e->rules && eqm_time_mono_ms() - e->last_metrics_ms >= EQM_ALERTS_TIMER_MS;
     return force || eqm_time_mono_ms() - e->last_metrics_ms >= e->cfg->metrics_interval_ms;
 }
 
