@@ -17,6 +17,10 @@
 
 struct eqm_alert_rules;
 
+/* A consumer with rules evaluates at least this often, new events or not,
+ * so that reminders (repeat_after_days, by the wall clock) are sent. */
+#define EQM_ALERTS_TIMER_MS 60000
+
 /*
  * Loads and validates rules from path, or the built-in defaults when path
  * is NULL or empty. Errors read `file:rule N: message`. Returns 0 and
