@@ -40,7 +40,7 @@ static const struct cf_item cf_table[] = {
      "area name under which whole-force figures are kept"},
     {"windows", CF_STRING, OFF(windows), "28,91,365", 0, 0, 0,
      "rolling windows in days, comma-separated"},
-    {"batch.max.messages", CF_LONG, OFF(batch_max_messages), "5000", 1, 1000000, 0,
+    {"batch.max.messages", CF_LONG, OFF(batch_max_messages), "20000", 1, 1000000, 0,
      "most messages in one transaction"},
     {"batch.max.ms", CF_LONG, OFF(batch_max_ms), "200", 1, 60000, 0,
      "longest time a batch stays open"},
@@ -52,7 +52,8 @@ static const struct cf_item cf_table[] = {
     {"max.future.skew.s", CF_LONG, OFF(max_future_skew_s), "86400", 0, 100000000, 0,
      "events dated further than this in the future are dead letters"},
     {"metrics.interval.ms", CF_LONG, OFF(metrics_interval_ms), "1000", 0, 3600000, 0,
-     "recompute figures at most this often (and always when idle or stopping)"},
+     "recompute figures at most this often, and under load at most a tenth of the time (the "
+     "interval stretches to 9 times the last recomputation); always when idle or stopping"},
     {"exit.when.idle", CF_DOUBLE, OFF(exit_when_idle), "0", 0, 1e9, 0,
      "exit 0 after this many seconds without messages, once assigned (0 = never)"},
     {"naive", CF_BOOL, OFF(naive), "false", 0, 0, 0,
