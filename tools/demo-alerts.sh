@@ -47,8 +47,7 @@ for line in open(sys.argv[1], encoding="utf-8"):
     alerts.setdefault(alert.get("alert_id"), (envelope, alert))
 
 if not alerts:
-    print("No alerts were published: no measure crossed an alert rule's threshold on this")
-    print("data (or every alert that fired is silenced). Rules: schemas/alert-rules.json.")
+    print("No alerts were published on this data (why: see the outbox and alert state below).")
     sys.exit(0)
 
 order = sorted(alerts.values(), key=lambda ea: (ea[1].get("evaluated_at") or "",
@@ -70,7 +69,19 @@ PY
 
 say "The outbox (equality.alert_outbox): every state change, published or not"
 if [ "$(psql -XAtq "$EQM_PG_URL" -c 'SELECT count(*) FROM equality.alert_outbox')" = 0 ]; then
-    echo "The outbox is empty: no alert rule has changed state on this data."
+    echo "The outbox is empty: no alert has fired or resolved on this data."
+    pending=$(psql -XAtq "$EQM_PG_URL" -c \
+        "SELECT count(*) FROM equality.alert_state WHERE status = 'pending'" 2>/dev/null || echo 0)
+    if [ "${pending:-0}" != 0 ]; then
+        echo "These figures breach a rule but have not yet held for the rule's 'pending'"
+        echo "number of evaluations in a row (so that one evaluation alone cannot fire):"
+        q -c "SELECT rule, coalesce(area, role) AS area, dimension, grp AS \"group\",
+                     window_days, round(last_value::numeric, 2) AS value, pending_count AS seen
+                FROM equality.alert_state WHERE status = 'pending'
+               ORDER BY rule, area, grp, window_days"
+    else
+        echo "No figure crossed an alert rule's threshold (rules: schemas/alert-rules.json)."
+    fi
 else
     q -c "SELECT status, audience,
                  CASE WHEN NOT publish THEN 'silenced: kept, never published'
