@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The custody consumer killed with -9 mid-stream, three times, then
-# restarted: every daily count is exactly the generator's (duplicate
+# The custody consumer killed with -9 mid-stream, three times, and stopped
+# with SIGTERM once (a clean exit), then restarted: every daily count is exactly the generator's (duplicate
 # deliveries included in the stream), and the figures are those of the
 # final counts. Small batches make many transactions, so each kill lands
 # mid-stream.
@@ -26,13 +26,13 @@ EOF
 "$BIN/eqm-admin" define-area force "$A1,$A2" >/dev/null
 
 exp=$EQM_TEST_DIR/expected.tsv
-"$BIN/eqm-replay" synth custody --seed 9 --events 5000 --area "$A1,$A2" --census "$census" \
+"$BIN/eqm-replay" synth custody --seed 9 --events 8000 --area "$A1,$A2" --census "$census" \
     --days 91 -m black=2.5 --duplicates 0.1 --expected "$exp" 2>/dev/null
 total=$(awk -F'\t' '$3 == "gender" && $5 ~ /^(arrests|detentions|strip_searches|use_of_force|disposals)$/ {
                      s += $6 } END { print s }' "$exp")
-assert_eq 5000 "$total" "the generator made 5,000 events"
+assert_eq 8000 "$total" "the generator made 8,000 events"
 
-consumer=("$BIN/eqm-custody" --batch-max-messages 10 --batch-max-ms 20
+consumer=("$BIN/eqm-custody" --batch-max-messages 5 --batch-max-ms 20
           -X session.timeout.ms=3000 -X heartbeat.interval.ms=500 --log-level error)
 counted() {
     psql_val "SELECT coalesce(sum(arrests + detentions + strip_searches + use_of_force
@@ -42,22 +42,29 @@ counted() {
 started() { [ "$(counted)" -gt "$1" ]; }
 
 # Each round: start, wait until the consumer has committed something beyond
-# what was there, let it run a little longer, then kill -9 it.
+# what was there, let it run a little longer, then kill it: -9 three times,
+# and once SIGTERM, which must stop it cleanly (exit 0) mid-stream.
 kills=0
-for extra in 0.05 0.3 0.15; do
+for round in KILL:0.05 TERM:0.1 KILL:0.1 KILL:0.05; do
+    sig=${round%%:*}
     before=$(counted)
     "${consumer[@]}" &
     pid=$!
     eqm_test_bg $pid
     eqm_wait_until 60 started "$before" || fail "the consumer counted nothing within 60 s"
-    sleep "$extra"
-    kill -9 $pid 2>/dev/null || true
-    wait $pid 2>/dev/null || true
+    sleep "${round#*:}"
+    kill -"$sig" $pid 2>/dev/null || true
+    rc=0
+    wait $pid 2>/dev/null || rc=$?
     at_kill=$(counted)
-    echo "killed with $at_kill of $total events counted"
-    [ "$at_kill" -lt "$total" ] && kills=$((kills + 1))
+    echo "SIG$sig with $at_kill of $total events counted (exit $rc)"
+    if [ "$sig" = TERM ]; then
+        assert_eq 0 "$rc" "SIGTERM mid-stream is a clean stop"
+    elif [ "$at_kill" -lt "$total" ]; then
+        kills=$((kills + 1))
+    fi
 done
-[ "$kills" -ge 2 ] || fail "only $kills kills landed mid-stream: make the stream longer"
+[ "$kills" -ge 3 ] || fail "only $kills kills landed mid-stream: make the stream longer"
 
 timeout 180 "${consumer[@]}" --exit-when-idle 4
 assert_eq "$total" "$(counted)" "every event counted exactly once after $kills mid-stream kills"
@@ -69,7 +76,7 @@ psql -XAtq -v ON_ERROR_STOP=1 -F $'\t' "$EQM_PG_URL" -c "
 python3 "$here/expected_custody.py" counts --force force "$exp" -- "$EQM_TEST_DIR/counts.tsv" \
     || fail "daily counts differ from the generator's after the crashes"
 eqm_test_log "ok: every daily count exact after the crashes"
-assert_eq 5000 "$(psql_val "SELECT count(*) FROM equality.seen_events WHERE source = 'custody'")" \
+assert_eq 8000 "$(psql_val "SELECT count(*) FROM equality.seen_events WHERE source = 'custody'")" \
     "one de-duplication key per distinct event"
 psql -XAtq -v ON_ERROR_STOP=1 -F $'\t' "$EQM_PG_URL" -c "
     SELECT measure, area, dimension, grp, reference_grp, window_days, window_end, n, base, ref_n,
