@@ -7,7 +7,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${EQM_BUILD_DIR:-$root/build}/bin
-# shellcheck disable=SC1091
+# shellcheck disable=SC1090,SC1091
 source "${EQM_STACK_ENV:-$root/.stack/env}"
 TOPIC=${EQM_ALERTS_TOPIC:-equality.alerts}
 

@@ -12,9 +12,11 @@
 # published messages against schemas/events/alert.schema.json.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$here/lib.sh"
 
 command -v kcat >/dev/null || fail "kcat is not installed"
+# shellcheck disable=SC2119 # the default broker options
 eqm_test_stack_up
 "$BIN/eqm-admin" migrate >/dev/null
 TOPIC=equality.alerts
