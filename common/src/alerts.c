@@ -75,8 +75,8 @@ static int measure_find(const char *m) {
                 return (int)i;
         } else if (len > ml && strncmp(m, measures[i].measure, ml) == 0) {
             const char *rest = m + ml;
-            if (strcmp(rest, "*") == 0 || strspn(rest, "abcdefghijklmnopqrstuvwxyz_0123456789") ==
-                                              strlen(rest))
+            if (strcmp(rest, "*") == 0 ||
+                strspn(rest, "abcdefghijklmnopqrstuvwxyz_0123456789") == strlen(rest))
                 return (int)i;
         }
     }
@@ -112,27 +112,45 @@ void eqm_alert_rules_free(struct eqm_alert_rules **rules) {
 
 static int cmp_holds(enum eqm_alert_cmp c, double v, double t) {
     switch (c) {
-    case EQM_ALERT_GE: return v >= t;
-    case EQM_ALERT_GT: return v > t;
-    case EQM_ALERT_LE: return v <= t;
-    case EQM_ALERT_LT: return v < t;
+    case EQM_ALERT_GE:
+        return v >= t;
+    case EQM_ALERT_GT:
+        return v > t;
+    case EQM_ALERT_LE:
+        return v <= t;
+    case EQM_ALERT_LT:
+        return v < t;
     }
     return 0;
 }
 
 /* True when "higher is worse" for the comparison. */
-static int cmp_upward(enum eqm_alert_cmp c) { return c == EQM_ALERT_GE || c == EQM_ALERT_GT; }
+static int cmp_upward(enum eqm_alert_cmp c) {
+    return c == EQM_ALERT_GE || c == EQM_ALERT_GT;
+}
 
 const char *eqm_alert_cmp_name(enum eqm_alert_cmp c) {
     static const char *const names[] = {">=", ">", "<=", "<"};
     return (unsigned)c < 4 ? names[c] : "?";
 }
 
-static const char *const rule_keys[] = {
-    "name",      "measure",       "dimension", "groups",         "window_days",
-    "comparison", "threshold",    "clear",     "min_count",      "require_significant",
-    "severity",  "severity_steps", "audience", "pending",        "repeat_after_days",
-    "description", NULL};
+static const char *const rule_keys[] = {"name",
+                                        "measure",
+                                        "dimension",
+                                        "groups",
+                                        "window_days",
+                                        "comparison",
+                                        "threshold",
+                                        "clear",
+                                        "min_count",
+                                        "require_significant",
+                                        "severity",
+                                        "severity_steps",
+                                        "audience",
+                                        "pending",
+                                        "repeat_after_days",
+                                        "description",
+                                        NULL};
 
 static char *dup_str(const char *s) {
     size_t n = strlen(s) + 1;
@@ -351,8 +369,9 @@ int eqm_alert_rules_parse(struct eqm_alert_rules **out, const char *text, const 
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(rules->rule[j].name, r->name) == 0) {
-                snprintf(errstr, errstr_size, "%s:rule %zu: name \"%s\" is already used by rule %zu",
-                         name, i + 1, r->name, j + 1);
+                snprintf(errstr, errstr_size,
+                         "%s:rule %zu: name \"%s\" is already used by rule %zu", name, i + 1,
+                         r->name, j + 1);
                 goto error;
             }
         }
@@ -404,7 +423,9 @@ int eqm_alert_rules_count(const struct eqm_alert_rules *rules, const char *sourc
     return n;
 }
 
-int eqm_alert_rules_total(const struct eqm_alert_rules *rules) { return rules ? rules->n : 0; }
+int eqm_alert_rules_total(const struct eqm_alert_rules *rules) {
+    return rules ? rules->n : 0;
+}
 
 const struct eqm_alert_rule *eqm_alert_rules_get(const struct eqm_alert_rules *rules, int i) {
     return rules && i >= 0 && i < rules->n ? &rules->rule[i] : NULL;
@@ -458,8 +479,7 @@ enum eqm_alert_transition eqm_alert_step(const struct eqm_alert_rule *rule,
     case EQM_ALERT_PENDING:
         /* Re-opening a resolved alert needs a breach seen at a newer window
          * end: a late event, which never moves window_end, cannot. */
-        if (breach && (st->status != EQM_ALERT_RESOLVED ||
-                       st->resolved_window_end == INT32_MIN ||
+        if (breach && (st->status != EQM_ALERT_RESOLVED || st->resolved_window_end == INT32_MIN ||
                        obs->window_end > st->resolved_window_end)) {
             if (st->status != EQM_ALERT_PENDING) {
                 st->pending_count = 0;
@@ -477,8 +497,8 @@ enum eqm_alert_transition eqm_alert_step(const struct eqm_alert_rule *rule,
         }
         if (st->status == EQM_ALERT_PENDING) {
             /* The breach did not hold for `pending` evaluations. */
-            st->status = st->resolved_window_end == INT32_MIN ? EQM_ALERT_INACTIVE
-                                                              : EQM_ALERT_RESOLVED;
+            st->status =
+                st->resolved_window_end == INT32_MIN ? EQM_ALERT_INACTIVE : EQM_ALERT_RESOLVED;
             st->pending_count = 0;
             st->first_breached_us = 0;
         }
@@ -539,9 +559,9 @@ static void fmt_num(char *out, size_t size, double v) {
 }
 
 static void fmt_date(char *out, size_t size, const char *ymd) {
-    static const char *const months[] = {"January", "February", "March",     "April",
-                                         "May",     "June",     "July",      "August",
-                                         "September", "October", "November", "December"};
+    static const char *const months[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
     int y, m, d;
     if (ymd && sscanf(ymd, "%4d-%2d-%2d", &y, &m, &d) == 3 && m >= 1 && m <= 12)
         snprintf(out, size, "%d %s %d", d, months[m - 1], y);
@@ -596,7 +616,8 @@ static void group_phrase(char *out, size_t size, const char *dim, const char *gr
         snprintf(out, size, "%s aged %s", kind, grp);
         return;
     }
-    if (dim && strcmp(dim, "disability") == 0 && (strcmp(grp, "yes") == 0 || strcmp(grp, "no") == 0)) {
+    if (dim && strcmp(dim, "disability") == 0 &&
+        (strcmp(grp, "yes") == 0 || strcmp(grp, "no") == 0)) {
         snprintf(out, size, "%s%s", grp[0] == 'y' ? "disabled " : "non-disabled ", kind);
         return;
     }
@@ -650,16 +671,16 @@ int eqm_alert_summary(char *buf, size_t size, const struct eqm_alert_figure *f, 
         sb_printf(&b, "%s%s were stopped and searched at %s times the rate of %s", g, area, r, ref);
         snprintf(counts, sizeof(counts), "%lld search%s", f->n, f->n == 1 ? "" : "es");
     } else if (strcmp(m, "stop_search.find_rate") == 0) {
-        sb_printf(&b, "searches of %s%s found what was searched for at %s times the rate for %s",
-                  g, area, r, ref);
+        sb_printf(&b, "searches of %s%s found what was searched for at %s times the rate for %s", g,
+                  area, r, ref);
         snprintf(counts, sizeof(counts), "%lld finds in %lld searches", f->n, f->base);
     } else if (strcmp(m, "stop_search.arrest_rate") == 0) {
         sb_printf(&b, "searches of %s%s ended in arrest at %s times the rate for %s", g, area, r,
                   ref);
         snprintf(counts, sizeof(counts), "%lld arrests in %lld searches", f->n, f->base);
     } else if (strcmp(m, "stop_search.section_60_share") == 0) {
-        sb_printf(&b, "searches of %s%s were under section 60 at %s times the rate for %s", g,
-                  area, r, ref);
+        sb_printf(&b, "searches of %s%s were under section 60 at %s times the rate for %s", g, area,
+                  r, ref);
         snprintf(counts, sizeof(counts), "%lld of %lld searches", f->n, f->base);
     } else if (strcmp(m, "stop_search.strip_share") == 0) {
         sb_printf(&b,
@@ -737,8 +758,8 @@ int eqm_alert_summary(char *buf, size_t size, const struct eqm_alert_figure *f, 
     if (resolved) {
         char c[32];
         fmt_num(c, sizeof(c), clear_threshold);
-        sb_printf(&b, ", %s the clearing level of %s", f->value < clear_threshold ? "below"
-                                                                                    : "above", c);
+        sb_printf(&b, ", %s the clearing level of %s",
+                  f->value < clear_threshold ? "below" : "above", c);
     }
     sb_printf(&b, ".");
 out:
@@ -828,9 +849,36 @@ static const char *const value_field[] = {"ratio", "adverse_impact_ratio", "with
                                           "representation_ratio", "leaver_rate_ratio"};
 
 enum {
-    C_MEASURE, C_AREA, C_ROLE, C_STAGE, C_DIM, C_GRP, C_REF, C_WDAYS, C_WEND, C_VALUE, C_CILO,
-    C_CIHI, C_P, C_N, C_BASE, C_REFN, C_REFBASE, C_COUNTS, C_MC, C_FP, C_WDAY, C_AREANAME,
-    C_STATUS, C_PENDING, C_SEVLVL, C_FIRST, C_NOTIFIED, C_RESOLVED, C_LASTVAL, C_LASTWEND,
+    C_MEASURE,
+    C_AREA,
+    C_ROLE,
+    C_STAGE,
+    C_DIM,
+    C_GRP,
+    C_REF,
+    C_WDAYS,
+    C_WEND,
+    C_VALUE,
+    C_CILO,
+    C_CIHI,
+    C_P,
+    C_N,
+    C_BASE,
+    C_REFN,
+    C_REFBASE,
+    C_COUNTS,
+    C_MC,
+    C_FP,
+    C_WDAY,
+    C_AREANAME,
+    C_STATUS,
+    C_PENDING,
+    C_SEVLVL,
+    C_FIRST,
+    C_NOTIFIED,
+    C_RESOLVED,
+    C_LASTVAL,
+    C_LASTWEND,
     C_SILENCED
 };
 
@@ -857,17 +905,17 @@ static const char *eval_sql_mid =
     "        AND x.removed_at IS NULL AND x.until > p.now) "
     "FROM g CROSS JOIN p LEFT JOIN equality.alert_state s ON s.fingerprint = g.fp "
     "WHERE (g.value ";
-static const char *eval_sql_tail =
-    " p.threshold AND g.mc >= p.min_count) "
-    "   OR s.status IN ('pending', 'firing') "
-    "ORDER BY g.fp";
+static const char *eval_sql_tail = " p.threshold AND g.mc >= p.min_count) "
+                                   "   OR s.status IN ('pending', 'firing') "
+                                   "ORDER BY g.fp";
 
 static const char *upsert_sql =
     "INSERT INTO equality.alert_state (fingerprint, rule, source, measure, area, role, stage, "
     "dimension, grp, window_days, status, pending_count, severity_level, severity, "
     "first_breached_at, last_value, last_window_end, resolved_window_end, last_notified_at, "
     "last_evaluated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-    "to_timestamp($15::float8 / 1e6), $16, $17::date, date '1970-01-01' + $18::integer, to_timestamp($19::float8 / 1e6), "
+    "to_timestamp($15::float8 / 1e6), $16, $17::date, date '1970-01-01' + $18::integer, "
+    "to_timestamp($19::float8 / 1e6), "
     "to_timestamp($20::float8 / 1e6)) "
     "ON CONFLICT (fingerprint) DO UPDATE SET status = EXCLUDED.status, "
     "pending_count = EXCLUDED.pending_count, severity_level = EXCLUDED.severity_level, "
@@ -896,8 +944,12 @@ static void fmt_time(char out[64], int64_t us) {
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)((us % 1000000) / 1000));
 }
 
-static json_t *num_or_null(const char *s) { return s ? json_real(strtod(s, NULL)) : json_null(); }
-static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+static json_t *num_or_null(const char *s) {
+    return s ? json_real(strtod(s, NULL)) : json_null();
+}
+static json_t *str_or_null(const char *s) {
+    return s ? json_string(s) : json_null();
+}
 
 static enum eqm_alert_status status_parse(const char *s) {
     if (!s)
@@ -954,7 +1006,8 @@ static json_t *payload_build(const struct eqm_alert_rule *rule, enum family fam,
     /* Replaced by the uuid PostgreSQL draws in the same INSERT. */
     json_object_set_new(o, "alert_id", json_string("00000000-0000-0000-0000-000000000000"));
     json_object_set_new(o, "fingerprint", json_string(PQgetvalue(res, row, C_FP)));
-    json_object_set_new(o, "status", json_string(t == EQM_ALERT_T_RESOLVED ? "resolved" : "firing"));
+    json_object_set_new(o, "status",
+                        json_string(t == EQM_ALERT_T_RESOLVED ? "resolved" : "firing"));
     json_object_set_new(o, "transition", json_string(eqm_alert_transition_name(t)));
     json_object_set_new(o, "rule", json_string(rule->name));
     json_object_set_new(o, "source", json_string(rule->source));
@@ -993,6 +1046,13 @@ static int pg_fail(PGconn *conn, PGresult *res, const char *what, char *errstr, 
     eqm_pg_error(conn, res, what, errstr, sz);
     PQclear(res);
     return -1;
+}
+
+static int same_state(const struct eqm_alert_state *a, const struct eqm_alert_state *b) {
+    return a->status == b->status && a->pending_count == b->pending_count &&
+           a->severity_level == b->severity_level && a->first_breached_us == b->first_breached_us &&
+           a->last_notified_us == b->last_notified_us &&
+           a->resolved_window_end == b->resolved_window_end;
 }
 
 /* Evaluates one rule; returns outbox rows written or -1. */
@@ -1055,7 +1115,8 @@ built:
         struct eqm_alert_state st, before;
         struct eqm_alert_obs obs;
         enum eqm_alert_transition t;
-        const char *p = col(res, row, C_P), *lo = col(res, row, C_CILO), *hi = col(res, row, C_CIHI);
+        const char *p = col(res, row, C_P), *lo = col(res, row, C_CILO),
+                   *hi = col(res, row, C_CIHI);
         const char *lastval = col(res, row, C_LASTVAL), *lastwend = col(res, row, C_LASTWEND);
         int significant;
 
@@ -1088,8 +1149,7 @@ built:
 
         /* Nothing changed, and the figure is the one already stored: no
          * write at all (a firing alert costs a read per evaluation). */
-        if (t == EQM_ALERT_T_NONE && memcmp(&st, &before, sizeof(st)) == 0 &&
-            col(res, row, C_STATUS) &&
+        if (t == EQM_ALERT_T_NONE && same_state(&st, &before) && col(res, row, C_STATUS) &&
             ((lastval && obs.has_value && strtod(lastval, NULL) == obs.value) ||
              (!lastval && !obs.has_value)) &&
             lastwend && strcmp(lastwend, PQgetvalue(res, row, C_WEND)) == 0)
@@ -1134,10 +1194,9 @@ built:
             PQclear(r2);
         }
         if (t != EQM_ALERT_T_NONE) {
-            json_t *payload = payload_build(rule, fam, res, row, &st, t, &obs, significant,
-                                            now_us);
-            char *text = payload ? json_dumps(payload, JSON_COMPACT | JSON_REAL_PRECISION(15))
-                                 : NULL;
+            json_t *payload = payload_build(rule, fam, res, row, &st, t, &obs, significant, now_us);
+            char *text =
+                payload ? json_dumps(payload, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
             const char *op[5];
             PGresult *r3;
             int silenced = PQgetvalue(res, row, C_SILENCED)[0] == 't';

@@ -53,19 +53,23 @@ static int resolve_fp(PGconn *conn, const char *arg, char out[33]) {
     const char *p[1] = {arg};
     PGresult *res;
     if (strlen(arg) < 6 || strlen(arg) > 32 || strspn(arg, "0123456789abcdef") != strlen(arg)) {
-        fprintf(stderr, "eqm-admin: \"%s\" is not a fingerprint (32 hex digits, or a unique "
-                        "prefix of at least 6; see eqm-admin alerts)\n", arg);
+        fprintf(stderr,
+                "eqm-admin: \"%s\" is not a fingerprint (32 hex digits, or a unique "
+                "prefix of at least 6; see eqm-admin alerts)\n",
+                arg);
         return -1;
     }
     res = query(conn, "looking up the fingerprint",
                 "SELECT fingerprint FROM equality.alert_state "
-                "WHERE starts_with(fingerprint, $1) LIMIT 2", 1, p, PGRES_TUPLES_OK);
+                "WHERE starts_with(fingerprint, $1) LIMIT 2",
+                1, p, PGRES_TUPLES_OK);
     if (!res)
         return -1;
     if (PQntuples(res) != 1) {
-        fprintf(stderr, "eqm-admin: %s alert with fingerprint %s%s (eqm-admin alerts --all lists "
-                        "them)\n", PQntuples(res) ? "more than one" : "no", arg,
-                PQntuples(res) ? "..." : "");
+        fprintf(stderr,
+                "eqm-admin: %s alert with fingerprint %s%s (eqm-admin alerts --all lists "
+                "them)\n",
+                PQntuples(res) ? "more than one" : "no", arg, PQntuples(res) ? "..." : "");
         PQclear(res);
         return -1;
     }
@@ -108,19 +112,20 @@ int eqm_admin_alerts(PGconn *conn, int argc, char **argv) {
             fprintf(stderr, "eqm-admin: alerts: unknown argument \"%s\"\n", argv[2]);
             return 2;
         }
-        res = query(conn, "listing alerts",
-                    all ? "SELECT fingerprint, status, severity, rule, coalesce(area, role) AS area, "
-                          "stage, dimension, grp, window_days AS days, round(last_value::numeric, 2) "
-                          "AS value, last_window_end AS window_end, first_breached_at::timestamp(0) "
-                          "AS first_breached, silenced_until::timestamp(0), silence_reason "
-                          "FROM equality.alerts_current ORDER BY status, rule, area, grp"
-                        : "SELECT fingerprint, status, severity, rule, coalesce(area, role) AS area, "
-                          "stage, dimension, grp, window_days AS days, round(last_value::numeric, 2) "
-                          "AS value, last_window_end AS window_end, first_breached_at::timestamp(0) "
-                          "AS first_breached, silenced_until::timestamp(0), silence_reason "
-                          "FROM equality.alerts_current WHERE status IN ('firing', 'pending') "
-                          "ORDER BY status, rule, area, grp",
-                    0, NULL, PGRES_TUPLES_OK);
+        res =
+            query(conn, "listing alerts",
+                  all ? "SELECT fingerprint, status, severity, rule, coalesce(area, role) AS area, "
+                        "stage, dimension, grp, window_days AS days, round(last_value::numeric, 2) "
+                        "AS value, last_window_end AS window_end, first_breached_at::timestamp(0) "
+                        "AS first_breached, silenced_until::timestamp(0), silence_reason "
+                        "FROM equality.alerts_current ORDER BY status, rule, area, grp"
+                      : "SELECT fingerprint, status, severity, rule, coalesce(area, role) AS area, "
+                        "stage, dimension, grp, window_days AS days, round(last_value::numeric, 2) "
+                        "AS value, last_window_end AS window_end, first_breached_at::timestamp(0) "
+                        "AS first_breached, silenced_until::timestamp(0), silence_reason "
+                        "FROM equality.alerts_current WHERE status IN ('firing', 'pending') "
+                        "ORDER BY status, rule, area, grp",
+                  0, NULL, PGRES_TUPLES_OK);
         if (!res)
             return 1;
         table(res);
@@ -162,7 +167,8 @@ int eqm_admin_alerts(PGconn *conn, int argc, char **argv) {
             return 2;
         }
         printf("silenced %s until %s (silence %s); its alerts are still evaluated and stored, "
-               "not published\n", fp, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0));
+               "not published\n",
+               fp, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0));
         PQclear(res);
         return 0;
     }

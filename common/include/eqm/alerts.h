@@ -53,10 +53,10 @@ enum eqm_alert_cmp { EQM_ALERT_GE = 0, EQM_ALERT_GT, EQM_ALERT_LE, EQM_ALERT_LT 
 /* One validated rule (see README "Alerts" for the file format). */
 struct eqm_alert_rule {
     char *name;
-    char *measure;       /* exact, or a prefix when it ends in ".*" */
-    const char *source;  /* "stop-search", "custody" or "recruitment" */
+    char *measure;      /* exact, or a prefix when it ends in ".*" */
+    const char *source; /* "stop-search", "custody" or "recruitment" */
     char *dimension;
-    char **groups;       /* NULL: all groups */
+    char **groups; /* NULL: all groups */
     size_t n_groups;
     int window_days;
     enum eqm_alert_cmp cmp;
@@ -64,12 +64,12 @@ struct eqm_alert_rule {
     double clear;        /* hysteresis: a firing alert resolves past this */
     long long min_count; /* no alert while n is below this */
     int require_significant;
-    char *severity;      /* base severity */
+    char *severity; /* base severity */
     int n_steps;
     double step_at[EQM_ALERT_MAX_STEPS];
     char *step_severity[EQM_ALERT_MAX_STEPS];
     char *audience;
-    int pending;         /* consecutive breaching evaluations before firing */
+    int pending;           /* consecutive breaching evaluations before firing */
     int repeat_after_days; /* 0: no reminders */
 };
 

@@ -17,21 +17,30 @@
 #include "eqm/alerts.h"
 
 #define OK_RULE                                                                                    \
-    "{\"name\":\"r\",\"measure\":\"stop_search.searches\",\"dimension\":\"ethnicity\","           \
-    "\"window_days\":365,\"comparison\":\">=\",\"threshold\":2,\"clear\":1.8,"                      \
+    "{\"name\":\"r\",\"measure\":\"stop_search.searches\",\"dimension\":\"ethnicity\","            \
+    "\"window_days\":365,\"comparison\":\">=\",\"threshold\":2,\"clear\":1.8,"                     \
     "\"audience\":\"stop-search-scrutiny-group\"}"
 
 static void test_defaults_load(void **state) {
     struct eqm_alert_rules *rules = NULL;
     char err[512] = "";
-    static const char *const families[] = {
-        "stop_search.searches", "stop_search.find_rate", "stop_search.arrest_rate",
-        "stop_search.section_60_share", "stop_search.strip_share", "custody.arrests",
-        "custody.detentions", "custody.use_of_force", "custody.strip_searches",
-        "custody.use_of_force_by_tactic.*", "custody.strip_search_share",
-        "custody.out_of_court_share", "custody.charge_share", "recruitment.adverse_impact_ratio",
-        "recruitment.withdrawal_rate_ratio", "workforce.representation_ratio",
-        "workforce.leaver_rate_ratio"};
+    static const char *const families[] = {"stop_search.searches",
+                                           "stop_search.find_rate",
+                                           "stop_search.arrest_rate",
+                                           "stop_search.section_60_share",
+                                           "stop_search.strip_share",
+                                           "custody.arrests",
+                                           "custody.detentions",
+                                           "custody.use_of_force",
+                                           "custody.strip_searches",
+                                           "custody.use_of_force_by_tactic.*",
+                                           "custody.strip_search_share",
+                                           "custody.out_of_court_share",
+                                           "custody.charge_share",
+                                           "recruitment.adverse_impact_ratio",
+                                           "recruitment.withdrawal_rate_ratio",
+                                           "workforce.representation_ratio",
+                                           "workforce.leaver_rate_ratio"};
     (void)state;
     assert_int_equal(eqm_alert_rules_load(&rules, NULL, err, sizeof(err)), 0);
     assert_non_null(rules);
@@ -66,9 +75,8 @@ static void test_ok_and_defaults_of_optional_fields(void **state) {
     char err[512] = "";
     const struct eqm_alert_rule *r;
     (void)state;
-    assert_int_equal(eqm_alert_rules_parse(&rules, "{\"rules\":[" OK_RULE "]}", "t.json", err,
-                                           sizeof(err)),
-                     0);
+    assert_int_equal(
+        eqm_alert_rules_parse(&rules, "{\"rules\":[" OK_RULE "]}", "t.json", err, sizeof(err)), 0);
     r = eqm_alert_rules_get(rules, 0);
     assert_string_equal(r->source, "stop-search");
     assert_null(r->groups);
@@ -90,7 +98,8 @@ static const struct {
     {"{\"rules\":[], \"rulez\":1}", "unknown top-level field \"rulez\""},
     {"{\"rules\":[" OK_RULE ", 3]}", "t.json:rule 2: a rule must be a JSON object"},
     {"{\"rules\":[{\"measure\":\"stop_search.searches\"}]}", "t.json:rule 1: \"name\" is required"},
-    {"{\"rules\":[" OK_RULE "," OK_RULE "]}", "t.json:rule 2: name \"r\" is already used by rule 1"},
+    {"{\"rules\":[" OK_RULE "," OK_RULE "]}",
+     "t.json:rule 2: name \"r\" is already used by rule 1"},
     {"{\"rules\":[{\"name\":\"x\",\"measure\":\"stop_search.nope\"}]}",
      "t.json:rule 1: unknown measure \"stop_search.nope\""},
     {"{\"rules\":[{\"name\":\"x\",\"measure\":\"custody.arrests\",\"dimension\":\"ethnicity\","

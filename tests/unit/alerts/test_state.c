@@ -57,8 +57,8 @@ static void test_fires_once_and_resolves_once(void **state) {
     struct eqm_alert_state st;
     int fired = 0, resolved = 0;
     /* rises, hovers between 1.8 and 2.2 for a long time, falls away */
-    static const double series[] = {1.0, 1.5, 2.1, 2.2, 1.9, 2.05, 1.85, 1.95, 2.0, 1.81,
-                                    2.1, 1.9,  1.82, 1.79, 1.5, 1.85, 1.95, 1.2};
+    static const double series[] = {1.0,  1.5, 2.1, 2.2,  1.9,  2.05, 1.85, 1.95, 2.0,
+                                    1.81, 2.1, 1.9, 1.82, 1.79, 1.5,  1.85, 1.95, 1.2};
     (void)state;
     eqm_alert_state_init(&st);
     for (size_t i = 0; i < sizeof(series) / sizeof(series[0]); i++) {
