@@ -63,7 +63,7 @@ static void test_defaults_load(void **state) {
         assert_int_equal(r->n_steps, 1);
         assert_string_equal(r->step_severity[0], "critical");
         assert_int_equal((int)r->n_groups, 5);
-        assert_int_equal(r->pending, 2);
+        assert_int_equal(r->pending, 1);
     }
     eqm_alert_rules_free(&rules);
     assert_null(rules);
