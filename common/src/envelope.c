@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "eqm/engine.h"
+#include "eqm/fastjson.h"
 #include "eqm/timeutil.h"
 
 __attribute__((format(printf, 3, 4))) static void reject(struct eqm_reject *rej, const char *code,
@@ -120,7 +121,11 @@ int eqm_message_parse(const char *payload, size_t len, long max_message_bytes, i
      * that reaches PostgreSQL is valid text. */
     /* DECODE_ANY: a bare string or number is JSON, just not an event, and
      * the reason should say so. */
-    root = json_loadb(payload, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    /* Flat ASCII objects (nearly every event) take the fast path, which
+     * declines anything jansson might judge differently. */
+    root = eqm_fastjson_flat_object(payload, len);
+    if (!root)
+        root = json_loadb(payload, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root) {
         rej->code = "not_json";
         snprintf(rej->reason, sizeof(rej->reason), "not valid JSON: %s at line %d column %d",
