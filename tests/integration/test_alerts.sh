@@ -16,7 +16,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 
 eqm_test_stack_up
-T=stop-search.events
 rules=$EQM_TEST_DIR/rules.json
 cat >"$rules" <<'JSON'
 {"rules": [
