@@ -127,26 +127,33 @@ long eqm_relay_backoff_ms(int failures, long base_ms, long max_ms, double jitter
     return ms < 1.0 ? 1 : (long)ms;
 }
 
-int eqm_relay_marks_build(const struct eqm_relay_delivery *d, size_t n, struct eqm_buf *ids,
-                          struct eqm_buf *partitions, struct eqm_buf *offsets) {
+int eqm_relay_marks_build(const struct eqm_relay_delivery *d, size_t n, struct eqm_relay_marks *m) {
     int count = 0;
 
-    eqm_buf_reset(ids);
-    eqm_buf_reset(partitions);
-    eqm_buf_reset(offsets);
-    if (eqm_pg_array_begin(ids) || eqm_pg_array_begin(partitions) || eqm_pg_array_begin(offsets))
+    if (eqm_pg_array_begin(&m->ids) || eqm_pg_array_begin(&m->alert_ids) ||
+        eqm_pg_array_begin(&m->partitions) || eqm_pg_array_begin(&m->offsets))
         return -1;
     for (size_t i = 0; i < n; i++) {
         if (!d[i].done || d[i].err != 0)
             continue;
-        if (eqm_pg_array_int(ids, d[i].id) || eqm_pg_array_int(partitions, d[i].partition) ||
-            eqm_pg_array_int(offsets, d[i].offset))
+        if (eqm_pg_array_int(&m->ids, d[i].id) ||
+            eqm_pg_array_text(&m->alert_ids, d[i].alert_id, strlen(d[i].alert_id)) ||
+            eqm_pg_array_int(&m->partitions, d[i].partition) ||
+            eqm_pg_array_int(&m->offsets, d[i].offset))
             return -1;
         count++;
     }
-    if (eqm_pg_array_end(ids) || eqm_pg_array_end(partitions) || eqm_pg_array_end(offsets))
+    if (eqm_pg_array_end(&m->ids) || eqm_pg_array_end(&m->alert_ids) ||
+        eqm_pg_array_end(&m->partitions) || eqm_pg_array_end(&m->offsets))
         return -1;
     return count;
+}
+
+void eqm_relay_marks_free(struct eqm_relay_marks *m) {
+    eqm_buf_free(&m->ids);
+    eqm_buf_free(&m->alert_ids);
+    eqm_buf_free(&m->partitions);
+    eqm_buf_free(&m->offsets);
 }
 
 void eqm_relay_stats_format(const struct eqm_relay_stats *s, double uptime_s, char *buf,
@@ -203,12 +210,16 @@ void eqm_relay_install_signals(void) {
     " ORDER BY id LIMIT $1"
 
 /* Stamps only rows still unsent: a row another relay (or an earlier round
- * whose stamp we thought failed) already stamped keeps its first stamp. */
+ * whose stamp we thought failed) already stamped keeps its first stamp.
+ * Matching the alert_id too means a stamp can only ever land on the row
+ * whose message was delivered (not on another database's row 42 after a
+ * reconnection to the wrong server, say). */
 #define MARK_SQL                                                                                   \
     "UPDATE equality.alert_outbox o"                                                               \
     "   SET sent_at = now(), kafka_partition = u.p, kafka_offset = u.o"                            \
-    "  FROM unnest($1::bigint[], $2::integer[], $3::bigint[]) AS u(id, p, o)"                      \
-    " WHERE o.id = u.id AND o.sent_at IS NULL"
+    "  FROM unnest($1::bigint[], $2::uuid[], $3::integer[], $4::bigint[])"                         \
+    "       AS u(id, alert_id, p, o)"                                                              \
+    " WHERE o.id = u.id AND o.alert_id = u.alert_id AND o.sent_at IS NULL"
 
 struct eqm_relay {
     const struct eqm_config *cfg;
@@ -227,7 +238,7 @@ struct eqm_relay {
      * the next round, so a PostgreSQL outage does not resend them. */
     struct eqm_relay_delivery *pending;
     size_t n_pending, cap_pending;
-    struct eqm_buf ids, parts, offs;
+    struct eqm_relay_marks marks;
     int failures;        /* consecutive rounds with a failed delivery */
     int64_t retry_at_ms; /* no round before this (back-off) */
     int pg_failures;     /* consecutive failed connection attempts */
@@ -252,7 +263,14 @@ static void quote(char *buf, size_t size, const char *s) {
 static bool wait_for_work(struct eqm_relay *r, long ms) {
     int64_t until = eqm_time_mono_ms() + ms;
     bool notified = false;
+    PGnotify *n;
 
+    /* libpq may have queued a notification while reading the last query's
+     * result: its socket is then quiet, but the row is there to read. */
+    while (r->conn && (n = PQnotifies(r->conn)) != NULL) {
+        notified = true;
+        PQfreemem(n);
+    }
     while (relay_running && !notified) {
         int64_t left = until - eqm_time_mono_ms();
         struct pollfd pfd = {.fd = r->conn ? PQsocket(r->conn) : -1, .events = POLLIN};
@@ -268,7 +286,6 @@ static bool wait_for_work(struct eqm_relay *r, long ms) {
             continue;
         }
         if (poll(&pfd, 1, slice) > 0) {
-            PGnotify *n;
             if (!PQconsumeInput(r->conn))
                 break; /* the next query finds the connection broken */
             while ((n = PQnotifies(r->conn)) != NULL) {
@@ -399,9 +416,20 @@ static int producer_new(struct eqm_relay *r, char *errstr, size_t sz) {
         conf_set(conf, "acks", "all", errstr, sz) || conf_set(conf, "linger.ms", "5", errstr, sz) ||
         conf_set(conf, "log.queue", "true", errstr, sz))
         goto fail;
-    for (int i = 0; i < r->cfg->n_props; i++)
-        if (conf_set(conf, r->cfg->prop_names[i], r->cfg->prop_values[i], errstr, sz))
+    for (int i = 0; i < r->cfg->n_props; i++) {
+        const char *k = r->cfg->prop_names[i], *v = r->cfg->prop_values[i];
+        /* What the guarantees rest on cannot be switched off. */
+        if ((!strcmp(k, "enable.idempotence") && strcmp(v, "true")) ||
+            ((!strcmp(k, "acks") || !strcmp(k, "request.required.acks")) && strcmp(v, "all") &&
+             strcmp(v, "-1"))) {
+            snprintf(errstr, sz,
+                     "Kafka property %s=%s: the relay needs enable.idempotence=true and acks=all",
+                     k, v);
             goto fail;
+        }
+        if (conf_set(conf, k, v, errstr, sz))
+            goto fail;
+    }
     rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
     rd_kafka_conf_set_error_cb(conf, error_cb);
     rd_kafka_conf_set_log_cb(conf, log_cb);
@@ -445,9 +473,9 @@ static int producer_restart(struct eqm_relay *r) {
 
 /* Stamps the acknowledged slots d[0..n); on failure keeps them pending. */
 static int mark_sent(struct eqm_relay *r, struct eqm_relay_delivery *d, size_t n, int *marked) {
-    const char *params[3];
+    const char *params[4];
     PGresult *res;
-    int count = eqm_relay_marks_build(d, n, &r->ids, &r->parts, &r->offs);
+    int count = eqm_relay_marks_build(d, n, &r->marks);
 
     *marked = 0;
     if (count < 0) {
@@ -456,10 +484,11 @@ static int mark_sent(struct eqm_relay *r, struct eqm_relay_delivery *d, size_t n
     }
     if (count == 0)
         return 0;
-    params[0] = r->ids.data;
-    params[1] = r->parts.data;
-    params[2] = r->offs.data;
-    res = PQexecParams(r->conn, MARK_SQL, 3, NULL, params, NULL, NULL, 0);
+    params[0] = r->marks.ids.data;
+    params[1] = r->marks.alert_ids.data;
+    params[2] = r->marks.partitions.data;
+    params[3] = r->marks.offsets.data;
+    res = PQexecParams(r->conn, MARK_SQL, 4, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         r->st.mark_failed += (uint64_t)count;
         pg_drop(r, res, "stamping sent alerts");
@@ -655,6 +684,10 @@ int eqm_relay_new(struct eqm_relay **out, const struct eqm_config *cfg, char *er
         snprintf(errstr, sz, "out of memory for %zu rows (batch.max.messages)", r->cap_slots);
         goto fail;
     }
+    /* The producer first: a refused -X property is reported before any
+     * connection is attempted. It connects in the background. */
+    if (producer_new(r, errstr, sz) != 0)
+        goto fail;
     /* The migrations bring the outbox and its NOTIFY trigger. */
     mig = eqm_pg_connect(cfg->pg_url, "eqm-migrate", errstr, sz);
     if (!mig)
@@ -668,8 +701,6 @@ int eqm_relay_new(struct eqm_relay **out, const struct eqm_config *cfg, char *er
         snprintf(errstr, sz, "%s", r->errstr);
         goto fail;
     }
-    if (producer_new(r, errstr, sz) != 0)
-        goto fail;
     *out = r;
     return 0;
 fail:
@@ -791,9 +822,7 @@ void eqm_relay_free(struct eqm_relay **rp) {
         PQfinish(r->conn);
     free(r->slots);
     free(r->pending);
-    eqm_buf_free(&r->ids);
-    eqm_buf_free(&r->parts);
-    eqm_buf_free(&r->offs);
+    eqm_relay_marks_free(&r->marks);
     free(r);
     *rp = NULL;
 }

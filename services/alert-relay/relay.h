@@ -103,12 +103,23 @@ struct eqm_relay_delivery {
 };
 
 /*
- * Appends to ids, partitions and offsets (PostgreSQL array literals, built
- * from scratch: each buffer is reset first) the rows of d[0..n) that were
- * acknowledged. Returns the number of such rows, or -1 out of memory.
+ * The stamps of a round, as PostgreSQL array literals: one element per
+ * acknowledged row, in the same order in each array. alert_ids lets the
+ * UPDATE stamp a row only if it still holds the very alert that was sent.
  */
-int eqm_relay_marks_build(const struct eqm_relay_delivery *d, size_t n, struct eqm_buf *ids,
-                          struct eqm_buf *partitions, struct eqm_buf *offsets);
+struct eqm_relay_marks {
+    struct eqm_buf ids, alert_ids, partitions, offsets;
+};
+
+/*
+ * Rebuilds *m (each buffer reset first) from the rows of d[0..n) that
+ * were acknowledged (done, err 0). Returns the number of such rows, or -1
+ * out of memory.
+ */
+int eqm_relay_marks_build(const struct eqm_relay_delivery *d, size_t n, struct eqm_relay_marks *m);
+
+/* Frees the buffers; *m is zeroed and may be built again. */
+void eqm_relay_marks_free(struct eqm_relay_marks *m);
 
 /* Counters kept while running; summarised at exit. */
 struct eqm_relay_stats {

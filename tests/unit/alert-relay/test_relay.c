@@ -193,32 +193,44 @@ static void backoff_jitter_shortens_at_most_half(void **state) {
 
 static void marks_only_acknowledged_rows(void **state) {
     struct eqm_relay_delivery d[] = {
-        {.id = 10, .done = true, .err = 0, .partition = 3, .offset = 100},
-        {.id = 11, .done = true, .err = -185 /* _TIMED_OUT */, .partition = 4, .offset = -1},
-        {.id = 12, .done = false, .err = 0, .partition = 0, .offset = 0}, /* no report */
-        {.id = 13, .done = true, .err = 0, .partition = 15, .offset = 9000000000LL},
-        {.id = 14, .done = true, .err = 19 /* NOT_ENOUGH_REPLICAS */, .partition = 1},
+        {.id = 10, .alert_id = AID, .done = true, .err = 0, .partition = 3, .offset = 100},
+        {.id = 11,
+         .alert_id = "b",
+         .done = true,
+         .err = -185 /* _TIMED_OUT */,
+         .partition = 4,
+         .offset = -1},
+        {.id = 12, .alert_id = "c", .done = false, .err = 0}, /* no report */
+        {.id = 13,
+         .alert_id = "11111111-2222-3333-4444-555555555555",
+         .done = true,
+         .err = 0,
+         .partition = 15,
+         .offset = 9000000000LL},
+        {.id = 14, .alert_id = "e", .done = true, .err = 19 /* NOT_ENOUGH_REPLICAS */},
     };
-    struct eqm_buf ids = {0}, parts = {0}, offs = {0};
+    struct eqm_relay_marks m = {0};
     (void)state;
 
-    assert_int_equal(eqm_relay_marks_build(d, 5, &ids, &parts, &offs), 2);
-    assert_string_equal(ids.data, "{10,13}");
-    assert_string_equal(parts.data, "{3,15}");
-    assert_string_equal(offs.data, "{100,9000000000}");
+    assert_int_equal(eqm_relay_marks_build(d, 5, &m), 2);
+    assert_string_equal(m.ids.data, "{10,13}");
+    assert_string_equal(m.alert_ids.data, "{\"" AID "\",\"11111111-2222-3333-4444-555555555555\"}");
+    assert_string_equal(m.partitions.data, "{3,15}");
+    assert_string_equal(m.offsets.data, "{100,9000000000}");
 
     /* Buffers are rebuilt, not appended to, for the next round. */
-    assert_int_equal(eqm_relay_marks_build(d + 1, 2, &ids, &parts, &offs), 0);
-    assert_string_equal(ids.data, "{}");
-    assert_string_equal(parts.data, "{}");
-    assert_string_equal(offs.data, "{}");
-    assert_int_equal(eqm_relay_marks_build(d, 1, &ids, &parts, &offs), 1);
-    assert_string_equal(ids.data, "{10}");
-    assert_int_equal(eqm_relay_marks_build(d, 0, &ids, &parts, &offs), 0);
-    assert_string_equal(ids.data, "{}");
-    eqm_buf_free(&ids);
-    eqm_buf_free(&parts);
-    eqm_buf_free(&offs);
+    assert_int_equal(eqm_relay_marks_build(d + 1, 2, &m), 0);
+    assert_string_equal(m.ids.data, "{}");
+    assert_string_equal(m.alert_ids.data, "{}");
+    assert_string_equal(m.partitions.data, "{}");
+    assert_string_equal(m.offsets.data, "{}");
+    assert_int_equal(eqm_relay_marks_build(d, 1, &m), 1);
+    assert_string_equal(m.ids.data, "{10}");
+    assert_int_equal(eqm_relay_marks_build(d, 0, &m), 0);
+    assert_string_equal(m.ids.data, "{}");
+    eqm_relay_marks_free(&m);
+    assert_null(m.ids.data);
+    eqm_relay_marks_free(&m); /* twice is harmless */
 }
 
 /* ---- the health summary ------------------------------------------------ */
