@@ -57,11 +57,17 @@ trap 'exit 143' TERM
 
 eqm_pg_start "$WORK" >/dev/null
 eqm_broker_start "$WORK" "$BIN" --log-level warn >/dev/null
-"$BIN/eqm-admin" migrate >/dev/null
+admin() {
+    "$BIN/eqm-admin" "$@" >>"$WORK/admin.log" 2>&1 || {
+        rc=1
+        cat "$WORK/admin.log" >&2
+        exit 1
+    }
+}
+admin migrate
 if [[ -f $CENSUS ]]; then
-    "$BIN/eqm-admin" load-population "$CENSUS" >/dev/null
-    "$BIN/eqm-admin" define-area force \
-        "$(printf 'E090000%02d,' $(seq 1 33) | sed 's/,$//')" >/dev/null
+    admin load-population "$CENSUS"
+    admin define-area force "$(printf 'E090000%02d,' $(seq 1 33) | sed 's/,$//')"
 fi
 echo "bench.sh: PostgreSQL $EQM_PG_URL, broker $EQM_KAFKA_BROKERS, work dir $WORK;" \
     "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
