@@ -895,8 +895,14 @@ static const char *eval_sql_mid =
     "SELECT g.measure, g.area, g.role, g.stage, g.dimension, g.grp, g.ref_grp, g.window_days, "
     "g.window_end::text, g.value, g.ci_low, g.ci_high, g.p_value, g.n, g.base, g.ref_n, "
     "g.ref_base, g.counts::text, g.mc, g.fp, (g.window_end - date '1970-01-01'), "
+    /* Display name: a district's Census name; a defined area's name with
+     * capitals ("cambridgeshire" -> "Cambridgeshire"); the default force
+     * area "force" in words; else as kept. */
     "coalesce((SELECT min(d.area_name) FROM equality.population_district d "
-    "          WHERE d.area_code = g.area), g.area), "
+    "          WHERE d.area_code = g.area), "
+    "         CASE WHEN g.area = 'force' THEN 'the force area' END, "
+    "         (SELECT initcap(min(a.area)) FROM equality.area_districts a "
+    "          WHERE a.area = g.area), g.area), "
     "s.status, s.pending_count, s.severity_level, "
     "(extract(epoch FROM s.first_breached_at) * 1e6)::bigint, "
     "(extract(epoch FROM s.last_notified_at) * 1e6)::bigint, "

@@ -63,13 +63,15 @@ for spec in specs:
             "outcome_linked_to_object_of_search": i < int(arrests)}))
 PY
 }
-# Figures (and so alerts) are computed when the consumer is idle, i.e. once
-# per phase on the whole phase: a figure judged on half a phase (e.g. 2
-# arrests of 3 searches) would be a different, legitimate, evaluation.
-# Messages go to one partition in order for the same reason.
+# Each phase is judged whole: one batch (all its messages are on the topic
+# before the consumer starts; batch.max.ms 5 s), figures and alerts after
+# it and when idle, not every 200 ms. A figure judged on half a phase (e.g.
+# 2 arrests of 3 searches) would be a different, legitimate, evaluation.
+# Messages go to one partition, in order, for the same reason.
 consume() {
     timeout 120 "$BIN/eqm-stop-search" --exit-when-idle 2 -X session.timeout.ms=6000 \
-        --alerts-rules="$rules" --metrics-interval-ms=600000 --log-level warn
+        --alerts-rules="$rules" --metrics-interval-ms=600000 --batch-max-ms=5000 \
+        --log-level warn
 }
 ratio() {
     psql_val "SELECT round(ratio::numeric, 2) FROM equality.disparity WHERE measure =
@@ -115,7 +117,8 @@ assert abs(m["value"] - 3.0) < 1e-9 and m["ci_low"] > 1 and m["significant"], m
 assert m["counts"]["n"] == 30 and m["counts"]["base"] == 50, m
 assert m["counts"]["ref_n"] == 40 and m["counts"]["ref_base"] == 200, m
 assert m["severity"] == "warning" and m["audience"] == "stop-search-scrutiny-group", m
-assert m["summary"].startswith("Searches of Black people in force ended in arrest at 3.0 times "
+assert m["summary"].startswith("Searches of Black people in the force area ended in arrest at 3.0 "
+                               "times "
                                "the rate for White people in the 28 days to 1 March 2026 (95% CI "), m
 assert m["summary"].endswith("; 30 arrests in 50 searches)."), m
 PY
@@ -150,7 +153,7 @@ assert_eq "firing
 resolved" "$(psql_val "SELECT status FROM equality.alert_outbox WHERE $black ORDER BY id")" \
     "one firing then one resolved"
 psql_val "SELECT payload->>'summary' FROM equality.alert_outbox WHERE $black AND status = 'resolved'" \
-    | grep -q "^Resolved: Searches of Black people in force ended in arrest at 1.0 times .*, below the clearing level of 1.6\.$" \
+    | grep -q "^Resolved: Searches of Black people in the force area ended in arrest at 1.0 times .*, below the clearing level of 1.6\.$" \
     || fail "resolved summary in words"
 assert_eq "f" "$(psql_val "SELECT publish FROM equality.alert_outbox
                            WHERE fingerprint = '$ctl_fp' AND status = 'resolved'")" \
