@@ -56,7 +56,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 eqm_pg_start "$WORK" >/dev/null
-eqm_broker_start "$WORK" "$BIN" --log-level warn >/dev/null
+eqm_broker_start "$WORK" "$BIN" --log-level warn --brokers "${EQM_BENCH_BROKERS:-3}" >/dev/null
 admin() {
     "$BIN/eqm-admin" "$@" >>"$WORK/admin.log" 2>&1 || {
         rc=1

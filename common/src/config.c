@@ -40,7 +40,7 @@ static const struct cf_item cf_table[] = {
      "area name under which whole-force figures are kept"},
     {"windows", CF_STRING, OFF(windows), "28,91,365", 0, 0, 0,
      "rolling windows in days, comma-separated"},
-    {"batch.max.messages", CF_LONG, OFF(batch_max_messages), "20000", 1, 1000000, 0,
+    {"batch.max.messages", CF_LONG, OFF(batch_max_messages), "50000", 1, 1000000, 0,
      "most messages in one transaction"},
     {"batch.max.ms", CF_LONG, OFF(batch_max_ms), "200", 1, 60000, 0,
      "longest time a batch stays open"},
@@ -56,6 +56,10 @@ static const struct cf_item cf_table[] = {
      "interval stretches to 9 times the last recomputation); always when idle or stopping"},
     {"exit.when.idle", CF_DOUBLE, OFF(exit_when_idle), "0", 0, 1e9, 0,
      "exit 0 after this many seconds without messages, once assigned (0 = never)"},
+    {"pipeline", CF_BOOL, OFF(pipeline), "true", 0, 0, 0,
+     "send a batch to PostgreSQL and read the next one while it runs; the batch commits "
+     "only if none of its events was seen before (otherwise it is read again and committed "
+     "one statement at a time, the careful way, for the next 30 s)"},
     {"naive", CF_BOOL, OFF(naive), "false", 0, 0, 0,
      "benchmark baseline only: commit one PostgreSQL transaction per event (batch.max.messages "
      "forced to 1), as a quick implementation would; same guarantees, far slower"},

@@ -222,7 +222,7 @@ int main(int argc, char **argv) {
                                 "FROM equality.watermarks ORDER BY source") ||
                     print_query(conn, "Events counted (de-duplication keys held)",
                                 "SELECT source, count(*) AS events, min(event_day), max(event_day) "
-                                "FROM equality.seen_events GROUP BY source ORDER BY source") ||
+                                "FROM equality.event_keys GROUP BY source ORDER BY source") ||
                     print_query(conn, "Dead letters",
                                 "SELECT source, reason_code, count(*) AS messages "
                                 "FROM equality.dead_letters GROUP BY 1, 2 ORDER BY 1, 2")

@@ -156,7 +156,7 @@ static int pg_run(struct bench *b, const char *sql) {
 
 /* Counts start from nothing in every phase: the tables are shared. */
 static int pg_clear(struct bench *b) {
-    return pg_run(b, "TRUNCATE equality.stop_search_daily, equality.seen_events, "
+    return pg_run(b, "TRUNCATE equality.stop_search_daily, equality.event_keys, "
                      "equality.watermarks, equality.metrics, equality.dead_letters, "
                      "equality.alert_outbox, equality.alert_state");
 }
@@ -717,7 +717,7 @@ static bool counts_match(struct bench *b, const char *group, const char *topic, 
                           "SELECT coalesce(sum(searches), 0) FROM equality.stop_search_daily "
                           "WHERE area <> $1 AND dimension = 'age_range'",
                           1, params);
-    double seen = pg_num(b, "SELECT count(*) FROM equality.seen_events", 0, NULL);
+    double seen = pg_num(b, "SELECT count(*) FROM equality.event_keys", 0, NULL);
     double dead = pg_num(b, "SELECT count(*) FROM equality.dead_letters", 0, NULL);
     int64_t offsets = pg_committed(b, group, topic, NULL);
     bool ok = force == (double)n && areas == (double)n && seen == (double)n && dead == 0 &&
@@ -852,8 +852,8 @@ static int phase_consumer(struct bench *b, const char *name, const char *phase, 
     r->daily_rows = pg_num(b, "SELECT count(*) FROM equality.stop_search_daily", 0, NULL);
     r->daily_bytes =
         pg_num(b, "SELECT pg_total_relation_size('equality.stop_search_daily')", 0, NULL);
-    r->seen_rows = pg_num(b, "SELECT count(*) FROM equality.seen_events", 0, NULL);
-    r->seen_bytes = pg_num(b, "SELECT pg_total_relation_size('equality.seen_events')", 0, NULL);
+    r->seen_rows = pg_num(b, "SELECT count(*) FROM equality.event_keys", 0, NULL);
+    r->seen_bytes = pg_num(b, "SELECT pg_total_relation_size('equality.event_keys')", 0, NULL);
     say("%s: %.0f events/s, p50 %ld ms, p99 %ld ms, peak RSS %.1f MB, counts %s", name, r->rate,
         r->p50_ms, r->p99_ms, (double)r->rss_kb / 1024, r->counts_ok ? "exact" : "DIFFER");
     return 0;

@@ -55,7 +55,7 @@ wait $a || fail "consumer A exited with an error"
 grep -c 'partition assigned' "$log_a" | { read -r n; [ "$n" -gt 8 ]; } \
     || fail "consumer A never took over the killed consumer's partitions"
 assert_eq "$total" "$(counted)" "every event counted exactly once"
-assert_eq "$total" "$(psql_val "SELECT count(*) FROM equality.seen_events")" \
+assert_eq "$total" "$(psql_val "SELECT count(*) FROM equality.event_keys")" \
     "one de-duplication key per event"
 rm -f "$log_a" "$log_b"
 echo "PASS test_consumer_group"

@@ -66,7 +66,21 @@ produce '{"event_id":"bad-tactics","event_type":"use_of_force",'"$env_"',"tactic
 produce '{"event_id":"bad-tactic","event_type":"use_of_force",'"$env_"',"tactics":["baton",3]}'
 n_bad=8
 
-timeout 180 "$BIN/eqm-custody" --exit-when-idle 3 -X session.timeout.ms=6000 --log-level error
+# Batches of 2,000 so that most duplicates arrive in a later batch than
+# their first copy (within a batch they are dropped before PostgreSQL).
+timeout 180 "$BIN/eqm-custody" --exit-when-idle 3 -X session.timeout.ms=6000 --log-level debug \
+    --batch-max-messages 2000 2>"$EQM_TEST_DIR/custody.log"
+
+# 0. Both ways of committing were taken: pipelined batches, and after a
+# re-delivered event met the optimistic INSERT, the careful way, which
+# filtered duplicates out (checked exactly below).
+grep -q 'msg="batch committed".* pipelined=yes' "$EQM_TEST_DIR/custody.log" \
+    || fail "no batch was committed pipelined"
+grep -q 'msg="batch held an event counted before' "$EQM_TEST_DIR/custody.log" \
+    || fail "no pipelined batch met a duplicate (the generator sends 1,531)"
+grep 'msg="batch committed"' "$EQM_TEST_DIR/custody.log" | grep -v 'pipelined=yes' \
+    | grep -qv ' duplicates=0 ' || fail "no careful batch filtered a duplicate"
+eqm_test_log "ok: batches committed pipelined, and the careful way after a duplicate"
 
 # 1. Every non-zero daily count, per area and for the whole force, exact.
 psql -XAtq -v ON_ERROR_STOP=1 -F $'\t' "$EQM_PG_URL" -c "
@@ -77,7 +91,7 @@ psql -XAtq -v ON_ERROR_STOP=1 -F $'\t' "$EQM_PG_URL" -c "
 python3 "$here/expected_custody.py" counts --force force "$exp" -- "$EQM_TEST_DIR/counts.tsv" \
     || fail "daily counts differ from the generator's"
 eqm_test_log "ok: every daily count equals the generator's ($(wc -l <"$EQM_TEST_DIR/counts.tsv") non-zero counts)"
-assert_eq 20000 "$(psql_val "SELECT count(*) FROM equality.seen_events WHERE source = 'custody'")" \
+assert_eq 20000 "$(psql_val "SELECT count(*) FROM equality.event_keys WHERE source = 'custody'")" \
     "one de-duplication key per distinct event"
 delivered=$(psql_val "SELECT sum(next_offset) FROM equality.kafka_offsets WHERE topic = '$T'")
 dups=$((delivered - 20000 - n_bad))
@@ -144,9 +158,10 @@ assert_eq "$n_bad" "$(tr ',' '\n' <<<"$dl" | grep -cx "eqm-source-topic=$T")" \
     "each dead letter names its source topic"
 kcat -C -b "$EQM_KAFKA_BROKERS" -t equality.dead-letter -e -q -f '%s\n' 2>/dev/null \
     | grep -qx 'not json at all' || fail "the original bytes travel on the dead-letter topic"
-assert_eq 0 "$(psql_val "SELECT count(*) FROM equality.seen_events
-                          WHERE event_id IN ('bad-type', 'bad-date', 'bad-outcome', 'no-outcome',
-                                             'bad-tactics', 'bad-tactic')")" \
+assert_eq 0 "$(psql_val "SELECT count(*) FROM equality.event_keys
+                          WHERE key IN (SELECT md5('custody:' || id)::uuid FROM unnest(ARRAY[
+                                        'bad-type', 'bad-date', 'bad-outcome', 'no-outcome',
+                                        'bad-tactics', 'bad-tactic']) AS id)")" \
     "no bad event took a de-duplication key"
 
 # 5. Replaying everything counts nothing twice.

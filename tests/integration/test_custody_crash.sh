@@ -76,7 +76,7 @@ psql -XAtq -v ON_ERROR_STOP=1 -F $'\t' "$EQM_PG_URL" -c "
 python3 "$here/expected_custody.py" counts --force force "$exp" -- "$EQM_TEST_DIR/counts.tsv" \
     || fail "daily counts differ from the generator's after the crashes"
 eqm_test_log "ok: every daily count exact after the crashes"
-assert_eq 8000 "$(psql_val "SELECT count(*) FROM equality.seen_events WHERE source = 'custody'")" \
+assert_eq 8000 "$(psql_val "SELECT count(*) FROM equality.event_keys WHERE source = 'custody'")" \
     "one de-duplication key per distinct event"
 psql -XAtq -v ON_ERROR_STOP=1 -F $'\t' "$EQM_PG_URL" -c "
     SELECT measure, area, dimension, grp, reference_grp, window_days, window_end, n, base, ref_n,

@@ -37,7 +37,7 @@ actual=$(psql_val "SELECT dimension || '|' || grp || '|' || sum(searches) || '|'
 expected=$(LC_ALL=C sort <<<"$expected")
 actual=$(LC_ALL=C sort <<<"$actual")
 assert_eq "$expected" "$actual" "daily counts per dimension and group match the CSV"
-assert_eq 218 "$(psql_val "SELECT count(*) FROM equality.seen_events WHERE source = 'stop-search'")" \
+assert_eq 218 "$(psql_val "SELECT count(*) FROM equality.event_keys WHERE source = 'stop-search'")" \
     "one de-duplication key per CSV row"
 
 # Ratios: population rate ratios and Katz intervals for each window.

@@ -47,6 +47,7 @@ struct eqm_config {
     long max_future_skew_s;
     long metrics_interval_ms;
     double exit_when_idle; /* seconds; 0 = run until signalled */
+    bool pipeline;         /* overlap a batch's statements with reading the next */
     bool naive;            /* benchmark baseline: one transaction per event */
     char *stats_file;      /* run statistics file (eqm/runstats.h); empty = off */
     char *alerts_rules;    /* rules file; empty = built-in defaults */

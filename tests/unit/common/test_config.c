@@ -139,7 +139,7 @@ static void test_defaults(void **state) {
     assert_int_equal(f->cfg.window_days[0], 28);
     assert_int_equal(f->cfg.window_days[1], 91);
     assert_int_equal(f->cfg.window_days[2], 365);
-    assert_int_equal(f->cfg.batch_max_messages, 20000);
+    assert_int_equal(f->cfg.batch_max_messages, 50000);
     assert_int_equal(f->cfg.batch_max_ms, 200);
     assert_int_equal(f->cfg.max_message_bytes, 1000000);
     assert_int_equal(f->cfg.dedup_horizon_days, 730);
@@ -553,7 +553,8 @@ static void test_print_config(void **state) {
     assert_non_null(strstr(o, "topic = stop-search.events\n"));
     assert_non_null(strstr(o, "group.id = eqm-stop-search\n"));
     assert_non_null(strstr(o, "windows = 28,91,365\n"));
-    assert_non_null(strstr(o, "batch.max.messages = 20000\n"));
+    assert_non_null(strstr(o, "batch.max.messages = 50000\n"));
+    assert_non_null(strstr(o, "pipeline = true\n"));
     assert_non_null(strstr(o, "naive = false\n"));
     assert_non_null(strstr(o, "timezone = Europe/London\n"));
     /* Kafka secrets are masked too. */
