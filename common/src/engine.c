@@ -933,8 +933,12 @@ static enum commit_result exec_prepared(struct eqm_engine *e, const char *name, 
 
 /* PostgreSQL's binary array format (array_recv): one dimension, no NULLs,
  * big-endian integers; the element count is filled in by bin_array_end(). */
+#define OID_INT8 20
+#define OID_TEXT 25
 #define OID_DATE 1082
 #define OID_UUID 2950
+/* Days since 1970-01-01 -> PostgreSQL's date: days since 2000-01-01. */
+#define PG_DATE_EPOCH_DAYS 10957
 
 static int bin_u32(struct eqm_buf *b, uint32_t v) {
     char be[4] = {(char)(v >> 24), (char)(v >> 16), (char)(v >> 8), (char)v};
@@ -957,9 +961,6 @@ static void bin_array_end(struct eqm_buf *b, uint32_t count) {
     d[2] = (unsigned char)(count >> 8);
     d[3] = (unsigned char)count;
 }
-
-/* Days since 1970-01-01 -> PostgreSQL's date: days since 2000-01-01. */
-#define PG_DATE_EPOCH_DAYS 10957
 
 static enum commit_result run_dedup(struct eqm_engine *e) {
     const char *params[3];
@@ -1019,8 +1020,9 @@ static enum commit_result run_counts(struct eqm_engine *e, size_t *rows) {
     const struct eqm_service *svc = e->svc;
     struct eqm_buf bufs[1 + EQM_MAX_KEY_PARTS + EQM_MAX_COUNTS];
     const char *params[1 + EQM_MAX_KEY_PARTS + EQM_MAX_COUNTS];
+    int lengths[1 + EQM_MAX_KEY_PARTS + EQM_MAX_COUNTS];
+    int formats[1 + EQM_MAX_KEY_PARTS + EQM_MAX_COUNTS];
     enum commit_result r = COMMIT_OK;
-    char day[11];
 
     /* Aggregate from scratch: a retried transaction must not add twice. */
     if (e->n_slots > 0)
@@ -1040,15 +1042,16 @@ static enum commit_result run_counts(struct eqm_engine *e, size_t *rows) {
     }
     memset(bufs, 0, sizeof(bufs));
     *rows = 0;
-    /* One multi-row upsert per table. */
+    /* One multi-row upsert per table, its columns as binary arrays. */
     for (int t = 0; t < svc->n_tables && r == COMMIT_OK; t++) {
         const struct eqm_counts_table *tb = &svc->tables[t];
-        int np = 1 + tb->n_key_columns + tb->n_count_columns;
-        size_t n = 0;
+        int nk = tb->n_key_columns, np = 1 + nk + tb->n_count_columns;
+        uint32_t n = 0;
         char name[32];
+        int err = bin_array_begin(&bufs[0], OID_DATE);
 
-        for (int p = 0; p < np; p++)
-            eqm_pg_array_begin(&bufs[p]);
+        for (int p = 1; p < np; p++)
+            err |= bin_array_begin(&bufs[p], p <= nk ? OID_TEXT : OID_INT8);
         for (size_t s = 0; s < e->n_slots; s++) {
             const struct slot *sl = &e->slots[s];
             const int64_t *sum = e->slot_counts + s * (size_t)e->stride;
@@ -1059,24 +1062,30 @@ static enum commit_result run_counts(struct eqm_engine *e, size_t *rows) {
                 any |= sum[c] != 0;
             if (!any)
                 continue;
-            eqm_time_day_format(sl->day, day);
-            eqm_pg_array_text(&bufs[0], day, 10);
-            for (int k = 0; k < tb->n_key_columns; k++)
-                eqm_pg_array_text(&bufs[1 + k], sl->parts[k], strlen(sl->parts[k]));
-            for (int c = 0; c < tb->n_count_columns; c++)
-                eqm_pg_array_int(&bufs[1 + tb->n_key_columns + c], sum[c]);
+            err |= bin_u32(&bufs[0], 4) | bin_u32(&bufs[0], (uint32_t)(sl->day - PG_DATE_EPOCH_DAYS));
+            for (int k = 0; k < nk; k++)
+                err |= bin_array_elem(&bufs[1 + k], sl->parts[k], (uint32_t)strlen(sl->parts[k]));
+            for (int c = 0; c < tb->n_count_columns; c++) {
+                struct eqm_buf *b = &bufs[1 + nk + c];
+                uint64_t v = (uint64_t)sum[c];
+                err |= bin_u32(b, 8) | bin_u32(b, (uint32_t)(v >> 32)) | bin_u32(b, (uint32_t)v);
+            }
             n++;
         }
+        if (err) {
+            snprintf(e->errstr, sizeof(e->errstr), "out of memory");
+            r = COMMIT_FAILED;
+            break;
+        }
         for (int p = 0; p < np; p++) {
-            if (eqm_pg_array_end(&bufs[p]) != 0) {
-                snprintf(e->errstr, sizeof(e->errstr), "out of memory");
-                r = COMMIT_FAILED;
-            }
+            bin_array_end(&bufs[p], n);
             params[p] = bufs[p].data;
+            lengths[p] = (int)bufs[p].len;
+            formats[p] = 1;
         }
         snprintf(name, sizeof(name), "eqm_counts_%d", t);
-        if (n > 0 && r == COMMIT_OK)
-            r = exec_prepared(e, name, np, params, "adding counts", NULL);
+        if (n > 0)
+            r = exec_prepared_fmt(e, name, np, params, lengths, formats, 0, "adding counts", NULL);
         *rows += n;
     }
     for (size_t p = 0; p < sizeof(bufs) / sizeof(bufs[0]); p++)
