@@ -42,6 +42,9 @@ static const struct cf_item cf_table[] = {
      "rolling windows in days, comma-separated"},
     {"batch.max.messages", CF_LONG, OFF(batch_max_messages), "50000", 1, 1000000, 0,
      "most messages in one transaction"},
+    {"batch.max.rows", CF_LONG, OFF(batch_max_rows), "50000", 1, 10000000, 0,
+     "a batch also closes once it would upsert this many count rows (bounds memory when "
+     "events are spread over many days)"},
     {"batch.max.ms", CF_LONG, OFF(batch_max_ms), "200", 1, 60000, 0,
      "longest time a batch stays open"},
     {"max.message.bytes", CF_LONG, OFF(max_message_bytes), "1000000", 64, 100000000, 0,

@@ -1946,7 +1946,7 @@ int eqm_engine_run(struct eqm_engine *e) {
         /* While PostgreSQL still works on the batch before, this one keeps
          * growing past batch.max.ms (up to batch.max.messages): batches
          * grow to what PostgreSQL can take, and each costs less per event. */
-        if (e->n_messages >= (size_t)max_messages ||
+        if (e->n_messages >= (size_t)max_messages || e->n_slots >= (size_t)cfg->batch_max_rows ||
             (e->n_messages > 0 && now - e->batch_started_ms >= cfg->batch_max_ms &&
              !e->pl.active) ||
             (e->n_messages == 0 && !e->pl.active && metrics_due(e, false) && e->assigned_once)) {

@@ -41,6 +41,7 @@ struct eqm_config {
     int n_windows;
     /* Engine. */
     long batch_max_messages;
+    long batch_max_rows;     /* count rows (aggregation slots) per batch */
     long batch_max_ms;
     long max_message_bytes;
     long dedup_horizon_days; /* 0 = keys never expire */
