@@ -55,8 +55,12 @@ static const struct cf_item cf_table[] = {
     {"max.future.skew.s", CF_LONG, OFF(max_future_skew_s), "86400", 0, 100000000, 0,
      "events dated further than this in the future are dead letters"},
     {"metrics.interval.ms", CF_LONG, OFF(metrics_interval_ms), "1000", 0, 3600000, 0,
-     "recompute figures at most this often, and under load at most a tenth of the time (the "
-     "interval stretches to 9 times the last recomputation); always when idle or stopping"},
+     "recompute figures at most this often (see metrics.max.share); always when idle or "
+     "stopping"},
+    {"metrics.max.share", CF_DOUBLE, OFF(metrics_max_share), "0.02", 0.001, 1, 0,
+     "under load, spend at most this share of the time recomputing figures: the interval "
+     "stretches to (1 / share - 1) times the last recomputation (figures stay in the batch "
+     "transaction, so a recomputation holds up the events behind it)"},
     {"exit.when.idle", CF_DOUBLE, OFF(exit_when_idle), "0", 0, 1e9, 0,
      "exit 0 after this many seconds without messages, once assigned (0 = never)"},
     {"pipeline", CF_BOOL, OFF(pipeline), "true", 0, 0, 0,

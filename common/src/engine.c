@@ -1177,10 +1177,12 @@ static bool metrics_due(const struct eqm_engine *e, bool force) {
     if (!e->metrics_dirty)
         return e->rules && eqm_time_mono_ms() - e->last_metrics_ms >= EQM_ALERTS_TIMER_MS;
     /* Figures are recomputed over whole windows, which costs more as the
-     * count tables grow: under load, spend at most a tenth of the time on
-     * them (an idle or stopping consumer still brings them up to date). */
-    if (interval < 9 * e->metrics_cost_ms)
-        interval = 9 * e->metrics_cost_ms;
+     * count tables grow, and hold up the events behind them: under load,
+     * spend at most metrics.max.share of the time on them (an idle or
+     * stopping consumer still brings them up to date). */
+    double stretch = 1.0 / e->cfg->metrics_max_share - 1.0;
+    if ((double)interval < stretch * (double)e->metrics_cost_ms)
+        interval = (int64_t)(stretch * (double)e->metrics_cost_ms);
     return force || eqm_time_mono_ms() - e->last_metrics_ms >= interval;
 }
 

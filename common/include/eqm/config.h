@@ -47,6 +47,7 @@ struct eqm_config {
     long dedup_horizon_days; /* 0 = keys never expire */
     long max_future_skew_s;
     long metrics_interval_ms;
+    double metrics_max_share; /* most of the time figures may take under load */
     double exit_when_idle; /* seconds; 0 = run until signalled */
     bool pipeline;         /* overlap a batch's statements with reading the next */
     bool naive;            /* benchmark baseline: one transaction per event */
