@@ -10,46 +10,21 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
-#include <librdkafka/rdkafka.h>
 
 #include "eqm/csv.h"
 #include "eqm/policeuk.h"
 #include "eqm/synth_recruitment.h"
+#include "replay_output.h"
 #include "synth_custody_cmd.h"
 
-#define PROGRAM   "eqm-replay"
-#define MAX_PROPS 64
-#define AREA_MAX  64
-
-static volatile sig_atomic_t run = 1;
-
-/* The first signal stops reading and drains; a second one exits at once. */
-static void on_signal(int sig) {
-    if (!run) {
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
-    run = 0;
-}
-
-static void install_signals(void) {
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
+#define PROGRAM  "eqm-replay"
+#define AREA_MAX 64
 
 /* ---- Occurrences of identical rows within one file ------------------- */
 
@@ -113,220 +88,26 @@ static void occ_reset(struct occ_map *m) {
     m->used = 0;
 }
 
-/* ---- Where events go: Kafka, or JSON lines ------------------------------ */
+/* ---- One replay: its files and the output ----------------------------- */
 
 struct file_stats {
-    const char *path;
-    size_t rows, events, rejected, delivered, failed;
+    struct eqm_replay_output_tally t; /* t.name is the file's path */
+    size_t rows, events, rejected;
 };
 
 struct replay {
     /* Options. */
     const char *area;
-    const char *topic;
-    const char *brokers;
-    const char *output; /* NULL: produce to Kafka */
-    const char *prop_file;
-    const char *props[MAX_PROPS]; /* "name=value", from argv */
-    int n_props;
+    struct eqm_replay_output_opts o;
     /* State. */
-    rd_kafka_t *rk;
-    FILE *out;
+    struct eqm_replay_output *out;
     struct file_stats *files;
     size_t n_files;
     size_t n_started; /* files opened so far: the summary covers these */
-    char *buf;        /* the event being sent, reused */
-    size_t buf_cap;
-    char *content; /* the row's canonical content, reused */
+    char *content;    /* the row's canonical content, reused */
     size_t content_cap;
     struct occ_map occ;
-    size_t dr_errors_shown;
 };
-
-static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque) {
-    struct replay *rp = opaque;
-    size_t fi = (size_t)(uintptr_t)rkm->_private;
-
-    if (fi >= rp->n_files)
-        return;
-    if (rkm->err) {
-        rp->files[fi].failed++;
-        /* Failures tend to come in thousands with one cause: show a few. */
-        if (rp->dr_errors_shown < 5)
-            fprintf(stderr, "%s: %s: delivery failed: %s%s\n", PROGRAM, rp->files[fi].path,
-                    rd_kafka_err2str(rkm->err),
-                    rp->dr_errors_shown == 4 ? " (further failures are only counted)" : "");
-        rp->dr_errors_shown++;
-    } else {
-        rp->files[fi].delivered++;
-    }
-}
-
-static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
-    fprintf(stderr, "%s: kafka: %s: %s\n", PROGRAM, rd_kafka_err2name((rd_kafka_resp_err_t)err),
-            reason);
-}
-
-/* True for properties whose values must not be on the command line (ps
- * and shell history show it): passwords, client secrets, private keys. */
-static bool secret_prop(const char *prop) {
-    size_t n = strcspn(prop, "=");
-    char name[256];
-
-    snprintf(name, sizeof(name), "%.*s", (int)n, prop);
-    return strstr(name, "password") || strstr(name, "secret") || !strcmp(name, "ssl.key.pem") ||
-           !strcmp(name, "sasl.oauthbearer.config");
-}
-
-static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, const char *where) {
-    char errstr[512];
-
-    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-        fprintf(stderr, "%s: %s%s%s\n", PROGRAM, where ? where : "", where ? ": " : "", errstr);
-        return -1;
-    }
-    return 0;
-}
-
-/* A kcat-style property file: name=value lines, # comments. */
-static int conf_file(rd_kafka_conf_t *conf, const char *path) {
-    FILE *fp = fopen(path, "r");
-    char line[4096], where[600];
-    unsigned long lineno = 0;
-    int ret = -1;
-
-    if (!fp) {
-        fprintf(stderr, "%s: %s: %s\n", PROGRAM, path, strerror(errno));
-        return -1;
-    }
-    while (fgets(line, sizeof(line), fp)) {
-        char *name = line, *eq, *end, *value;
-
-        lineno++;
-        snprintf(where, sizeof(where), "%s:%lu", path, lineno);
-        if (!strchr(line, '\n') && !feof(fp)) {
-            fprintf(stderr, "%s: %s: line too long\n", PROGRAM, where);
-            goto out;
-        }
-        line[strcspn(line, "\r\n")] = '\0';
-        while (*name == ' ' || *name == '\t')
-            name++;
-        if (!*name || *name == '#')
-            continue;
-        eq = strchr(name, '=');
-        if (!eq) {
-            fprintf(stderr, "%s: %s: expected property=value\n", PROGRAM, where);
-            goto out;
-        }
-        for (end = eq; end > name && (end[-1] == ' ' || end[-1] == '\t');)
-            *--end = '\0';
-        *eq = '\0';
-        value = eq + 1;
-        while (*value == ' ' || *value == '\t')
-            value++;
-        for (end = value + strlen(value); end > value && (end[-1] == ' ' || end[-1] == '\t');)
-            *--end = '\0';
-        if (conf_set(conf, name, value, where) != 0)
-            goto out;
-    }
-    ret = 0;
-out:
-    fclose(fp);
-    return ret;
-}
-
-static int producer_new(struct replay *rp) {
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    char errstr[512];
-
-    /* Defaults first, then the file, then -X: the later one wins. */
-    if ((rp->brokers && conf_set(conf, "bootstrap.servers", rp->brokers, "-b") != 0) ||
-        conf_set(conf, "client.id", PROGRAM, NULL) != 0 ||
-        conf_set(conf, "enable.idempotence", "true", NULL) != 0 ||
-        conf_set(conf, "acks", "all", NULL) != 0 ||
-        (rp->prop_file && conf_file(conf, rp->prop_file) != 0))
-        goto fail;
-    for (int i = 0; i < rp->n_props; i++) {
-        char name[256];
-        const char *eq = strchr(rp->props[i], '=');
-        size_t len = (size_t)(eq - rp->props[i]);
-
-        snprintf(name, sizeof(name), "%.*s", (int)len, rp->props[i]);
-        if (conf_set(conf, name, eq + 1, "-X") != 0)
-            goto fail;
-    }
-    if (!rp->brokers) {
-        char v[512];
-        size_t vs = sizeof(v);
-        if (rd_kafka_conf_get(conf, "bootstrap.servers", v, &vs) != RD_KAFKA_CONF_OK || !*v) {
-            fprintf(stderr,
-                    "%s: no brokers: give -b host:port or set EQM_KAFKA_BROKERS "
-                    "(or --output FILE to write JSON lines instead)\n",
-                    PROGRAM);
-            goto fail;
-        }
-    }
-    rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
-    rd_kafka_conf_set_error_cb(conf, error_cb);
-    rd_kafka_conf_set_opaque(conf, rp);
-    rp->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-    if (!rp->rk) {
-        fprintf(stderr, "%s: cannot create the Kafka producer: %s\n", PROGRAM, errstr);
-        goto fail;
-    }
-    return 0; /* rd_kafka_new took conf */
-fail:
-    rd_kafka_conf_destroy(conf);
-    return -1;
-}
-
-/* Sends (or writes) one event. Returns 0, or -1 on a fatal error. */
-static int emit(struct replay *rp, size_t fi, unsigned long line, const json_t *ev) {
-    size_t len = json_dumpb(ev, rp->buf, rp->buf_cap, EQM_POLICEUK_JSON_FLAGS);
-    rd_kafka_resp_err_t err;
-
-    if (len == 0)
-        goto nomem;
-    if (len + 1 > rp->buf_cap) {
-        char *b = realloc(rp->buf, 2 * len + 1);
-        if (!b)
-            goto nomem;
-        rp->buf = b;
-        rp->buf_cap = 2 * len + 1;
-        len = json_dumpb(ev, rp->buf, rp->buf_cap, EQM_POLICEUK_JSON_FLAGS);
-    }
-    if (rp->out) {
-        rp->buf[len] = '\n';
-        if (fwrite(rp->buf, 1, len + 1, rp->out) != len + 1) {
-            fprintf(stderr, "%s: %s: %s\n", PROGRAM, rp->output, strerror(errno));
-            return -1;
-        }
-        rp->files[fi].delivered++;
-        return 0;
-    }
-    for (;;) {
-        err = rd_kafka_producev(
-            rp->rk, RD_KAFKA_V_TOPIC(rp->topic), RD_KAFKA_V_KEY(rp->area, strlen(rp->area)),
-            RD_KAFKA_V_VALUE(rp->buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_OPAQUE((void *)(uintptr_t)fi), RD_KAFKA_V_END);
-        /* A full queue drains as delivery reports are served. */
-        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || !run)
-            break;
-        rd_kafka_poll(rp->rk, 100);
-    }
-    if (err) {
-        fprintf(stderr, "%s:%lu: cannot produce: %s\n", rp->files[fi].path, line,
-                rd_kafka_err2str(err));
-        rp->files[fi].failed++;
-        if (err == RD_KAFKA_RESP_ERR__FATAL)
-            return -1;
-    }
-    rd_kafka_poll(rp->rk, 0);
-    return 0;
-nomem:
-    fprintf(stderr, "%s: out of memory\n", PROGRAM);
-    return -1;
-}
 
 /* The canonical content of the row in rp->content; its length, or -1. */
 static long row_content(struct replay *rp, const struct eqm_policeuk_columns *cols,
@@ -347,8 +128,8 @@ static long row_content(struct replay *rp, const struct eqm_policeuk_columns *co
 /* Replays one file. Returns 0, or -1 on a fatal error (reported). */
 static int replay_file(struct replay *rp, size_t fi) {
     struct file_stats *fs = &rp->files[fi];
-    bool is_stdin = !strcmp(fs->path, "-");
-    FILE *fp = is_stdin ? stdin : fopen(fs->path, "rb");
+    bool is_stdin = !strcmp(fs->t.name, "-");
+    FILE *fp = is_stdin ? stdin : fopen(fs->t.name, "rb");
     struct eqm_csv_reader *r = NULL;
     struct eqm_policeuk_columns cols;
     const char *const *f;
@@ -357,7 +138,7 @@ static int replay_file(struct replay *rp, size_t fi) {
     int ret = -1, rc;
 
     if (!fp) {
-        fprintf(stderr, "%s: %s: %s\n", PROGRAM, fs->path, strerror(errno));
+        fprintf(stderr, "%s: %s: %s\n", PROGRAM, fs->t.name, strerror(errno));
         return -1;
     }
     if (eqm_csv_reader_new(&r, fp) != 0) {
@@ -366,12 +147,12 @@ static int replay_file(struct replay *rp, size_t fi) {
     }
     rc = eqm_csv_reader_next(r, &f, &n);
     if (rc <= 0) {
-        fprintf(stderr, "%s:%lu: %s\n", fs->path, rc ? eqm_csv_reader_line(r) : 1UL,
+        fprintf(stderr, "%s:%lu: %s\n", fs->t.name, rc ? eqm_csv_reader_line(r) : 1UL,
                 rc ? eqm_csv_reader_error(r) : "empty file: no header");
         goto out;
     }
     if (eqm_policeuk_header_check(f, n, &cols, errstr, sizeof(errstr)) != 0) {
-        fprintf(stderr, "%s:%lu: %s\n", fs->path, eqm_csv_reader_line(r), errstr);
+        fprintf(stderr, "%s:%lu: %s\n", fs->t.name, eqm_csv_reader_line(r), errstr);
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -379,12 +160,12 @@ static int replay_file(struct replay *rp, size_t fi) {
         for (int k = 0; k < EQM_PU__COUNT; k++)
             known = known || cols.index[k] == (long)i;
         if (!known)
-            fprintf(stderr, "%s:%lu: warning: ignoring unknown column \"%s\"\n", fs->path,
+            fprintf(stderr, "%s:%lu: warning: ignoring unknown column \"%s\"\n", fs->t.name,
                     eqm_csv_reader_line(r), f[i]);
     }
     occ_reset(&rp->occ);
 
-    while (run && (rc = eqm_csv_reader_next(r, &f, &n)) != 0) {
+    while (eqm_replay_running() && (rc = eqm_csv_reader_next(r, &f, &n)) != 0) {
         unsigned long line = eqm_csv_reader_line(r);
         char first_id[EQM_POLICEUK_EVENT_ID_SIZE], id[EQM_POLICEUK_EVENT_ID_SIZE];
         unsigned occ;
@@ -393,7 +174,7 @@ static int replay_file(struct replay *rp, size_t fi) {
 
         fs->rows++;
         if (rc < 0) {
-            fprintf(stderr, "%s:%lu: %s\n", fs->path, line, eqm_csv_reader_error(r));
+            fprintf(stderr, "%s:%lu: %s\n", fs->t.name, line, eqm_csv_reader_error(r));
             fs->rejected++;
             continue;
         }
@@ -416,12 +197,12 @@ static int replay_file(struct replay *rp, size_t fi) {
 
         ev = eqm_policeuk_row_to_event(&cols, f, n, rp->area, id, errstr, sizeof(errstr));
         if (!ev) {
-            fprintf(stderr, "%s:%lu: %s\n", fs->path, line, errstr);
+            fprintf(stderr, "%s:%lu: %s\n", fs->t.name, line, errstr);
             fs->rejected++;
             continue;
         }
         fs->events++;
-        rc = emit(rp, fi, line, ev);
+        rc = eqm_replay_output_send(rp->out, ev, rp->area, &fs->t, line);
         json_decref(ev);
         if (rc != 0)
             goto out;
@@ -432,20 +213,6 @@ out:
     if (!is_stdin)
         fclose(fp);
     return ret;
-}
-
-/* Waits for every delivery report; on a signal, gives up on the rest. */
-static void drain(struct replay *rp) {
-    while (rd_kafka_outq_len(rp->rk) > 0) {
-        if (!run) {
-            fprintf(stderr, "%s: interrupted: %d messages not yet delivered are purged\n", PROGRAM,
-                    rd_kafka_outq_len(rp->rk));
-            rd_kafka_purge(rp->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-            rd_kafka_flush(rp->rk, 5000);
-            return;
-        }
-        rd_kafka_flush(rp->rk, 500);
-    }
 }
 
 /* ---- police-uk ---------------------------------------------------------- */
@@ -478,11 +245,11 @@ static void police_uk_usage(FILE *out) {
 
 static int police_uk_print_config(const struct replay *rp) {
     printf("area = %s\ntopic = %s\nbrokers = %s\noutput = %s\n", rp->area ? rp->area : "",
-           rp->topic, rp->brokers ? rp->brokers : "", rp->output ? rp->output : "");
-    if (rp->prop_file)
-        printf("properties file = %s\n", rp->prop_file);
-    for (int i = 0; i < rp->n_props; i++)
-        printf("kafka.%s\n", rp->props[i]);
+           rp->o.topic, rp->o.brokers ? rp->o.brokers : "", rp->o.output ? rp->o.output : "");
+    if (rp->o.prop_file)
+        printf("properties file = %s\n", rp->o.prop_file);
+    for (int i = 0; i < rp->o.n_props; i++)
+        printf("kafka.%s\n", rp->o.props[i]);
     return 0;
 }
 
@@ -499,44 +266,20 @@ static int police_uk_options(struct replay *rp, int argc, char **argv) {
         {NULL, 0, NULL, 0},
     };
     bool print_config = false;
-    int c;
+    int c, rc;
 
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":a:t:b:o:X:F:h", longopts, NULL)) != -1) {
+        /* -o, -t, -b, -F and -X: where the events go (replay_output.h). */
+        rc = eqm_replay_output_option(&rp->o, c, optarg, PROGRAM);
+        if (rc < 0)
+            return -1;
+        if (rc > 0)
+            continue;
         switch (c) {
         case 'a':
             rp->area = optarg;
-            break;
-        case 't':
-            rp->topic = optarg;
-            break;
-        case 'b':
-            rp->brokers = optarg;
-            break;
-        case 'o':
-            rp->output = optarg;
-            break;
-        case 'F':
-            rp->prop_file = optarg;
-            break;
-        case 'X':
-            if (!strchr(optarg, '=') || optarg[0] == '=') {
-                fprintf(stderr, "%s: -X %s: expected PROPERTY=VALUE\n", PROGRAM, optarg);
-                return -1;
-            }
-            if (secret_prop(optarg)) {
-                fprintf(stderr,
-                        "%s: -X %.*s: secrets do not go on the command line; put "
-                        "the property in a file given with -F\n",
-                        PROGRAM, (int)strcspn(optarg, "="), optarg);
-                return -1;
-            }
-            if (rp->n_props == MAX_PROPS) {
-                fprintf(stderr, "%s: too many -X (at most %d)\n", PROGRAM, MAX_PROPS);
-                return -1;
-            }
-            rp->props[rp->n_props++] = optarg;
             break;
         case OPT_PRINT_CONFIG:
             print_config = true;
@@ -568,12 +311,11 @@ static int police_uk_options(struct replay *rp, int argc, char **argv) {
 }
 
 static int cmd_police_uk(int argc, char **argv) {
-    struct replay rp = {.topic = "stop-search.events", .brokers = getenv("EQM_KAFKA_BROKERS")};
+    struct replay rp = {0};
     bool fatal = false, rejected = false, failed = false;
     int rc;
 
-    if (rp.brokers && !*rp.brokers)
-        rp.brokers = NULL;
+    eqm_replay_output_defaults(&rp.o, "stop-search.events");
     rc = police_uk_options(&rp, argc, argv);
     if (rc != 0)
         return rc > 0 ? 0 : 1;
@@ -585,37 +327,20 @@ static int cmd_police_uk(int argc, char **argv) {
         return 1;
     }
     for (size_t i = 0; i < rp.n_files; i++)
-        rp.files[i].path = argv[optind + (int)i];
+        rp.files[i].t.name = argv[optind + (int)i];
 
-    if (rp.output) {
-        rp.out = strcmp(rp.output, "-") ? fopen(rp.output, "w") : stdout;
-        if (!rp.out) {
-            fprintf(stderr, "%s: %s: %s\n", PROGRAM, rp.output, strerror(errno));
-            fatal = true;
-            goto out;
-        }
-    } else if (producer_new(&rp) != 0) {
+    if (eqm_replay_output_new(&rp.out, &rp.o, PROGRAM, PROGRAM, false) != 0) {
         fatal = true;
         goto out;
     }
 
-    install_signals();
-    for (; rp.n_started < rp.n_files && run && !fatal; rp.n_started++)
+    eqm_replay_signals_install();
+    for (; rp.n_started < rp.n_files && eqm_replay_running() && !fatal; rp.n_started++)
         fatal = replay_file(&rp, rp.n_started) != 0;
 
-    if (rp.rk) {
-        char errstr[512];
-        drain(&rp);
-        if (rd_kafka_fatal_error(rp.rk, errstr, sizeof(errstr))) {
-            fprintf(stderr, "%s: kafka fatal error: %s\n", PROGRAM, errstr);
-            fatal = true;
-        }
-    }
-    if (rp.out && fflush(rp.out) != 0) {
-        fprintf(stderr, "%s: %s: %s\n", PROGRAM, rp.output, strerror(errno));
+    if (eqm_replay_output_finish(rp.out) != 0)
         fatal = true;
-    }
-    if (!run) {
+    if (!eqm_replay_running()) {
         fprintf(stderr, "%s: interrupted\n", PROGRAM);
         fatal = true;
     }
@@ -623,26 +348,22 @@ static int cmd_police_uk(int argc, char **argv) {
     for (size_t i = 0; i < rp.n_started; i++) {
         const struct file_stats *fs = &rp.files[i];
         /* Every event must have been delivered, not merely not failed. */
-        bool short_ = fs->delivered != fs->events;
+        bool short_ = fs->t.delivered != fs->events;
 
         fprintf(stderr, "rows=%zu events=%zu rejected=%zu %s=%zu", fs->rows, fs->events,
-                fs->rejected, rp.out ? "written" : "delivered", fs->delivered);
-        if (fs->failed)
-            fprintf(stderr, " failed=%zu", fs->failed);
-        fprintf(stderr, " file=%s\n", fs->path);
+                fs->rejected, eqm_replay_output_is_file(rp.out) ? "written" : "delivered",
+                fs->t.delivered);
+        if (fs->t.failed)
+            fprintf(stderr, " failed=%zu", fs->t.failed);
+        fprintf(stderr, " file=%s\n", fs->t.name);
         rejected = rejected || fs->rejected > 0;
-        failed = failed || fs->failed > 0 || short_;
+        failed = failed || fs->t.failed > 0 || short_;
     }
 
 out:
-    if (rp.rk)
-        rd_kafka_destroy(rp.rk);
-    if (rp.out && rp.out != stdout && fclose(rp.out) != 0 && !fatal) {
-        fprintf(stderr, "%s: %s: %s\n", PROGRAM, rp.output, strerror(errno));
+    if (eqm_replay_output_free(&rp.out, fatal) != 0)
         fatal = true;
-    }
     free(rp.occ.slots);
-    free(rp.buf);
     free(rp.content);
     free(rp.files);
     if (fatal || failed)

@@ -3,14 +3,13 @@
  *
  * Wires the custody generator (common/src/synth_custody.c) to an
  * idempotent Kafka producer or a JSON-lines file, and writes the expected
- * counts once every event is out. The producer settings follow
- * `eqm-replay police-uk`: -b, -X name=value (no secrets), -F file.
+ * counts once every event is out. The output options and the producer are
+ * those of `eqm-replay police-uk` (replay_output.h).
  */
 #include "synth_custody_cmd.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,158 +17,23 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <librdkafka/rdkafka.h>
 
 #include "eqm/csv.h"
 #include "eqm/ethnicity.h"
 #include "eqm/synth_custody.h"
 #include "eqm/timeutil.h"
+#include "replay_output.h"
 
-#define PROGRAM    "eqm-replay synth"
-#define MAX_PROPS  64
-#define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
-
-static volatile sig_atomic_t run = 1;
-
-static void on_signal(int sig) {
-    if (!run) {
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
-    run = 0;
-}
+#define PROGRAM "eqm-replay synth"
 
 struct synth_cli {
-    const char *topic, *brokers, *output, *expected, *prop_file, *census, *area_list;
-    const char *props[MAX_PROPS];
-    int n_props;
+    struct eqm_replay_output_opts o;
+    const char *expected, *census, *area_list;
     char *areas_buf;
     const char *areas[EQM_SYNTH_CUSTODY_MAX_AREAS];
     size_t n_areas;
     struct eqm_synth_custody_opts opts;
-    /* Delivery reports. */
-    long delivered, failed, shown;
 };
-
-static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque) {
-    struct synth_cli *c = opaque;
-    if (rkm->err) {
-        c->failed++;
-        if (c->shown++ < 5)
-            fprintf(stderr, "%s: delivery failed: %s\n", PROGRAM, rd_kafka_err2str(rkm->err));
-    } else {
-        c->delivered++;
-    }
-}
-
-static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
-    fprintf(stderr, "%s: kafka: %s: %s\n", PROGRAM, rd_kafka_err2name((rd_kafka_resp_err_t)err),
-            reason);
-}
-
-static bool secret_prop(const char *prop) {
-    char name[256];
-    snprintf(name, sizeof(name), "%.*s", (int)strcspn(prop, "="), prop);
-    return strstr(name, "password") || strstr(name, "secret") || !strcmp(name, "ssl.key.pem") ||
-           !strcmp(name, "sasl.oauthbearer.config");
-}
-
-static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, const char *where) {
-    char errstr[512];
-    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-        fprintf(stderr, "%s: %s%s%s\n", PROGRAM, where ? where : "", where ? ": " : "", errstr);
-        return -1;
-    }
-    return 0;
-}
-
-static char *trim(char *s) {
-    char *e;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t');)
-        *--e = '\0';
-    return s;
-}
-
-/* name=value lines, # comments; errors as path:line: message. */
-static int conf_file(rd_kafka_conf_t *conf, const char *path) {
-    FILE *fp = fopen(path, "r");
-    char line[4096], where[600];
-    unsigned long lineno = 0;
-    int ret = -1;
-
-    if (!fp) {
-        fprintf(stderr, "%s: %s: %s\n", PROGRAM, path, strerror(errno));
-        return -1;
-    }
-    while (fgets(line, sizeof(line), fp)) {
-        char *name, *eq;
-        lineno++;
-        snprintf(where, sizeof(where), "%s:%lu", path, lineno);
-        if (!strchr(line, '\n') && !feof(fp)) {
-            fprintf(stderr, "%s: %s: line too long\n", PROGRAM, where);
-            goto out;
-        }
-        line[strcspn(line, "\r\n")] = '\0';
-        name = trim(line);
-        if (!*name || *name == '#')
-            continue;
-        eq = strchr(name, '=');
-        if (!eq) {
-            fprintf(stderr, "%s: %s: expected property=value\n", PROGRAM, where);
-            goto out;
-        }
-        *eq = '\0';
-        if (conf_set(conf, trim(name), trim(eq + 1), where) != 0)
-            goto out;
-    }
-    ret = 0;
-out:
-    fclose(fp);
-    return ret;
-}
-
-static rd_kafka_t *producer_new(struct synth_cli *c) {
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_t *rk;
-    char errstr[512], v[512];
-    size_t vs = sizeof(v);
-
-    if ((c->brokers && conf_set(conf, "bootstrap.servers", c->brokers, "-b") != 0) ||
-        conf_set(conf, "client.id", "eqm-replay-synth", NULL) != 0 ||
-        conf_set(conf, "enable.idempotence", "true", NULL) != 0 ||
-        conf_set(conf, "acks", "all", NULL) != 0 ||
-        (c->prop_file && conf_file(conf, c->prop_file) != 0))
-        goto fail;
-    for (int i = 0; i < c->n_props; i++) {
-        char name[256];
-        const char *eq = strchr(c->props[i], '=');
-        snprintf(name, sizeof(name), "%.*s", (int)(eq - c->props[i]), c->props[i]);
-        if (conf_set(conf, name, eq + 1, "-X") != 0)
-            goto fail;
-    }
-    if (rd_kafka_conf_get(conf, "bootstrap.servers", v, &vs) != RD_KAFKA_CONF_OK || !*v) {
-        fprintf(stderr,
-                "%s: no brokers: give -b host:port or set EQM_KAFKA_BROKERS "
-                "(or --output FILE to write JSON lines instead)\n",
-                PROGRAM);
-        goto fail;
-    }
-    rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
-    rd_kafka_conf_set_error_cb(conf, error_cb);
-    rd_kafka_conf_set_opaque(conf, c);
-    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-    if (!rk) {
-        fprintf(stderr, "%s: cannot create the Kafka producer: %s\n", PROGRAM, errstr);
-        goto fail;
-    }
-    return rk; /* rd_kafka_new took conf */
-fail:
-    rd_kafka_conf_destroy(conf);
-    return NULL;
-}
 
 /* Population weights of the areas that are district codes in the Census
  * tidy CSV; the others keep England and Wales shares (with a warning). */
@@ -325,11 +189,17 @@ static int custody_options(struct synth_cli *c, int argc, char **argv) {
     };
     bool print = false;
     char errstr[256], *end;
-    int opt;
+    int opt, rc;
 
     opterr = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, ":s:n:a:m:e:o:t:b:X:F:h", longopts, NULL)) != -1) {
+        /* -o, -t, -b, -F and -X: where the events go (replay_output.h). */
+        rc = eqm_replay_output_option(&c->o, opt, optarg, PROGRAM);
+        if (rc < 0)
+            return -1;
+        if (rc > 0)
+            continue;
         switch (opt) {
         case 's':
             errno = 0;
@@ -390,36 +260,6 @@ static int custody_options(struct synth_cli *c, int argc, char **argv) {
         case 'e':
             c->expected = optarg;
             break;
-        case 'o':
-            c->output = optarg;
-            break;
-        case 't':
-            c->topic = optarg;
-            break;
-        case 'b':
-            c->brokers = optarg;
-            break;
-        case 'F':
-            c->prop_file = optarg;
-            break;
-        case 'X':
-            if (!strchr(optarg, '=') || optarg[0] == '=') {
-                fprintf(stderr, "%s: -X %s: expected PROPERTY=VALUE\n", PROGRAM, optarg);
-                return -1;
-            }
-            if (secret_prop(optarg)) {
-                fprintf(stderr,
-                        "%s: -X %.*s: secrets do not go on the command line; put the property "
-                        "in a file given with -F\n",
-                        PROGRAM, (int)strcspn(optarg, "="), optarg);
-                return -1;
-            }
-            if (c->n_props == MAX_PROPS) {
-                fprintf(stderr, "%s: too many -X (at most %d)\n", PROGRAM, MAX_PROPS);
-                return -1;
-            }
-            c->props[c->n_props++] = optarg;
-            break;
         case OPT_PRINT:
             print = true;
             break;
@@ -451,22 +291,22 @@ static int custody_options(struct synth_cli *c, int argc, char **argv) {
         printf("seed = %llu\nevents = %ld\narea = %s\ncensus = %s\nend = %s\ndays = %d\n"
                "duplicates = %g\ntopic = %s\nbrokers = %s\noutput = %s\nexpected = %s\n",
                (unsigned long long)c->opts.seed, c->opts.events, c->area_list ? c->area_list : "",
-               c->census ? c->census : "", end_day, c->opts.days, c->opts.duplicate_share, c->topic,
-               c->brokers ? c->brokers : "", c->output ? c->output : "",
+               c->census ? c->census : "", end_day, c->opts.days, c->opts.duplicate_share,
+               c->o.topic, c->o.brokers ? c->o.brokers : "", c->o.output ? c->o.output : "",
                c->expected ? c->expected : "");
         for (int k = 0; k < EQM_SYNTH_CUSTODY__KINDS; k++)
             for (int g = 0; g < 5; g++)
                 printf("multiplier.%s.%s = %g\n", kinds[k], groups[g],
                        c->opts.multiplier[k][gi[g]]);
-        for (int i = 0; i < c->n_props; i++)
-            printf("kafka.%s\n", c->props[i]);
+        for (int i = 0; i < c->o.n_props; i++)
+            printf("kafka.%s\n", c->o.props[i]);
         return 1;
     }
     if (!c->area_list) {
         fprintf(stderr, "%s custody: --area A[,B...] is required (see --help)\n", PROGRAM);
         return -1;
     }
-    if (c->output && c->expected && !strcmp(c->output, "-") && !strcmp(c->expected, "-")) {
+    if (c->o.output && c->expected && !strcmp(c->o.output, "-") && !strcmp(c->expected, "-")) {
         fprintf(stderr, "%s custody: --output and --expected cannot both be -\n", PROGRAM);
         return -1;
     }
@@ -493,22 +333,17 @@ static int write_expected(struct synth_cli *c, const struct eqm_synth_custody *g
 int eqm_replay_synth_custody(int argc, char **argv) {
     struct synth_cli c;
     struct eqm_synth_custody *g = NULL;
-    rd_kafka_t *rk = NULL;
-    FILE *out = NULL;
-    char errstr[512], *buf = NULL;
-    size_t cap = 0;
-    long sent = 0;
+    struct eqm_replay_output *out = NULL;
+    struct eqm_replay_output_tally t = {NULL, 0, 0};
+    char errstr[512];
+    size_t sent = 0;
     bool fatal = false;
     const json_t *ev;
     const char *area;
-    struct sigaction sa;
     int rc;
 
     memset(&c, 0, sizeof(c));
-    c.topic = "custody.events";
-    c.brokers = getenv("EQM_KAFKA_BROKERS");
-    if (c.brokers && !*c.brokers)
-        c.brokers = NULL;
+    eqm_replay_output_defaults(&c.o, "custody.events");
     eqm_synth_custody_defaults(&c.opts);
     rc = custody_options(&c, argc, argv);
     if (rc != 0)
@@ -522,88 +357,26 @@ int eqm_replay_synth_custody(int argc, char **argv) {
         free(c.areas_buf);
         return 1;
     }
-    if (c.output) {
-        out = strcmp(c.output, "-") ? fopen(c.output, "w") : stdout;
-        if (!out) {
-            fprintf(stderr, "%s: %s: %s\n", PROGRAM, c.output, strerror(errno));
-            fatal = true;
-            goto out;
-        }
-    } else if (!(rk = producer_new(&c))) {
+    if (eqm_replay_output_new(&out, &c.o, PROGRAM, "eqm-replay-synth", true) != 0) {
         fatal = true;
         goto out;
     }
 
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
-    while (run && (rc = eqm_synth_custody_next(g, &ev, &area)) == 1) {
-        size_t len = json_dumpb(ev, buf, cap, JSON_FLAGS);
-        if (len + 1 > cap) {
-            char *nb = realloc(buf, 2 * len + 1);
-            if (!nb)
-                break;
-            buf = nb;
-            cap = 2 * len + 1;
-            len = json_dumpb(ev, buf, cap, JSON_FLAGS);
-        }
-        if (out) {
-            buf[len] = '\n';
-            if (fwrite(buf, 1, len + 1, out) != len + 1) {
-                fprintf(stderr, "%s: %s: %s\n", PROGRAM, c.output, strerror(errno));
-                fatal = true;
-                break;
-            }
-            c.delivered++;
-        } else {
-            rd_kafka_resp_err_t err;
-            for (;;) {
-                err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(c.topic),
-                                        RD_KAFKA_V_KEY(area, strlen(area)),
-                                        RD_KAFKA_V_VALUE(buf, len),
-                                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-                /* A full queue drains as delivery reports are served. */
-                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || !run)
-                    break;
-                rd_kafka_poll(rk, 100);
-            }
-            if (err) {
-                fprintf(stderr, "%s: cannot produce: %s\n", PROGRAM, rd_kafka_err2str(err));
-                c.failed++;
-                if (err == RD_KAFKA_RESP_ERR__FATAL) {
-                    fatal = true;
-                    break;
-                }
-            }
-            rd_kafka_poll(rk, 0);
+    eqm_replay_signals_install();
+    while (eqm_replay_running() && (rc = eqm_synth_custody_next(g, &ev, &area)) == 1) {
+        if (eqm_replay_output_send(out, ev, area, &t, 0) != 0) {
+            fatal = true;
+            break;
         }
         sent++;
     }
-    if (rc < 0 || (rc == 1 && run && !fatal)) {
+    if (rc < 0 || (rc == 1 && eqm_replay_running() && !fatal)) {
         fprintf(stderr, "%s: out of memory\n", PROGRAM);
         fatal = true;
     }
-    if (rk) {
-        /* Every delivery report, unless a signal says to give up. */
-        while (rd_kafka_outq_len(rk) > 0 && run)
-            rd_kafka_flush(rk, 500);
-        if (rd_kafka_outq_len(rk) > 0) {
-            rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-            rd_kafka_flush(rk, 5000);
-        }
-        if (rd_kafka_fatal_error(rk, errstr, sizeof(errstr))) {
-            fprintf(stderr, "%s: kafka fatal error: %s\n", PROGRAM, errstr);
-            fatal = true;
-        }
-    }
-    if (out && fflush(out) != 0) {
-        fprintf(stderr, "%s: %s: %s\n", PROGRAM, c.output, strerror(errno));
+    if (eqm_replay_output_finish(out) != 0)
         fatal = true;
-    }
-    if (!run) {
+    if (!eqm_replay_running()) {
         fprintf(stderr, "%s: interrupted\n", PROGRAM);
         fatal = true;
     }
@@ -615,24 +388,20 @@ int eqm_replay_synth_custody(int argc, char **argv) {
         eqm_synth_custody_days(g, &first, &last);
         eqm_time_day_format(first, d1);
         eqm_time_day_format(last, d2);
-        fprintf(stderr, "events=%ld duplicates=%ld %s=%ld", eqm_synth_custody_events(g),
-                eqm_synth_custody_duplicates(g), out ? "written" : "delivered", c.delivered);
-        if (c.failed)
-            fprintf(stderr, " failed=%ld", c.failed);
+        fprintf(stderr, "events=%ld duplicates=%ld %s=%zu", eqm_synth_custody_events(g),
+                eqm_synth_custody_duplicates(g),
+                eqm_replay_output_is_file(out) ? "written" : "delivered", t.delivered);
+        if (t.failed)
+            fprintf(stderr, " failed=%zu", t.failed);
         fprintf(stderr, " days=%s..%s\n", d1, d2);
     }
-    if (c.delivered != sent)
+    if (t.delivered != sent)
         fatal = true;
 
 out:
-    if (rk)
-        rd_kafka_destroy(rk);
-    if (out && out != stdout && fclose(out) != 0 && !fatal) {
-        fprintf(stderr, "%s: %s: %s\n", PROGRAM, c.output, strerror(errno));
+    if (eqm_replay_output_free(&out, fatal) != 0)
         fatal = true;
-    }
     eqm_synth_custody_free(&g);
-    free(buf);
     free(c.areas_buf);
     return fatal ? 1 : 0;
 }
