@@ -64,7 +64,10 @@ static char *slurp(const char *dir, const char *name, size_t *len) {
     char *buf;
     long size;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
+
+    if (n < 0 || (size_t)n >= sizeof(path))
+        fail_msg("path too long: %s/%s", dir, name);
     fp = fopen(path, "rb");
     if (!fp)
         fail_msg("cannot open %s", path);
