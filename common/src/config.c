@@ -312,7 +312,7 @@ static void opt_name(const char *name, char *out, size_t sz) {
 }
 
 static void print_help(const char *program, const char *usage, FILE *out,
-                       const struct eqm_config *cfg) {
+                       const struct eqm_config *cfg, const struct eqm_config_default *defaults) {
     char opt[64], env[64];
 
     fprintf(out,
@@ -335,6 +335,11 @@ static void print_help(const char *program, const char *usage, FILE *out,
             if (*cur)
                 def = *cur;
         }
+        /* The program's own default, where it has one (eqm-alert-relay's
+         * batch.max.messages, say). */
+        for (const struct eqm_config_default *d = defaults; d && d->name; d++)
+            if (!strcmp(d->name, it->name))
+                def = d->value;
         if (it->flags & CF_SECRET)
             fprintf(out, "  %s (environment or file only: a secret)\n", env);
         else
@@ -469,7 +474,7 @@ enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const char *progr
             config_path = argv[i] + 9;
     }
     if (help) {
-        print_help(program, usage, out, cfg);
+        print_help(program, usage, out, cfg, defaults);
         return EQM_CONFIG_EXIT;
     }
     if (config_path && *config_path) {

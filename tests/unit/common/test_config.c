@@ -628,6 +628,24 @@ static void test_help(void **state) {
     }
 }
 
+/* A program's own default (eqm-alert-relay's batch.max.messages) is the
+ * one its --help shows, numbers included. */
+static void test_help_program_default(void **state) {
+    static const struct eqm_config_default relay_defaults[] = {{"batch.max.messages", "500"},
+                                                               {NULL, NULL}};
+    struct fixture *f = *state;
+    char *argv[] = {"eqm-test", "--help"};
+    const char *o;
+    eqm_config_free(&f->cfg);
+    assert_int_equal(eqm_config_load(&f->cfg, "eqm-test", "[options]", relay_defaults, ARGC(argv),
+                                     argv, f->fp, f->err, sizeof(f->err)),
+                     EQM_CONFIG_EXIT);
+    o = output(f);
+    assert_non_null(
+        strstr(o, "[file: batch.max.messages; env: EQM_BATCH_MAX_MESSAGES; default: \"500\"]"));
+    assert_non_null(strstr(o, "[file: batch.max.ms; env: EQM_BATCH_MAX_MS; default: \"200\"]"));
+}
+
 static void test_set_unknown(void **state) {
     struct fixture *f = *state;
     char *argv[] = {"eqm-test"};
@@ -664,6 +682,7 @@ int main(void) {
         T(test_print_config_masks_password_with_blanks_around_equals),
         T(test_print_config_masks_quoted_password),
         T(test_help),
+        T(test_help_program_default),
         T(test_set_unknown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
