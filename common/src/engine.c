@@ -224,6 +224,15 @@ struct eqm_engine {
     size_t n_dls, cap_dls;
     size_t n_messages;
     int64_t batch_started_ms;
+    /* Set when the loop comes back from work that kept it from polling (a
+     * commit it waited for, figures, key expiry): messages queued meanwhile
+     * have waited since then. Cleared by a poll that finds the queue empty. */
+    int64_t stalled_since_ms;
+    int64_t batch_read_ms; /* when a catch-up batch began to be read */
+    bool batch_catchup;
+    /* Figures were due when a full batch was sent without them: they go
+     * with the next batch, sent as soon as that one has committed. */
+    bool figures_next;
 
     struct part_state *parts;
     int n_parts, cap_parts;
@@ -843,8 +852,20 @@ static int handle_message(struct eqm_engine *e, const rd_kafka_message_t *rkm) {
                       (int)rkm->partition, (long long)rkm->offset);
         return 0;
     }
-    if (e->n_messages == 0)
-        e->batch_started_ms = eqm_time_mono_ms();
+    if (e->n_messages == 0) {
+        int64_t now = eqm_time_mono_ms();
+        e->batch_started_ms = now;
+        e->batch_catchup = false;
+        /* Back from a stall longer than a batch: what is queued is already
+         * as old as a batch may get, so take it now (see the loop) rather
+         * than make it wait one batch.max.ms more. */
+        if (e->stalled_since_ms > 0 && now - e->stalled_since_ms >= e->cfg->batch_max_ms) {
+            e->batch_started_ms = e->stalled_since_ms;
+            e->batch_read_ms = now;
+            e->batch_catchup = true;
+        }
+        e->stalled_since_ms = 0;
+    }
     e->n_messages++;
     ps->next = rkm->offset + 1;
     if (e->stats && stats_message(e, rkm) != 0)
@@ -1482,7 +1503,7 @@ broken:
  */
 static int flush_batch(struct eqm_engine *e, bool force_metrics, bool may_pipeline) {
     unsigned delay_ms = 100;
-    bool with_metrics;
+    bool with_metrics, pipelinable;
     size_t n_new = 0, rows = 0;
     int64_t t0 = eqm_time_mono_ms();
 
@@ -1518,6 +1539,7 @@ static int flush_batch(struct eqm_engine *e, bool force_metrics, bool may_pipeli
                     }
                 }
                 if (r == COMMIT_OK) {
+                    e->figures_next = false;
                     e->metrics_dirty = false;
                     e->last_metrics_ms = eqm_time_mono_ms();
                     return 0;
@@ -1550,8 +1572,20 @@ static int flush_batch(struct eqm_engine *e, bool force_metrics, bool may_pipeli
     }
 
     with_metrics = metrics_due(e, force_metrics);
-    if (may_pipeline && !with_metrics && e->cfg->pipeline && !e->cfg->naive &&
-        eqm_time_mono_ms() >= e->careful_until_ms) {
+    /*
+     * Figures hold up every event of the batch they commit with, and every
+     * event behind it. So when they fall due on a full batch, that batch
+     * goes now without them, and they go with the next one, sent the
+     * moment this one has committed: a batch of only what arrived during
+     * that commit. The figures still commit with the counts they judge.
+     */
+    pipelinable = may_pipeline && e->cfg->pipeline && !e->cfg->naive &&
+                  eqm_time_mono_ms() >= e->careful_until_ms;
+    if (with_metrics && pipelinable && !force_metrics && !e->figures_next) {
+        e->figures_next = true;
+        with_metrics = false;
+    }
+    if (pipelinable && !with_metrics) {
         enum commit_result r;
         eqm_log_debug("batch sending", "messages=%zu read_ms=%lld", e->n_messages,
                       (long long)(t0 - e->batch_started_ms));
@@ -1603,6 +1637,7 @@ static int flush_batch(struct eqm_engine *e, bool force_metrics, bool may_pipeli
     if (n_new > 0)
         e->metrics_dirty = true;
     if (with_metrics) {
+        e->figures_next = false;
         e->metrics_dirty = false;
         e->last_metrics_ms = eqm_time_mono_ms();
     }
@@ -1930,6 +1965,8 @@ int eqm_engine_run(struct eqm_engine *e) {
         if (e->pl.active && timeout > 1)
             timeout = 1; /* commit it as soon as PostgreSQL is done */
         rkm = rd_kafka_consumer_poll(e->rk, timeout);
+        if (!rkm)
+            e->stalled_since_ms = 0;
         if (e->pl.active && (!rkm || ++e->pl_checks % 256 == 0) &&
             pipeline_collect(e, false) < 0)
             e->fatal = 1;
@@ -1947,17 +1984,24 @@ int eqm_engine_run(struct eqm_engine *e) {
         now = eqm_time_mono_ms();
         /* While PostgreSQL still works on the batch before, this one keeps
          * growing past batch.max.ms (up to batch.max.messages): batches
-         * grow to what PostgreSQL can take, and each costs less per event. */
+         * grow to what PostgreSQL can take, and each costs less per event.
+         * A catch-up batch (begun after a stall) is already due: it takes
+         * what was queued, up to an empty poll or batch.max.ms of reading. */
         if (e->n_messages >= (size_t)max_messages || e->n_slots >= (size_t)cfg->batch_max_rows ||
             (e->n_messages > 0 && now - e->batch_started_ms >= cfg->batch_max_ms &&
-             !e->pl.active) ||
+             !e->pl.active &&
+             (!e->batch_catchup || !rkm || now - e->batch_read_ms >= cfg->batch_max_ms)) ||
+            (e->n_messages > 0 && e->figures_next && !e->pl.active) ||
             (e->n_messages == 0 && !e->pl.active && metrics_due(e, false) && e->assigned_once)) {
             if (flush_batch(e, false, true) != 0)
                 e->fatal = 1;
+            e->stalled_since_ms = now;
         }
         if (e->n_messages == 0 && e->assigned_once && !e->pl.active &&
-            (e->last_expiry_ms == 0 || now - e->last_expiry_ms >= EXPIRY_INTERVAL_MS))
+            (e->last_expiry_ms == 0 || now - e->last_expiry_ms >= EXPIRY_INTERVAL_MS)) {
             expire_keys(e);
+            e->stalled_since_ms = now;
+        }
         if (idle_ms > 0 && e->assigned_once && e->n_messages == 0 && !e->pl.active &&
             now - e->last_activity_ms >= idle_ms) {
             eqm_log_info("idle: stopping", "idle_s=%.1f", cfg->exit_when_idle);

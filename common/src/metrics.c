@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "eqm/ethnicity.h"
+#include "eqm/log.h"
 #include "eqm/pg.h"
+#include "eqm/timeutil.h"
 
 #define NOT_STATED "not_stated"
 
@@ -97,11 +99,18 @@ struct pop_entry {
     int64_t population;
 };
 
+static int pop_cmp(const void *a, const void *b) {
+    const struct pop_entry *x = a, *y = b;
+    int r = strcmp(x->area, y->area);
+    return r ? r : strcmp(x->grp, y->grp);
+}
+
+/* pops is sorted with pop_cmp: every district of the Census file is an
+ * area, so a linear search cost more than the statistics. */
 static int64_t pop_lookup(const struct pop_entry *pops, int n, const char *area, const char *grp) {
-    for (int i = 0; i < n; i++)
-        if (!strcmp(pops[i].grp, grp) && !strcmp(pops[i].area, area))
-            return pops[i].population;
-    return -1;
+    struct pop_entry key = {.area = (char *)area, .grp = (char *)grp};
+    const struct pop_entry *e = bsearch(&key, pops, (size_t)n, sizeof(*pops), pop_cmp);
+    return e ? e->population : -1;
 }
 
 static const struct eqm_dimension *dim_find(const struct eqm_service *svc, const char *name) {
@@ -235,8 +244,10 @@ int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const str
     const char *params[20];
     char end_day[16];
     int n_pops = 0, n_rows = 0, n_groups, n_cols, max_window = 0, ret = -1;
+    int64_t t_start, t_sum = 0, t_compute = 0, t_write = 0;
 
     memset(&o, 0, sizeof(o));
+    t_start = eqm_time_now_us();
     params[0] = svc->name;
     res = PQexecParams(conn, "SELECT pg_advisory_xact_lock(hashtext('eqm-metrics:' || $1))", 1,
                        NULL, params, NULL, NULL, 0);
@@ -276,6 +287,7 @@ int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const str
         pops[i].grp = PQgetvalue(res, i, 1);
         pops[i].population = strtoll(PQgetvalue(res, i, 2), NULL, 10);
     }
+    qsort(pops, (size_t)n_pops, sizeof(*pops), pop_cmp);
     /* res stays alive: pops points into it. */
 
     /*
@@ -305,22 +317,36 @@ int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const str
     if (!sql.data)
         goto oom;
     /* The figures' statements hash a few hundred thousand daily rows and
-     * tens of thousands of figures: in memory, not spilled to disk (the
-     * count table's statistics lag while it grows, and the planner then
-     * chose an on-disk sort), without JIT compilation, which costs more
-     * than it saves here, and with the hash anti-join for the figures that
-     * left every window (the merge join it chose sorted both sides, three
-     * times as long). The settings end with the transaction. */
+     * tens of thousands of figures: in memory, without JIT compilation,
+     * which costs more than it saves here, and with the hash anti-join for
+     * the figures that left every window (the merge join it chose sorted
+     * both sides, three times as long). The sums are grouped by hashing,
+     * never by sorting the daily rows: the groups are few (areas x groups)
+     * but the count table's statistics lag while it grows (autovacuum
+     * analyzes it a minute or more later), and the planner, expecting a
+     * thousand rows, sorted two hundred thousand (219 ms against 104);
+     * with fresh statistics, it still chose a parallel plan whose workers
+     * sort (208 ms against 101). The settings end with the transaction;
+     * the last two only with the sums. */
     set = PQexec(conn, "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; "
-                       "SET LOCAL enable_mergejoin = off");
+                       "SET LOCAL enable_mergejoin = off; SET LOCAL enable_sort = off; "
+                       "SET LOCAL max_parallel_workers_per_gather = 0");
     if (PQresultStatus(set) != PGRES_COMMAND_OK) {
         eqm_pg_error(conn, set, "setting up figures", errstr, sz);
         goto out;
     }
     params[0] = end_day;
+    t_sum = eqm_time_now_us();
     sums = PQexecParams(conn, sql.data, 1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(sums) != PGRES_TUPLES_OK) {
         eqm_pg_error(conn, sums, "summing windows", errstr, sz);
+        goto out;
+    }
+    PQclear(set);
+    set = PQexec(conn, "SET LOCAL enable_sort = DEFAULT; "
+                       "SET LOCAL max_parallel_workers_per_gather = DEFAULT");
+    if (PQresultStatus(set) != PGRES_COMMAND_OK) {
+        eqm_pg_error(conn, set, "setting up figures", errstr, sz);
         goto out;
     }
     /* Rows grouped by (area, dimension, window), groups in order within. */
@@ -351,6 +377,7 @@ int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const str
         i = j;
     }
 
+    t_compute = eqm_time_now_us();
     for (int k = 0; k < O__COUNT; k++)
         eqm_pg_array_begin(&o.col[k]);
     for (int i = 0; i < n_rows;) {
@@ -376,6 +403,7 @@ int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const str
     /* Upsert, touching only rows whose figures changed, then drop the rows
      * of groups that have left every window. */
     PQclear(sums);
+    t_write = eqm_time_now_us();
     sums = PQexecParams(
         conn,
         "WITH u AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], "
@@ -407,6 +435,10 @@ int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const str
         goto out;
     }
     ret = o.n;
+    eqm_log_debug("figures timing", "read_ms=%.1f sum_ms=%.1f compute_ms=%.1f write_ms=%.1f",
+                  (double)(t_sum - t_start) / 1e3, (double)(t_compute - t_sum) / 1e3,
+                  (double)(t_write - t_compute) / 1e3,
+                  (double)(eqm_time_now_us() - t_write) / 1e3);
     goto out;
 oom:
     snprintf(errstr, sz, "out of memory computing figures");
