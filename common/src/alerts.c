@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,6 +422,36 @@ int eqm_alert_rules_count(const struct eqm_alert_rules *rules, const char *sourc
     for (int i = 0; i < rules->n; i++)
         n += !source || strcmp(rules->rule[i].source, source) == 0;
     return n;
+}
+
+int eqm_alert_rules_check_windows(const struct eqm_alert_rules *rules, const char *file,
+                                  const char *source, const int *windows, int n, char *errstr,
+                                  size_t sz) {
+    if (!rules)
+        return 0;
+    for (int i = 0; i < rules->n; i++) {
+        const struct eqm_alert_rule *r = &rules->rule[i];
+        char list[96] = ""; /* up to EQM_CONFIG_MAX_WINDOWS numbers */
+        size_t len = 0;
+        bool found = false;
+        if (strcmp(r->source, source) != 0)
+            continue;
+        for (int w = 0; w < n && !found; w++)
+            found = windows[w] == r->window_days;
+        if (found)
+            continue;
+        for (int w = 0; w < n && len < sizeof(list); w++)
+            len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%d", w ? "," : "",
+                                    windows[w]);
+        snprintf(errstr, sz,
+                 "%s:rule %d (\"%s\"): \"window_days\": %d is not one of the windows %s "
+                 "computes (windows = %s), so the rule would never fire; add %d to windows, "
+                 "or change the rule",
+                 file && *file ? file : "(built-in defaults)", i + 1, r->name, r->window_days,
+                 source, list, r->window_days);
+        return -1;
+    }
+    return 0;
 }
 
 int eqm_alert_rules_total(const struct eqm_alert_rules *rules) {

@@ -1921,7 +1921,9 @@ int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
         goto fail;
     }
     if (cfg->alerts_enabled) {
-        if (eqm_alert_rules_load(&e->rules, cfg->alerts_rules, errstr, sz) != 0)
+        if (eqm_alert_rules_load(&e->rules, cfg->alerts_rules, errstr, sz) != 0 ||
+            eqm_alert_rules_check_windows(e->rules, cfg->alerts_rules, svc->name, cfg->window_days,
+                                          cfg->n_windows, errstr, sz) != 0)
             goto fail;
         eqm_log_info("alert rules loaded", "rules=%d file=\"%s\"",
                      eqm_alert_rules_count(e->rules, svc->name),

@@ -35,6 +35,17 @@ int eqm_alert_rules_count(const struct eqm_alert_rules *rules, const char *sourc
 void eqm_alert_rules_free(struct eqm_alert_rules **rules);
 
 /*
+ * A rule of source whose window_days is not among the n windows the
+ * service computes would never see a figure, and so never fire: returns
+ * -1 with errstr naming the first such rule (`file:rule N ("name"): ...`,
+ * file as given, "(built-in defaults)" when empty), 0 when every rule of
+ * source has its window.
+ */
+int eqm_alert_rules_check_windows(const struct eqm_alert_rules *rules, const char *file,
+                                  const char *source, const int *windows, int n, char *errstr,
+                                  size_t errstr_size) __attribute__((warn_unused_result));
+
+/*
  * Evaluates every rule of source against equality.metrics, inside the
  * caller's open transaction, updating alert state and writing outbox rows
  * for state changes. now_us is the evaluation time. Returns the number of

@@ -175,12 +175,52 @@ static void test_file_errors_name_the_file(void **state) {
     assert_null(rules);
 }
 
+/* A rule on a window the service does not compute is refused by name;
+ * other services' rules are not its business. */
+static void test_rule_windows_checked(void **state) {
+    struct eqm_alert_rules *rules = NULL;
+    char err[512] = "";
+    const int all[] = {28, 91, 365}, short_only[] = {28, 91};
+    const char *text =
+        "{\"rules\":[" OK_RULE ",{\"name\":\"c\",\"measure\":\"custody.arrests\","
+        "\"dimension\":\"ethnicity\",\"window_days\":91,\"comparison\":\">=\","
+        "\"threshold\":2,\"audience\":\"a\"}]}";
+    (void)state;
+    assert_int_equal(eqm_alert_rules_parse(&rules, text, "t.json", err, sizeof(err)), 0);
+    assert_int_equal(
+        eqm_alert_rules_check_windows(rules, "t.json", "stop-search", all, 3, err, sizeof(err)),
+        0);
+    assert_int_equal(eqm_alert_rules_check_windows(rules, "t.json", "stop-search", short_only, 2,
+                                                   err, sizeof(err)),
+                     -1);
+    assert_string_equal(err, "t.json:rule 1 (\"r\"): \"window_days\": 365 is not one of the "
+                             "windows stop-search computes (windows = 28,91), so the rule would "
+                             "never fire; add 365 to windows, or change the rule");
+    /* The custody rule's 91 days are there; the stop-search rule is not custody's. */
+    assert_int_equal(
+        eqm_alert_rules_check_windows(rules, "", "custody", short_only, 2, err, sizeof(err)), 0);
+    assert_int_equal(eqm_alert_rules_check_windows(rules, "", "custody", all, 1, err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "(built-in defaults):rule 2 (\"c\"): \"window_days\": 91"));
+    eqm_alert_rules_free(&rules);
+    /* The defaults fit the default windows, for every service. */
+    assert_int_equal(eqm_alert_rules_load(&rules, NULL, err, sizeof(err)), 0);
+    assert_int_equal(
+        eqm_alert_rules_check_windows(rules, "", "stop-search", all, 3, err, sizeof(err)), 0);
+    assert_int_equal(eqm_alert_rules_check_windows(rules, "", "custody", all, 3, err, sizeof(err)),
+                     0);
+    assert_int_equal(
+        eqm_alert_rules_check_windows(rules, "", "recruitment", all, 3, err, sizeof(err)), 0);
+    eqm_alert_rules_free(&rules);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_load),
         cmocka_unit_test(test_ok_and_defaults_of_optional_fields),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_file_errors_name_the_file),
+        cmocka_unit_test(test_rule_windows_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
