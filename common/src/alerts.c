@@ -441,8 +441,8 @@ int eqm_alert_rules_check_windows(const struct eqm_alert_rules *rules, const cha
         if (found)
             continue;
         for (int w = 0; w < n && len < sizeof(list); w++)
-            len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%d", w ? "," : "",
-                                    windows[w]);
+            len +=
+                (size_t)snprintf(list + len, sizeof(list) - len, "%s%d", w ? "," : "", windows[w]);
         snprintf(errstr, sz,
                  "%s:rule %d (\"%s\"): \"window_days\": %d is not one of the windows %s "
                  "computes (windows = %s), so the rule would never fire; add %d to windows, "

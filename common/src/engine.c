@@ -175,10 +175,10 @@ struct part_state {
  */
 struct pipelined {
     bool active;
-    int n_sent;     /* statements sent, BEGIN included */
-    int n_done;     /* statements whose results have been read */
-    int offsets_q;  /* which statement advances the offsets; -1 = none */
-    int offsets_n;  /* partitions it must advance */
+    int n_sent;    /* statements sent, BEGIN included */
+    int n_done;    /* statements whose results have been read */
+    int offsets_q; /* which statement advances the offsets; -1 = none */
+    int offsets_n; /* partitions it must advance */
     int offsets_matched;
     bool failed;
     char sqlstate[6];
@@ -189,7 +189,7 @@ struct pipelined {
     struct part_next {
         int32_t partition;
         int64_t next;
-    } *parts;
+    } * parts;
     int n_parts, cap_parts;
     int64_t *ts; /* stats.file only: the batch's message timestamps */
     size_t cap_ts;
@@ -242,7 +242,7 @@ struct eqm_engine {
     int64_t last_activity_ms;
     int64_t last_metrics_ms;
     int64_t metrics_cost_ms; /* how long the last recomputation took */
-    int64_t last_expiry_ms; /* 0 = not yet this run */
+    int64_t last_expiry_ms;  /* 0 = not yet this run */
     bool metrics_dirty;
     int dl_failed; /* dead-letter deliveries that failed this batch */
     int fatal;
@@ -388,8 +388,8 @@ static int pg_reconnect(struct eqm_engine *e) {
             eqm_log_info("reconnected to PostgreSQL", "attempt=%d", attempt);
             return 0;
         }
-        eqm_log_warn("PostgreSQL unavailable, retrying", "attempt=%d error=\"%s\"", attempt,
-                     e->errstr);
+        eqm_log_warn("PostgreSQL unavailable, retrying", "attempt=%d error=%s", attempt,
+                     eqm_log_q(e->errstr));
         if (attempt >= 30)
             break;
         usleep(delay_ms * 1000);
@@ -494,7 +494,8 @@ static void rewind_partitions(struct eqm_engine *e) {
     }
     err = rd_kafka_seek_partitions(e->rk, list, 10000);
     if (err) {
-        eqm_log_error("cannot rewind partitions", "error=\"%s\"", rd_kafka_error_string(err));
+        eqm_log_error("cannot rewind partitions", "error=%s",
+                      eqm_log_q(rd_kafka_error_string(err)));
         rd_kafka_error_destroy(err);
         e->fatal = 1;
     }
@@ -657,7 +658,8 @@ static void dlq_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaqu
     (void)rk;
     if (rkm->err) {
         e->dl_failed++;
-        eqm_log_error("dead letter not delivered", "error=\"%s\"", rd_kafka_err2str(rkm->err));
+        eqm_log_error("dead letter not delivered", "error=%s",
+                      eqm_log_q(rd_kafka_err2str(rkm->err)));
     }
 }
 
@@ -679,8 +681,8 @@ static int dead_letter(struct eqm_engine *e, const rd_kafka_message_t *rkm,
      * with that batch, but the message is already on the topic. */
     if (ps && rkm->offset <= ps->dl_sent)
         goto record;
-    eqm_log_warn("dead letter", "topic=%s partition=%d offset=%lld code=%s reason=\"%s\"", topic,
-                 (int)rkm->partition, (long long)rkm->offset, rej->code, rej->reason);
+    eqm_log_warn("dead letter", "topic=%s partition=%d offset=%lld code=%s reason=%s", topic,
+                 (int)rkm->partition, (long long)rkm->offset, rej->code, eqm_log_q(rej->reason));
     snprintf(part, sizeof(part), "%d", (int)rkm->partition);
     snprintf(off, sizeof(off), "%lld", (long long)rkm->offset);
     snprintf(size, sizeof(size), "%zu", rkm->len);
@@ -701,7 +703,7 @@ static int dead_letter(struct eqm_engine *e, const rd_kafka_message_t *rkm,
         RD_KAFKA_V_HEADER("eqm-rejected-at-ms", now, -1),
         RD_KAFKA_V_HEADER("eqm-truncated", truncated, -1), RD_KAFKA_V_END);
     if (err) {
-        eqm_log_error("cannot queue dead letter", "error=\"%s\"", rd_kafka_err2str(err));
+        eqm_log_error("cannot queue dead letter", "error=%s", eqm_log_q(rd_kafka_err2str(err)));
         e->dl_failed++;
     }
     rd_kafka_poll(e->dlq, 0);
@@ -834,8 +836,8 @@ static int stats_message(struct eqm_engine *e, const rd_kafka_message_t *rkm) {
 static void stats_write(struct eqm_engine *e) {
     e->last_stats_ms = eqm_time_mono_ms();
     if (eqm_runstats_write(e->stats, e->cfg->stats_file) != 0)
-        eqm_log_warn("cannot write stats file", "path=\"%s\" error=\"%s\"", e->cfg->stats_file,
-                     strerror(errno));
+        eqm_log_warn("cannot write stats file", "path=%s error=%s", eqm_log_q(e->cfg->stats_file),
+                     eqm_log_q(strerror(errno)));
 }
 
 static int handle_message(struct eqm_engine *e, const rd_kafka_message_t *rkm) {
@@ -1083,7 +1085,8 @@ static enum commit_result run_counts(struct eqm_engine *e, size_t *rows) {
                 any |= sum[c] != 0;
             if (!any)
                 continue;
-            err |= bin_u32(&bufs[0], 4) | bin_u32(&bufs[0], (uint32_t)(sl->day - PG_DATE_EPOCH_DAYS));
+            err |=
+                bin_u32(&bufs[0], 4) | bin_u32(&bufs[0], (uint32_t)(sl->day - PG_DATE_EPOCH_DAYS));
             for (int k = 0; k < nk; k++)
                 err |= bin_array_elem(&bufs[1 + k], sl->parts[k], (uint32_t)strlen(sl->parts[k]));
             for (int c = 0; c < tb->n_count_columns; c++) {
@@ -1398,19 +1401,19 @@ static int pipeline_abandon(struct eqm_engine *e, bool fenced) {
 
     pl->active = false;
     if (fenced)
-        eqm_log_warn("batch abandoned: partitions taken over", "error=\"%s\"", pl->err);
+        eqm_log_warn("batch abandoned: partitions taken over", "error=%s", eqm_log_q(pl->err));
     else if (!strcmp(pl->sqlstate, "23505"))
         eqm_log_info("batch held an event counted before; reading it again the careful way",
                      "messages=%zu", pl->n_messages);
     else
-        eqm_log_warn("pipelined batch not committed; reading it again", "messages=%zu error=\"%s\"",
-                     pl->n_messages, pl->err);
+        eqm_log_warn("pipelined batch not committed; reading it again", "messages=%zu error=%s",
+                     pl->n_messages, eqm_log_q(pl->err));
     if (!e->conn || PQstatus(e->conn) != CONNECTION_OK) {
         if (pg_reconnect(e) != 0)
             return -1;
     }
     if (fenced && reload_offsets(e) != 0)
-        eqm_log_warn("cannot reread stored offsets", "error=\"%s\"", e->errstr);
+        eqm_log_warn("cannot reread stored offsets", "error=%s", eqm_log_q(e->errstr));
     rewind_partitions(e);
     batch_reset(e);
     e->careful_until_ms = eqm_time_mono_ms() + CAREFUL_MS;
@@ -1516,8 +1519,8 @@ static int flush_batch(struct eqm_engine *e, bool force_metrics, bool may_pipeli
         if (r == 2)
             return 0;
         eqm_log_debug("waited for the previous batch", "ms=%lld read_ms=%lld messages=%zu",
-                      (long long)(eqm_time_mono_ms() - t0),
-                      (long long)(t0 - e->batch_started_ms), e->n_messages);
+                      (long long)(eqm_time_mono_ms() - t0), (long long)(t0 - e->batch_started_ms),
+                      e->n_messages);
     }
     if (e->n_messages == 0) {
         if (metrics_due(e, force_metrics)) {
@@ -1544,7 +1547,7 @@ static int flush_batch(struct eqm_engine *e, bool force_metrics, bool may_pipeli
                     e->last_metrics_ms = eqm_time_mono_ms();
                     return 0;
                 }
-                eqm_log_warn("cannot recompute figures", "error=\"%s\"", e->errstr);
+                eqm_log_warn("cannot recompute figures", "error=%s", eqm_log_q(e->errstr));
                 if (r != COMMIT_RETRY ||
                     (PQstatus(e->conn) != CONNECTION_OK && pg_reconnect(e) != 0))
                     return -1;
@@ -1604,20 +1607,21 @@ static int flush_batch(struct eqm_engine *e, bool force_metrics, bool may_pipeli
         if (r == COMMIT_OK)
             break;
         if (r == COMMIT_FENCED) {
-            eqm_log_warn("batch abandoned: partitions taken over", "error=\"%s\"", e->errstr);
+            eqm_log_warn("batch abandoned: partitions taken over", "error=%s",
+                         eqm_log_q(e->errstr));
             /* Resume from where the new owner stored its offsets, not from
              * what this consumer last believed; a rebalance will follow. */
             if (reload_offsets(e) != 0)
-                eqm_log_warn("cannot reread stored offsets", "error=\"%s\"", e->errstr);
+                eqm_log_warn("cannot reread stored offsets", "error=%s", eqm_log_q(e->errstr));
             rewind_partitions(e);
             batch_reset(e);
             return 0;
         }
-        eqm_log_warn("batch commit failed", "attempt=%d error=\"%s\" retryable=%s", attempt,
-                     e->errstr, r == COMMIT_RETRY ? "yes" : "no");
+        eqm_log_warn("batch commit failed", "attempt=%d error=%s retryable=%s", attempt,
+                     eqm_log_q(e->errstr), r == COMMIT_RETRY ? "yes" : "no");
         if (r == COMMIT_FAILED || attempt >= 8) {
             eqm_log_error("cannot commit batch; stopping (nothing was counted)",
-                          "messages=%zu error=\"%s\"", e->n_messages, e->errstr);
+                          "messages=%zu error=%s", e->n_messages, eqm_log_q(e->errstr));
             return -1;
         }
         if (PQstatus(e->conn) != CONNECTION_OK && pg_reconnect(e) != 0)
@@ -1673,7 +1677,7 @@ static void expire_keys(struct eqm_engine *e) {
                        NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         eqm_pg_error(e->conn, res, "expiring de-duplication keys", e->errstr, sizeof(e->errstr));
-        eqm_log_warn("cannot expire de-duplication keys", "error=\"%s\"", e->errstr);
+        eqm_log_warn("cannot expire de-duplication keys", "error=%s", eqm_log_q(e->errstr));
     } else if (atoll(PQcmdTuples(res)) > 0) {
         snprintf(days, sizeof(days), "%ld", e->cfg->dedup_horizon_days);
         eqm_log_info("de-duplication keys expired", "keys=%s before=%s horizon_days=%s",
@@ -1700,7 +1704,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         unsigned delay_ms = 200;
         /* Start where PostgreSQL says; without it we must not consume. */
         while (load_offsets(e, list) != 0) {
-            eqm_log_warn("cannot read stored offsets, retrying", "error=\"%s\"", e->errstr);
+            eqm_log_warn("cannot read stored offsets, retrying", "error=%s", eqm_log_q(e->errstr));
             if (!run || e->fatal) {
                 rd_kafka_assign(rk, NULL);
                 return;
@@ -1925,9 +1929,9 @@ int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
             eqm_alert_rules_check_windows(e->rules, cfg->alerts_rules, svc->name, cfg->window_days,
                                           cfg->n_windows, errstr, sz) != 0)
             goto fail;
-        eqm_log_info("alert rules loaded", "rules=%d file=\"%s\"",
+        eqm_log_info("alert rules loaded", "rules=%d file=%s",
                      eqm_alert_rules_count(e->rules, svc->name),
-                     *cfg->alerts_rules ? cfg->alerts_rules : "(built-in defaults)");
+                     eqm_log_q(*cfg->alerts_rules ? cfg->alerts_rules : "(built-in defaults)"));
     }
     if (kafka_new(e, errstr, sz) != 0)
         goto fail;
@@ -1969,13 +1973,13 @@ int eqm_engine_run(struct eqm_engine *e) {
         rkm = rd_kafka_consumer_poll(e->rk, timeout);
         if (!rkm)
             e->stalled_since_ms = 0;
-        if (e->pl.active && (!rkm || ++e->pl_checks % 256 == 0) &&
-            pipeline_collect(e, false) < 0)
+        if (e->pl.active && (!rkm || ++e->pl_checks % 256 == 0) && pipeline_collect(e, false) < 0)
             e->fatal = 1;
         if (rkm) {
             if (rkm->err) {
                 if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                    eqm_log_warn("consumer error", "error=\"%s\"", rd_kafka_message_errstr(rkm));
+                    eqm_log_warn("consumer error", "error=%s",
+                                 eqm_log_q(rd_kafka_message_errstr(rkm)));
             } else {
                 e->last_activity_ms = eqm_time_mono_ms();
                 if (handle_message(e, rkm) != 0)
@@ -1990,8 +1994,7 @@ int eqm_engine_run(struct eqm_engine *e) {
          * A catch-up batch (begun after a stall) is already due: it takes
          * what was queued, up to an empty poll or batch.max.ms of reading. */
         if (e->n_messages >= (size_t)max_messages || e->n_slots >= (size_t)cfg->batch_max_rows ||
-            (e->n_messages > 0 && now - e->batch_started_ms >= cfg->batch_max_ms &&
-             !e->pl.active &&
+            (e->n_messages > 0 && now - e->batch_started_ms >= cfg->batch_max_ms && !e->pl.active &&
              (!e->batch_catchup || !rkm || now - e->batch_read_ms >= cfg->batch_max_ms)) ||
             (e->n_messages > 0 && e->figures_next && !e->pl.active) ||
             (e->n_messages == 0 && !e->pl.active && metrics_due(e, false) && e->assigned_once)) {

@@ -58,6 +58,16 @@ void eqm_log_quote(char *buf, size_t size, const char *s) {
     buf[o] = '\0';
 }
 
+const char *eqm_log_q(const char *s) {
+    static _Thread_local char ring[4][1024];
+    static _Thread_local unsigned next;
+    char *buf = ring[next++ % 4];
+
+    buf[0] = '\0';
+    eqm_log_quote(buf, sizeof(ring[0]), s);
+    return buf;
+}
+
 void eqm_log(enum eqm_log_level level, const char *msg, const char *fmt, ...) {
     char line[2048];
     char ts[32];

@@ -437,8 +437,7 @@ int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const str
     ret = o.n;
     eqm_log_debug("figures timing", "read_ms=%.1f sum_ms=%.1f compute_ms=%.1f write_ms=%.1f",
                   (double)(t_sum - t_start) / 1e3, (double)(t_compute - t_sum) / 1e3,
-                  (double)(t_write - t_compute) / 1e3,
-                  (double)(eqm_time_now_us() - t_write) / 1e3);
+                  (double)(t_write - t_compute) / 1e3, (double)(eqm_time_now_us() - t_write) / 1e3);
     goto out;
 oom:
     snprintf(errstr, sz, "out of memory computing figures");

@@ -32,7 +32,7 @@ int main(int argc, char **argv) {
     eqm_engine_install_signals();
 
     if (eqm_engine_new(&engine, &eqm_stop_search_service, &cfg, errstr, sizeof(errstr)) != 0) {
-        eqm_log_error("cannot start", "error=\"%s\"", errstr);
+        eqm_log_error("cannot start", "error=%s", eqm_log_q(errstr));
         eqm_config_free(&cfg);
         return 1;
     }

@@ -42,4 +42,12 @@ void eqm_log(enum eqm_log_level level, const char *msg, const char *fmt, ...)
 /* Appends `s` to buf as a double-quoted, escaped log value. */
 void eqm_log_quote(char *buf, size_t size, const char *s);
 
+/*
+ * `s` as a double-quoted, escaped log value, for a `k=%s` in fmt (an error
+ * text may hold quotes of its own: `relation "x" does not exist`). The
+ * result lives in one of four per-thread buffers, so up to four may be
+ * used in one call; it is cut at about 1 KB.
+ */
+const char *eqm_log_q(const char *s);
+
 #endif /* EQM_LOG_H */

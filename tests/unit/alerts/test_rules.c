@@ -181,15 +181,13 @@ static void test_rule_windows_checked(void **state) {
     struct eqm_alert_rules *rules = NULL;
     char err[512] = "";
     const int all[] = {28, 91, 365}, short_only[] = {28, 91};
-    const char *text =
-        "{\"rules\":[" OK_RULE ",{\"name\":\"c\",\"measure\":\"custody.arrests\","
-        "\"dimension\":\"ethnicity\",\"window_days\":91,\"comparison\":\">=\","
-        "\"threshold\":2,\"audience\":\"a\"}]}";
+    const char *text = "{\"rules\":[" OK_RULE ",{\"name\":\"c\",\"measure\":\"custody.arrests\","
+                       "\"dimension\":\"ethnicity\",\"window_days\":91,\"comparison\":\">=\","
+                       "\"threshold\":2,\"audience\":\"a\"}]}";
     (void)state;
     assert_int_equal(eqm_alert_rules_parse(&rules, text, "t.json", err, sizeof(err)), 0);
     assert_int_equal(
-        eqm_alert_rules_check_windows(rules, "t.json", "stop-search", all, 3, err, sizeof(err)),
-        0);
+        eqm_alert_rules_check_windows(rules, "t.json", "stop-search", all, 3, err, sizeof(err)), 0);
     assert_int_equal(eqm_alert_rules_check_windows(rules, "t.json", "stop-search", short_only, 2,
                                                    err, sizeof(err)),
                      -1);
