@@ -81,13 +81,20 @@ ratio() {
 outbox() { psql_val "SELECT count(*) FROM equality.alert_outbox o WHERE $1"; }
 black="payload->>'rule' = 'arrest-black'"
 
-# A bad rules file stops the service at start with file:rule N: message.
+# A bad rules file stops the service at start with file:rule N: message
+# (in the log's error="..." value, its own quotes escaped).
 echo '{"rules":[{"name":"x","measure":"stop_search.nope"}]}' >"$EQM_TEST_DIR/bad.json"
 if out=$("$BIN/eqm-stop-search" --alerts-rules="$EQM_TEST_DIR/bad.json" --exit-when-idle 1 2>&1); then
     fail "a bad rules file must stop the service"
 fi
-grep -q "bad.json:rule 1: unknown measure \"stop_search.nope\"" <<<"$out" \
+grep -qF 'bad.json:rule 1: unknown measure \"stop_search.nope\"' <<<"$out" \
     || fail "the rules error names file and rule: $out"
+# A rule on a window the service does not compute stops it too, by name.
+if out=$("$BIN/eqm-stop-search" --windows 28,91 --exit-when-idle 1 2>&1); then
+    fail "a rule on a window not computed must stop the service"
+fi
+grep -qF '(built-in defaults):rule 1 (\"stop-search-rate-ethnicity\"): \"window_days\": 365 is not one of the windows stop-search computes (windows = 28,91)' <<<"$out" \
+    || fail "the window error names the rule and the windows: $out"
 
 eqm_test_log "phase 1: ratio 1.0, nothing fires"
 phase p1 0 white:200:40 black:50:10
