@@ -228,8 +228,9 @@ struct eqm_engine {
      * commit it waited for, figures, key expiry): messages queued meanwhile
      * have waited since then. Cleared by a poll that finds the queue empty. */
     int64_t stalled_since_ms;
-    int64_t batch_read_ms; /* when a catch-up batch began to be read */
-    bool batch_catchup;
+    /* When the batch's first message was read: batch_started_ms unless it
+     * is a catch-up batch, which counts its age from the stall. */
+    int64_t batch_read_ms;
     /* Figures were due when a full batch was sent without them: they go
      * with the next batch, sent as soon as that one has committed. */
     bool figures_next;
@@ -856,16 +857,12 @@ static int handle_message(struct eqm_engine *e, const rd_kafka_message_t *rkm) {
     }
     if (e->n_messages == 0) {
         int64_t now = eqm_time_mono_ms();
-        e->batch_started_ms = now;
-        e->batch_catchup = false;
+        e->batch_started_ms = e->batch_read_ms = now;
         /* Back from a stall longer than a batch: what is queued is already
          * as old as a batch may get, so take it now (see the loop) rather
          * than make it wait one batch.max.ms more. */
-        if (e->stalled_since_ms > 0 && now - e->stalled_since_ms >= e->cfg->batch_max_ms) {
+        if (e->stalled_since_ms > 0 && now - e->stalled_since_ms >= e->cfg->batch_max_ms)
             e->batch_started_ms = e->stalled_since_ms;
-            e->batch_read_ms = now;
-            e->batch_catchup = true;
-        }
         e->stalled_since_ms = 0;
     }
     e->n_messages++;
@@ -1740,11 +1737,8 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
                            : level <= 6 ? EQM_LOG_INFO
                                         : EQM_LOG_DEBUG;
     (void)rk;
-    if (eqm_log_enabled(l)) {
-        char q[1024] = "";
-        eqm_log_quote(q, sizeof(q), buf);
-        eqm_log(l, "librdkafka", "facility=%s detail=%s", fac, q);
-    }
+    if (eqm_log_enabled(l))
+        eqm_log(l, "librdkafka", "facility=%s detail=%s", fac, eqm_log_q(buf));
 }
 
 static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errstr, size_t sz) {
@@ -1992,10 +1986,11 @@ int eqm_engine_run(struct eqm_engine *e) {
          * growing past batch.max.ms (up to batch.max.messages): batches
          * grow to what PostgreSQL can take, and each costs less per event.
          * A catch-up batch (begun after a stall) is already due: it takes
-         * what was queued, up to an empty poll or batch.max.ms of reading. */
+         * what was queued, up to an empty poll or batch.max.ms of reading
+         * (for any other batch, reading that long is the age test itself). */
         if (e->n_messages >= (size_t)max_messages || e->n_slots >= (size_t)cfg->batch_max_rows ||
             (e->n_messages > 0 && now - e->batch_started_ms >= cfg->batch_max_ms && !e->pl.active &&
-             (!e->batch_catchup || !rkm || now - e->batch_read_ms >= cfg->batch_max_ms)) ||
+             (!rkm || now - e->batch_read_ms >= cfg->batch_max_ms)) ||
             (e->n_messages > 0 && e->figures_next && !e->pl.active) ||
             (e->n_messages == 0 && !e->pl.active && metrics_due(e, false) && e->assigned_once)) {
             if (flush_batch(e, false, true) != 0)

@@ -35,9 +35,7 @@ int main(int argc, char **argv) {
     eqm_relay_install_signals();
 
     if (eqm_relay_new(&relay, &cfg, errstr, sizeof(errstr)) != 0) {
-        char q[600] = "";
-        eqm_log_quote(q, sizeof(q), errstr);
-        eqm_log_error("cannot start", "error=%s", q);
+        eqm_log_error("cannot start", "error=%s", eqm_log_q(errstr));
         eqm_config_free(&cfg);
         return 1;
     }

@@ -253,11 +253,6 @@ static double jitter(struct eqm_relay *r) {
     return (double)((r->rand_state >> 16) & 0x7fff) / 32768.0;
 }
 
-static void quote(char *buf, size_t size, const char *s) {
-    buf[0] = '\0';
-    eqm_log_quote(buf, size, s);
-}
-
 /* Sleeps up to ms, waking early on a NOTIFY or a signal. Returns true if
  * a notification arrived. Serves the producer's events meanwhile. */
 static bool wait_for_work(struct eqm_relay *r, long ms) {
@@ -299,10 +294,8 @@ static bool wait_for_work(struct eqm_relay *r, long ms) {
 
 /* Drops the connection after a PostgreSQL failure; the loop reconnects. */
 static void pg_drop(struct eqm_relay *r, PGresult *res, const char *what) {
-    char q[600];
     eqm_pg_error(r->conn, res, what, r->errstr, sizeof(r->errstr));
-    quote(q, sizeof(q), r->errstr);
-    eqm_log_error("PostgreSQL failed; reconnecting", "error=%s", q);
+    eqm_log_error("PostgreSQL failed; reconnecting", "error=%s", eqm_log_q(r->errstr));
     PQclear(res);
     PQfinish(r->conn);
     r->conn = NULL;
@@ -365,20 +358,18 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaqu
 
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
     struct eqm_relay *r = opaque;
-    char q[600];
 
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
         char why[200];
         rd_kafka_resp_err_t ferr = rd_kafka_fatal_error(rk, why, sizeof(why));
         snprintf(r->fatal_reason, sizeof(r->fatal_reason), "%s: %s", rd_kafka_err2name(ferr), why);
         r->producer_fatal = true;
-        quote(q, sizeof(q), r->fatal_reason);
-        eqm_log_error("producer fatal error; it will be recreated", "error=%s", q);
+        eqm_log_error("producer fatal error; it will be recreated", "error=%s",
+                      eqm_log_q(r->fatal_reason));
         return;
     }
-    quote(q, sizeof(q), reason);
     eqm_log_warn("Kafka error", "code=%s detail=%s", rd_kafka_err2name((rd_kafka_resp_err_t)err),
-                 q);
+                 eqm_log_q(reason));
 }
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
@@ -388,9 +379,7 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
                                         : EQM_LOG_DEBUG;
     (void)rk;
     if (eqm_log_enabled(l)) {
-        char q[1024];
-        quote(q, sizeof(q), buf);
-        eqm_log(l, "librdkafka", "facility=%s detail=%s", fac, q);
+        eqm_log(l, "librdkafka", "facility=%s detail=%s", fac, eqm_log_q(buf));
     }
 }
 
@@ -456,16 +445,10 @@ static int producer_restart(struct eqm_relay *r) {
     r->rk = NULL;
     r->st.producer_restarts++;
     if (producer_new(r, r->errstr, sizeof(r->errstr)) != 0) {
-        char q[600];
-        quote(q, sizeof(q), r->errstr);
-        eqm_log_error("cannot recreate the producer", "error=%s", q);
+        eqm_log_error("cannot recreate the producer", "error=%s", eqm_log_q(r->errstr));
         return -1;
     }
-    {
-        char q[600];
-        quote(q, sizeof(q), r->fatal_reason);
-        eqm_log_info("producer recreated", "after=%s", q);
-    }
+    { eqm_log_info("producer recreated", "after=%s", eqm_log_q(r->fatal_reason)); }
     return 0;
 }
 
@@ -543,20 +526,20 @@ static int produce_row(struct eqm_relay *r, PGresult *res, int i) {
     struct eqm_relay_message msg;
     rd_kafka_headers_t *hdrs;
     rd_kafka_resp_err_t err;
-    char why[256], q[300];
+    char why[256];
 
     memset(d, 0, sizeof(*d));
     d->id = row.id;
     snprintf(d->alert_id, sizeof(d->alert_id), "%s", row.alert_id);
     if (eqm_relay_payload_check(&row, why, sizeof(why)) != 0) {
         r->st.payload_warnings++;
-        quote(q, sizeof(q), why);
         eqm_log_error("outbox payload disagrees with its row; publishing it as stored",
-                      "outbox_id=%" PRId64 " alert_id=%s problem=%s", row.id, row.alert_id, q);
+                      "outbox_id=%" PRId64 " alert_id=%s problem=%s", row.id, row.alert_id,
+                      eqm_log_q(why));
     }
     if (eqm_relay_message_build(&row, &msg, why, sizeof(why)) != 0) {
-        quote(q, sizeof(q), why);
-        eqm_log_error("outbox row cannot be sent", "outbox_id=%" PRId64 " problem=%s", row.id, q);
+        eqm_log_error("outbox row cannot be sent", "outbox_id=%" PRId64 " problem=%s", row.id,
+                      eqm_log_q(why));
         d->done = true;
         d->err = RD_KAFKA_RESP_ERR__INVALID_ARG;
         return -1;
@@ -590,7 +573,7 @@ static int produce_row(struct eqm_relay *r, PGresult *res, int i) {
  * PostgreSQL failed (the connection was dropped). *failed counts rows
  * that were not acknowledged. */
 static int relay_round(struct eqm_relay *r, int *failed) {
-    char limit[24], q[300];
+    char limit[24];
     const char *params[1] = {limit};
     PGresult *res;
     int n, marked, logged = 0;
@@ -634,9 +617,9 @@ static int relay_round(struct eqm_relay *r, int *failed) {
         if (!first_err)
             first_err = rd_kafka_err2str((rd_kafka_resp_err_t)d->err);
         if (logged++ < FAILED_ROWS_LOGGED) {
-            quote(q, sizeof(q), rd_kafka_err2str((rd_kafka_resp_err_t)d->err));
             eqm_log_warn("alert not delivered; will retry",
-                         "outbox_id=%" PRId64 " alert_id=%s error=%s", d->id, d->alert_id, q);
+                         "outbox_id=%" PRId64 " alert_id=%s error=%s", d->id, d->alert_id,
+                         eqm_log_q(rd_kafka_err2str((rd_kafka_resp_err_t)d->err)));
         }
     }
     if (mark_sent(r, r->slots, (size_t)n, &marked) != 0) {
@@ -646,11 +629,11 @@ static int relay_round(struct eqm_relay *r, int *failed) {
         return -1;
     }
     if (*failed) {
-        quote(q, sizeof(q), first_err);
         eqm_log_warn("alerts published with failures",
                      "rows=%d published=%d failed=%d "
                      "stamped=%d error=%s ms=%" PRId64,
-                     n, n - *failed, *failed, marked, q, eqm_time_mono_ms() - t0);
+                     n, n - *failed, *failed, marked, eqm_log_q(first_err),
+                     eqm_time_mono_ms() - t0);
     } else {
         eqm_log_info("alerts published",
                      "rows=%d stamped=%d outbox_ids=%" PRId64 "..%" PRId64 " topic=%s ms=%" PRId64,
@@ -742,12 +725,10 @@ int eqm_relay_run(struct eqm_relay *r) {
         }
         if (!r->conn) {
             if (pg_connect(r) != 0) {
-                char q[600];
                 long wait = eqm_relay_backoff_ms(++r->pg_failures, cfg->relay_retry_backoff_ms,
                                                  cfg->relay_retry_backoff_max_ms, jitter(r));
-                quote(q, sizeof(q), r->errstr);
                 eqm_log_warn("PostgreSQL unavailable", "attempt=%d retry_in_ms=%ld error=%s",
-                             r->pg_failures, wait, q);
+                             r->pg_failures, wait, eqm_log_q(r->errstr));
                 wait_for_work(r, wait);
                 continue;
             }
