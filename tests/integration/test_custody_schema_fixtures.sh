@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_custody_schema_fixtures.sh - schemas/events/custody.schema.json
 # against the fixtures under tests/fixtures/{valid,invalid}/custody/ (the
-# split tests/unit/custody/test_fixtures.c holds the C consumer to; the
+# split tests/unit/services/custody/test_fixtures.c holds the C consumer to; the
 # checks are schema_fixtures_lib.sh's), and against events made by
 # `eqm-replay synth custody`.
 #

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_schema_fixtures.sh - schemas/events/stop-search.schema.json against
 # the fixture files under tests/fixtures/{valid,invalid}/stop-search/ (the
-# split tests/unit/stop-search/test_fixtures.c holds the C consumer to; the
+# split tests/unit/services/stop-search/test_fixtures.c holds the C consumer to; the
 # checks are schema_fixtures_lib.sh's). Of the invalid files named
 # "<code>__*", only unknown_event_type ones may pass envelope.schema.json
 # (their envelope is sound; the type is the topic's business).

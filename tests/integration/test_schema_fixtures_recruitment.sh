@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_schema_fixtures_recruitment.sh - recruitment.schema.json against the
 # fixture files under tests/fixtures/{valid,invalid}/recruitment/ (the split
-# tests/unit/recruitment/test_fixtures.c holds the C consumer to; the checks
+# tests/unit/services/recruitment/test_fixtures.c holds the C consumer to; the checks
 # are schema_fixtures_lib.sh's). Of the invalid files named "<code>__*",
 # those with an envelope reason code must fail envelope.schema.json, those
 # with a handler's code (role, stage, counts, ...) must pass it (their

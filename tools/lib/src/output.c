@@ -1,0 +1,380 @@
+/*
+ * tools/lib/src/output.c - the Kafka producer or JSON-lines file behind every
+ * eqm-replay subcommand (see eqm/tools/output.h).
+ */
+#include "eqm/tools/output.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+/* Compact, doubles with 15 significant digits (EQM_POLICEUK_JSON_FLAGS). */
+#define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+struct eqm_output {
+    const struct eqm_output_opts *o;
+    const char *prog;
+    bool quiet;
+    rd_kafka_t *rk;
+    FILE *out;
+    char *buf; /* the event being sent, reused */
+    size_t buf_cap;
+    size_t dr_errors_shown;
+};
+
+/* ---- Signals ------------------------------------------------------------ */
+
+static volatile sig_atomic_t run = 1;
+
+/* The first signal stops reading and drains; a second one exits at once. */
+static void on_signal(int sig) {
+    if (!run) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    run = 0;
+}
+
+void eqm_replay_signals_install(void) {
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+bool eqm_replay_running(void) {
+    return run;
+}
+
+/* ---- Options ------------------------------------------------------------ */
+
+void eqm_output_defaults(struct eqm_output_opts *o, const char *topic) {
+    memset(o, 0, sizeof(*o));
+    o->topic = topic;
+    o->brokers = getenv("EQM_KAFKA_BROKERS");
+    if (o->brokers && !*o->brokers)
+        o->brokers = NULL;
+}
+
+/* True for properties whose values must not be on the command line (ps
+ * and shell history show it): passwords, client secrets, private keys. */
+static bool secret_prop(const char *prop) {
+    char name[256];
+
+    snprintf(name, sizeof(name), "%.*s", (int)strcspn(prop, "="), prop);
+    return strstr(name, "password") || strstr(name, "secret") || !strcmp(name, "ssl.key.pem") ||
+           !strcmp(name, "sasl.oauthbearer.config");
+}
+
+int eqm_output_option(struct eqm_output_opts *o, int opt, const char *arg,
+                             const char *prog) {
+    switch (opt) {
+    case 'o':
+        o->output = arg;
+        return 1;
+    case 't':
+        o->topic = arg;
+        return 1;
+    case 'b':
+        o->brokers = arg;
+        return 1;
+    case 'F':
+        o->prop_file = arg;
+        return 1;
+    case 'X':
+        if (!strchr(arg, '=') || arg[0] == '=') {
+            fprintf(stderr, "%s: -X %s: expected PROPERTY=VALUE\n", prog, arg);
+            return -1;
+        }
+        if (secret_prop(arg)) {
+            fprintf(stderr,
+                    "%s: -X %.*s: secrets do not go on the command line; put the property "
+                    "in a file given with -F\n",
+                    prog, (int)strcspn(arg, "="), arg);
+            return -1;
+        }
+        if (o->n_props == EQM_OUTPUT_MAX_PROPS) {
+            fprintf(stderr, "%s: too many -X (at most %d)\n", prog, EQM_OUTPUT_MAX_PROPS);
+            return -1;
+        }
+        o->props[o->n_props++] = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ---- Producer ----------------------------------------------------------- */
+
+static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque) {
+    struct eqm_output *out = opaque;
+    struct eqm_output_tally *t = rkm->_private;
+
+    if (!rkm->err) {
+        t->delivered++;
+        return;
+    }
+    t->failed++;
+    /* Failures tend to come in thousands with one cause: show a few. */
+    if (out->dr_errors_shown < 5) {
+        const char *more =
+            !out->quiet && out->dr_errors_shown == 4 ? " (further failures are only counted)" : "";
+        if (t->name)
+            fprintf(stderr, "%s: %s: delivery failed: %s%s\n", out->prog, t->name,
+                    rd_kafka_err2str(rkm->err), more);
+        else
+            fprintf(stderr, "%s: delivery failed: %s%s\n", out->prog, rd_kafka_err2str(rkm->err),
+                    more);
+    }
+    out->dr_errors_shown++;
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+    struct eqm_output *out = opaque;
+
+    fprintf(stderr, "%s: kafka: %s: %s\n", out->prog, rd_kafka_err2name((rd_kafka_resp_err_t)err),
+            reason);
+}
+
+static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, const char *where,
+                    const char *prog) {
+    char errstr[512];
+
+    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+        fprintf(stderr, "%s: %s%s%s\n", prog, where ? where : "", where ? ": " : "", errstr);
+        return -1;
+    }
+    return 0;
+}
+
+static char *trim(char *s) {
+    char *e;
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t');)
+        *--e = '\0';
+    return s;
+}
+
+/* A kcat-style property file: name=value lines, # comments; errors as
+ * path:line: message. */
+static int conf_file(rd_kafka_conf_t *conf, const char *path, const char *prog) {
+    FILE *fp = fopen(path, "r");
+    char line[4096], where[600];
+    unsigned long lineno = 0;
+    int ret = -1;
+
+    if (!fp) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof(line), fp)) {
+        char *name, *eq;
+
+        lineno++;
+        snprintf(where, sizeof(where), "%s:%lu", path, lineno);
+        if (!strchr(line, '\n') && !feof(fp)) {
+            fprintf(stderr, "%s: %s: line too long\n", prog, where);
+            goto out;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        name = trim(line);
+        if (!*name || *name == '#')
+            continue;
+        eq = strchr(name, '=');
+        if (!eq) {
+            fprintf(stderr, "%s: %s: expected property=value\n", prog, where);
+            goto out;
+        }
+        *eq = '\0';
+        if (conf_set(conf, trim(name), trim(eq + 1), where, prog) != 0)
+            goto out;
+    }
+    ret = 0;
+out:
+    fclose(fp);
+    return ret;
+}
+
+static int producer_new(struct eqm_output *out, const char *client_id) {
+    const struct eqm_output_opts *o = out->o;
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *prog = out->prog;
+    char errstr[512], v[512];
+    size_t vs = sizeof(v);
+
+    /* Defaults first, then the file, then -X: the later one wins. */
+    if ((o->brokers && conf_set(conf, "bootstrap.servers", o->brokers, "-b", prog) != 0) ||
+        conf_set(conf, "client.id", client_id, NULL, prog) != 0 ||
+        conf_set(conf, "enable.idempotence", "true", NULL, prog) != 0 ||
+        conf_set(conf, "acks", "all", NULL, prog) != 0 ||
+        (o->prop_file && conf_file(conf, o->prop_file, prog) != 0))
+        goto fail;
+    for (int i = 0; i < o->n_props; i++) {
+        char name[256];
+        const char *eq = strchr(o->props[i], '=');
+
+        snprintf(name, sizeof(name), "%.*s", (int)(eq - o->props[i]), o->props[i]);
+        if (conf_set(conf, name, eq + 1, "-X", prog) != 0)
+            goto fail;
+    }
+    if (rd_kafka_conf_get(conf, "bootstrap.servers", v, &vs) != RD_KAFKA_CONF_OK || !*v) {
+        fprintf(stderr,
+                "%s: no brokers: give -b host:port or set EQM_KAFKA_BROKERS "
+                "(or --output FILE to write JSON lines instead)\n",
+                prog);
+        goto fail;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
+    rd_kafka_conf_set_opaque(conf, out);
+    out->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    if (!out->rk) {
+        fprintf(stderr, "%s: cannot create the Kafka producer: %s\n", prog, errstr);
+        goto fail;
+    }
+    return 0; /* rd_kafka_new took conf */
+fail:
+    rd_kafka_conf_destroy(conf);
+    return -1;
+}
+
+/* ---- Output ------------------------------------------------------------- */
+
+int eqm_output_new(struct eqm_output **outp, const struct eqm_output_opts *o,
+                          const char *prog, const char *client_id, bool quiet) {
+    struct eqm_output *out = calloc(1, sizeof(*out));
+
+    if (!out) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return -1;
+    }
+    out->o = o;
+    out->prog = prog;
+    out->quiet = quiet;
+    if (o->output) {
+        out->out = strcmp(o->output, "-") ? fopen(o->output, "w") : stdout;
+        if (!out->out) {
+            fprintf(stderr, "%s: %s: %s\n", prog, o->output, strerror(errno));
+            free(out);
+            return -1;
+        }
+    } else if (producer_new(out, client_id) != 0) {
+        free(out);
+        return -1;
+    }
+    *outp = out;
+    return 0;
+}
+
+bool eqm_output_is_file(const struct eqm_output *out) {
+    return out->out != NULL;
+}
+
+int eqm_output_send(struct eqm_output *out, const json_t *ev, const char *key,
+                           struct eqm_output_tally *t, unsigned long line) {
+    size_t len = json_dumpb(ev, out->buf, out->buf_cap, JSON_FLAGS);
+    rd_kafka_resp_err_t err;
+
+    if (len == 0)
+        goto nomem;
+    if (len + 1 > out->buf_cap) {
+        char *b = realloc(out->buf, 2 * len + 1);
+        if (!b)
+            goto nomem;
+        out->buf = b;
+        out->buf_cap = 2 * len + 1;
+        len = json_dumpb(ev, out->buf, out->buf_cap, JSON_FLAGS);
+    }
+    if (out->out) {
+        out->buf[len] = '\n';
+        if (fwrite(out->buf, 1, len + 1, out->out) != len + 1) {
+            fprintf(stderr, "%s: %s: %s\n", out->prog, out->o->output, strerror(errno));
+            return -1;
+        }
+        t->delivered++;
+        return 0;
+    }
+    for (;;) {
+        err = rd_kafka_producev(out->rk, RD_KAFKA_V_TOPIC(out->o->topic),
+                                RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(out->buf, len),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(t),
+                                RD_KAFKA_V_END);
+        /* A full queue drains as delivery reports are served. */
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || !run)
+            break;
+        rd_kafka_poll(out->rk, 100);
+    }
+    if (err) {
+        if (t->name)
+            fprintf(stderr, "%s:%lu: cannot produce: %s\n", t->name, line, rd_kafka_err2str(err));
+        else
+            fprintf(stderr, "%s: cannot produce: %s\n", out->prog, rd_kafka_err2str(err));
+        t->failed++;
+        if (err == RD_KAFKA_RESP_ERR__FATAL)
+            return -1;
+    }
+    rd_kafka_poll(out->rk, 0);
+    return 0;
+nomem:
+    fprintf(stderr, "%s: out of memory\n", out->prog);
+    return -1;
+}
+
+int eqm_output_finish(struct eqm_output *out) {
+    char errstr[512];
+    int ret = 0;
+
+    if (out->rk) {
+        /* Every delivery report; on a signal, give up on the rest. */
+        while (rd_kafka_outq_len(out->rk) > 0) {
+            if (!run) {
+                if (!out->quiet)
+                    fprintf(stderr, "%s: interrupted: %d messages not yet delivered are purged\n",
+                            out->prog, rd_kafka_outq_len(out->rk));
+                rd_kafka_purge(out->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+                rd_kafka_flush(out->rk, 5000);
+                break;
+            }
+            rd_kafka_flush(out->rk, 500);
+        }
+        if (rd_kafka_fatal_error(out->rk, errstr, sizeof(errstr))) {
+            fprintf(stderr, "%s: kafka fatal error: %s\n", out->prog, errstr);
+            ret = -1;
+        }
+    }
+    if (out->out && fflush(out->out) != 0) {
+        fprintf(stderr, "%s: %s: %s\n", out->prog, out->o->output, strerror(errno));
+        ret = -1;
+    }
+    return ret;
+}
+
+int eqm_output_free(struct eqm_output **outp, bool fatal) {
+    struct eqm_output *out = *outp;
+    int ret = 0;
+
+    if (!out)
+        return 0;
+    if (out->rk)
+        rd_kafka_destroy(out->rk);
+    if (out->out && out->out != stdout && fclose(out->out) != 0) {
+        if (!fatal)
+            fprintf(stderr, "%s: %s: %s\n", out->prog, out->o->output, strerror(errno));
+        ret = -1;
+    }
+    free(out->buf);
+    free(out);
+    *outp = NULL;
+    return ret;
+}
