@@ -24,8 +24,11 @@
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
 
+#include "eqm/kafka.h"
 #include "eqm/log.h"
+#include "eqm/signals.h"
 #include "eqm/migrate.h"
+#include "eqm/pgarray.h"
 #include "eqm/timeutil.h"
 
 /* ---- pure parts ------------------------------------------------------- */
@@ -174,26 +177,6 @@ void eqm_relay_stats_format(const struct eqm_relay_stats *s, double uptime_s, ch
              unsent);
 }
 
-/* ---- signals ---------------------------------------------------------- */
-
-static volatile sig_atomic_t relay_running = 1;
-
-static void on_signal(int sig) {
-    (void)sig;
-    if (!relay_running)
-        _exit(130); /* second signal: the operator means it */
-    relay_running = 0;
-}
-
-void eqm_relay_install_signals(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal; /* no SA_RESTART: poll() returns EINTR */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 /* ---- the running relay ------------------------------------------------ */
 
 /* One relay publishes at a time; any constant will do, distinct from the
@@ -223,6 +206,7 @@ void eqm_relay_install_signals(void) {
 
 struct eqm_relay {
     const struct eqm_config *cfg;
+    const struct eqm_relay_config *rcfg;
     PGconn *conn;
     rd_kafka_t *rk;
     bool leader;         /* holds the relay lock on conn */
@@ -266,7 +250,7 @@ static bool wait_for_work(struct eqm_relay *r, long ms) {
         notified = true;
         PQfreemem(n);
     }
-    while (relay_running && !notified) {
+    while (eqm_signals_running() && !notified) {
         int64_t left = until - eqm_time_mono_ms();
         struct pollfd pfd = {.fd = r->conn ? PQsocket(r->conn) : -1, .events = POLLIN};
         int slice;
@@ -330,11 +314,11 @@ static int take_lock(struct eqm_relay *r) {
     r->leader = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);
     if (r->leader) {
-        eqm_log_info("active relay", "topic=%s", r->cfg->alerts_topic);
+        eqm_log_info("active relay", "topic=%s", r->rcfg->alerts_topic);
         r->standby_logged = false;
     } else if (!r->standby_logged) {
         eqm_log_info("another relay is active; standing by", "poll_ms=%ld",
-                     r->cfg->relay_poll_interval_ms);
+                     r->rcfg->poll_interval_ms);
         r->standby_logged = true;
     }
     return 0;
@@ -372,39 +356,26 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
                  eqm_log_q(reason));
 }
 
-static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
-    enum eqm_log_level l = level <= 3   ? EQM_LOG_ERROR
-                           : level <= 4 ? EQM_LOG_WARN
-                           : level <= 6 ? EQM_LOG_INFO
-                                        : EQM_LOG_DEBUG;
-    (void)rk;
-    if (eqm_log_enabled(l)) {
-        eqm_log(l, "librdkafka", "facility=%s detail=%s", fac, eqm_log_q(buf));
-    }
-}
-
-static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errstr, size_t sz) {
-    char err[256];
-    if (rd_kafka_conf_set(conf, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
-        snprintf(errstr, sz, "Kafka property %s=%s: %s", k, v, err);
-        return -1;
-    }
-    return 0;
-}
-
 static int producer_new(struct eqm_relay *r, char *errstr, size_t sz) {
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    char err[256];
-
     /* Idempotent: the producer's own retries never duplicate or reorder
      * a message; acks=all: a report of success means the broker has it.
      * The user's -X / kafka.* properties come last and win. */
-    if (conf_set(conf, "bootstrap.servers", r->cfg->kafka_brokers, errstr, sz) ||
-        conf_set(conf, "client.id", "eqm-alert-relay", errstr, sz) ||
-        conf_set(conf, "enable.idempotence", "true", errstr, sz) ||
-        conf_set(conf, "acks", "all", errstr, sz) || conf_set(conf, "linger.ms", "5", errstr, sz) ||
-        conf_set(conf, "log.queue", "true", errstr, sz))
-        goto fail;
+    static const char *const props[] = {"enable.idempotence", "true", "acks", "all",
+                                        "linger.ms", "5", NULL};
+    struct eqm_kafka_spec spec = {
+        .type = RD_KAFKA_PRODUCER,
+        .client_id = "eqm-alert-relay",
+        .brokers = r->cfg->kafka_brokers,
+        .props = props,
+        .user_names = r->cfg->prop_names,
+        .user_values = r->cfg->prop_values,
+        .n_user = r->cfg->n_props,
+        .opaque = r,
+        .dr_msg_cb = dr_msg_cb,
+        .error_cb = error_cb,
+        .route_logs = true, /* through rd_kafka_poll(), on our thread */
+    };
+
     for (int i = 0; i < r->cfg->n_props; i++) {
         const char *k = r->cfg->prop_names[i], *v = r->cfg->prop_values[i];
         /* What the guarantees rest on cannot be switched off. */
@@ -414,29 +385,13 @@ static int producer_new(struct eqm_relay *r, char *errstr, size_t sz) {
             snprintf(errstr, sz,
                      "Kafka property %s=%s: the relay needs enable.idempotence=true and acks=all",
                      k, v);
-            goto fail;
+            return -1;
         }
-        if (conf_set(conf, k, v, errstr, sz))
-            goto fail;
     }
-    rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
-    rd_kafka_conf_set_error_cb(conf, error_cb);
-    rd_kafka_conf_set_log_cb(conf, log_cb);
-    rd_kafka_conf_set_opaque(conf, r);
-    r->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-    if (!r->rk) {
-        snprintf(errstr, sz, "cannot create producer: %s", err);
-        goto fail;
-    }
-    conf = NULL; /* owned by r->rk */
-    /* librdkafka's logs come through rd_kafka_poll(), on our thread. */
-    rd_kafka_set_log_queue(r->rk, NULL);
+    if (!(r->rk = eqm_kafka_new(&spec, errstr, sz)))
+        return -1;
     r->producer_fatal = false;
     return 0;
-fail:
-    if (conf)
-        rd_kafka_conf_destroy(conf);
-    return -1;
 }
 
 /* Called between rounds only (nothing outstanding). */
@@ -548,7 +503,7 @@ static int produce_row(struct eqm_relay *r, PGresult *res, int i) {
     for (int h = 0; h < msg.n_headers; h++)
         rd_kafka_header_add(hdrs, msg.headers[h].name, -1, msg.headers[h].value, -1);
     for (;;) {
-        err = rd_kafka_producev(r->rk, RD_KAFKA_V_TOPIC(r->cfg->alerts_topic),
+        err = rd_kafka_producev(r->rk, RD_KAFKA_V_TOPIC(r->rcfg->alerts_topic),
                                 RD_KAFKA_V_KEY(msg.key, msg.key_len),
                                 RD_KAFKA_V_VALUE((void *)msg.value, msg.value_len),
                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
@@ -637,7 +592,7 @@ static int relay_round(struct eqm_relay *r, int *failed) {
     } else {
         eqm_log_info("alerts published",
                      "rows=%d stamped=%d outbox_ids=%" PRId64 "..%" PRId64 " topic=%s ms=%" PRId64,
-                     n, marked, r->slots[0].id, r->slots[n - 1].id, r->cfg->alerts_topic,
+                     n, marked, r->slots[0].id, r->slots[n - 1].id, r->rcfg->alerts_topic,
                      eqm_time_mono_ms() - t0);
     }
     return n;
@@ -645,7 +600,8 @@ static int relay_round(struct eqm_relay *r, int *failed) {
 
 /* ---- lifecycle -------------------------------------------------------- */
 
-int eqm_relay_new(struct eqm_relay **out, const struct eqm_config *cfg, char *errstr, size_t sz) {
+int eqm_relay_new(struct eqm_relay **out, const struct eqm_config *cfg,
+                  const struct eqm_relay_config *rcfg, char *errstr, size_t sz) {
     struct eqm_relay *r = calloc(1, sizeof(*r));
     PGconn *mig;
 
@@ -654,14 +610,15 @@ int eqm_relay_new(struct eqm_relay **out, const struct eqm_config *cfg, char *er
         return -1;
     }
     r->cfg = cfg;
+    r->rcfg = rcfg;
     r->started_ms = eqm_time_mono_ms();
     r->rand_state = (unsigned)getpid() ^ (unsigned)eqm_time_now_us();
     r->st.unsent_at_exit = -1;
-    if (!*cfg->alerts_topic) {
+    if (!*rcfg->alerts_topic) {
         snprintf(errstr, sz, "alerts.topic must not be empty");
         goto fail;
     }
-    r->cap_slots = (size_t)cfg->batch_max_messages;
+    r->cap_slots = (size_t)rcfg->batch_max_messages;
     r->slots = calloc(r->cap_slots, sizeof(*r->slots));
     if (!r->slots) {
         snprintf(errstr, sz, "out of memory for %zu rows (batch.max.messages)", r->cap_slots);
@@ -706,15 +663,15 @@ static int64_t count_unsent(struct eqm_relay *r) {
 }
 
 int eqm_relay_run(struct eqm_relay *r) {
-    const struct eqm_config *cfg = r->cfg;
-    int64_t idle_ms = (int64_t)(cfg->exit_when_idle * 1000.0);
+    const struct eqm_relay_config *rcfg = r->rcfg;
+    int64_t idle_ms = (int64_t)(rcfg->exit_when_idle * 1000.0);
     int64_t last_busy = eqm_time_mono_ms();
     char summary[512];
     int rc = 0;
 
     eqm_log_info("relay started", "topic=%s batch=%zu poll_ms=%ld exit_when_idle_s=%g",
-                 cfg->alerts_topic, r->cap_slots, cfg->relay_poll_interval_ms, cfg->exit_when_idle);
-    while (relay_running) {
+                 rcfg->alerts_topic, r->cap_slots, rcfg->poll_interval_ms, rcfg->exit_when_idle);
+    while (eqm_signals_running()) {
         int64_t now;
         int n, failed;
 
@@ -725,8 +682,8 @@ int eqm_relay_run(struct eqm_relay *r) {
         }
         if (!r->conn) {
             if (pg_connect(r) != 0) {
-                long wait = eqm_relay_backoff_ms(++r->pg_failures, cfg->relay_retry_backoff_ms,
-                                                 cfg->relay_retry_backoff_max_ms, jitter(r));
+                long wait = eqm_relay_backoff_ms(++r->pg_failures, rcfg->retry_backoff_ms,
+                                                 rcfg->retry_backoff_max_ms, jitter(r));
                 eqm_log_warn("PostgreSQL unavailable", "attempt=%d retry_in_ms=%ld error=%s",
                              r->pg_failures, wait, eqm_log_q(r->errstr));
                 wait_for_work(r, wait);
@@ -741,7 +698,7 @@ int eqm_relay_run(struct eqm_relay *r) {
                 continue;
             if (!r->leader) {
                 last_busy = eqm_time_mono_ms(); /* a standby is not idle */
-                wait_for_work(r, cfg->relay_poll_interval_ms);
+                wait_for_work(r, rcfg->poll_interval_ms);
                 continue;
             }
         }
@@ -760,8 +717,8 @@ int eqm_relay_run(struct eqm_relay *r) {
         if (n > 0) {
             last_busy = now;
             if (failed) {
-                long wait = eqm_relay_backoff_ms(++r->failures, cfg->relay_retry_backoff_ms,
-                                                 cfg->relay_retry_backoff_max_ms, jitter(r));
+                long wait = eqm_relay_backoff_ms(++r->failures, rcfg->retry_backoff_ms,
+                                                 rcfg->retry_backoff_max_ms, jitter(r));
                 r->retry_at_ms = now + wait;
                 eqm_log_warn("retrying failed alerts later", "rows=%d attempt=%d retry_in_ms=%ld",
                              failed, r->failures, wait);
@@ -772,10 +729,10 @@ int eqm_relay_run(struct eqm_relay *r) {
         }
         r->failures = 0; /* nothing left to retry (e.g. silenced meanwhile) */
         if (idle_ms > 0 && now - last_busy >= idle_ms) {
-            eqm_log_info("idle: stopping", "idle_s=%.1f", cfg->exit_when_idle);
+            eqm_log_info("idle: stopping", "idle_s=%.1f", rcfg->exit_when_idle);
             break;
         }
-        wait_for_work(r, cfg->relay_poll_interval_ms);
+        wait_for_work(r, rcfg->poll_interval_ms);
     }
     /* Stopping: rounds always finish before the loop looks at the flag, so
      * only stamps that failed can be left; one last try. */
@@ -806,4 +763,30 @@ void eqm_relay_free(struct eqm_relay **rp) {
     eqm_relay_marks_free(&r->marks);
     free(r);
     *rp = NULL;
+}
+
+/* ---- settings ---------------------------------------------------------- */
+
+#define OFF(f) offsetof(struct eqm_relay_config, f)
+
+/* A round is one SELECT, one wait for delivery reports and one UPDATE;
+ * alerts are rare, so a modest batch keeps a stop quick. */
+static const struct eqm_setting relay_settings[] = {
+    {"alerts.topic", EQM_SETTING_STRING, OFF(alerts_topic), "equality.alerts", 0, 0, 0,
+     "topic alerts are published to", NULL},
+    {"batch.max.messages", EQM_SETTING_LONG, OFF(batch_max_messages), "500", 1, 1000000, 0,
+     "most outbox rows published in one round", NULL},
+    {"exit.when.idle", EQM_SETTING_DOUBLE, OFF(exit_when_idle), "0", 0, 1e9, 0,
+     "exit 0 after this many seconds with nothing left to send (0 = never)", NULL},
+    {"relay.poll.interval.ms", EQM_SETTING_LONG, OFF(poll_interval_ms), "1000", 10, 3600000, 0,
+     "re-read the outbox at least this often (NOTIFY wakes it sooner)", NULL},
+    {"relay.retry.backoff.ms", EQM_SETTING_LONG, OFF(retry_backoff_ms), "500", 1, 3600000, 0,
+     "first wait before resending alerts whose delivery failed (doubles)", NULL},
+    {"relay.retry.backoff.max.ms", EQM_SETTING_LONG, OFF(retry_backoff_max_ms), "30000", 1,
+     86400000, 0, "longest wait between resends", NULL},
+};
+
+struct eqm_settings eqm_relay_settings(struct eqm_relay_config *rcfg) {
+    return (struct eqm_settings){relay_settings, sizeof(relay_settings) / sizeof(relay_settings[0]),
+                                 rcfg};
 }

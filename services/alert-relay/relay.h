@@ -29,6 +29,7 @@
 
 #include "eqm/config.h"
 #include "eqm/pg.h"
+#include "eqm/pgarray.h"
 
 /* ---- pure parts ------------------------------------------------------- */
 
@@ -141,6 +142,19 @@ void eqm_relay_stats_format(const struct eqm_relay_stats *s, double uptime_s, ch
 
 /* ---- the running relay ------------------------------------------------ */
 
+/* The relay's own settings (besides the common ones, eqm/config.h). */
+struct eqm_relay_config {
+    char *alerts_topic;
+    long batch_max_messages; /* rows per round */
+    double exit_when_idle;   /* seconds; 0 = run until signalled */
+    long poll_interval_ms;   /* re-read the outbox at least this often */
+    long retry_backoff_ms;   /* first wait after a failed delivery */
+    long retry_backoff_max_ms;
+};
+
+/* The relay's settings table, bound to rcfg (for eqm_config_load()). */
+struct eqm_settings eqm_relay_settings(struct eqm_relay_config *rcfg);
+
 struct eqm_relay;
 
 /*
@@ -148,22 +162,20 @@ struct eqm_relay;
  * and creates the producer. cfg must outlive the relay. Returns 0 and
  * *out, or -1 with errstr and *out untouched.
  */
-int eqm_relay_new(struct eqm_relay **out, const struct eqm_config *cfg, char *errstr,
-                  size_t errstr_size) __attribute__((warn_unused_result));
+int eqm_relay_new(struct eqm_relay **out, const struct eqm_config *cfg,
+                  const struct eqm_relay_config *rcfg, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 /*
- * Runs until a signal (eqm_relay_install_signals) or, with exit.when.idle,
+ * Runs until a signal (eqm/signals.h) or, with exit.when.idle,
  * until no row has been left to send for that long. On a signal it
  * finishes the round in flight (waits for its delivery reports, stamps the
  * acknowledged rows) and returns. Logs a health summary. Returns the exit
  * code: 0 after a clean stop, 1 on a fatal error.
  */
-int eqm_relay_run(struct eqm_relay *r);
+int eqm_relay_run(struct eqm_relay *r) __attribute__((warn_unused_result));
 
 /* Flushes and destroys the producer, closes PostgreSQL; NULL-safe. */
 void eqm_relay_free(struct eqm_relay **r);
-
-/* SIGINT/SIGTERM: the first asks for a graceful stop, the second exits. */
-void eqm_relay_install_signals(void);
 
 #endif /* EQM_RELAY_H */

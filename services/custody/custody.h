@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "eqm/engine.h"
+#include "eqm/service.h"
 
 /* Count columns of equality.custody_daily, in this order. */
 enum {

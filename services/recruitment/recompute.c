@@ -11,6 +11,7 @@
 
 #include "eqm/ethnicity.h"
 #include "eqm/pg.h"
+#include "eqm/pgarray.h"
 #include "recruitment.h"
 
 #define SOURCE "recruitment"
@@ -239,7 +240,7 @@ struct setting {
 
 struct ctx {
     PGconn *conn;
-    const struct eqm_config *cfg;
+    const struct eqm_figures_scope *scope;
     char end_day[16];
     char *errstr;
     size_t sz;
@@ -329,7 +330,7 @@ static void emit_attrition(struct ctx *c, const char *role, const char *campaign
              eqm_recruitment_stage_name(stage), role);
     put_text(w, SOURCE);
     put_text(w, measure);
-    put_text(w, c->cfg->force_area);
+    put_text(w, c->scope->force_area);
     put_text(w, dim);
     put_text(w, f->grp);
     put_text(w, f->comparison_grp ? f->comparison_grp : "");
@@ -365,8 +366,8 @@ static int attrition(struct ctx *c) {
     int n, ret = -1;
 
     eqm_pg_array_begin(&wins);
-    for (int i = 0; i < c->cfg->n_windows; i++)
-        eqm_pg_array_int(&wins, c->cfg->window_days[i]);
+    for (int i = 0; i < c->scope->n_windows; i++)
+        eqm_pg_array_int(&wins, c->scope->window_days[i]);
     if (eqm_pg_array_end(&wins) != 0)
         goto oom;
     params[0] = wins.data;
@@ -556,8 +557,8 @@ static int workforce(struct ctx *c) {
     int n, cap, ret = -1;
 
     eqm_pg_array_begin(&wins);
-    for (int i = 0; i < c->cfg->n_windows; i++)
-        eqm_pg_array_int(&wins, c->cfg->window_days[i]);
+    for (int i = 0; i < c->scope->n_windows; i++)
+        eqm_pg_array_int(&wins, c->scope->window_days[i]);
     if (eqm_pg_array_end(&wins) != 0)
         goto oom;
     params[0] = wins.data;
@@ -632,7 +633,7 @@ out:
 }
 
 int eqm_recruitment_recompute(PGconn *conn, const struct eqm_service *svc,
-                              const struct eqm_config *cfg, char *errstr, size_t sz) {
+                              const struct eqm_figures_scope *scope, char *errstr, size_t sz) {
     struct ctx c;
     PGresult *res = NULL;
     const char *params[2];
@@ -640,11 +641,11 @@ int eqm_recruitment_recompute(PGconn *conn, const struct eqm_service *svc,
 
     memset(&c, 0, sizeof(c));
     c.conn = conn;
-    c.cfg = cfg;
+    c.scope = scope;
     c.errstr = errstr;
     c.sz = sz;
     params[0] = svc->name;
-    params[1] = cfg->timezone;
+    params[1] = scope->timezone;
     /* Consumers of one service take turns, as in eqm_metrics_recompute. */
     res = query(&c, "SELECT pg_advisory_xact_lock(hashtext('eqm-metrics:' || $1))", 1, params,
                 "locking figures");

@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "eqm/engine.h"
+#include "eqm/service.h"
 #include "eqm/stats.h"
 
 /* Tables, in the service's table order. */
@@ -168,6 +168,6 @@ int eqm_workforce_add_bme(struct eqm_wf_group *groups, int *n, int cap);
 
 /* The recompute hook (recompute.c). */
 int eqm_recruitment_recompute(PGconn *conn, const struct eqm_service *svc,
-                              const struct eqm_config *cfg, char *errstr, size_t errstr_size);
+                              const struct eqm_figures_scope *scope, char *errstr, size_t errstr_size);
 
 #endif /* EQM_RECRUITMENT_H */

@@ -8,7 +8,7 @@
 #ifndef EQM_STOP_SEARCH_H
 #define EQM_STOP_SEARCH_H
 
-#include "eqm/engine.h"
+#include "eqm/service.h"
 
 /* Count columns of equality.stop_search_daily, in this order. */
 enum {

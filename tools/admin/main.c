@@ -151,7 +151,7 @@ int main(int argc, char **argv) {
     cmd = argv[1];
     /* Settings from the environment and EQM_CONFIG only: the command line
      * carries the command, and secrets never go there. */
-    if (eqm_config_load(&cfg, "eqm-admin", "COMMAND", NULL, 1, noargs, stdout, errstr,
+    if (eqm_config_load(&cfg, NULL, 0, "eqm-admin", "COMMAND", NULL, 1, noargs, stdout, errstr,
                         sizeof(errstr)) != EQM_CONFIG_OK) {
         fprintf(stderr, "eqm-admin: %s\n", errstr);
         eqm_config_free(&cfg);

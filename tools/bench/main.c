@@ -43,7 +43,8 @@
 #include <librdkafka/rdkafka.h>
 
 #include "stop_search.h"
-#include "eqm/engine.h"
+#include "eqm/envelope.h"
+#include "eqm/sink.h"
 #include "eqm/migrate.h"
 #include "eqm/pg.h"
 #include "eqm/timeutil.h"

@@ -1,18 +1,28 @@
 /*
- * config.h - service configuration.
+ * config.h - settings, as tables (pgbouncer's way): each module that has
+ * settings describes them once, {name, type, offset, default, min, max,
+ * flags, help}, against the struct that holds them, and a program reads
+ * the tables it needs. So a program's --help, --print-config and command
+ * line hold its own settings only.
  *
- * One table of settings ({name, type, offset, default, min, max}) shared by
- * every program. Precedence: built-in defaults < config file < EQM_*
- * environment < command line. Names map mechanically:
+ * Every program has the common table (struct eqm_config: PostgreSQL,
+ * Kafka brokers and properties, log level). A consumer adds the engine's
+ * table (eqm/engine.h), the relay its own.
+ *
+ * Precedence: built-in defaults < config file < EQM_* environment <
+ * command line. Names map mechanically:
  *
  *   file        group.id = eqm-stop-search
  *   environment EQM_GROUP_ID=eqm-stop-search
  *   command     --group-id eqm-stop-search   (or --group-id=...)
  *
- * Every "kafka.<property>" key of the file, and every `-X property=value`
- * of the command line, passes to librdkafka unchanged (as kcat does).
- * Settings marked secret (pg.url, which may hold a password) are refused
- * on the command line and masked by --print-config.
+ * A file may hold only the program's settings (anything else is an error
+ * naming file:line); the environment is read for the program's settings
+ * only, so one environment serves every program. Every "kafka.<property>"
+ * key of the file, and every `-X property=value` of the command line,
+ * passes to librdkafka unchanged (as kcat does). Settings marked secret
+ * (pg.url, which may hold a password) are refused on the command line and
+ * masked by --print-config.
  */
 #ifndef EQM_CONFIG_H
 #define EQM_CONFIG_H
@@ -21,52 +31,54 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define EQM_CONFIG_MAX_WINDOWS 8
-#define EQM_CONFIG_MAX_PROPS   64
+#define EQM_CONFIG_MAX_PROPS  64
+#define EQM_CONFIG_MAX_TABLES 4
 
+enum eqm_setting_type { EQM_SETTING_STRING, EQM_SETTING_LONG, EQM_SETTING_DOUBLE, EQM_SETTING_BOOL };
+
+#define EQM_SETTING_SECRET 0x1 /* never on the command line; masked when printed */
+
+/* One setting. offset is into the struct its table is bound to. */
+struct eqm_setting {
+    const char *name;
+    enum eqm_setting_type type;
+    size_t offset;
+    const char *def;
+    double min, max; /* LONG and DOUBLE */
+    unsigned flags;
+    const char *help;
+    /* Optional, for a STRING: validates value before it is stored, and may
+     * derive fields of base from it (the windows list, say). 0, or -1 with
+     * errstr (the setting keeps its old value). */
+    int (*check)(void *base, const char *value, char *errstr, size_t errstr_size);
+};
+
+/* A table bound to the struct that holds its settings. */
+struct eqm_settings {
+    const struct eqm_setting *items;
+    size_t n;
+    void *base;
+};
+
+/* What every program has. */
 struct eqm_config {
-    /* Connections. */
     char *pg_url;        /* pg.url: libpq conninfo or URI */
     char *kafka_brokers; /* kafka.brokers: bootstrap.servers */
-    /* Topics and group. */
-    char *topic;    /* input topic */
-    char *group_id; /* consumer group */
-    char *dead_letter_topic;
-    char *alerts_topic;
-    /* Domain. */
-    char *timezone;   /* the force's time zone: daily buckets */
-    char *force_area; /* name of the whole-force area */
-    char *windows;    /* "28,91,365": parsed into window_days */
-    int window_days[EQM_CONFIG_MAX_WINDOWS];
-    int n_windows;
-    /* Engine. */
-    long batch_max_messages;
-    long batch_max_rows;     /* count rows (aggregation slots) per batch */
-    long batch_max_ms;
-    long max_message_bytes;
-    long dedup_horizon_days; /* 0 = keys never expire */
-    long max_future_skew_s;
-    long metrics_interval_ms;
-    double metrics_max_share; /* most of the time figures may take under load */
-    double exit_when_idle; /* seconds; 0 = run until signalled */
-    bool pipeline;         /* overlap a batch's statements with reading the next */
-    bool naive;            /* benchmark baseline: one transaction per event */
-    char *stats_file;      /* run statistics file (eqm/runstats.h); empty = off */
-    char *alerts_rules;    /* rules file; empty = built-in defaults */
-    bool alerts_enabled;
-    /* eqm-alert-relay. */
-    long relay_poll_interval_ms;   /* re-read the outbox at least this often */
-    long relay_retry_backoff_ms;   /* first wait after a failed delivery */
-    long relay_retry_backoff_max_ms;
     char *log_level;
-    char *config_file;
+    char *config_file; /* the file read, or NULL */
     /* librdkafka properties, in the order given (later ones win). */
     char *prop_names[EQM_CONFIG_MAX_PROPS];
     char *prop_values[EQM_CONFIG_MAX_PROPS];
     int n_props;
+    /* The tables this program reads: [0] is the common one, bound to this
+     * struct; set by eqm_config_load(). */
+    struct eqm_settings tables[EQM_CONFIG_MAX_TABLES];
+    int n_tables;
 };
 
-/* A per-program default that replaces the table's, e.g. {"topic", "x"}. */
+/* A per-program default that replaces a table's, e.g. {"topic", "x"};
+ * "kafka.<property>" sets a librdkafka property the operator may
+ * override. */
 struct eqm_config_default {
     const char *name;
     const char *value;
@@ -79,25 +91,33 @@ enum eqm_config_result {
 };
 
 /*
- * Builds *cfg from defaults, the file (--config / EQM_CONFIG), the
- * environment and argv. usage is the program's one-line synopsis for
- * --help. Prints --help / --print-config output to out. On error, errstr
- * says what and where (`path:line: message` for the file) and *cfg holds
- * whatever was set so far: call eqm_config_free() in every case.
+ * Builds *cfg and the structs of the n extra tables from defaults, the
+ * file (--config / EQM_CONFIG), the environment and argv. usage is the
+ * program's one-line synopsis for --help. Prints --help / --print-config
+ * output to out. On error, errstr says what and where (`path:line:
+ * message` for the file) and the structs hold whatever was set so far:
+ * call eqm_config_free() in every case (it frees the extra tables'
+ * strings too).
  */
-enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const char *program,
-                                       const char *usage, const struct eqm_config_default *defaults,
-                                       int argc, char **argv, FILE *out, char *errstr,
-                                       size_t errstr_size) __attribute__((warn_unused_result));
+enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const struct eqm_settings *extra,
+                                       int n_extra, const char *program, const char *usage,
+                                       const struct eqm_config_default *defaults, int argc,
+                                       char **argv, FILE *out, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
-/* Sets one setting by name from text, as the file would. */
+/* Sets one setting of any of cfg's tables by name from text, as the file
+ * would. */
 int eqm_config_set(struct eqm_config *cfg, const char *name, const char *value, char *errstr,
                    size_t errstr_size) __attribute__((warn_unused_result));
 
-/* Writes the effective configuration, secrets masked. */
+/* Writes the effective configuration of every table, secrets masked. */
 void eqm_config_print(const struct eqm_config *cfg, FILE *out);
 
-/* Frees every string; *cfg is zeroed. */
+/* True for a librdkafka property that may hold a secret (passwords, keys,
+ * tokens): masked by --print-config, never repeated in an error. */
+bool eqm_config_secret_prop(const char *name);
+
+/* Frees every string of every table; the structs are zeroed. */
 void eqm_config_free(struct eqm_config *cfg);
 
 #endif /* EQM_CONFIG_H */

@@ -20,8 +20,7 @@
 
 #include <libpq-fe.h>
 
-#include "eqm/config.h"
-#include "eqm/engine.h"
+#include "eqm/service.h"
 #include "eqm/stats.h"
 
 /* Window sums of one (area, dimension, group, window). */
@@ -61,7 +60,7 @@ void eqm_metrics_figure(const struct eqm_measure *m, const struct eqm_dimension 
  * consumers of one service take turns). Returns the number of figures
  * written, or -1 with errstr (the caller rolls back).
  */
-int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const struct eqm_config *cfg,
+int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const struct eqm_figures_scope *scope,
                           char *errstr, size_t errstr_size);
 
 #endif /* EQM_METRICS_H */

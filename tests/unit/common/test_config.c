@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "eqm/config.h"
+#include "eqm/engine.h"
 
 extern char **environ;
 
@@ -34,6 +35,7 @@ static const struct eqm_config_default svc_defaults[] = {
 struct fixture {
     char path[64];
     struct eqm_config cfg;
+    struct eqm_engine_config ecfg; /* a consumer's settings, besides the common ones */
     char err[512];
     char *out;
     size_t out_len;
@@ -96,8 +98,10 @@ static const char *write_file(struct fixture *f, const char *text) {
 static enum eqm_config_result load(struct fixture *f, int argc, char **argv) {
     eqm_config_free(&f->cfg);
     f->err[0] = '\0';
-    return eqm_config_load(&f->cfg, "eqm-test", "[options]", svc_defaults, argc, argv, f->fp,
-                           f->err, sizeof(f->err));
+    memset(&f->ecfg, 0, sizeof(f->ecfg));
+    struct eqm_settings engine = eqm_engine_settings(&f->ecfg);
+    return eqm_config_load(&f->cfg, &engine, 1, "eqm-test", "[options]", svc_defaults, argc, argv,
+                           f->fp, f->err, sizeof(f->err));
 }
 
 /* Output written to the memstream so far, as a string. */
@@ -130,28 +134,27 @@ static void test_defaults(void **state) {
     /* The table's defaults (config.c cf_table) ... */
     assert_string_equal(f->cfg.pg_url, "");
     assert_string_equal(f->cfg.kafka_brokers, "127.0.0.1:9092");
-    assert_string_equal(f->cfg.dead_letter_topic, "equality.dead-letter");
-    assert_string_equal(f->cfg.alerts_topic, "equality.alerts");
-    assert_string_equal(f->cfg.timezone, "Europe/London");
-    assert_string_equal(f->cfg.force_area, "force");
+    assert_string_equal(f->ecfg.dead_letter_topic, "equality.dead-letter");
+    assert_string_equal(f->ecfg.timezone, "Europe/London");
+    assert_string_equal(f->ecfg.force_area, "force");
     assert_string_equal(f->cfg.log_level, "info");
-    assert_int_equal(f->cfg.n_windows, 3);
-    assert_int_equal(f->cfg.window_days[0], 28);
-    assert_int_equal(f->cfg.window_days[1], 91);
-    assert_int_equal(f->cfg.window_days[2], 365);
-    assert_int_equal(f->cfg.batch_max_messages, 50000);
-    assert_int_equal(f->cfg.batch_max_ms, 200);
-    assert_int_equal(f->cfg.max_message_bytes, 1000000);
-    assert_int_equal(f->cfg.dedup_horizon_days, 730);
-    assert_int_equal(f->cfg.max_future_skew_s, 86400);
-    assert_int_equal(f->cfg.metrics_interval_ms, 1000);
-    assert_true(f->cfg.exit_when_idle == 0.0);
-    assert_false(f->cfg.naive);
+    assert_int_equal(f->ecfg.n_windows, 3);
+    assert_int_equal(f->ecfg.window_days[0], 28);
+    assert_int_equal(f->ecfg.window_days[1], 91);
+    assert_int_equal(f->ecfg.window_days[2], 365);
+    assert_int_equal(f->ecfg.batch_max_messages, 50000);
+    assert_int_equal(f->ecfg.batch_max_ms, 200);
+    assert_int_equal(f->ecfg.max_message_bytes, 1000000);
+    assert_int_equal(f->ecfg.dedup_horizon_days, 730);
+    assert_int_equal(f->ecfg.max_future_skew_s, 86400);
+    assert_int_equal(f->ecfg.metrics_interval_ms, 1000);
+    assert_true(f->ecfg.exit_when_idle == 0.0);
+    assert_false(f->ecfg.naive);
     assert_int_equal(f->cfg.n_props, 0);
     assert_null(f->cfg.config_file);
     /* ... and the program's own, which replace the table's "". */
-    assert_string_equal(f->cfg.topic, "stop-search.events");
-    assert_string_equal(f->cfg.group_id, "eqm-stop-search");
+    assert_string_equal(f->ecfg.topic, "stop-search.events");
+    assert_string_equal(f->ecfg.group_id, "eqm-stop-search");
 }
 
 static void test_precedence(void **state) {
@@ -172,20 +175,20 @@ static void test_precedence(void **state) {
     assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
     assert_string_equal(f->cfg.config_file, f->path);
     /* file over the program default */
-    assert_string_equal(f->cfg.group_id, "file-group");
+    assert_string_equal(f->ecfg.group_id, "file-group");
     /* file over the table default, nothing later */
-    assert_int_equal(f->cfg.batch_max_messages, 10);
-    assert_int_equal(f->cfg.n_windows, 2);
-    assert_int_equal(f->cfg.window_days[0], 7);
-    assert_int_equal(f->cfg.window_days[1], 14);
+    assert_int_equal(f->ecfg.batch_max_messages, 10);
+    assert_int_equal(f->ecfg.n_windows, 2);
+    assert_int_equal(f->ecfg.window_days[0], 7);
+    assert_int_equal(f->ecfg.window_days[1], 14);
     /* environment over file */
-    assert_string_equal(f->cfg.topic, "env-topic");
-    assert_string_equal(f->cfg.timezone, "Europe/Dublin");
+    assert_string_equal(f->ecfg.topic, "env-topic");
+    assert_string_equal(f->ecfg.timezone, "Europe/Dublin");
     /* command line over environment over file */
-    assert_int_equal(f->cfg.batch_max_ms, 500);
+    assert_int_equal(f->ecfg.batch_max_ms, 500);
     assert_string_equal(f->cfg.log_level, "warn");
     /* untouched by every layer */
-    assert_string_equal(f->cfg.dead_letter_topic, "equality.dead-letter");
+    assert_string_equal(f->ecfg.dead_letter_topic, "equality.dead-letter");
 }
 
 static void test_config_path_sources(void **state) {
@@ -202,31 +205,31 @@ static void test_config_path_sources(void **state) {
     {
         char *argv[] = {"eqm-test"};
         assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
-        assert_string_equal(f->cfg.topic, "from-env-file");
+        assert_string_equal(f->ecfg.topic, "from-env-file");
     }
     /* ... and -c, --config FILE and --config=FILE override it. */
     {
         char *argv[] = {"eqm-test", "-c", other};
         assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
-        assert_string_equal(f->cfg.topic, "from-other");
+        assert_string_equal(f->ecfg.topic, "from-other");
     }
     {
         char *argv[] = {"eqm-test", "--config", other};
         assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
-        assert_string_equal(f->cfg.topic, "from-other");
+        assert_string_equal(f->ecfg.topic, "from-other");
     }
     {
         char arg[96];
         char *argv[] = {"eqm-test", arg};
         snprintf(arg, sizeof(arg), "--config=%s", other);
         assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
-        assert_string_equal(f->cfg.topic, "from-other");
+        assert_string_equal(f->ecfg.topic, "from-other");
     }
     /* The file is applied before the command line wherever --config is. */
     {
         char *argv[] = {"eqm-test", "--topic", "from-argv", "-c", other};
         assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
-        assert_string_equal(f->cfg.topic, "from-argv");
+        assert_string_equal(f->ecfg.topic, "from-argv");
     }
     /* A missing file is an error that names it. */
     {
@@ -259,12 +262,12 @@ static void test_command_line_forms(void **state) {
                     "dl"};
     assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
     assert_string_equal(f->cfg.kafka_brokers, "k1:9092,k2:9092");
-    assert_string_equal(f->cfg.topic, "t1");
-    assert_string_equal(f->cfg.group_id, "g1");
-    assert_string_equal(f->cfg.force_area, "cambs");
-    assert_true(f->cfg.naive);
-    assert_true(f->cfg.exit_when_idle == 2.5);
-    assert_string_equal(f->cfg.dead_letter_topic, "dl");
+    assert_string_equal(f->ecfg.topic, "t1");
+    assert_string_equal(f->ecfg.group_id, "g1");
+    assert_string_equal(f->ecfg.force_area, "cambs");
+    assert_true(f->ecfg.naive);
+    assert_true(f->ecfg.exit_when_idle == 2.5);
+    assert_string_equal(f->ecfg.dead_letter_topic, "dl");
 }
 
 static void test_command_line_errors(void **state) {
@@ -313,7 +316,7 @@ static void test_environment_errors(void **state) {
     /* Dots become underscores and letters capitals: max.future.skew.s. */
     setenv("EQM_MAX_FUTURE_SKEW_S", "60", 1);
     assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
-    assert_int_equal(f->cfg.max_future_skew_s, 60);
+    assert_int_equal(f->ecfg.max_future_skew_s, 60);
 }
 
 /* ---- the file ------------------------------------------------------------ */
@@ -331,8 +334,8 @@ static void test_file_syntax(void **state) {
                                     "kafka.sasl.jaas.config = a=b c=d\n"
                                     "group.id=g");
     assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
-    assert_string_equal(f->cfg.topic, "spaced topic");
-    assert_string_equal(f->cfg.group_id, "g");
+    assert_string_equal(f->ecfg.topic, "spaced topic");
+    assert_string_equal(f->ecfg.group_id, "g");
     assert_int_equal(f->cfg.n_props, 1);
     assert_string_equal(f->cfg.prop_names[0], "sasl.jaas.config");
     assert_string_equal(f->cfg.prop_values[0], "a=b c=d");
@@ -373,13 +376,13 @@ static void test_ranges_accept_bounds(void **state) {
                                     "exit.when.idle = 1e9\n"
                                     "naive = yes\n");
     assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
-    assert_int_equal(f->cfg.batch_max_messages, 1000000);
-    assert_int_equal(f->cfg.batch_max_ms, 1);
-    assert_int_equal(f->cfg.max_message_bytes, 64);
-    assert_int_equal(f->cfg.dedup_horizon_days, 0);
-    assert_int_equal(f->cfg.metrics_interval_ms, 3600000);
-    assert_true(f->cfg.exit_when_idle == 1e9);
-    assert_true(f->cfg.naive);
+    assert_int_equal(f->ecfg.batch_max_messages, 1000000);
+    assert_int_equal(f->ecfg.batch_max_ms, 1);
+    assert_int_equal(f->ecfg.max_message_bytes, 64);
+    assert_int_equal(f->ecfg.dedup_horizon_days, 0);
+    assert_int_equal(f->ecfg.metrics_interval_ms, 3600000);
+    assert_true(f->ecfg.exit_when_idle == 1e9);
+    assert_true(f->ecfg.naive);
 }
 
 /* ---- windows ------------------------------------------------------------ */
@@ -394,20 +397,20 @@ static void test_windows(void **state) {
 
     assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
     assert_int_equal(eqm_config_set(&f->cfg, "windows", " 7 , 30,365 ", f->err, sizeof(f->err)), 0);
-    assert_int_equal(f->cfg.n_windows, 3);
-    assert_int_equal(f->cfg.window_days[0], 7);
-    assert_int_equal(f->cfg.window_days[1], 30);
-    assert_int_equal(f->cfg.window_days[2], 365);
-    assert_string_equal(f->cfg.windows, " 7 , 30,365 ");
+    assert_int_equal(f->ecfg.n_windows, 3);
+    assert_int_equal(f->ecfg.window_days[0], 7);
+    assert_int_equal(f->ecfg.window_days[1], 30);
+    assert_int_equal(f->ecfg.window_days[2], 365);
+    assert_string_equal(f->ecfg.windows, " 7 , 30,365 ");
 
     assert_int_equal(eqm_config_set(&f->cfg, "windows", "1,3660", f->err, sizeof(f->err)), 0);
-    assert_int_equal(f->cfg.n_windows, 2);
-    assert_int_equal(f->cfg.window_days[1], 3660);
+    assert_int_equal(f->ecfg.n_windows, 2);
+    assert_int_equal(f->ecfg.window_days[1], 3660);
 
     assert_int_equal(eqm_config_set(&f->cfg, "windows", "1,2,3,4,5,6,7,8", f->err, sizeof(f->err)),
                      0);
-    assert_int_equal(f->cfg.n_windows, EQM_CONFIG_MAX_WINDOWS);
-    assert_int_equal(f->cfg.window_days[7], 8);
+    assert_int_equal(f->ecfg.n_windows, EQM_MAX_WINDOWS);
+    assert_int_equal(f->ecfg.window_days[7], 8);
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         f->err[0] = '\0';
@@ -415,7 +418,7 @@ static void test_windows(void **state) {
             fail_msg("windows \"%s\" should be refused", bad[i]);
         assert_non_null(strstr(f->err, "windows"));
         /* A refused value leaves the text setting as it was. */
-        assert_string_equal(f->cfg.windows, "1,2,3,4,5,6,7,8");
+        assert_string_equal(f->ecfg.windows, "1,2,3,4,5,6,7,8");
     }
 }
 
@@ -628,22 +631,88 @@ static void test_help(void **state) {
     }
 }
 
-/* A program's own default (eqm-alert-relay's batch.max.messages) is the
- * one its --help shows, numbers included. */
+/* A program's own default (a batch.max.messages of 500, say) is the one
+ * its --help shows, numbers included. */
 static void test_help_program_default(void **state) {
-    static const struct eqm_config_default relay_defaults[] = {{"batch.max.messages", "500"},
-                                                               {NULL, NULL}};
+    static const struct eqm_config_default own_defaults[] = {{"batch.max.messages", "500"},
+                                                             {NULL, NULL}};
     struct fixture *f = *state;
     char *argv[] = {"eqm-test", "--help"};
+    struct eqm_settings engine = eqm_engine_settings(&f->ecfg);
     const char *o;
     eqm_config_free(&f->cfg);
-    assert_int_equal(eqm_config_load(&f->cfg, "eqm-test", "[options]", relay_defaults, ARGC(argv),
-                                     argv, f->fp, f->err, sizeof(f->err)),
+    assert_int_equal(eqm_config_load(&f->cfg, &engine, 1, "eqm-test", "[options]", own_defaults,
+                                     ARGC(argv), argv, f->fp, f->err, sizeof(f->err)),
                      EQM_CONFIG_EXIT);
     o = output(f);
     assert_non_null(
         strstr(o, "[file: batch.max.messages; env: EQM_BATCH_MAX_MESSAGES; default: \"500\"]"));
     assert_non_null(strstr(o, "[file: batch.max.ms; env: EQM_BATCH_MAX_MS; default: \"200\"]"));
+}
+
+/* A program reads only the tables it binds: another program's settings
+ * are not in its --help, not accepted on its command line or in its file,
+ * and its environment variables are left alone. */
+struct own_config {
+    long rounds;
+    char *name;
+};
+static const struct eqm_setting own_settings[] = {
+    {"own.rounds", EQM_SETTING_LONG, offsetof(struct own_config, rounds), "3", 1, 9, 0,
+     "rounds", NULL},
+    {"own.name", EQM_SETTING_STRING, offsetof(struct own_config, name), "x", 0, 0, 0, "a name",
+     NULL},
+};
+
+static void test_program_reads_its_own_tables(void **state) {
+    struct fixture *f = *state;
+    struct own_config own = {0};
+    struct eqm_settings t = {own_settings, 2, &own};
+    char *help[] = {"eqm-own", "--help"};
+    char *engine_opt[] = {"eqm-own", "--batch-max-ms", "5"};
+    char *short_topic[] = {"eqm-own", "-t", "x"};
+    char *ok[] = {"eqm-own", "--own-rounds", "7"};
+    const char *o;
+
+    eqm_config_free(&f->cfg);
+    assert_int_equal(eqm_config_load(&f->cfg, &t, 1, "eqm-own", "[options]", NULL, 2, help, f->fp,
+                                     f->err, sizeof(f->err)),
+                     EQM_CONFIG_EXIT);
+    o = output(f);
+    assert_non_null(strstr(o, "--own-rounds=VALUE"));
+    assert_non_null(strstr(o, "--log-level=VALUE")); /* the common table */
+    assert_null(strstr(o, "batch.max.ms"));
+    assert_null(strstr(o, "-t TOPIC"));
+    eqm_config_free(&f->cfg);
+    assert_null(own.name); /* freed with the config */
+
+    assert_int_equal(eqm_config_load(&f->cfg, &t, 1, "eqm-own", "[options]", NULL, 3, engine_opt,
+                                     f->fp, f->err, sizeof(f->err)),
+                     EQM_CONFIG_ERROR);
+    assert_non_null(strstr(f->err, "--batch-max-ms"));
+    eqm_config_free(&f->cfg);
+    assert_int_equal(eqm_config_load(&f->cfg, &t, 1, "eqm-own", "[options]", NULL, 3, short_topic,
+                                     f->fp, f->err, sizeof(f->err)),
+                     EQM_CONFIG_ERROR);
+    eqm_config_free(&f->cfg);
+
+    setenv("EQM_BATCH_MAX_MS", "not a number", 1); /* not this program's: ignored */
+    setenv("EQM_OWN_NAME", "from-env", 1);
+    assert_int_equal(eqm_config_load(&f->cfg, &t, 1, "eqm-own", "[options]", NULL, 3, ok, f->fp,
+                                     f->err, sizeof(f->err)),
+                     EQM_CONFIG_OK);
+    assert_int_equal(own.rounds, 7);
+    assert_string_equal(own.name, "from-env");
+    eqm_config_free(&f->cfg);
+
+    write_file(f, "batch.max.ms = 5\n");
+    {
+        char *file[] = {"eqm-own", "--config", f->path};
+        assert_int_equal(eqm_config_load(&f->cfg, &t, 1, "eqm-own", "[options]", NULL, 3, file,
+                                         f->fp, f->err, sizeof(f->err)),
+                         EQM_CONFIG_ERROR);
+        assert_non_null(strstr(f->err, ":1: unknown setting \"batch.max.ms\""));
+    }
 }
 
 static void test_set_unknown(void **state) {
@@ -656,7 +725,7 @@ static void test_set_unknown(void **state) {
     assert_string_equal(prop(&f->cfg, "linger.ms"), "5");
     eqm_config_free(&f->cfg);
     /* free zeroes the struct, so a second free is harmless. */
-    assert_null(f->cfg.topic);
+    assert_null(f->ecfg.topic);
     assert_int_equal(f->cfg.n_props, 0);
 }
 
@@ -683,6 +752,7 @@ int main(void) {
         T(test_print_config_masks_quoted_password),
         T(test_help),
         T(test_help_program_default),
+        T(test_program_reads_its_own_tables),
         T(test_set_unknown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "eqm/engine.h"
+#include "eqm/sink.h"
 
 static const char *const cols[EQM_MAX_COUNTS + 1] = {"c"};
 

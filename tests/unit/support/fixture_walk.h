@@ -18,7 +18,8 @@
 
 #include <stddef.h>
 
-#include "eqm/engine.h"
+#include "eqm/envelope.h"
+#include "eqm/sink.h"
 
 /* The whole-force area name the handlers are given. */
 #define FIXTURE_FORCE "force"

@@ -18,6 +18,7 @@
 #include "eqm/tools/csv.h"
 #include "eqm/ethnicity.h"
 #include "eqm/pg.h"
+#include "eqm/pgarray.h"
 
 #define AREA_MAX 64
 

@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "custody.h"
+#include "eqm/envelope.h"
+#include "eqm/sink.h"
 #include "eqm/log.h"
 #include "eqm/metrics.h"
 #include "eqm/timeutil.h"

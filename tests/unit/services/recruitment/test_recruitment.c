@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "eqm/envelope.h"
+#include "eqm/sink.h"
 #include "eqm/timeutil.h"
 #include "recruitment.h"
 

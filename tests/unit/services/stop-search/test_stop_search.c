@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eqm/envelope.h"
+#include "eqm/sink.h"
 #include "eqm/tools/csv.h"
 #include "eqm/tools/policeuk.h"
 #include "eqm/timeutil.h"

@@ -7,138 +7,57 @@
 
 #include <libpq-fe.h>
 
-enum cf_type { CF_STRING, CF_LONG, CF_DOUBLE, CF_BOOL };
-
-#define CF_SECRET 0x1 /* never on the command line; masked when printed */
-
-struct cf_item {
-    const char *name;
-    enum cf_type type;
-    size_t offset;
-    const char *def;
-    double min, max;
-    unsigned flags;
-    const char *help;
-};
-
 #define OFF(f) offsetof(struct eqm_config, f)
 
-static const struct cf_item cf_table[] = {
-    {"pg.url", CF_STRING, OFF(pg_url), "", 0, 0, CF_SECRET,
-     "PostgreSQL conninfo or URI (libpq); may hold a password"},
-    {"kafka.brokers", CF_STRING, OFF(kafka_brokers), "127.0.0.1:9092", 0, 0, 0,
-     "Kafka bootstrap servers"},
-    {"topic", CF_STRING, OFF(topic), "", 0, 0, 0, "input topic"},
-    {"group.id", CF_STRING, OFF(group_id), "", 0, 0, 0, "Kafka consumer group"},
-    {"dead.letter.topic", CF_STRING, OFF(dead_letter_topic), "equality.dead-letter", 0, 0, 0,
-     "topic for unusable messages"},
-    {"alerts.topic", CF_STRING, OFF(alerts_topic), "equality.alerts", 0, 0, 0,
-     "topic alerts are published to"},
-    {"timezone", CF_STRING, OFF(timezone), "Europe/London", 0, 0, 0,
-     "the force's time zone: daily buckets are local days"},
-    {"force.area", CF_STRING, OFF(force_area), "force", 0, 0, 0,
-     "area name under which whole-force figures are kept"},
-    {"windows", CF_STRING, OFF(windows), "28,91,365", 0, 0, 0,
-     "rolling windows in days, comma-separated"},
-    {"batch.max.messages", CF_LONG, OFF(batch_max_messages), "50000", 1, 1000000, 0,
-     "most messages in one transaction"},
-    {"batch.max.rows", CF_LONG, OFF(batch_max_rows), "50000", 1, 10000000, 0,
-     "a batch also closes once it would upsert this many count rows (bounds memory when "
-     "events are spread over many days)"},
-    {"batch.max.ms", CF_LONG, OFF(batch_max_ms), "200", 1, 60000, 0,
-     "longest time a batch stays open"},
-    {"max.message.bytes", CF_LONG, OFF(max_message_bytes), "1000000", 64, 100000000, 0,
-     "larger messages are dead letters"},
-    {"dedup.horizon.days", CF_LONG, OFF(dedup_horizon_days), "730", 0, 100000, 0,
-     "keep de-duplication keys this many days behind the newest event; older events are "
-     "dead letters (0 = keep keys for ever)"},
-    {"max.future.skew.s", CF_LONG, OFF(max_future_skew_s), "86400", 0, 100000000, 0,
-     "events dated further than this in the future are dead letters"},
-    {"metrics.interval.ms", CF_LONG, OFF(metrics_interval_ms), "1000", 0, 3600000, 0,
-     "recompute figures at most this often (see metrics.max.share); always when idle or "
-     "stopping"},
-    {"metrics.max.share", CF_DOUBLE, OFF(metrics_max_share), "0.02", 0.001, 1, 0,
-     "under load, spend at most this share of the time recomputing figures: the interval "
-     "stretches to (1 / share - 1) times the last recomputation (figures stay in the batch "
-     "transaction, so a recomputation holds up the events behind it)"},
-    {"exit.when.idle", CF_DOUBLE, OFF(exit_when_idle), "0", 0, 1e9, 0,
-     "exit 0 after this many seconds without messages, once assigned (0 = never)"},
-    {"pipeline", CF_BOOL, OFF(pipeline), "true", 0, 0, 0,
-     "send a batch to PostgreSQL and read the next one while it runs; the batch commits "
-     "only if none of its events was seen before (otherwise it is read again and committed "
-     "one statement at a time, the careful way, for the next 30 s)"},
-    {"naive", CF_BOOL, OFF(naive), "false", 0, 0, 0,
-     "benchmark baseline only: commit one PostgreSQL transaction per event (batch.max.messages "
-     "forced to 1), as a quick implementation would; same guarantees, far slower"},
-    {"stats.file", CF_STRING, OFF(stats_file), "", 0, 0, 0,
-     "write run statistics (events, batches, produce-to-commit latency percentiles, peak "
-     "RSS) to this file every second and at exit, for eqm-bench; empty = off"},
-    {"alerts.rules", CF_STRING, OFF(alerts_rules), "", 0, 0, 0,
-     "alert rules file (JSON); empty = the built-in defaults"},
-    {"alerts.enabled", CF_BOOL, OFF(alerts_enabled), "true", 0, 0, 0,
-     "evaluate alert rules after each recomputation of the figures"},
-    {"relay.poll.interval.ms", CF_LONG, OFF(relay_poll_interval_ms), "1000", 10, 3600000, 0,
-     "eqm-alert-relay: re-read the outbox at least this often (NOTIFY wakes it sooner)"},
-    {"relay.retry.backoff.ms", CF_LONG, OFF(relay_retry_backoff_ms), "500", 1, 3600000, 0,
-     "eqm-alert-relay: first wait before resending alerts whose delivery failed (doubles)"},
-    {"relay.retry.backoff.max.ms", CF_LONG, OFF(relay_retry_backoff_max_ms), "30000", 1,
-     86400000, 0, "eqm-alert-relay: longest wait between resends"},
-    {"log.level", CF_STRING, OFF(log_level), "info", 0, 0, 0, "error, warn, info or debug"},
+static int check_log_level(void *base, const char *value, char *errstr, size_t sz) {
+    (void)base;
+    if (strcmp(value, "error") && strcmp(value, "warn") && strcmp(value, "info") &&
+        strcmp(value, "debug")) {
+        snprintf(errstr, sz, "log.level: \"%s\" is not error, warn, info or debug", value);
+        return -1;
+    }
+    return 0;
+}
+
+/* The common table: every program has these. */
+static const struct eqm_setting common_settings[] = {
+    {"pg.url", EQM_SETTING_STRING, OFF(pg_url), "", 0, 0, EQM_SETTING_SECRET,
+     "PostgreSQL conninfo or URI (libpq); may hold a password", NULL},
+    {"kafka.brokers", EQM_SETTING_STRING, OFF(kafka_brokers), "127.0.0.1:9092", 0, 0, 0,
+     "Kafka bootstrap servers", NULL},
+    {"log.level", EQM_SETTING_STRING, OFF(log_level), "info", 0, 0, 0,
+     "error, warn, info or debug", check_log_level},
 };
 
-#define CF_COUNT (sizeof(cf_table) / sizeof(cf_table[0]))
-
-static const struct cf_item *cf_find(const char *name) {
-    for (size_t i = 0; i < CF_COUNT; i++)
-        if (strcmp(cf_table[i].name, name) == 0)
-            return &cf_table[i];
+/* A setting by name, and the table it is in. */
+static const struct eqm_setting *find(const struct eqm_config *cfg, const char *name,
+                                      void **base) {
+    for (int t = 0; t < cfg->n_tables; t++)
+        for (size_t i = 0; i < cfg->tables[t].n; i++)
+            if (strcmp(cfg->tables[t].items[i].name, name) == 0) {
+                *base = cfg->tables[t].base;
+                return &cfg->tables[t].items[i];
+            }
     return NULL;
 }
 
-static int parse_windows(struct eqm_config *cfg, const char *s, char *errstr, size_t sz) {
-    int days[EQM_CONFIG_MAX_WINDOWS];
-    int n = 0;
-    const char *p = s;
+/* Every setting of every table, in order: for (it = first(...); it; it = next(...)). */
+struct iter {
+    int t;
+    size_t i;
+};
 
-    while (*p) {
-        char *end;
-        long v;
-        errno = 0;
-        v = strtol(p, &end, 10);
-        if (end == p || errno || v < 1 || v > 3660) {
-            snprintf(errstr, sz, "windows: \"%s\" is not a list of days (1 to 3660)", s);
-            return -1;
+static const struct eqm_setting *iter_next(const struct eqm_config *cfg, struct iter *it,
+                                           void **base) {
+    while (it->t < cfg->n_tables) {
+        if (it->i < cfg->tables[it->t].n) {
+            *base = cfg->tables[it->t].base;
+            return &cfg->tables[it->t].items[it->i++];
         }
-        if (n == EQM_CONFIG_MAX_WINDOWS) {
-            snprintf(errstr, sz, "windows: at most %d windows", EQM_CONFIG_MAX_WINDOWS);
-            return -1;
-        }
-        for (int i = 0; i < n; i++) {
-            if (days[i] == (int)v) {
-                snprintf(errstr, sz, "windows: %ld given twice", v);
-                return -1;
-            }
-        }
-        days[n++] = (int)v;
-        p = end;
-        while (*p == ' ')
-            p++;
-        if (*p == ',')
-            p++;
-        else if (*p) {
-            snprintf(errstr, sz, "windows: \"%s\" is not a list of days (1 to 3660)", s);
-            return -1;
-        }
-        while (*p == ' ')
-            p++;
+        it->t++;
+        it->i = 0;
     }
-    if (n == 0) {
-        snprintf(errstr, sz, "windows: at least one window is needed");
-        return -1;
-    }
-    memcpy(cfg->window_days, days, sizeof(days[0]) * (size_t)n);
-    cfg->n_windows = n;
-    return 0;
+    return NULL;
 }
 
 static int set_prop(struct eqm_config *cfg, const char *name, const char *value, char *errstr,
@@ -173,8 +92,9 @@ oom:
 
 int eqm_config_set(struct eqm_config *cfg, const char *name, const char *value, char *errstr,
                    size_t sz) {
-    const struct cf_item *it = cf_find(name);
-    char *base = (char *)cfg;
+    void *vbase = NULL;
+    const struct eqm_setting *it = find(cfg, name, &vbase);
+    char *base = vbase;
     char *end;
 
     if (!it) {
@@ -184,28 +104,20 @@ int eqm_config_set(struct eqm_config *cfg, const char *name, const char *value, 
         return -1;
     }
     switch (it->type) {
-    case CF_STRING: {
+    case EQM_SETTING_STRING: {
         char **dst = (char **)(base + it->offset);
-        char *v = strdup(value);
-        if (!v) {
+        char *v;
+        if (it->check && it->check(base, value, errstr, sz) != 0)
+            return -1;
+        if (!(v = strdup(value))) {
             snprintf(errstr, sz, "out of memory");
-            return -1;
-        }
-        if (strcmp(name, "windows") == 0 && parse_windows(cfg, value, errstr, sz) != 0) {
-            free(v);
-            return -1;
-        }
-        if (strcmp(name, "log.level") == 0 && strcmp(value, "error") && strcmp(value, "warn") &&
-            strcmp(value, "info") && strcmp(value, "debug")) {
-            free(v);
-            snprintf(errstr, sz, "log.level: \"%s\" is not error, warn, info or debug", value);
             return -1;
         }
         free(*dst);
         *dst = v;
         return 0;
     }
-    case CF_LONG: {
+    case EQM_SETTING_LONG: {
         long v;
         errno = 0;
         v = strtol(value, &end, 10);
@@ -217,7 +129,7 @@ int eqm_config_set(struct eqm_config *cfg, const char *name, const char *value, 
         *(long *)(base + it->offset) = v;
         return 0;
     }
-    case CF_DOUBLE: {
+    case EQM_SETTING_DOUBLE: {
         double v;
         errno = 0;
         v = strtod(value, &end);
@@ -229,7 +141,7 @@ int eqm_config_set(struct eqm_config *cfg, const char *name, const char *value, 
         *(double *)(base + it->offset) = v;
         return 0;
     }
-    case CF_BOOL: {
+    case EQM_SETTING_BOOL: {
         bool *dst = (bool *)(base + it->offset);
         if (!strcmp(value, "true") || !strcmp(value, "1") || !strcmp(value, "yes"))
             *dst = true;
@@ -314,6 +226,9 @@ static void opt_name(const char *name, char *out, size_t sz) {
 static void print_help(const char *program, const char *usage, FILE *out,
                        const struct eqm_config *cfg, const struct eqm_config_default *defaults) {
     char opt[64], env[64];
+    struct iter iter;
+    const struct eqm_setting *it;
+    void *base;
 
     fprintf(out,
             "Usage: %s %s\n\n"
@@ -323,15 +238,19 @@ static void print_help(const char *program, const char *usage, FILE *out,
     fprintf(out, "  -c, --config FILE\n      config file (also EQM_CONFIG)\n");
     fprintf(out, "  -X PROPERTY=VALUE\n      librdkafka property, passed unchanged (in the "
                  "file: kafka.PROPERTY = VALUE)\n");
-    fprintf(out, "  -b BROKERS, -t TOPIC, -g GROUP\n      short for --kafka-brokers, --topic, "
-                 "--group-id\n");
-    for (size_t i = 0; i < CF_COUNT; i++) {
-        const struct cf_item *it = &cf_table[i];
+    if (find(cfg, "topic", &base) && find(cfg, "group.id", &base))
+        fprintf(out, "  -b BROKERS, -t TOPIC, -g GROUP\n      short for --kafka-brokers, --topic, "
+                     "--group-id\n");
+    else
+        fprintf(out, "  -b BROKERS\n      short for --kafka-brokers\n");
+    iter = (struct iter){0, 0};
+
+    while ((it = iter_next(cfg, &iter, &base))) {
         const char *def = it->def;
         opt_name(it->name, opt, sizeof(opt));
         env_name(it->name, env, sizeof(env));
-        if (it->type == CF_STRING) {
-            char *const *cur = (char *const *)((const char *)cfg + it->offset);
+        if (it->type == EQM_SETTING_STRING) {
+            char *const *cur = (char *const *)((const char *)base + it->offset);
             if (*cur)
                 def = *cur;
         }
@@ -340,12 +259,13 @@ static void print_help(const char *program, const char *usage, FILE *out,
         for (const struct eqm_config_default *d = defaults; d && d->name; d++)
             if (!strcmp(d->name, it->name))
                 def = d->value;
-        if (it->flags & CF_SECRET)
+        if (it->flags & EQM_SETTING_SECRET)
             fprintf(out, "  %s (environment or file only: a secret)\n", env);
         else
-            fprintf(out, "  --%s%s\n", opt, it->type == CF_BOOL ? "[=true|false]" : "=VALUE");
+            fprintf(out, "  --%s%s\n", opt,
+                    it->type == EQM_SETTING_BOOL ? "[=true|false]" : "=VALUE");
         fprintf(out, "      %s\n      [file: %s; env: %s; default: \"%s\"]\n", it->help, it->name,
-                env, it->flags & CF_SECRET ? "" : def);
+                env, it->flags & EQM_SETTING_SECRET ? "" : def);
     }
     fprintf(out, "  --print-config\n      print the effective configuration (secrets masked) "
                  "and exit\n");
@@ -381,34 +301,37 @@ static void mask_secret(const char *v, char *out, size_t sz) {
 }
 
 /* librdkafka properties that can hold a secret. */
-static bool secret_prop(const char *name) {
-    return strstr(name, "password") || strstr(name, "secret") || !strcmp(name, "ssl.key.pem") ||
-           !strcmp(name, "sasl.oauthbearer.config") || !strcmp(name, "ssl_key");
+bool eqm_config_secret_prop(const char *name) {
+    return strstr(name, "password") || strstr(name, "secret") || strstr(name, "ssl.key") ||
+           strstr(name, "ssl_key") || strstr(name, "token") ||
+           !strcmp(name, "sasl.oauthbearer.config");
 }
 
 void eqm_config_print(const struct eqm_config *cfg, FILE *out) {
-    const char *base = (const char *)cfg;
+    struct iter iter = {0, 0};
+    const struct eqm_setting *it;
+    void *vbase;
     char buf[1024];
 
-    for (size_t i = 0; i < CF_COUNT; i++) {
-        const struct cf_item *it = &cf_table[i];
+    while ((it = iter_next(cfg, &iter, &vbase))) {
+        const char *base = vbase;
         switch (it->type) {
-        case CF_STRING: {
+        case EQM_SETTING_STRING: {
             const char *v = *(char *const *)(base + it->offset);
-            if (it->flags & CF_SECRET) {
+            if (it->flags & EQM_SETTING_SECRET) {
                 mask_secret(v ? v : "", buf, sizeof(buf));
                 v = buf;
             }
             fprintf(out, "%s = %s\n", it->name, v ? v : "");
             break;
         }
-        case CF_LONG:
+        case EQM_SETTING_LONG:
             fprintf(out, "%s = %ld\n", it->name, *(const long *)(base + it->offset));
             break;
-        case CF_DOUBLE:
+        case EQM_SETTING_DOUBLE:
             fprintf(out, "%s = %g\n", it->name, *(const double *)(base + it->offset));
             break;
-        case CF_BOOL:
+        case EQM_SETTING_BOOL:
             fprintf(out, "%s = %s\n", it->name,
                     *(const bool *)(base + it->offset) ? "true" : "false");
             break;
@@ -416,15 +339,22 @@ void eqm_config_print(const struct eqm_config *cfg, FILE *out) {
     }
     for (int i = 0; i < cfg->n_props; i++) {
         fprintf(out, "kafka.%s = %s\n", cfg->prop_names[i],
-                secret_prop(cfg->prop_names[i]) ? "****" : cfg->prop_values[i]);
+                eqm_config_secret_prop(cfg->prop_names[i]) ? "****" : cfg->prop_values[i]);
     }
 }
 
 void eqm_config_free(struct eqm_config *cfg) {
-    char *base = (char *)cfg;
-    for (size_t i = 0; i < CF_COUNT; i++)
-        if (cf_table[i].type == CF_STRING)
-            free(*(char **)(base + cf_table[i].offset));
+    struct iter iter = {0, 0};
+    const struct eqm_setting *it;
+    void *base;
+
+    while ((it = iter_next(cfg, &iter, &base))) {
+        if (it->type == EQM_SETTING_STRING) {
+            char **p = (char **)((char *)base + it->offset);
+            free(*p);
+            *p = NULL;
+        }
+    }
     free(cfg->config_file);
     for (int i = 0; i < cfg->n_props; i++) {
         free(cfg->prop_names[i]);
@@ -442,16 +372,29 @@ static const char *opt_value(int argc, char **argv, int *i, const char *eq) {
     return NULL;
 }
 
-enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const char *program,
-                                       const char *usage, const struct eqm_config_default *defaults,
-                                       int argc, char **argv, FILE *out, char *errstr, size_t sz) {
+enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const struct eqm_settings *extra,
+                                       int n_extra, const char *program, const char *usage,
+                                       const struct eqm_config_default *defaults, int argc,
+                                       char **argv, FILE *out, char *errstr, size_t sz) {
     const char *config_path = getenv("EQM_CONFIG");
     bool help = false, print = false;
     char msg[512], env[64], opt[64];
+    struct iter iter = {0, 0};
+    const struct eqm_setting *it;
+    void *base;
 
     memset(cfg, 0, sizeof(*cfg));
-    for (size_t i = 0; i < CF_COUNT; i++)
-        if (eqm_config_set(cfg, cf_table[i].name, cf_table[i].def, errstr, sz) != 0)
+    cfg->tables[0] = (struct eqm_settings){common_settings,
+                                           sizeof(common_settings) / sizeof(common_settings[0]), cfg};
+    cfg->n_tables = 1;
+    if (n_extra < 0 || n_extra >= EQM_CONFIG_MAX_TABLES) {
+        snprintf(errstr, sz, "at most %d settings tables", EQM_CONFIG_MAX_TABLES - 1);
+        return EQM_CONFIG_ERROR;
+    }
+    for (int t = 0; t < n_extra; t++)
+        cfg->tables[cfg->n_tables++] = extra[t];
+    while ((it = iter_next(cfg, &iter, &base)))
+        if (eqm_config_set(cfg, it->name, it->def, errstr, sz) != 0)
             return EQM_CONFIG_ERROR;
     for (const struct eqm_config_default *d = defaults; d && d->name; d++)
         if (eqm_config_set(cfg, d->name, d->value, errstr, sz) != 0)
@@ -482,11 +425,12 @@ enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const char *progr
         if (load_file(cfg, config_path, errstr, sz) != 0)
             return EQM_CONFIG_ERROR;
     }
-    for (size_t i = 0; i < CF_COUNT; i++) {
+    iter = (struct iter){0, 0};
+    while ((it = iter_next(cfg, &iter, &base))) {
         const char *v;
-        env_name(cf_table[i].name, env, sizeof(env));
+        env_name(it->name, env, sizeof(env));
         v = getenv(env);
-        if (v && eqm_config_set(cfg, cf_table[i].name, v, msg, sizeof(msg)) != 0) {
+        if (v && eqm_config_set(cfg, it->name, v, msg, sizeof(msg)) != 0) {
             snprintf(errstr, sz, "environment %s: %s", env, msg);
             return EQM_CONFIG_ERROR;
         }
@@ -524,22 +468,22 @@ enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const char *progr
             }
             name = a[1] == 'b' ? "kafka.brokers" : a[1] == 't' ? "topic" : "group.id";
         } else if (!strncmp(a, "--", 2) && a[2]) {
-            const struct cf_item *it = NULL;
+            const struct eqm_setting *cand;
             size_t n;
             eq = strchr(a, '=');
             n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-            for (size_t k = 0; k < CF_COUNT; k++) {
-                opt_name(cf_table[k].name, opt, sizeof(opt));
-                if (strlen(opt) == n && !strncmp(opt, a + 2, n)) {
-                    it = &cf_table[k];
-                    break;
-                }
+            it = NULL;
+            iter = (struct iter){0, 0};
+            while (!it && (cand = iter_next(cfg, &iter, &base))) {
+                opt_name(cand->name, opt, sizeof(opt));
+                if (strlen(opt) == n && !strncmp(opt, a + 2, n))
+                    it = cand;
             }
             if (!it) {
                 snprintf(errstr, sz, "unknown option \"%s\" (see --help)", a);
                 return EQM_CONFIG_ERROR;
             }
-            if (it->flags & CF_SECRET) {
+            if (it->flags & EQM_SETTING_SECRET) {
                 env_name(it->name, env, sizeof(env));
                 snprintf(errstr, sz,
                          "%s is secret: set it in the config file or %s, not on the "
@@ -548,7 +492,7 @@ enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const char *progr
                 return EQM_CONFIG_ERROR;
             }
             name = it->name;
-            if (it->type == CF_BOOL && !eq)
+            if (it->type == EQM_SETTING_BOOL && !eq)
                 value = "true";
             else if (!(value = opt_value(argc, argv, &i, eq))) {
                 snprintf(errstr, sz, "%s needs a value", a);

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eqm/engine.h"
-#include "sink_internal.h"
+#include "eqm/sink.h"
+#include "contract/sink_internal.h"
 
 struct eqm_sink *eqm_sink_collect_new(const struct eqm_counts_table *tables, int n_tables) {
     struct eqm_sink *s;

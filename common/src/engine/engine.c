@@ -19,37 +19,21 @@
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include "eqm/alerts.h"
+#include "eqm/envelope.h"
+#include "eqm/kafka.h"
+#include "eqm/signals.h"
+#include "eqm/sink.h"
 #include "eqm/log.h"
 #include "eqm/md5.h"
 #include "eqm/metrics.h"
 #include "eqm/migrate.h"
 #include "eqm/pg.h"
+#include "eqm/pgarray.h"
 #include "eqm/runstats.h"
 #include "eqm/timeutil.h"
-#include "sink_internal.h"
-
-static volatile sig_atomic_t run = 1;
-
-static void on_signal(int sig) {
-    (void)sig;
-    if (!run)
-        _exit(130); /* second signal: the operator means it */
-    run = 0;
-}
-
-void eqm_engine_install_signals(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
+#include "contract/sink_internal.h"
 
 /* ---- batch memory ---------------------------------------------------- */
 
@@ -198,6 +182,8 @@ struct pipelined {
 struct eqm_engine {
     const struct eqm_service *svc;
     const struct eqm_config *cfg;
+    const struct eqm_engine_config *ecfg;
+    struct eqm_figures_scope scope;
     PGconn *conn;
     rd_kafka_t *rk;  /* consumer */
     rd_kafka_t *dlq; /* dead-letter producer */
@@ -384,7 +370,7 @@ static int pg_connect(struct eqm_engine *e) {
 /* Reconnects with back-off until it works or the engine is stopping. */
 static int pg_reconnect(struct eqm_engine *e) {
     unsigned delay_ms = 200;
-    for (int attempt = 1; run || attempt == 1; attempt++) {
+    for (int attempt = 1; eqm_signals_running() || attempt == 1; attempt++) {
         if (pg_connect(e) == 0) {
             eqm_log_info("reconnected to PostgreSQL", "attempt=%d", attempt);
             return 0;
@@ -415,15 +401,18 @@ static struct part_state *part_find(struct eqm_engine *e, int32_t partition) {
  */
 static int load_offsets(struct eqm_engine *e, rd_kafka_topic_partition_list_t *list) {
     const char *params[3];
-    PGresult *res;
+    PGresult *res = NULL;
     int ret = -1;
 
     eqm_pg_array_begin(&e->a[0]);
     for (int i = 0; i < list->cnt; i++)
         eqm_pg_array_int(&e->a[0], list->elems[i].partition);
-    eqm_pg_array_end(&e->a[0]);
-    params[0] = e->cfg->group_id;
-    params[1] = e->cfg->topic;
+    if (eqm_pg_array_end(&e->a[0]) != 0) {
+        snprintf(e->errstr, sizeof(e->errstr), "out of memory");
+        goto out;
+    }
+    params[0] = e->ecfg->group_id;
+    params[1] = e->ecfg->topic;
     params[2] = e->a[0].data;
 
     res = PQexecParams(e->conn,
@@ -472,7 +461,7 @@ static int reload_offsets(struct eqm_engine *e) {
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(e->n_parts);
     int rc;
     for (int i = 0; i < e->n_parts; i++)
-        rd_kafka_topic_partition_list_add(list, e->cfg->topic, e->parts[i].partition);
+        rd_kafka_topic_partition_list_add(list, e->ecfg->topic, e->parts[i].partition);
     rc = list->cnt > 0 ? load_offsets(e, list) : 0;
     rd_kafka_topic_partition_list_destroy(list);
     return rc;
@@ -489,7 +478,7 @@ static void rewind_partitions(struct eqm_engine *e) {
     list = rd_kafka_topic_partition_list_new(e->n_parts);
     for (int i = 0; i < e->n_parts; i++) {
         rd_kafka_topic_partition_t *tp =
-            rd_kafka_topic_partition_list_add(list, e->cfg->topic, e->parts[i].partition);
+            rd_kafka_topic_partition_list_add(list, e->ecfg->topic, e->parts[i].partition);
         tp->offset = e->parts[i].committed >= 0 ? e->parts[i].committed : RD_KAFKA_OFFSET_BEGINNING;
         e->parts[i].next = -1;
     }
@@ -692,7 +681,7 @@ static int dead_letter(struct eqm_engine *e, const rd_kafka_message_t *rkm,
     /* The original bytes travel as the value, untouched; what went wrong
      * and where it came from travel as headers. Keyed by source topic. */
     err = rd_kafka_producev(
-        e->dlq, RD_KAFKA_V_TOPIC(e->cfg->dead_letter_topic), RD_KAFKA_V_KEY(topic, strlen(topic)),
+        e->dlq, RD_KAFKA_V_TOPIC(e->ecfg->dead_letter_topic), RD_KAFKA_V_KEY(topic, strlen(topic)),
         RD_KAFKA_V_VALUE(rkm->payload, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_HEADER("eqm-source-topic", topic, -1),
         RD_KAFKA_V_HEADER("eqm-source-partition", part, -1),
@@ -812,7 +801,7 @@ static int add_event(struct eqm_engine *e, const struct eqm_envelope *env) {
 
 /* Too old to de-duplicate: counting it could count it twice. */
 static int beyond_horizon(const struct eqm_engine *e, const struct eqm_envelope *env) {
-    long h = e->cfg->dedup_horizon_days;
+    long h = e->ecfg->dedup_horizon_days;
     if (h <= 0 || e->watermark_us == 0)
         return 0;
     return env->day < eqm_time_local_day(e->watermark_us) - h;
@@ -836,8 +825,8 @@ static int stats_message(struct eqm_engine *e, const rd_kafka_message_t *rkm) {
 
 static void stats_write(struct eqm_engine *e) {
     e->last_stats_ms = eqm_time_mono_ms();
-    if (eqm_runstats_write(e->stats, e->cfg->stats_file) != 0)
-        eqm_log_warn("cannot write stats file", "path=%s error=%s", eqm_log_q(e->cfg->stats_file),
+    if (eqm_runstats_write(e->stats, e->ecfg->stats_file) != 0)
+        eqm_log_warn("cannot write stats file", "path=%s error=%s", eqm_log_q(e->ecfg->stats_file),
                      eqm_log_q(strerror(errno)));
 }
 
@@ -861,7 +850,7 @@ static int handle_message(struct eqm_engine *e, const rd_kafka_message_t *rkm) {
         /* Back from a stall longer than a batch: what is queued is already
          * as old as a batch may get, so take it now (see the loop) rather
          * than make it wait one batch.max.ms more. */
-        if (e->stalled_since_ms > 0 && now - e->stalled_since_ms >= e->cfg->batch_max_ms)
+        if (e->stalled_since_ms > 0 && now - e->stalled_since_ms >= e->ecfg->batch_max_ms)
             e->batch_started_ms = e->stalled_since_ms;
         e->stalled_since_ms = 0;
     }
@@ -870,20 +859,20 @@ static int handle_message(struct eqm_engine *e, const rd_kafka_message_t *rkm) {
     if (e->stats && stats_message(e, rkm) != 0)
         return -1;
 
-    rc = eqm_message_parse(rkm->payload, rkm->len, e->cfg->max_message_bytes, eqm_time_now_us(),
-                           e->cfg->max_future_skew_s, &event, &env, &rej);
+    rc = eqm_message_parse(rkm->payload, rkm->len, e->ecfg->max_message_bytes, eqm_time_now_us(),
+                           e->ecfg->max_future_skew_s, &event, &env, &rej);
     if (rc == 0 && beyond_horizon(e, &env)) {
         rej.code = "older_than_dedup_horizon";
         snprintf(rej.reason, sizeof(rej.reason),
                  "event of %.32s is more than %ld days older than the newest event; it cannot "
                  "be de-duplicated (raise dedup.horizon.days to accept it)",
                  json_string_value(json_object_get(event, "occurred_at")),
-                 e->cfg->dedup_horizon_days);
+                 e->ecfg->dedup_horizon_days);
         rc = -1;
     }
     if (rc == 0) {
         eqm_sink_collect_reset(e->sink);
-        rc = e->svc->handle(&env, event, e->cfg->force_area, e->sink, &rej);
+        rc = e->svc->handle(&env, event, e->ecfg->force_area, e->sink, &rej);
         if (rc == 0)
             rc = add_event(e, &env) == 0 ? 0 : -2;
     }
@@ -1129,10 +1118,13 @@ static enum commit_result run_dead_letters(struct eqm_engine *e) {
         eqm_pg_array_int(&e->a[6], d->bytes);
     }
     for (int b = 2; b < 7; b++) {
-        eqm_pg_array_end(&e->a[b]);
+        if (eqm_pg_array_end(&e->a[b]) != 0) {
+            snprintf(e->errstr, sizeof(e->errstr), "out of memory");
+            return COMMIT_FAILED;
+        }
         params[b] = e->a[b].data;
     }
-    params[0] = e->cfg->topic;
+    params[0] = e->ecfg->topic;
     params[1] = e->svc->name;
     return exec_prepared(e, "eqm_dead_letters", 7, params, "recording dead letters", NULL);
 }
@@ -1158,13 +1150,14 @@ static enum commit_result run_offsets(struct eqm_engine *e) {
             eqm_pg_array_text(&e->a[4], NULL, 0);
         n++;
     }
-    eqm_pg_array_end(&e->a[2]);
-    eqm_pg_array_end(&e->a[3]);
-    eqm_pg_array_end(&e->a[4]);
+    if (eqm_pg_array_end(&e->a[2]) | eqm_pg_array_end(&e->a[3]) | eqm_pg_array_end(&e->a[4])) {
+        snprintf(e->errstr, sizeof(e->errstr), "out of memory");
+        return COMMIT_FAILED;
+    }
     if (n == 0)
         return COMMIT_OK;
-    params[0] = e->cfg->group_id;
-    params[1] = e->cfg->topic;
+    params[0] = e->ecfg->group_id;
+    params[1] = e->ecfg->topic;
     params[2] = e->a[2].data;
     params[3] = e->a[3].data;
     params[4] = e->a[4].data;
@@ -1191,7 +1184,7 @@ static enum commit_result run_offsets(struct eqm_engine *e) {
 }
 
 static bool metrics_due(const struct eqm_engine *e, bool force) {
-    int64_t interval = e->cfg->metrics_interval_ms;
+    int64_t interval = e->ecfg->metrics_interval_ms;
     if (e->svc->n_measures == 0 && !e->svc->recompute)
         return false;
     /* Nothing new: only the alert timer (reminders are due by the clock). */
@@ -1201,7 +1194,7 @@ static bool metrics_due(const struct eqm_engine *e, bool force) {
      * count tables grow, and hold up the events behind them: under load,
      * spend at most metrics.max.share of the time on them (an idle or
      * stopping consumer still brings them up to date). */
-    double stretch = 1.0 / e->cfg->metrics_max_share - 1.0;
+    double stretch = 1.0 / e->ecfg->metrics_max_share - 1.0;
     if ((double)interval < stretch * (double)e->metrics_cost_ms)
         interval = (int64_t)(stretch * (double)e->metrics_cost_ms);
     return force || eqm_time_mono_ms() - e->last_metrics_ms >= interval;
@@ -1210,8 +1203,8 @@ static bool metrics_due(const struct eqm_engine *e, bool force) {
 static enum commit_result run_metrics(struct eqm_engine *e) {
     int64_t t0 = eqm_time_mono_ms();
     int rows = e->svc->recompute
-                   ? e->svc->recompute(e->conn, e->svc, e->cfg, e->errstr, sizeof(e->errstr))
-                   : eqm_metrics_recompute(e->conn, e->svc, e->cfg, e->errstr, sizeof(e->errstr));
+                   ? e->svc->recompute(e->conn, e->svc, &e->scope, e->errstr, sizeof(e->errstr))
+                   : eqm_metrics_recompute(e->conn, e->svc, &e->scope, e->errstr, sizeof(e->errstr));
     if (rows < 0) {
         enum commit_result r = eqm_pg_retryable(e->conn, NULL) ? COMMIT_RETRY : COMMIT_FAILED;
         if (PQstatus(e->conn) == CONNECTION_OK)
@@ -1314,7 +1307,7 @@ static void commit_to_kafka(struct eqm_engine *e) {
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(e->n_parts);
     for (int i = 0; i < e->n_parts; i++)
         if (e->parts[i].committed >= 0)
-            rd_kafka_topic_partition_list_add(list, e->cfg->topic, e->parts[i].partition)->offset =
+            rd_kafka_topic_partition_list_add(list, e->ecfg->topic, e->parts[i].partition)->offset =
                 e->parts[i].committed;
     if (list->cnt > 0)
         rd_kafka_commit(e->rk, list, 1);
@@ -1579,7 +1572,7 @@ static int flush_batch(struct eqm_engine *e, bool force_metrics, bool may_pipeli
      * moment this one has committed: a batch of only what arrived during
      * that commit. The figures still commit with the counts they judge.
      */
-    pipelinable = may_pipeline && e->cfg->pipeline && !e->cfg->naive &&
+    pipelinable = may_pipeline && e->ecfg->pipeline && !e->ecfg->naive &&
                   eqm_time_mono_ms() >= e->careful_until_ms;
     if (with_metrics && pipelinable && !force_metrics && !e->figures_next) {
         e->figures_next = true;
@@ -1665,9 +1658,9 @@ static void expire_keys(struct eqm_engine *e) {
     PGresult *res;
 
     e->last_expiry_ms = eqm_time_mono_ms();
-    if (e->cfg->dedup_horizon_days <= 0 || e->watermark_us == 0)
+    if (e->ecfg->dedup_horizon_days <= 0 || e->watermark_us == 0)
         return;
-    eqm_time_day_format(eqm_time_local_day(e->watermark_us) - (int32_t)e->cfg->dedup_horizon_days,
+    eqm_time_day_format(eqm_time_local_day(e->watermark_us) - (int32_t)e->ecfg->dedup_horizon_days,
                         cutoff);
     res = PQexecParams(e->conn,
                        "DELETE FROM equality.event_keys WHERE source = $1 AND event_day < $2", 2,
@@ -1676,7 +1669,7 @@ static void expire_keys(struct eqm_engine *e) {
         eqm_pg_error(e->conn, res, "expiring de-duplication keys", e->errstr, sizeof(e->errstr));
         eqm_log_warn("cannot expire de-duplication keys", "error=%s", eqm_log_q(e->errstr));
     } else if (atoll(PQcmdTuples(res)) > 0) {
-        snprintf(days, sizeof(days), "%ld", e->cfg->dedup_horizon_days);
+        snprintf(days, sizeof(days), "%ld", e->ecfg->dedup_horizon_days);
         eqm_log_info("de-duplication keys expired", "keys=%s before=%s horizon_days=%s",
                      PQcmdTuples(res), cutoff, days);
     }
@@ -1702,7 +1695,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         /* Start where PostgreSQL says; without it we must not consume. */
         while (load_offsets(e, list) != 0) {
             eqm_log_warn("cannot read stored offsets, retrying", "error=%s", eqm_log_q(e->errstr));
-            if (!run || e->fatal) {
+            if (!eqm_signals_running() || e->fatal) {
                 rd_kafka_assign(rk, NULL);
                 return;
             }
@@ -1731,150 +1724,84 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
 }
 
-static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
-    enum eqm_log_level l = level <= 3   ? EQM_LOG_ERROR
-                           : level <= 4 ? EQM_LOG_WARN
-                           : level <= 6 ? EQM_LOG_INFO
-                                        : EQM_LOG_DEBUG;
-    (void)rk;
-    if (eqm_log_enabled(l))
-        eqm_log(l, "librdkafka", "facility=%s detail=%s", fac, eqm_log_q(buf));
-}
-
-static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errstr, size_t sz) {
-    char err[256];
-    if (rd_kafka_conf_set(conf, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
-        snprintf(errstr, sz, "Kafka property %s=%s: %s", k, v, err);
-        return -1;
-    }
-    return 0;
-}
-
-static rd_kafka_conf_t *base_conf(struct eqm_engine *e, const char *role, char *errstr, size_t sz) {
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    char client_id[96];
-
-    snprintf(client_id, sizeof(client_id), "eqm-%s-%s", e->svc->name, role);
-    if (conf_set(conf, "bootstrap.servers", e->cfg->kafka_brokers, errstr, sz) ||
-        conf_set(conf, "client.id", client_id, errstr, sz) ||
-        conf_set(conf, "log.queue", "true", errstr, sz)) {
-        rd_kafka_conf_destroy(conf);
-        return NULL;
-    }
-    rd_kafka_conf_set_log_cb(conf, log_cb);
-    rd_kafka_conf_set_opaque(conf, e);
-    return conf;
-}
-
-/* Properties that only a consumer understands: the dead-letter producer
- * is not given them (librdkafka would warn that it ignores them). */
-static bool consumer_only(const char *name) {
-    static const char *const prefixes[] = {"group.",
-                                           "session.timeout",
-                                           "heartbeat.",
-                                           "partition.assignment",
-                                           "max.poll",
-                                           "fetch.",
-                                           "auto.offset",
-                                           "enable.auto",
-                                           "auto.commit",
-                                           "isolation.level",
-                                           "check.crcs",
-                                           "enable.partition.eof",
-                                           "queued.",
-                                           "coordinator.query",
-                                           "allow.auto.create.topics"};
-    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-        if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
-            return true;
-    return false;
-}
-
-/* The user's kafka.* / -X properties, applied last so they win. */
-static int user_props(struct eqm_engine *e, rd_kafka_conf_t *conf, bool producer, char *errstr,
-                      size_t sz) {
-    for (int i = 0; i < e->cfg->n_props; i++) {
-        if (producer && consumer_only(e->cfg->prop_names[i]))
-            continue;
-        if (conf_set(conf, e->cfg->prop_names[i], e->cfg->prop_values[i], errstr, sz))
-            return -1;
-    }
-    return 0;
-}
-
 static int kafka_new(struct eqm_engine *e, char *errstr, size_t sz) {
-    rd_kafka_conf_t *conf;
-    rd_kafka_topic_partition_list_t *topics;
-    rd_kafka_resp_err_t err;
-    char err2[256];
-
     /* Dead-letter producer: idempotent, so retries never duplicate. */
-    conf = base_conf(e, "dlq", errstr, sz);
-    if (!conf || conf_set(conf, "enable.idempotence", "true", errstr, sz) ||
-        conf_set(conf, "message.max.bytes", "10000000", errstr, sz) ||
-        conf_set(conf, "linger.ms", "5", errstr, sz) || user_props(e, conf, true, errstr, sz)) {
-        if (conf)
-            rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    rd_kafka_conf_set_dr_msg_cb(conf, dlq_dr_cb);
-    e->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err2, sizeof(err2));
-    if (!e->dlq) {
-        rd_kafka_conf_destroy(conf);
-        snprintf(errstr, sz, "cannot create dead-letter producer: %s", err2);
-        return -1;
-    }
-    conf = NULL; /* owned by e->dlq */
-    rd_kafka_set_log_queue(e->dlq, NULL);
-
+    static const char *const dlq_props[] = {"enable.idempotence", "true", "message.max.bytes",
+                                            "10000000", "linger.ms", "5", NULL};
     /* Consumer. Offsets live in PostgreSQL; eager range assignment (the
      * cooperative assignor of librdkafka 2.0 has known rebalance bugs). A
      * short session timeout lets a restarted consumer get its partitions
-     * back soon after a crash. */
-    conf = base_conf(e, "consumer", errstr, sz);
-    if (!conf || conf_set(conf, "group.id", e->cfg->group_id, errstr, sz) ||
-        conf_set(conf, "enable.auto.commit", "false", errstr, sz) ||
-        conf_set(conf, "enable.auto.offset.store", "false", errstr, sz) ||
-        conf_set(conf, "auto.offset.reset", "earliest", errstr, sz) ||
-        conf_set(conf, "partition.assignment.strategy", "range", errstr, sz) ||
-        conf_set(conf, "session.timeout.ms", "10000", errstr, sz) ||
-        conf_set(conf, "heartbeat.interval.ms", "1000", errstr, sz) ||
-        /* Prefetch. Once the queue holds this much, librdkafka 2.0 stops
-         * fetching and looks again only about once a second (later versions
-         * have fetch.queue.backoff.ms): under load the consumer reads about
-         * this much per second. eqm-bench: 16 MB gave 30-35k events/s, 32 MB
-         * about 50k; librdkafka's 64 MB default would be most of our memory. */
-        conf_set(conf, "queued.max.messages.kbytes", "32768", errstr, sz) ||
-        user_props(e, conf, false, errstr, sz)) {
-        if (conf)
-            rd_kafka_conf_destroy(conf);
+     * back soon after a crash. Prefetch: once the queue holds
+     * queued.max.messages.kbytes, librdkafka 2.0 stops fetching and looks
+     * again only about once a second (later versions have
+     * fetch.queue.backoff.ms): under load the consumer reads about this
+     * much per second. eqm-bench: 16 MB gave 30-35k events/s, 32 MB about
+     * 50k; librdkafka's 64 MB default would be most of our memory. */
+    static const char *const consumer_props[] = {"enable.auto.commit",
+                                                 "false",
+                                                 "enable.auto.offset.store",
+                                                 "false",
+                                                 "auto.offset.reset",
+                                                 "earliest",
+                                                 "partition.assignment.strategy",
+                                                 "range",
+                                                 "session.timeout.ms",
+                                                 "10000",
+                                                 "heartbeat.interval.ms",
+                                                 "1000",
+                                                 "queued.max.messages.kbytes",
+                                                 "32768",
+                                                 NULL};
+    const char *props[3 + sizeof(consumer_props) / sizeof(consumer_props[0])];
+    struct eqm_kafka_spec spec = {
+        .brokers = e->cfg->kafka_brokers,
+        .user_names = e->cfg->prop_names,
+        .user_values = e->cfg->prop_values,
+        .n_user = e->cfg->n_props,
+        .opaque = e,
+        .route_logs = true,
+    };
+    rd_kafka_topic_partition_list_t *topics;
+    rd_kafka_resp_err_t err;
+    char client_id[96];
+    size_t n = 0;
+
+    snprintf(client_id, sizeof(client_id), "eqm-%s-dlq", e->svc->name);
+    spec.type = RD_KAFKA_PRODUCER;
+    spec.client_id = client_id;
+    spec.props = dlq_props;
+    spec.dr_msg_cb = dlq_dr_cb;
+    if (!(e->dlq = eqm_kafka_new(&spec, errstr, sz)))
         return -1;
-    }
-    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
-    e->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err2, sizeof(err2));
-    if (!e->rk) {
-        rd_kafka_conf_destroy(conf);
-        snprintf(errstr, sz, "cannot create consumer: %s", err2);
+
+    snprintf(client_id, sizeof(client_id), "eqm-%s-consumer", e->svc->name);
+    props[n++] = "group.id";
+    props[n++] = e->ecfg->group_id;
+    for (size_t i = 0; consumer_props[i]; i++)
+        props[n++] = consumer_props[i];
+    props[n] = NULL;
+    spec.type = RD_KAFKA_CONSUMER;
+    spec.client_id = client_id;
+    spec.props = props;
+    spec.dr_msg_cb = NULL;
+    spec.rebalance_cb = rebalance_cb;
+    if (!(e->rk = eqm_kafka_new(&spec, errstr, sz)))
         return -1;
-    }
-    conf = NULL;
-    rd_kafka_poll_set_consumer(e->rk);
-    /* librdkafka's own logs arrive through consumer polls, on our thread. */
-    rd_kafka_set_log_queue(e->rk, NULL);
 
     topics = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(topics, e->cfg->topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(topics, e->ecfg->topic, RD_KAFKA_PARTITION_UA);
     err = rd_kafka_subscribe(e->rk, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (err) {
-        snprintf(errstr, sz, "cannot subscribe to %s: %s", e->cfg->topic, rd_kafka_err2str(err));
+        snprintf(errstr, sz, "cannot subscribe to %s: %s", e->ecfg->topic, rd_kafka_err2str(err));
         return -1;
     }
     return 0;
 }
 
 int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
-                   const struct eqm_config *cfg, char *errstr, size_t sz) {
+                   const struct eqm_config *cfg, const struct eqm_engine_config *ecfg, char *errstr,
+                   size_t sz) {
     struct eqm_engine *e = calloc(1, sizeof(*e));
     int applied;
 
@@ -1882,28 +1809,23 @@ int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
         snprintf(errstr, sz, "out of memory");
         return -1;
     }
-#ifdef __GLIBC__
-    /* librdkafka's threads allocate fetch buffers that this thread frees;
-     * with an arena per thread the freed memory stays scattered. One arena,
-     * trimmed above 1 MB, keeps RSS near what is live (eqm-bench with a
-     * 32 MB prefetch: peak RSS 92 MB before, 80 MB after). */
-    mallopt(M_ARENA_MAX, 1);
-    mallopt(M_TRIM_THRESHOLD, 1 << 20);
-#endif
     e->svc = svc;
     e->stride = 1;
     for (int t = 0; t < svc->n_tables; t++)
         if (svc->tables[t].n_count_columns > e->stride)
             e->stride = svc->tables[t].n_count_columns;
     e->cfg = cfg;
+    e->ecfg = ecfg;
+    e->scope.timezone = ecfg->timezone;
+    e->scope.force_area = ecfg->force_area;
+    e->scope.n_windows = ecfg->n_windows;
+    memcpy(e->scope.window_days, ecfg->window_days, sizeof(e->scope.window_days));
     e->sink = eqm_sink_collect_new(svc->tables, svc->n_tables);
     if (!e->sink) {
         snprintf(errstr, sz, "service %s: bad table definitions", svc->name);
         goto fail;
     }
-    if (eqm_time_set_zone(cfg->timezone, errstr, sz) != 0)
-        goto fail;
-    if (!*cfg->topic || !*cfg->group_id) {
+    if (!*ecfg->topic || !*ecfg->group_id) {
         snprintf(errstr, sz, "topic and group.id must not be empty");
         goto fail;
     }
@@ -1918,19 +1840,19 @@ int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
         snprintf(errstr, sz, "%s", e->errstr);
         goto fail;
     }
-    if (cfg->alerts_enabled) {
-        if (eqm_alert_rules_load(&e->rules, cfg->alerts_rules, errstr, sz) != 0 ||
-            eqm_alert_rules_check_windows(e->rules, cfg->alerts_rules, svc->name, cfg->window_days,
-                                          cfg->n_windows, errstr, sz) != 0)
+    if (ecfg->alerts_enabled) {
+        if (eqm_alert_rules_load(&e->rules, ecfg->alerts_rules, errstr, sz) != 0 ||
+            eqm_alert_rules_check_windows(e->rules, ecfg->alerts_rules, svc->name, ecfg->window_days,
+                                          ecfg->n_windows, errstr, sz) != 0)
             goto fail;
         eqm_log_info("alert rules loaded", "rules=%d file=%s",
                      eqm_alert_rules_count(e->rules, svc->name),
-                     eqm_log_q(*cfg->alerts_rules ? cfg->alerts_rules : "(built-in defaults)"));
+                     eqm_log_q(*ecfg->alerts_rules ? ecfg->alerts_rules : "(built-in defaults)"));
     }
     if (kafka_new(e, errstr, sz) != 0)
         goto fail;
     e->metrics_dirty = true; /* figures are brought up to date once at start */
-    if (*cfg->stats_file) {
+    if (*ecfg->stats_file) {
         if (!(e->stats = malloc(sizeof(*e->stats)))) {
             snprintf(errstr, sz, "out of memory");
             goto fail;
@@ -1945,21 +1867,21 @@ fail:
 }
 
 int eqm_engine_run(struct eqm_engine *e) {
-    const struct eqm_config *cfg = e->cfg;
-    int64_t idle_ms = (int64_t)(cfg->exit_when_idle * 1000.0);
-    long max_messages = cfg->naive ? 1 : cfg->batch_max_messages;
+    const struct eqm_engine_config *ecfg = e->ecfg;
+    int64_t idle_ms = (int64_t)(ecfg->exit_when_idle * 1000.0);
+    long max_messages = ecfg->naive ? 1 : ecfg->batch_max_messages;
     int rc = 0;
 
     eqm_log_info("consumer started", "topic=%s group=%s batch.max.messages=%ld naive=%s",
-                 cfg->topic, cfg->group_id, max_messages, cfg->naive ? "true" : "false");
+                 ecfg->topic, ecfg->group_id, max_messages, ecfg->naive ? "true" : "false");
     e->last_activity_ms = eqm_time_mono_ms();
-    while (run && !e->fatal) {
+    while (eqm_signals_running() && !e->fatal) {
         int64_t now = eqm_time_mono_ms();
         int timeout = 100;
         rd_kafka_message_t *rkm;
 
         if (e->n_messages > 0) {
-            int64_t left = e->batch_started_ms + cfg->batch_max_ms - now;
+            int64_t left = e->batch_started_ms + ecfg->batch_max_ms - now;
             timeout = left < 0 ? 0 : left < timeout ? (int)left : timeout;
         }
         if (e->pl.active && timeout > 1)
@@ -1988,9 +1910,9 @@ int eqm_engine_run(struct eqm_engine *e) {
          * A catch-up batch (begun after a stall) is already due: it takes
          * what was queued, up to an empty poll or batch.max.ms of reading
          * (for any other batch, reading that long is the age test itself). */
-        if (e->n_messages >= (size_t)max_messages || e->n_slots >= (size_t)cfg->batch_max_rows ||
-            (e->n_messages > 0 && now - e->batch_started_ms >= cfg->batch_max_ms && !e->pl.active &&
-             (!rkm || now - e->batch_read_ms >= cfg->batch_max_ms)) ||
+        if (e->n_messages >= (size_t)max_messages || e->n_slots >= (size_t)ecfg->batch_max_rows ||
+            (e->n_messages > 0 && now - e->batch_started_ms >= ecfg->batch_max_ms && !e->pl.active &&
+             (!rkm || now - e->batch_read_ms >= ecfg->batch_max_ms)) ||
             (e->n_messages > 0 && e->figures_next && !e->pl.active) ||
             (e->n_messages == 0 && !e->pl.active && metrics_due(e, false) && e->assigned_once)) {
             if (flush_batch(e, false, true) != 0)
@@ -2004,7 +1926,7 @@ int eqm_engine_run(struct eqm_engine *e) {
         }
         if (idle_ms > 0 && e->assigned_once && e->n_messages == 0 && !e->pl.active &&
             now - e->last_activity_ms >= idle_ms) {
-            eqm_log_info("idle: stopping", "idle_s=%.1f", cfg->exit_when_idle);
+            eqm_log_info("idle: stopping", "idle_s=%.1f", ecfg->exit_when_idle);
             break;
         }
     }

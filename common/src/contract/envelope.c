@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "eqm/engine.h"
+#include "eqm/envelope.h"
 #include "eqm/fastjson.h"
 #include "eqm/timeutil.h"
 

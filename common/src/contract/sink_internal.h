@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "eqm/engine.h"
+#include "eqm/service.h"
 
 struct eqm_sink_row {
     int table;

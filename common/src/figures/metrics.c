@@ -7,6 +7,7 @@
 #include "eqm/ethnicity.h"
 #include "eqm/log.h"
 #include "eqm/pg.h"
+#include "eqm/pgarray.h"
 #include "eqm/timeutil.h"
 
 #define NOT_STATED "not_stated"
@@ -234,7 +235,7 @@ static void compute_group(const struct eqm_service *svc, const struct eqm_dimens
     }
 }
 
-int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const struct eqm_config *cfg,
+int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const struct eqm_figures_scope *scope,
                           char *errstr, size_t sz) {
     struct eqm_buf sql = {0};
     struct out_arrays o;
@@ -257,7 +258,7 @@ int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const str
     }
     PQclear(res);
 
-    params[1] = cfg->timezone;
+    params[1] = scope->timezone;
     res = PQexecParams(conn,
                        "SELECT (max_occurred_at AT TIME ZONE $2)::date FROM equality.watermarks "
                        "WHERE source = $1",
@@ -299,16 +300,16 @@ int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const str
      * daily row there, as before.
      */
     n_cols = svc->tables[0].n_count_columns;
-    for (int i = 0; i < cfg->n_windows; i++)
-        if (cfg->window_days[i] > max_window)
-            max_window = cfg->window_days[i];
+    for (int i = 0; i < scope->n_windows; i++)
+        if (scope->window_days[i] > max_window)
+            max_window = scope->window_days[i];
     eqm_buf_printf(&sql, "SELECT t.area, t.dimension, t.grp");
-    for (int w = 0; w < cfg->n_windows; w++) {
+    for (int w = 0; w < scope->n_windows; w++) {
         eqm_buf_printf(&sql, ", count(*) FILTER (WHERE t.day > $1::date - %d)",
-                       cfg->window_days[w]);
+                       scope->window_days[w]);
         for (int c = 0; c < n_cols; c++)
             eqm_buf_printf(&sql, ", (sum(t.%s) FILTER (WHERE t.day > $1::date - %d))::bigint",
-                           svc->tables[0].count_columns[c], cfg->window_days[w]);
+                           svc->tables[0].count_columns[c], scope->window_days[w]);
     }
     eqm_buf_printf(&sql,
                    " FROM %s t WHERE t.day <= $1::date AND t.day > $1::date - %d"
@@ -351,7 +352,7 @@ int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const str
     }
     /* Rows grouped by (area, dimension, window), groups in order within. */
     n_groups = PQntuples(sums);
-    rows = calloc((size_t)n_groups * (size_t)cfg->n_windows + 1, sizeof(*rows));
+    rows = calloc((size_t)n_groups * (size_t)scope->n_windows + 1, sizeof(*rows));
     if (!rows)
         goto oom;
     for (int i = 0; i < n_groups;) {
@@ -359,7 +360,7 @@ int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const str
         while (j < n_groups && !strcmp(PQgetvalue(sums, j, 0), PQgetvalue(sums, i, 0)) &&
                !strcmp(PQgetvalue(sums, j, 1), PQgetvalue(sums, i, 1)))
             j++;
-        for (int w = 0; w < cfg->n_windows; w++) {
+        for (int w = 0; w < scope->n_windows; w++) {
             int base = 3 + w * (1 + n_cols);
             for (int g = i; g < j; g++) {
                 struct eqm_metrics_row *r;
@@ -369,7 +370,7 @@ int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const str
                 r->area = PQgetvalue(sums, g, 0);
                 r->dimension = PQgetvalue(sums, g, 1);
                 r->grp = PQgetvalue(sums, g, 2);
-                r->window_days = cfg->window_days[w];
+                r->window_days = scope->window_days[w];
                 for (int c = 0; c < n_cols; c++)
                     r->counts[c] = strtoll(PQgetvalue(sums, g, base + 1 + c), NULL, 10);
             }

@@ -27,6 +27,7 @@
 
 #include "eqm/log.h"
 #include "eqm/pg.h"
+#include "eqm/pgarray.h"
 
 struct eqm_alert_rules {
     struct eqm_alert_rule *rule;

@@ -1,0 +1,148 @@
+/*
+ * service.h - the service contract: what a service tells the engine about
+ * itself, and what the engine hands a service for each event.
+ *
+ * This is the bottom of libeqm's service layer: it includes nothing of
+ * the project's above the base modules, and everything above it (the
+ * envelope, the sink, figures, alerts, the engine) is written against it.
+ *
+ * A service describes itself with a struct eqm_service: its counts tables
+ * (key and count columns), its measures and dimensions, the alert measure
+ * families its figures offer, and a handler turning one event into count
+ * increments through a sink. The engine does the rest (eqm/engine.h).
+ */
+#ifndef EQM_SERVICE_H
+#define EQM_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#define EQM_MAX_KEY_PARTS 4
+#define EQM_MAX_COUNTS    32
+#define EQM_MAX_TABLES    4
+#define EQM_EVENT_ID_MAX  128 /* characters */
+#define EQM_AREA_MAX      64  /* characters */
+
+/* The common fields every event has, validated by the engine. */
+struct eqm_envelope {
+    const char *event_id; /* 1..128 bytes, owned by the parsed JSON */
+    const char *event_type;
+    const char *area;    /* 1..64 bytes */
+    int64_t occurred_us; /* event time, microseconds since the epoch */
+    int32_t day;         /* local day in the force's time zone */
+};
+
+/* Why a message is unusable: a stable code and words a person can act on. */
+struct eqm_reject {
+    const char *code; /* e.g. "unknown_event_type" */
+    char reason[256];
+};
+
+/* Where a handler puts the increments of one event (eqm/sink.h). */
+struct eqm_sink;
+
+/*
+ * Adds one row's increments for the event being handled, to the service's
+ * counts table number `table`: parts are the key column values after the
+ * day (e.g. area, dimension, group), counts one value per count column.
+ * Returns 0, or -1 (no such table, or out of memory): the handler then
+ * returns EQM_HANDLE_FAILED, and the engine stops without committing.
+ */
+int eqm_sink_add(struct eqm_sink *sink, int table, const char *const *parts, const int64_t *counts)
+    __attribute__((warn_unused_result));
+
+/* A measure kept in equality.metrics. */
+#define EQM_BASE_POPULATION (-1)
+struct eqm_measure {
+    const char *name; /* e.g. "stop_search.find_rate" */
+    int numerator;    /* count column index */
+    int base;         /* count column index, or EQM_BASE_POPULATION */
+};
+
+/* A dimension and its default reference group. */
+struct eqm_dimension {
+    const char *name;      /* e.g. "ethnicity" */
+    const char *reference; /* e.g. "white" */
+    bool ethnic;           /* broad groups: gets "bme" and Census population */
+};
+
+/*
+ * A table of daily counts: primary key (day, key columns...), and bigint
+ * count columns that batches add to.
+ */
+struct eqm_counts_table {
+    const char *name;               /* e.g. "equality.stop_search_daily" */
+    const char *const *key_columns; /* after "day" */
+    int n_key_columns;
+    const char *const *count_columns;
+    int n_count_columns;
+};
+
+/* What a handler returns (struct eqm_service.handle). */
+#define EQM_HANDLE_OK     0
+#define EQM_HANDLE_REJECT (-1)
+#define EQM_HANDLE_FAILED (-2)
+
+/*
+ * A family of measures whose figures alert rules may judge, and where
+ * they are kept: sql selects them in the column order that
+ * eqm/alert_eval.h documents, from the service's own tables, joined to
+ * the rule's parameters (the CTE p).
+ */
+struct eqm_alert_family {
+    const char *measure; /* exact name, or a prefix ending in '.' */
+    bool prefix;
+    const char *value_field; /* the value's name in the alert message */
+    const char *sql;
+};
+
+/* What a recomputation of the figures covers (the service's settings). */
+#define EQM_MAX_WINDOWS 8
+struct eqm_figures_scope {
+    const char *timezone;   /* days are local days here */
+    const char *force_area; /* the whole-force area's name */
+    int window_days[EQM_MAX_WINDOWS]; /* rolling windows, ending at the newest event's day */
+    int n_windows;
+};
+
+struct eqm_service {
+    const char *name; /* "stop-search": logs, dedup source */
+    const char *default_topic;
+    const char *default_group;
+    /* tables[0] feeds the engine's own figures: its first three key
+     * columns must be area, dimension, grp. */
+    const struct eqm_counts_table *tables;
+    int n_tables;
+    const struct eqm_measure *measures;
+    int n_measures;
+    const struct eqm_dimension *dimensions;
+    int n_dimensions;
+    /* The measures of this service that alert rules may name. */
+    const struct eqm_alert_family *alert_families;
+    int n_alert_families;
+    /*
+     * Turns one valid envelope (and the whole event object) into
+     * increments through sink. Returns 0; or EQM_HANDLE_REJECT with *rej
+     * filled: the message is wrong, it becomes a dead letter and nothing
+     * it added is counted; or EQM_HANDLE_FAILED: the handler could not do
+     * its work (out of memory), nothing of the batch is committed and the
+     * service stops, so that the event is read again, not lost. force_area
+     * is the whole-force area name: handlers add each row for env->area
+     * and, unless they are equal, for force_area.
+     */
+    int (*handle)(const struct eqm_envelope *env, const json_t *event, const char *force_area,
+                  struct eqm_sink *sink, struct eqm_reject *rej);
+    /*
+     * Optional: recomputes the service's figures inside the engine's open
+     * transaction, instead of (or as well as, by calling it)
+     * eqm_metrics_recompute(). Returns rows written or -1 with errstr.
+     */
+    int (*recompute)(PGconn *conn, const struct eqm_service *svc,
+                     const struct eqm_figures_scope *scope, char *errstr, size_t errstr_size);
+};
+
+#endif /* EQM_SERVICE_H */
