@@ -20,7 +20,7 @@ JOBS=${EQM_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 PACKAGES=(gcc make cmake pkg-config librdkafka-dev libjansson-dev libpq-dev libcmocka-dev
     postgresql postgresql-contrib kcat python3 python3-jsonschema tzdata procps iproute2
-    valgrind)
+    valgrind clang-format git)
 
 # shellcheck source=tools/stack.sh
 source "$ROOT/tools/stack.sh"
@@ -46,7 +46,9 @@ Usage: ./dev.sh COMMAND
                   EQM_BROKER_CONTROL); builds first if the broker is missing
   down [--purge]  stop both (--purge also deletes the database files)
   status          show what is running
-  test            setup, build, all tests; then the sanitizer build's unit tests
+  lint            formatting, ARCHITECTURE.md's include rules, the duplicates budget
+  test            setup, lint, build, all tests; then all tests again in the
+                  sanitizer build
   demo            setup, build, up, then tools/demo.sh
   bench           tools/bench.sh
   help            this text
@@ -162,9 +164,14 @@ cmd_status() {
     return 0
 }
 
+cmd_lint() {
+    bash "$ROOT/tools/lint.sh"
+}
+
 cmd_test() {
     local rc=0
     cmd_setup
+    cmd_lint || rc=1
     cmd_build
     ctest --test-dir "$BUILD_DIR" --output-on-failure || rc=1
     cmd_build_sanitize
@@ -208,6 +215,7 @@ main() {
     up) cmd_up ;;
     down) cmd_down "$@" ;;
     status) cmd_status ;;
+    lint) cmd_lint ;;
     test) cmd_test ;;
     demo) cmd_demo ;;
     bench) cmd_bench "$@" ;;

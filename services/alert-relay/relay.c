@@ -361,7 +361,7 @@ static int producer_new(struct eqm_relay *r, char *errstr, size_t sz) {
      * a message; acks=all: a report of success means the broker has it.
      * The user's -X / kafka.* properties come last and win. */
     static const char *const props[] = {"enable.idempotence", "true", "acks", "all",
-                                        "linger.ms", "5", NULL};
+                                        "linger.ms",          "5",    NULL};
     struct eqm_kafka_spec spec = {
         .type = RD_KAFKA_PRODUCER,
         .client_id = "eqm-alert-relay",

@@ -34,7 +34,12 @@
 #define EQM_CONFIG_MAX_PROPS  64
 #define EQM_CONFIG_MAX_TABLES 4
 
-enum eqm_setting_type { EQM_SETTING_STRING, EQM_SETTING_LONG, EQM_SETTING_DOUBLE, EQM_SETTING_BOOL };
+enum eqm_setting_type {
+    EQM_SETTING_STRING,
+    EQM_SETTING_LONG,
+    EQM_SETTING_DOUBLE,
+    EQM_SETTING_BOOL
+};
 
 #define EQM_SETTING_SECRET 0x1 /* never on the command line; masked when printed */
 

@@ -74,8 +74,8 @@ struct eqm_engine;
  * Returns 0 and *out, or -1 with errstr and *out untouched.
  */
 int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
-                   const struct eqm_config *cfg, const struct eqm_engine_config *ecfg,
-                   char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+                   const struct eqm_config *cfg, const struct eqm_engine_config *ecfg, char *errstr,
+                   size_t errstr_size) __attribute__((warn_unused_result));
 
 /*
  * Runs until stopped (eqm/signals.h) or idle. Returns the process exit

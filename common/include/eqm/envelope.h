@@ -20,7 +20,8 @@
  * event time. Returns 0 or -1 with *rej filled.
  */
 int eqm_envelope_parse(const json_t *event, int64_t now_us, long max_future_skew_s,
-                       struct eqm_envelope *env, struct eqm_reject *rej);
+                       struct eqm_envelope *env, struct eqm_reject *rej)
+    __attribute__((warn_unused_result));
 
 /*
  * Parses raw message bytes as a JSON object and validates the envelope.
@@ -28,6 +29,6 @@ int eqm_envelope_parse(const json_t *event, int64_t now_us, long max_future_skew
  */
 int eqm_message_parse(const char *payload, size_t len, long max_message_bytes, int64_t now_us,
                       long max_future_skew_s, json_t **event, struct eqm_envelope *env,
-                      struct eqm_reject *rej);
+                      struct eqm_reject *rej) __attribute__((warn_unused_result));
 
 #endif /* EQM_ENVELOPE_H */

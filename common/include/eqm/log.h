@@ -21,7 +21,7 @@ void eqm_log_set_level(enum eqm_log_level level);
 bool eqm_log_enabled(enum eqm_log_level level);
 
 /* Parses "error", "warn", "info", "debug". Returns 0 or -1. */
-int eqm_log_level_parse(const char *s, enum eqm_log_level *out);
+int eqm_log_level_parse(const char *s, enum eqm_log_level *out) __attribute__((warn_unused_result));
 
 /*
  * Writes one line: the message (quoted, escaped) then any extra key=value

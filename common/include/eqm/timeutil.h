@@ -18,14 +18,16 @@
  * microseconds since the Unix epoch, or -1 if s is not such a date-time
  * (including impossible dates such as 2025-02-30).
  */
-int eqm_time_parse_rfc3339(const char *s, size_t len, int64_t *epoch_us);
+int eqm_time_parse_rfc3339(const char *s, size_t len, int64_t *epoch_us)
+    __attribute__((warn_unused_result));
 
 /*
  * Selects the time zone for eqm_time_local_day() (an IANA name such as
  * "Europe/London"). Returns 0, or -1 with errstr if no such zone exists
  * on this machine (tzdata missing or a misspelt name).
  */
-int eqm_time_set_zone(const char *zone, char *errstr, size_t errstr_size);
+int eqm_time_set_zone(const char *zone, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 /* The local calendar day of an instant, as days since 1970-01-01. */
 int32_t eqm_time_local_day(int64_t epoch_us);

@@ -25,13 +25,12 @@ static const struct eqm_setting common_settings[] = {
      "PostgreSQL conninfo or URI (libpq); may hold a password", NULL},
     {"kafka.brokers", EQM_SETTING_STRING, OFF(kafka_brokers), "127.0.0.1:9092", 0, 0, 0,
      "Kafka bootstrap servers", NULL},
-    {"log.level", EQM_SETTING_STRING, OFF(log_level), "info", 0, 0, 0,
-     "error, warn, info or debug", check_log_level},
+    {"log.level", EQM_SETTING_STRING, OFF(log_level), "info", 0, 0, 0, "error, warn, info or debug",
+     check_log_level},
 };
 
 /* A setting by name, and the table it is in. */
-static const struct eqm_setting *find(const struct eqm_config *cfg, const char *name,
-                                      void **base) {
+static const struct eqm_setting *find(const struct eqm_config *cfg, const char *name, void **base) {
     for (int t = 0; t < cfg->n_tables; t++)
         for (size_t i = 0; i < cfg->tables[t].n; i++)
             if (strcmp(cfg->tables[t].items[i].name, name) == 0) {
@@ -384,8 +383,8 @@ enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const struct eqm_
     void *base;
 
     memset(cfg, 0, sizeof(*cfg));
-    cfg->tables[0] = (struct eqm_settings){common_settings,
-                                           sizeof(common_settings) / sizeof(common_settings[0]), cfg};
+    cfg->tables[0] = (struct eqm_settings){
+        common_settings, sizeof(common_settings) / sizeof(common_settings[0]), cfg};
     cfg->n_tables = 1;
     if (n_extra < 0 || n_extra >= EQM_CONFIG_MAX_TABLES) {
         snprintf(errstr, sz, "at most %d settings tables", EQM_CONFIG_MAX_TABLES - 1);

@@ -658,8 +658,8 @@ struct own_config {
     char *name;
 };
 static const struct eqm_setting own_settings[] = {
-    {"own.rounds", EQM_SETTING_LONG, offsetof(struct own_config, rounds), "3", 1, 9, 0,
-     "rounds", NULL},
+    {"own.rounds", EQM_SETTING_LONG, offsetof(struct own_config, rounds), "3", 1, 9, 0, "rounds",
+     NULL},
     {"own.name", EQM_SETTING_STRING, offsetof(struct own_config, name), "x", 0, 0, 0, "a name",
      NULL},
 };

@@ -1,0 +1,102 @@
+/*
+ * consumer.h - the engine's Kafka side (internal to common/src/engine/):
+ * the consumer in its group, the partitions it holds with their stored
+ * offsets, rebalances, and the dead-letter producer.
+ *
+ * Offsets live in PostgreSQL, not in Kafka: on every assignment the
+ * engine reads them (the assigned hook) and each partition starts there;
+ * Kafka's own committed offsets are written only for lag monitoring
+ * tools. Assignment is eager ("range"): on a revoke the engine finishes
+ * or gives up the batch it holds while the partitions are still its own.
+ */
+#ifndef EQM_ENGINE_CONSUMER_H
+#define EQM_ENGINE_CONSUMER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "eqm/config.h"
+#include "eqm/service.h"
+
+/* What a rebalance asks of the engine; called on the polling thread. */
+struct eqm_consumer_hooks {
+    /* First, in every rebalance: a batch in flight commits or is given up. */
+    void (*before)(void *opaque);
+    /* Partitions assigned: committed[i] gets partition i's stored next
+     * offset, or -1 (never committed: from the beginning). 0, or -1: the
+     * consumer takes no partition. */
+    int (*assigned)(void *opaque, const int32_t *partitions, int n, int64_t *committed);
+    /* Partitions about to be revoked: the batch they hold is finished. */
+    void (*revoked)(void *opaque);
+    void *opaque;
+};
+
+/* A partition held. */
+struct eqm_consumer_part {
+    int32_t partition;
+    int64_t committed; /* next offset as stored in PostgreSQL; -1 = NULL */
+    int64_t next;      /* next offset after the batch being read; -1 = untouched */
+    int64_t dl_sent;   /* dead letters up to this offset are on their topic */
+};
+
+struct eqm_consumer;
+
+/*
+ * Creates the dead-letter producer and the consumer, and subscribes to
+ * topic in group. cfg gives the brokers and the operator's properties;
+ * strings and hooks must outlive the consumer. 0 and *out, or -1 with
+ * errstr.
+ */
+int eqm_consumer_new(struct eqm_consumer **out, const struct eqm_service *svc,
+                     const struct eqm_config *cfg, const char *topic, const char *group,
+                     const char *dead_letter_topic, const struct eqm_consumer_hooks *hooks,
+                     char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+
+/* Leaves the group, flushes the dead letters, frees; NULL-safe. */
+void eqm_consumer_free(struct eqm_consumer **c);
+
+/* The next message or event (NULL: none within timeout_ms); rebalances
+ * run inside. The caller destroys the message. */
+rd_kafka_message_t *eqm_consumer_poll(struct eqm_consumer *c, int timeout_ms);
+
+/* True once partitions have been assigned at least once. */
+bool eqm_consumer_assigned_once(const struct eqm_consumer *c);
+
+/* The partitions held, and one by number (NULL: not held). */
+int eqm_consumer_n_parts(const struct eqm_consumer *c);
+struct eqm_consumer_part *eqm_consumer_parts(struct eqm_consumer *c);
+struct eqm_consumer_part *eqm_consumer_part(struct eqm_consumer *c, int32_t partition);
+
+/* Forgets the batch's progress: every partition's next back to -1. */
+void eqm_consumer_reset_next(struct eqm_consumer *c);
+
+/* Sets the stored offsets of the partitions held, as reread (committed[i]
+ * for the i-th held partition). */
+void eqm_consumer_set_committed(struct eqm_consumer *c, const int64_t *committed);
+
+/* Puts every partition back at its committed offset, so that an
+ * abandoned batch is read again. 0, or -1 (the engine must stop). */
+int eqm_consumer_rewind(struct eqm_consumer *c) __attribute__((warn_unused_result));
+
+/* Writes the committed offsets to Kafka (asynchronously), for lag tools. */
+void eqm_consumer_commit_to_kafka(struct eqm_consumer *c);
+
+/*
+ * Sends rkm to the dead-letter topic with its reason: the original bytes
+ * as the value (cut at 9 MB, said in a header), where it came from and
+ * why in headers, keyed by the source topic. A message already sent
+ * before an abandoned batch was read again is not sent twice.
+ */
+void eqm_consumer_dead_letter(struct eqm_consumer *c, const rd_kafka_message_t *rkm,
+                              const char *code, const char *reason);
+
+/*
+ * Waits (up to 30 s) until every dead letter is on its topic. 0, or -1
+ * if one failed or is still queued: then the batch must not commit.
+ * Clears the failure count either way.
+ */
+int eqm_consumer_dead_letters_flush(struct eqm_consumer *c) __attribute__((warn_unused_result));
+
+#endif /* EQM_ENGINE_CONSUMER_H */
