@@ -17,6 +17,8 @@
 #   assert_eq EXPECTED ACTUAL MESSAGE    exit 1 on mismatch
 #   fail MESSAGE                         exit 1
 #   eqm_wait_until TIMEOUT_S CMD...      bounded polling (from tools/stack.sh)
+#   eqm_crash_rounds TOTAL ROUNDS -- CMD...
+#                                        kill a consumer mid-stream, round by round
 set -euo pipefail
 
 : "${EQM_SOURCE_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}"
@@ -112,4 +114,44 @@ eqm_test_stack_up() {
     eqm_pg_start "$EQM_TEST_DIR" >/dev/null || fail "PostgreSQL did not start"
     eqm_broker_start "$EQM_TEST_DIR" "$BIN" "$@" >/dev/null || fail "broker did not start"
     eqm_test_log "stack up: EQM_PG_URL=$EQM_PG_URL EQM_KAFKA_BROKERS=$EQM_KAFKA_BROKERS"
+}
+
+_eqm_counted_more() {
+    [ "$(counted)" -gt "$1" ]
+}
+
+# eqm_crash_rounds TOTAL "SIG:SECONDS ..." -- CMD...: the crash tests' rounds.
+# The test defines counted (what has been committed so far, a number). Each
+# round starts CMD in the background, waits (60 s at most) until counted
+# passes what it was, lets it run SECONDS more, then sends SIG (KILL or
+# TERM) and waits for it. A TERM round must end with exit 0 (a clean stop
+# mid-stream). The rounds stop early once TOTAL is counted (a fast
+# consumer may finish the stream before a later round lands). Sets
+# EQM_KILLS to the number of KILL rounds that landed mid-stream.
+eqm_crash_rounds() {
+    local total=$1 rounds=$2 round sig before pid rc at
+    shift 2
+    [[ ${1:-} == -- ]] && shift
+    EQM_KILLS=0
+    for round in $rounds; do
+        sig=${round%%:*}
+        before=$(counted)
+        [ "$before" -lt "$total" ] || break
+        # A simple command, so $! is the consumer's own pid.
+        "$@" &
+        pid=$!
+        eqm_test_bg $pid
+        eqm_wait_until 60 _eqm_counted_more "$before" || fail "the consumer counted nothing within 60 s"
+        sleep "${round#*:}"
+        kill -"$sig" $pid 2>/dev/null || true
+        rc=0
+        wait $pid 2>/dev/null || rc=$?
+        at=$(counted)
+        eqm_test_log "SIG$sig with $at of $total counted (exit $rc)"
+        if [ "$sig" = TERM ]; then
+            assert_eq 0 "$rc" "SIGTERM mid-stream is a clean stop"
+        elif [ "$at" -lt "$total" ]; then
+            EQM_KILLS=$((EQM_KILLS + 1))
+        fi
+    done
 }

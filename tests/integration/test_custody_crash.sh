@@ -39,33 +39,12 @@ counted() {
                                   + disposals), 0)
                 FROM equality.custody_daily WHERE area = 'force' AND dimension = 'gender'"
 }
-started() { [ "$(counted)" -gt "$1" ]; }
 
 # Each round: start, wait until the consumer has committed something beyond
 # what was there, let it run a little longer, then kill it: -9 three times,
 # and once SIGTERM, which must stop it cleanly (exit 0) mid-stream.
-kills=0
-for round in KILL:0.05 TERM:0.1 KILL:0.1 KILL:0.05; do
-    sig=${round%%:*}
-    before=$(counted)
-    # A fast consumer may finish the stream before a later round lands.
-    [ "$before" -lt "$total" ] || break
-    "${consumer[@]}" &
-    pid=$!
-    eqm_test_bg $pid
-    eqm_wait_until 60 started "$before" || fail "the consumer counted nothing within 60 s"
-    sleep "${round#*:}"
-    kill -"$sig" $pid 2>/dev/null || true
-    rc=0
-    wait $pid 2>/dev/null || rc=$?
-    at_kill=$(counted)
-    echo "SIG$sig with $at_kill of $total events counted (exit $rc)"
-    if [ "$sig" = TERM ]; then
-        assert_eq 0 "$rc" "SIGTERM mid-stream is a clean stop"
-    elif [ "$at_kill" -lt "$total" ]; then
-        kills=$((kills + 1))
-    fi
-done
+eqm_crash_rounds "$total" "KILL:0.05 TERM:0.1 KILL:0.1 KILL:0.05" -- "${consumer[@]}"
+kills=$EQM_KILLS
 [ "$kills" -ge 3 ] || fail "only $kills kills landed mid-stream: make the stream longer"
 
 timeout 180 "${consumer[@]}" --exit-when-idle 4

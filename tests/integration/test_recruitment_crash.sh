@@ -20,24 +20,9 @@ counted() {
     psql_val "SELECT coalesce(sum(entered), 0) FROM equality.recruitment_daily
               WHERE campaign = '*' AND dim_grp LIKE 'sex:%'"
 }
-started() { [ "$(counted)" -gt "$1" ]; }
 
-kills=0
-for extra in 0.05 0.2 0.1; do
-    before=$(counted)
-    # A fast consumer may finish the stream before a later kill lands.
-    [ "$before" -lt "$total" ] || break
-    "${consumer[@]}" &
-    pid=$!
-    eqm_test_bg $pid
-    eqm_wait_until 60 started "$before" || fail "the consumer counted nothing within 60 s"
-    sleep "$extra"
-    kill -9 $pid 2>/dev/null || true
-    wait $pid 2>/dev/null || true
-    at_kill=$(counted)
-    echo "killed with $at_kill of $total funnel events counted"
-    [ "$at_kill" -lt "$total" ] && kills=$((kills + 1))
-done
+eqm_crash_rounds "$total" "KILL:0.05 KILL:0.2 KILL:0.1" -- "${consumer[@]}"
+kills=$EQM_KILLS
 [ "$kills" -ge 1 ] || fail "no kill landed mid-stream"
 
 timeout 180 "${consumer[@]}" --exit-when-idle 4
