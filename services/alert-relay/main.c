@@ -1,6 +1,4 @@
 /* eqm-alert-relay: publishes equality.alert_outbox to equality.alerts. */
-#include <stdio.h>
-
 #include "eqm/config.h"
 #include "eqm/log.h"
 #include "eqm/signals.h"
@@ -16,29 +14,16 @@ int main(int argc, char **argv) {
     struct eqm_relay_config rcfg = {0};
     struct eqm_settings settings = eqm_relay_settings(&rcfg);
     struct eqm_relay *relay = NULL;
-    enum eqm_log_level level = EQM_LOG_INFO;
     char errstr[512];
     int rc = 1;
 
-    switch (eqm_config_load(&cfg, &settings, 1, "eqm-alert-relay", "[options]", defaults, argc,
-                            argv, stdout, errstr, sizeof(errstr))) {
-    case EQM_CONFIG_EXIT:
-        eqm_config_free(&cfg);
-        return 0;
-    case EQM_CONFIG_ERROR:
-        fprintf(stderr, "eqm-alert-relay: %s\n", errstr);
-        eqm_config_free(&cfg);
-        return 2;
-    case EQM_CONFIG_OK:
-        break;
-    }
-    if (eqm_log_level_parse(cfg.log_level, &level) != 0)
-        level = EQM_LOG_INFO; /* cannot happen: the setting is checked */
-    eqm_log_init("alert-relay", level);
+    if (eqm_config_main(&cfg, &settings, 1, "eqm-alert-relay", "alert-relay", defaults, argc, argv,
+                        &rc) != 0)
+        goto out;
     eqm_signals_install();
-
     if (eqm_relay_new(&relay, &cfg, &rcfg, errstr, sizeof(errstr)) != 0) {
         eqm_log_error("cannot start", "error=%s", eqm_log_q(errstr));
+        rc = 1;
         goto out;
     }
     rc = eqm_relay_run(relay);

@@ -454,21 +454,11 @@ static int handle(const struct eqm_envelope *env, const json_t *event, const cha
         eqm_custody_gender(text(event, "gender") ? text(event, "gender") : text(event, "sex"));
     groups[2] = age_group(event);
 
-    for (int d = 0; d < N_DIMENSIONS; d++) {
-        const char *parts[3] = {env->area, dimensions[d].name, groups[d]};
-        if (eqm_sink_add(sink, 0, parts, counts) != 0)
-            goto oom;
-        if (strcmp(env->area, force_area) != 0) {
-            parts[0] = force_area;
-            if (eqm_sink_add(sink, 0, parts, counts) != 0)
-                goto oom;
-        }
-    }
-    return 0;
-oom:
-    rej->code = "internal";
-    snprintf(rej->reason, sizeof(rej->reason), "out of memory");
-    return -1;
+    /* Out of memory is no fault of the event's: stop, and read it again. */
+    if (eqm_sink_add_dimensions(sink, 0, env->area, force_area, dimensions, groups, N_DIMENSIONS,
+                                counts) != 0)
+        return EQM_HANDLE_FAILED;
+    return EQM_HANDLE_OK;
 }
 
 const struct eqm_service eqm_custody_service = {

@@ -144,21 +144,10 @@ static int handle(const struct eqm_envelope *env, const json_t *event, const cha
     counts[SS_SECTION_60] = is_section_60(text(event, "legislation"));
     counts[SS_STRIP] = tristate(event, "removal_of_more_than_outer_clothing") == 1;
 
-    for (int d = 0; d < 4; d++) {
-        const char *parts[3] = {env->area, dimensions[d].name, groups[d]};
-        if (eqm_sink_add(sink, 0, parts, counts) != 0)
-            goto oom;
-        if (strcmp(env->area, force_area) != 0) {
-            parts[0] = force_area;
-            if (eqm_sink_add(sink, 0, parts, counts) != 0)
-                goto oom;
-        }
-    }
-    return 0;
-oom:
-    rej->code = "internal";
-    snprintf(rej->reason, sizeof(rej->reason), "out of memory");
-    return -1;
+    /* Out of memory is no fault of the event's: stop, and read it again. */
+    if (eqm_sink_add_dimensions(sink, 0, env->area, force_area, dimensions, groups, 4, counts) != 0)
+        return EQM_HANDLE_FAILED;
+    return EQM_HANDLE_OK;
 }
 
 const struct eqm_service eqm_stop_search_service = {

@@ -17,6 +17,8 @@
 #   assert_eq EXPECTED ACTUAL MESSAGE    exit 1 on mismatch
 #   fail MESSAGE                         exit 1
 #   eqm_wait_until TIMEOUT_S CMD...      bounded polling (from tools/stack.sh)
+#   eqm_dump_figures PATTERN FILE        equality.disparity rows of measures LIKE
+#                                        PATTERN, tab-separated, for the expected_*.py
 #   eqm_crash_rounds TOTAL ROUNDS -- CMD...
 #                                        kill a consumer mid-stream, round by round
 set -euo pipefail
@@ -154,4 +156,15 @@ eqm_crash_rounds() {
             EQM_KILLS=$((EQM_KILLS + 1))
         fi
     done
+}
+
+# eqm_dump_figures PATTERN FILE: every figure of the measures LIKE PATTERN
+# (the analyst's view, equality.disparity), one tab-separated row each, in
+# the column order tests/integration/expected_*.py read.
+eqm_dump_figures() {
+    psql -XAtq -v ON_ERROR_STOP=1 -F $'\t' "$EQM_PG_URL" -c "
+        SELECT measure, area, dimension, grp, reference_grp, window_days, window_end, n, base,
+               ref_n, ref_base, rate, rate_ci_low, rate_ci_high, ref_rate, ratio, ci_low, ci_high,
+               note
+          FROM equality.disparity WHERE measure LIKE '$1'" >"$2"
 }

@@ -103,10 +103,7 @@ assert_eq "$arrests" "$(psql_val "SELECT sum(arrests) FROM equality.custody_dail
     "whole-force arrests are the sum of the areas"
 
 # 2. Every custody figure, recomputed independently.
-psql -XAtq -v ON_ERROR_STOP=1 -F $'\t' "$EQM_PG_URL" -c "
-    SELECT measure, area, dimension, grp, reference_grp, window_days, window_end, n, base, ref_n,
-           ref_base, rate, rate_ci_low, rate_ci_high, ref_rate, ratio, ci_low, ci_high, note
-      FROM equality.disparity WHERE measure LIKE 'custody.%'" >"$EQM_TEST_DIR/disparity.tsv"
+eqm_dump_figures 'custody.%' "$EQM_TEST_DIR/disparity.tsv"
 python3 "$here/expected_custody.py" figures --force "force=$A1,$A2" --census "$census" "$exp" \
     -- "$EQM_TEST_DIR/disparity.tsv" || fail "figures differ from the independent computation"
 eqm_test_log "ok: every custody figure agrees with the independent computation"

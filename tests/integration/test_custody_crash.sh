@@ -59,10 +59,7 @@ python3 "$here/expected_custody.py" counts --force force "$exp" -- "$EQM_TEST_DI
 eqm_test_log "ok: every daily count exact after the crashes"
 assert_eq 8000 "$(psql_val "SELECT count(*) FROM equality.event_keys WHERE source = 'custody'")" \
     "one de-duplication key per distinct event"
-psql -XAtq -v ON_ERROR_STOP=1 -F $'\t' "$EQM_PG_URL" -c "
-    SELECT measure, area, dimension, grp, reference_grp, window_days, window_end, n, base, ref_n,
-           ref_base, rate, rate_ci_low, rate_ci_high, ref_rate, ratio, ci_low, ci_high, note
-      FROM equality.disparity WHERE measure LIKE 'custody.%'" >"$EQM_TEST_DIR/disparity.tsv"
+eqm_dump_figures 'custody.%' "$EQM_TEST_DIR/disparity.tsv"
 python3 "$here/expected_custody.py" figures --force "force=$A1,$A2" --census "$census" "$exp" \
     -- "$EQM_TEST_DIR/disparity.tsv" || fail "figures are not those of the final counts"
 eqm_test_log "ok: the figures are those of the final counts"

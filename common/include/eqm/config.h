@@ -110,6 +110,19 @@ enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const struct eqm_
                                        char **argv, FILE *out, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+/*
+ * eqm_config_load() as a program's main() wants it, usage "[options]":
+ * --help and --print-config are served on stdout, a bad setting is one
+ * line "program: message" on stderr, and on success the logs are set up
+ * (eqm_log_init(service, log.level)). Returns 0 when main goes on, or 1
+ * with *exit_code (0 after --help, 2 after a bad setting). Free cfg in
+ * every case.
+ */
+int eqm_config_main(struct eqm_config *cfg, const struct eqm_settings *extra, int n_extra,
+                    const char *program, const char *service,
+                    const struct eqm_config_default *defaults, int argc, char **argv,
+                    int *exit_code) __attribute__((warn_unused_result));
+
 /* Sets one setting of any of cfg's tables by name from text, as the file
  * would. */
 int eqm_config_set(struct eqm_config *cfg, const char *name, const char *value, char *errstr,

@@ -55,6 +55,19 @@ struct eqm_sink;
 int eqm_sink_add(struct eqm_sink *sink, int table, const char *const *parts, const int64_t *counts)
     __attribute__((warn_unused_result));
 
+struct eqm_dimension;
+
+/*
+ * The rows most events make: for each of the n dimensions, the key
+ * (area, dims[d].name, groups[d]) with counts, in table, for area and,
+ * unless area is force_area, for force_area too. Returns 0, or -1 as
+ * eqm_sink_add().
+ */
+int eqm_sink_add_dimensions(struct eqm_sink *sink, int table, const char *area,
+                            const char *force_area, const struct eqm_dimension *dims,
+                            const char *const *groups, int n, const int64_t *counts)
+    __attribute__((warn_unused_result));
+
 /* A measure kept in equality.metrics. */
 #define EQM_BASE_POPULATION (-1)
 struct eqm_measure {

@@ -7,6 +7,8 @@
 
 #include <libpq-fe.h>
 
+#include "eqm/log.h"
+
 #define OFF(f) offsetof(struct eqm_config, f)
 
 static int check_log_level(void *base, const char *value, char *errstr, size_t sz) {
@@ -511,4 +513,29 @@ enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const struct eqm_
         return EQM_CONFIG_EXIT;
     }
     return EQM_CONFIG_OK;
+}
+
+int eqm_config_main(struct eqm_config *cfg, const struct eqm_settings *extra, int n_extra,
+                    const char *program, const char *service,
+                    const struct eqm_config_default *defaults, int argc, char **argv,
+                    int *exit_code) {
+    enum eqm_log_level level = EQM_LOG_INFO;
+    char errstr[512];
+
+    switch (eqm_config_load(cfg, extra, n_extra, program, "[options]", defaults, argc, argv, stdout,
+                            errstr, sizeof(errstr))) {
+    case EQM_CONFIG_EXIT:
+        *exit_code = 0;
+        return 1;
+    case EQM_CONFIG_ERROR:
+        fprintf(stderr, "%s: %s\n", program, errstr);
+        *exit_code = 2;
+        return 1;
+    case EQM_CONFIG_OK:
+        break;
+    }
+    if (eqm_log_level_parse(cfg->log_level, &level) != 0)
+        level = EQM_LOG_INFO; /* cannot happen: check_log_level() refused it */
+    eqm_log_init(service, level);
+    return 0;
 }

@@ -66,6 +66,22 @@ int eqm_sink_add(struct eqm_sink *s, int table, const char *const *parts, const 
     return 0;
 }
 
+int eqm_sink_add_dimensions(struct eqm_sink *s, int table, const char *area, const char *force_area,
+                            const struct eqm_dimension *dims, const char *const *groups, int n,
+                            const int64_t *counts) {
+    for (int d = 0; d < n; d++) {
+        const char *parts[3] = {area, dims[d].name, groups[d]};
+        if (eqm_sink_add(s, table, parts, counts) != 0)
+            return -1;
+        if (strcmp(area, force_area) != 0) {
+            parts[0] = force_area;
+            if (eqm_sink_add(s, table, parts, counts) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 size_t eqm_sink_collect_rows(const struct eqm_sink *s) {
     return s->n_rows;
 }

@@ -31,31 +31,18 @@ int eqm_service_main(const struct eqm_service *svc, int argc, char **argv) {
     struct eqm_engine_config ecfg = {0};
     struct eqm_settings engine_settings = eqm_engine_settings(&ecfg);
     struct eqm_engine *engine = NULL;
-    enum eqm_log_level level = EQM_LOG_INFO;
     char program[64], errstr[512];
     int rc = 1;
 
     snprintf(program, sizeof(program), "eqm-%s", svc->name);
-    switch (eqm_config_load(&cfg, &engine_settings, 1, program, "[options]", defaults, argc, argv,
-                            stdout, errstr, sizeof(errstr))) {
-    case EQM_CONFIG_EXIT:
-        eqm_config_free(&cfg);
-        return 0;
-    case EQM_CONFIG_ERROR:
-        fprintf(stderr, "%s: %s\n", program, errstr);
-        eqm_config_free(&cfg);
-        return 2;
-    case EQM_CONFIG_OK:
-        break;
-    }
-    if (eqm_log_level_parse(cfg.log_level, &level) != 0)
-        level = EQM_LOG_INFO; /* cannot happen: the setting is checked */
-    eqm_log_init(svc->name, level);
+    if (eqm_config_main(&cfg, &engine_settings, 1, program, svc->name, defaults, argc, argv, &rc) !=
+        0)
+        goto out;
     eqm_signals_install();
-
     if (process_setup(&ecfg, errstr, sizeof(errstr)) != 0 ||
         eqm_engine_new(&engine, svc, &cfg, &ecfg, errstr, sizeof(errstr)) != 0) {
         eqm_log_error("cannot start", "error=%s", eqm_log_q(errstr));
+        rc = 1;
         goto out;
     }
     rc = eqm_engine_run(engine);

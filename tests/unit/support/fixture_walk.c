@@ -15,6 +15,7 @@
 
 #include "eqm/timeutil.h"
 #include "fixture_walk.h"
+#include "harness.h"
 
 struct file_list {
     char **names;
@@ -85,22 +86,16 @@ static char *slurp(const char *dir, const char *name, size_t *len) {
 }
 
 /* Runs the consumer's path on one file: 0 if accepted, -1 with *rej. */
-static int consume(const struct eqm_service *svc, const char *bytes, size_t len,
-                   struct eqm_sink *sink, struct eqm_reject *rej, char area[256]) {
-    struct eqm_envelope env;
-    json_t *event = NULL;
-    int rc;
-
-    memset(rej, 0, sizeof(*rej));
-    eqm_sink_collect_reset(sink);
+static int consume(struct harness *h, const char *bytes, size_t len, struct eqm_reject *rej,
+                   char area[256]) {
+    int rc = harness_run_bytes(h, bytes, len, FIXTURE_FORCE);
+    *rej = h->rej;
     area[0] = '\0';
-    if (eqm_message_parse(bytes, len, 1000000, eqm_time_now_us(), 86400, &event, &env, rej) != 0) {
-        assert_null(event);
+    if (rc == -2) {
+        assert_null(h->event);
         return -1;
     }
-    snprintf(area, 256, "%s", env.area);
-    rc = svc->handle(&env, event, FIXTURE_FORCE, sink, rej);
-    json_decref(event);
+    snprintf(area, 256, "%s", h->env.area);
     return rc;
 }
 
@@ -151,18 +146,18 @@ static void check_refused(const struct fixture_service *fs, const char *name, co
 }
 
 typedef void check_fn(const struct fixture_service *fs, const char *name, const char *bytes,
-                      size_t len, const struct eqm_sink *sink, int rc,
-                      const struct eqm_reject *rej, const char *area);
+                      size_t len, const struct eqm_sink *sink, int rc, const struct eqm_reject *rej,
+                      const char *area);
 
 /* Every file of tests/fixtures/<split>/<topic> through the consumer's path
  * and check; fails below min files. */
-static void walk(const struct fixture_service *fs, const char *split, size_t min,
-                 const char *done, check_fn *check) {
+static void walk(const struct fixture_service *fs, const char *split, size_t min, const char *done,
+                 check_fn *check) {
     char dir[1024];
     struct file_list l;
-    struct eqm_sink *sink = eqm_sink_collect_new(fs->svc->tables, fs->svc->n_tables);
+    struct harness h;
 
-    assert_non_null(sink);
+    assert_int_equal(harness_init(&h, fs->svc), 0);
     snprintf(dir, sizeof(dir), "%s/tests/fixtures/%s/%s", EQM_SOURCE_DIR, split, fs->topic);
     list_files(dir, &l);
     if (l.n < min)
@@ -172,14 +167,14 @@ static void walk(const struct fixture_service *fs, const char *split, size_t min
         char area[256];
         size_t len;
         char *bytes = slurp(dir, l.names[i], &len);
-        int rc = consume(fs->svc, bytes, len, sink, &rej, area);
+        int rc = consume(&h, bytes, len, &rej, area);
 
-        check(fs, l.names[i], bytes, len, sink, rc, &rej, area);
+        check(fs, l.names[i], bytes, len, h.sink, rc, &rej, area);
         free(bytes);
     }
     print_message("%zu %s fixtures %s\n", l.n, split, done);
     free_files(&l);
-    eqm_sink_collect_free(&sink);
+    harness_free(&h);
 }
 
 static void test_valid_fixtures(void **state) {

@@ -26,8 +26,8 @@
 
 struct fixture_service {
     const struct eqm_service *svc;
-    const char *topic;  /* directory under tests/fixtures/{valid,invalid} */
-    size_t min_valid;   /* fewer files than these fail the test */
+    const char *topic; /* directory under tests/fixtures/{valid,invalid} */
+    size_t min_valid;  /* fewer files than these fail the test */
     size_t min_invalid;
     /* Rows a valid file must add when its area is not / is the force;
      * rows_area 0: no count check here (check_valid does its own). */

@@ -23,58 +23,40 @@
 #include "custody.h"
 #include "eqm/envelope.h"
 #include "eqm/sink.h"
+#include "harness.h"
 #include "eqm/log.h"
 #include "eqm/metrics.h"
 #include "eqm/timeutil.h"
 
-#define SQL_FILE  EQM_SOURCE_DIR "/schemas/sql/003_custody.sql"
-#define AREA      "E07000008"
-#define FORCE     "force"
-#define MAX_BYTES 1000000
-#define SKEW_S    86400
+#define SQL_FILE EQM_SOURCE_DIR "/schemas/sql/003_custody.sql"
+#define AREA     "E07000008"
+#define FORCE    "force"
 
 struct fixture {
-    struct eqm_sink *sink;
-    struct eqm_reject rej;
-    struct eqm_envelope env;
-    json_t *event;
+    struct harness h;
 };
 
 static int setup(void **state) {
     struct fixture *f = calloc(1, sizeof(*f));
-    char err[256];
-    if (!f)
-        return -1;
-    if (eqm_time_set_zone("Europe/London", err, sizeof(err)) != 0)
+    if (!f || harness_init(&f->h, &eqm_custody_service) != 0)
         return -1;
     eqm_log_init("custody-test", EQM_LOG_INFO);
-    f->sink = eqm_sink_collect_new(eqm_custody_service.tables, eqm_custody_service.n_tables);
-    if (!f->sink)
-        return -1;
     *state = f;
     return 0;
 }
 
 static int teardown(void **state) {
     struct fixture *f = *state;
-    json_decref(f->event);
-    eqm_sink_collect_free(&f->sink);
-    assert_null(f->sink);
+    harness_free(&f->h);
+    assert_null(f->h.sink);
     free(f);
     return 0;
 }
 
-/* Parses json as the engine would and runs the handler: the handler's
- * result, or -2 if the envelope was refused. */
+/* Parses json as the engine would and runs the handler on it: returns the
+ * handler's result, or -2 if the envelope was refused. */
 static int run_force(struct fixture *f, const char *json, const char *force_area) {
-    json_decref(f->event);
-    f->event = NULL;
-    eqm_sink_collect_reset(f->sink);
-    memset(&f->rej, 0, sizeof(f->rej));
-    if (eqm_message_parse(json, strlen(json), MAX_BYTES, eqm_time_now_us(), SKEW_S, &f->event,
-                          &f->env, &f->rej) != 0)
-        return -2;
-    return eqm_custody_service.handle(&f->env, f->event, force_area, f->sink, &f->rej);
+    return harness_run(&f->h, json, force_area);
 }
 
 static int run(struct fixture *f, const char *json) {
@@ -118,12 +100,12 @@ static void expect_rows(const struct fixture *f, const char *area, const char *f
 
     for (size_t i = 0; ones[i]; i++)
         expected[col(ones[i])] = 1;
-    assert_int_equal(eqm_sink_collect_rows(f->sink), want);
+    assert_int_equal(eqm_sink_collect_rows(f->h.sink), want);
     for (size_t r = 0; r < want; r++) {
         const char *const *parts;
         const int64_t *counts;
         int d, slot;
-        assert_int_equal(eqm_sink_collect_row(f->sink, r, &parts, &counts), 0);
+        assert_int_equal(eqm_sink_collect_row(f->h.sink, r, &parts, &counts), 0);
         for (d = 0; d < 3 && strcmp(parts[1], dims[d]); d++)
             ;
         if (d == 3)
@@ -335,7 +317,7 @@ static void test_use_of_force_without_tactics(void **state) {
         char extra[128];
         snprintf(extra, sizeof(extra), ",\"setting\":\" Community \"%s", forms[i]);
         if (run(f, event("use_of_force", extra)) != 0)
-            fail_msg("%s refused: %s", extra, f->rej.reason);
+            fail_msg("%s refused: %s", extra, f->h.rej.reason);
         expect_rows(f, AREA, FORCE, "not_stated", "not_stated", "not_stated", community);
     }
     /* A setting outside the contract's two is kept as unknown: the use of
@@ -522,7 +504,7 @@ static void test_disposals(void **state) {
             ones[k++] = "charged";
         ones[k] = NULL;
         if (run(f, event("disposal", extra)) != 0)
-            fail_msg("%s refused: %s", cases[i].outcome, f->rej.reason);
+            fail_msg("%s refused: %s", cases[i].outcome, f->h.rej.reason);
         expect_rows(f, AREA, FORCE, "not_stated", "other", "not_stated", ones);
     }
 }
@@ -572,13 +554,13 @@ static void test_rejects(void **state) {
         int rc = run(f, event(cases[i].type, cases[i].extra));
         if (rc != -1)
             fail_msg("case %zu (%s%s): rc %d, expected -1", i, cases[i].type, cases[i].extra, rc);
-        if (!f->rej.code || strcmp(f->rej.code, cases[i].code))
-            fail_msg("case %zu: code %s, expected %s", i, f->rej.code ? f->rej.code : "(none)",
+        if (!f->h.rej.code || strcmp(f->h.rej.code, cases[i].code))
+            fail_msg("case %zu: code %s, expected %s", i, f->h.rej.code ? f->h.rej.code : "(none)",
                      cases[i].code);
-        if (!strstr(f->rej.reason, cases[i].words))
-            fail_msg("case %zu: reason \"%s\" lacks \"%s\"", i, f->rej.reason, cases[i].words);
+        if (!strstr(f->h.rej.reason, cases[i].words))
+            fail_msg("case %zu: reason \"%s\" lacks \"%s\"", i, f->h.rej.reason, cases[i].words);
         /* A refused event adds nothing. */
-        assert_int_equal(eqm_sink_collect_rows(f->sink), 0);
+        assert_int_equal(eqm_sink_collect_rows(f->h.sink), 0);
     }
 }
 
@@ -634,7 +616,7 @@ static void test_characteristics(void **state) {
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (run(f, event("arrest", cases[i].extra)) != 0)
-            fail_msg("case %zu refused: %s", i, f->rej.reason);
+            fail_msg("case %zu refused: %s", i, f->h.rej.reason);
         expect_rows(f, AREA, FORCE, cases[i].eth, cases[i].gender, cases[i].age, arrests);
     }
 }

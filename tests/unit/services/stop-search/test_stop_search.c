@@ -21,6 +21,7 @@
 
 #include "eqm/envelope.h"
 #include "eqm/sink.h"
+#include "harness.h"
 #include "eqm/tools/csv.h"
 #include "eqm/tools/policeuk.h"
 #include "eqm/timeutil.h"
@@ -28,10 +29,8 @@
 
 #define POLICE_CSV EQM_SHARED_DIR "/data/police-uk/2025-07-cambridgeshire-stop-and-search.csv"
 
-#define AREA      "E07000008"
-#define FORCE     "force"
-#define MAX_BYTES 1000000
-#define SKEW_S    86400
+#define AREA  "E07000008"
+#define FORCE "force"
 
 /* 2025-07-01 is day 20270 (55 * 365 + 14 leap days + 181); see test_timeutil.c. */
 #define D_2025_07_01 20270
@@ -40,21 +39,12 @@ static const char *const dims[4] = {"ethnicity", "officer_defined_ethnicity", "g
                                     "age_range"};
 
 struct fixture {
-    struct eqm_sink *sink;
-    struct eqm_reject rej;
-    struct eqm_envelope env;
-    json_t *event;
+    struct harness h;
 };
 
 static int setup(void **state) {
     struct fixture *f = calloc(1, sizeof(*f));
-    char err[256];
-    if (!f)
-        return -1;
-    if (eqm_time_set_zone("Europe/London", err, sizeof(err)) != 0)
-        return -1;
-    f->sink = eqm_sink_collect_new(eqm_stop_search_service.tables, eqm_stop_search_service.n_tables);
-    if (!f->sink)
+    if (!f || harness_init(&f->h, &eqm_stop_search_service) != 0)
         return -1;
     *state = f;
     return 0;
@@ -62,9 +52,8 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     struct fixture *f = *state;
-    json_decref(f->event);
-    eqm_sink_collect_free(&f->sink);
-    assert_null(f->sink);
+    harness_free(&f->h);
+    assert_null(f->h.sink);
     free(f);
     return 0;
 }
@@ -72,14 +61,7 @@ static int teardown(void **state) {
 /* Parses json as the engine would and runs the handler on it: returns the
  * handler's result, or -2 if the envelope was refused. */
 static int run_force(struct fixture *f, const char *json, const char *force_area) {
-    json_decref(f->event);
-    f->event = NULL;
-    eqm_sink_collect_reset(f->sink);
-    memset(&f->rej, 0, sizeof(f->rej));
-    if (eqm_message_parse(json, strlen(json), MAX_BYTES, eqm_time_now_us(), SKEW_S, &f->event,
-                          &f->env, &f->rej) != 0)
-        return -2;
-    return eqm_stop_search_service.handle(&f->env, f->event, force_area, f->sink, &f->rej);
+    return harness_run(&f->h, json, force_area);
 }
 
 static int run(struct fixture *f, const char *json) {
@@ -105,7 +87,7 @@ static const char *event_with(const char *members) {
 static void expect_rows(const struct fixture *f, const char *area, const char *force_area,
                         const char *const groups[4], const int64_t counts[SS__COUNT]) {
     bool same = strcmp(area, force_area) == 0;
-    size_t n = eqm_sink_collect_rows(f->sink);
+    size_t n = eqm_sink_collect_rows(f->h.sink);
     bool used[16] = {false};
 
     assert_int_equal(n, same ? 4 : 8);
@@ -116,7 +98,7 @@ static void expect_rows(const struct fixture *f, const char *area, const char *f
             for (size_t i = 0; i < n; i++) {
                 const char *const *parts;
                 const int64_t *c;
-                assert_int_equal(eqm_sink_collect_row(f->sink, i, &parts, &c), 0);
+                assert_int_equal(eqm_sink_collect_row(f->h.sink, i, &parts, &c), 0);
                 if (!used[i] && !strcmp(parts[0], want_area) && !strcmp(parts[1], dims[d])) {
                     hit = i;
                     if (strcmp(parts[2], groups[d]) != 0)
@@ -157,10 +139,10 @@ static void test_full_policeuk_event(void **state) {
     assert_int_equal(run(f, ev), 0);
     expect_rows(f, AREA, FORCE, groups, counts);
     /* The envelope the handler saw. */
-    assert_string_equal(f->env.event_id, "ev-1");
-    assert_string_equal(f->env.area, AREA);
-    assert_int_equal(f->env.occurred_us, INT64_C(1751341200) * 1000000);
-    assert_int_equal(f->env.day, D_2025_07_01);
+    assert_string_equal(f->h.env.event_id, "ev-1");
+    assert_string_equal(f->h.env.area, AREA);
+    assert_int_equal(f->h.env.occurred_us, INT64_C(1751341200) * 1000000);
+    assert_int_equal(f->h.env.day, D_2025_07_01);
 }
 
 static void test_booleans(void **state) {
@@ -229,7 +211,7 @@ static void test_not_stated(void **state) {
     };
     for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
         if (run(f, event_with(members[i])) != 0)
-            fail_msg("case %zu refused: %s", i, f->rej.reason);
+            fail_msg("case %zu refused: %s", i, f->h.rej.reason);
         expect_rows(f, AREA, FORCE, groups, counts);
     }
 }
@@ -330,16 +312,16 @@ static void test_unknown_event_type(void **state) {
                      "\"outcome\":\"Arrest\"}";
     /* The envelope is fine; the handler refuses the type and adds nothing. */
     assert_int_equal(run(f, ev), -1);
-    assert_non_null(f->rej.code);
-    assert_string_equal(f->rej.code, "unknown_event_type");
-    assert_non_null(strstr(f->rej.reason, "arrest"));
-    assert_int_equal(eqm_sink_collect_rows(f->sink), 0);
+    assert_non_null(f->h.rej.code);
+    assert_string_equal(f->h.rej.code, "unknown_event_type");
+    assert_non_null(strstr(f->h.rej.reason, "arrest"));
+    assert_int_equal(eqm_sink_collect_rows(f->h.sink), 0);
 
     ev = "{\"event_id\":\"ev-3\",\"event_type\":\"Stop_Search\","
          "\"occurred_at\":\"2025-07-01T03:40:00Z\",\"area\":\"" AREA "\"}";
     assert_int_equal(run(f, ev), -1);
-    assert_string_equal(f->rej.code, "unknown_event_type");
-    assert_int_equal(eqm_sink_collect_rows(f->sink), 0);
+    assert_string_equal(f->h.rej.code, "unknown_event_type");
+    assert_int_equal(eqm_sink_collect_rows(f->h.sink), 0);
 }
 
 static void test_area_is_force(void **state) {
@@ -395,10 +377,11 @@ static void test_service_description(void **state) {
 
 static int parse_at(struct fixture *f, const char *json, size_t len, long max_bytes, int64_t now_us,
                     long skew_s) {
-    json_decref(f->event);
-    f->event = NULL;
-    memset(&f->rej, 0, sizeof(f->rej));
-    return eqm_message_parse(json, len, max_bytes, now_us, skew_s, &f->event, &f->env, &f->rej);
+    json_decref(f->h.event);
+    f->h.event = NULL;
+    memset(&f->h.rej, 0, sizeof(f->h.rej));
+    return eqm_message_parse(json, len, max_bytes, now_us, skew_s, &f->h.event, &f->h.env,
+                             &f->h.rej);
 }
 
 static void test_envelope_time_bounds(void **state) {
@@ -410,18 +393,18 @@ static void test_envelope_time_bounds(void **state) {
     "{\"event_id\":\"e\",\"event_type\":\"stop_search\",\"occurred_at\":\"%s\",\"area\":\"a\"}"
 
     snprintf(ev, sizeof(ev), TMPL, "2025-07-02T03:40:00Z"); /* exactly 86400 s ahead */
-    assert_int_equal(parse_at(f, ev, strlen(ev), MAX_BYTES, now, SKEW_S), 0);
-    assert_non_null(f->event);
+    assert_int_equal(parse_at(f, ev, strlen(ev), HARNESS_MAX_BYTES, now, HARNESS_SKEW_S), 0);
+    assert_non_null(f->h.event);
     snprintf(ev, sizeof(ev), TMPL, "2025-07-02T03:40:00.000001Z"); /* 1 us more */
-    assert_int_equal(parse_at(f, ev, strlen(ev), MAX_BYTES, now, SKEW_S), -1);
-    assert_string_equal(f->rej.code, "occurred_at_in_future");
-    assert_null(f->event);
+    assert_int_equal(parse_at(f, ev, strlen(ev), HARNESS_MAX_BYTES, now, HARNESS_SKEW_S), -1);
+    assert_string_equal(f->h.rej.code, "occurred_at_in_future");
+    assert_null(f->h.event);
     /* skew 0 turns the check off */
     snprintf(ev, sizeof(ev), TMPL, "2099-01-01T00:00:00Z");
-    assert_int_equal(parse_at(f, ev, strlen(ev), MAX_BYTES, now, 0), 0);
+    assert_int_equal(parse_at(f, ev, strlen(ev), HARNESS_MAX_BYTES, now, 0), 0);
     /* the past is the engine's business (dedup horizon), not the envelope's */
     snprintf(ev, sizeof(ev), TMPL, "1990-01-01T00:00:00+05:00");
-    assert_int_equal(parse_at(f, ev, strlen(ev), MAX_BYTES, now, SKEW_S), 0);
+    assert_int_equal(parse_at(f, ev, strlen(ev), HARNESS_MAX_BYTES, now, HARNESS_SKEW_S), 0);
 #undef TMPL
 }
 
@@ -430,24 +413,28 @@ static void test_envelope_sizes(void **state) {
     const char *ev = event_with("");
     size_t len = strlen(ev);
 
-    assert_int_equal(parse_at(f, ev, len, (long)len, eqm_time_now_us(), SKEW_S), 0);
-    assert_int_equal(parse_at(f, ev, len, (long)len - 1, eqm_time_now_us(), SKEW_S), -1);
-    assert_string_equal(f->rej.code, "oversized");
-    assert_true(f->rej.reason[0] != '\0');
+    assert_int_equal(parse_at(f, ev, len, (long)len, eqm_time_now_us(), HARNESS_SKEW_S), 0);
+    assert_int_equal(parse_at(f, ev, len, (long)len - 1, eqm_time_now_us(), HARNESS_SKEW_S), -1);
+    assert_string_equal(f->h.rej.code, "oversized");
+    assert_true(f->h.rej.reason[0] != '\0');
     /* 0 means no limit */
-    assert_int_equal(parse_at(f, ev, len, 0, eqm_time_now_us(), SKEW_S), 0);
+    assert_int_equal(parse_at(f, ev, len, 0, eqm_time_now_us(), HARNESS_SKEW_S), 0);
     /* no value at all (a tombstone) */
-    assert_int_equal(parse_at(f, NULL, 0, MAX_BYTES, eqm_time_now_us(), SKEW_S), -1);
-    assert_string_equal(f->rej.code, "empty");
-    assert_int_equal(parse_at(f, "", 0, MAX_BYTES, eqm_time_now_us(), SKEW_S), -1);
-    assert_string_equal(f->rej.code, "empty");
+    assert_int_equal(parse_at(f, NULL, 0, HARNESS_MAX_BYTES, eqm_time_now_us(), HARNESS_SKEW_S),
+                     -1);
+    assert_string_equal(f->h.rej.code, "empty");
+    assert_int_equal(parse_at(f, "", 0, HARNESS_MAX_BYTES, eqm_time_now_us(), HARNESS_SKEW_S), -1);
+    assert_string_equal(f->h.rej.code, "empty");
     /* only len bytes count: the same event with junk after its end */
     {
         char buf[1024];
         snprintf(buf, sizeof(buf), "%sGARBAGE", ev);
-        assert_int_equal(parse_at(f, buf, len, MAX_BYTES, eqm_time_now_us(), SKEW_S), 0);
-        assert_int_equal(parse_at(f, buf, strlen(buf), MAX_BYTES, eqm_time_now_us(), SKEW_S), -1);
-        assert_string_equal(f->rej.code, "not_json");
+        assert_int_equal(
+            parse_at(f, buf, len, HARNESS_MAX_BYTES, eqm_time_now_us(), HARNESS_SKEW_S), 0);
+        assert_int_equal(
+            parse_at(f, buf, strlen(buf), HARNESS_MAX_BYTES, eqm_time_now_us(), HARNESS_SKEW_S),
+            -1);
+        assert_string_equal(f->h.rej.code, "not_json");
     }
 }
 
@@ -466,22 +453,25 @@ static void test_envelope_lengths_are_characters(void **state) {
              "{\"event_id\":\"%s\",\"event_type\":\"stop_search\","
              "\"occurred_at\":\"2025-07-01T03:40:00Z\",\"area\":\"%s\"}",
              id, area);
-    assert_int_equal(parse_at(f, ev, strlen(ev), MAX_BYTES, eqm_time_now_us(), SKEW_S), 0);
+    assert_int_equal(
+        parse_at(f, ev, strlen(ev), HARNESS_MAX_BYTES, eqm_time_now_us(), HARNESS_SKEW_S), 0);
     strcat(id, "x");
     snprintf(ev, sizeof(ev),
              "{\"event_id\":\"%s\",\"event_type\":\"stop_search\","
              "\"occurred_at\":\"2025-07-01T03:40:00Z\",\"area\":\"%s\"}",
              id, area);
-    assert_int_equal(parse_at(f, ev, strlen(ev), MAX_BYTES, eqm_time_now_us(), SKEW_S), -1);
-    assert_string_equal(f->rej.code, "bad_event_id");
+    assert_int_equal(
+        parse_at(f, ev, strlen(ev), HARNESS_MAX_BYTES, eqm_time_now_us(), HARNESS_SKEW_S), -1);
+    assert_string_equal(f->h.rej.code, "bad_event_id");
     id[1] = '\0';
     strcat(area, "x");
     snprintf(ev, sizeof(ev),
              "{\"event_id\":\"%s\",\"event_type\":\"stop_search\","
              "\"occurred_at\":\"2025-07-01T03:40:00Z\",\"area\":\"%s\"}",
              "e", area);
-    assert_int_equal(parse_at(f, ev, strlen(ev), MAX_BYTES, eqm_time_now_us(), SKEW_S), -1);
-    assert_string_equal(f->rej.code, "bad_area");
+    assert_int_equal(
+        parse_at(f, ev, strlen(ev), HARNESS_MAX_BYTES, eqm_time_now_us(), HARNESS_SKEW_S), -1);
+    assert_string_equal(f->h.rej.code, "bad_area");
 }
 
 /* ---- the real police.uk file -------------------------------------------- */
@@ -601,19 +591,19 @@ static void test_policeuk_file(void **state) {
         rc = run(f, text);
         if (rc != 0)
             fail_msg("line %lu refused (%s: %s): %s", eqm_csv_reader_line(r),
-                     f->rej.code ? f->rej.code : "?", f->rej.reason, text);
+                     f->h.rej.code ? f->h.rej.code : "?", f->h.rej.reason, text);
         free(text);
         /* Every July 2025 event is a July local day (the last is at
          * 22:45Z on 31 July, 23:45 BST): 20270 .. 20270 + 30. */
-        assert_true(f->env.day >= D_2025_07_01 && f->env.day <= D_2025_07_01 + 30);
+        assert_true(f->h.env.day >= D_2025_07_01 && f->h.env.day <= D_2025_07_01 + 30);
 
-        assert_int_equal(eqm_sink_collect_rows(f->sink), 8);
+        assert_int_equal(eqm_sink_collect_rows(f->h.sink), 8);
         for (size_t i = 0; i < 8; i++) {
             const char *const *parts;
             const int64_t *c;
             int d = -1;
             bool force;
-            assert_int_equal(eqm_sink_collect_row(f->sink, i, &parts, &c), 0);
+            assert_int_equal(eqm_sink_collect_row(f->h.sink, i, &parts, &c), 0);
             force = !strcmp(parts[0], FORCE);
             assert_true(force || !strcmp(parts[0], "cambridgeshire"));
             for (int k = 0; k < 4; k++)
