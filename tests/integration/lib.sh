@@ -19,6 +19,8 @@
 #   eqm_wait_until TIMEOUT_S CMD...      bounded polling (from tools/stack.sh)
 #   eqm_dump_figures PATTERN FILE        equality.disparity rows of measures LIKE
 #                                        PATTERN, tab-separated, for the expected_*.py
+#   eqm_dump_counts TABLE FILE           every non-zero count of a (day, area, dimension,
+#                                        grp) counts table: day area dim grp column value
 #   eqm_crash_rounds TOTAL ROUNDS -- CMD...
 #                                        kill a consumer mid-stream, round by round
 set -euo pipefail
@@ -167,4 +169,13 @@ eqm_dump_figures() {
                ref_n, ref_base, rate, rate_ci_low, rate_ci_high, ref_rate, ratio, ci_low, ci_high,
                note
           FROM equality.disparity WHERE measure LIKE '$1'" >"$2"
+}
+
+# eqm_dump_counts TABLE FILE: every non-zero count of a daily counts table
+# keyed (day, area, dimension, grp), one row per count column, tab-separated.
+eqm_dump_counts() {
+    psql -XAtq -v ON_ERROR_STOP=1 -F $'\t' "$EQM_PG_URL" -c "
+        SELECT c.day, c.area, c.dimension, c.grp, kv.key, kv.value
+          FROM $1 c, jsonb_each_text(to_jsonb(c) - 'day' - 'area' - 'dimension' - 'grp') AS kv
+         WHERE kv.value::bigint <> 0" >"$2"
 }

@@ -1,6 +1,7 @@
 /* A service's handler run as the engine runs it (harness.h). */
 #include "harness.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "eqm/timeutil.h"
@@ -35,4 +36,21 @@ int harness_run_bytes(struct harness *h, const char *bytes, size_t len, const ch
 
 int harness_run(struct harness *h, const char *json, const char *force_area) {
     return harness_run_bytes(h, json, strlen(json), force_area);
+}
+
+int harness_setup(void **state, const struct eqm_service *svc) {
+    struct harness *h = calloc(1, sizeof(*h));
+    if (!h || harness_init(h, svc) != 0) {
+        free(h);
+        return -1;
+    }
+    *state = h;
+    return 0;
+}
+
+int harness_teardown(void **state) {
+    struct harness *h = *state;
+    harness_free(h);
+    free(h);
+    return 0;
 }

@@ -32,6 +32,10 @@ struct harness {
 int harness_init(struct harness *h, const struct eqm_service *svc);
 void harness_free(struct harness *h);
 
+/* cmocka setup and teardown around a struct harness in *state. */
+int harness_setup(void **state, const struct eqm_service *svc);
+int harness_teardown(void **state);
+
 /* Runs len bytes through the consumer's path with force_area: the
  * handler's result, or -2 if the envelope was refused (h->rej says why). */
 int harness_run_bytes(struct harness *h, const char *bytes, size_t len, const char *force_area);

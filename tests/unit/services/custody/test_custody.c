@@ -32,34 +32,24 @@
 #define AREA     "E07000008"
 #define FORCE    "force"
 
-struct fixture {
-    struct harness h;
-};
+/* Each test's state: the handler run as the engine runs it. */
 
 static int setup(void **state) {
-    struct fixture *f = calloc(1, sizeof(*f));
-    if (!f || harness_init(&f->h, &eqm_custody_service) != 0)
-        return -1;
     eqm_log_init("custody-test", EQM_LOG_INFO);
-    *state = f;
-    return 0;
+    return harness_setup(state, &eqm_custody_service);
 }
 
 static int teardown(void **state) {
-    struct fixture *f = *state;
-    harness_free(&f->h);
-    assert_null(f->h.sink);
-    free(f);
-    return 0;
+    return harness_teardown(state);
 }
 
 /* Parses json as the engine would and runs the handler on it: returns the
  * handler's result, or -2 if the envelope was refused. */
-static int run_force(struct fixture *f, const char *json, const char *force_area) {
-    return harness_run(&f->h, json, force_area);
+static int run_force(struct harness *f, const char *json, const char *force_area) {
+    return harness_run(f, json, force_area);
 }
 
-static int run(struct fixture *f, const char *json) {
+static int run(struct harness *f, const char *json) {
     return run_force(f, json, FORCE);
 }
 
@@ -89,7 +79,7 @@ static int col(const char *name) {
  * groups, each with the counters named in ones (NULL-terminated) at 1
  * and every other counter 0.
  */
-static void expect_rows(const struct fixture *f, const char *area, const char *force,
+static void expect_rows(const struct harness *f, const char *area, const char *force,
                         const char *eth, const char *gender, const char *age,
                         const char *const *ones) {
     const char *dims[3] = {"ethnicity", "gender", "age_range"};
@@ -100,12 +90,12 @@ static void expect_rows(const struct fixture *f, const char *area, const char *f
 
     for (size_t i = 0; ones[i]; i++)
         expected[col(ones[i])] = 1;
-    assert_int_equal(eqm_sink_collect_rows(f->h.sink), want);
+    assert_int_equal(eqm_sink_collect_rows(f->sink), want);
     for (size_t r = 0; r < want; r++) {
         const char *const *parts;
         const int64_t *counts;
         int d, slot;
-        assert_int_equal(eqm_sink_collect_row(f->h.sink, r, &parts, &counts), 0);
+        assert_int_equal(eqm_sink_collect_row(f->sink, r, &parts, &counts), 0);
         for (d = 0; d < 3 && strcmp(parts[1], dims[d]); d++)
             ;
         if (d == 3)
@@ -255,7 +245,7 @@ static void test_share_above_100_percent(void **state) {
 /* ---- one event of each type ------------------------------------------- */
 
 static void test_arrest(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     static const char *const ones[] = {"arrests", NULL};
 
     assert_int_equal(run(f, event("arrest", ",\"ethnicity\":\"Black/African/Caribbean/Black "
@@ -269,7 +259,7 @@ static void test_arrest(void **state) {
 }
 
 static void test_detention_and_strip_search(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     static const char *const det[] = {"detentions", NULL};
     static const char *const strip[] = {"strip_searches", NULL};
 
@@ -284,7 +274,7 @@ static void test_detention_and_strip_search(void **state) {
 }
 
 static void test_use_of_force_tactics(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     static const char *const ones[] = {"use_of_force",
                                        "tactic_handcuffing",
                                        "tactic_taser_discharged",
@@ -306,7 +296,7 @@ static void test_use_of_force_tactics(void **state) {
 }
 
 static void test_use_of_force_without_tactics(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     static const char *const community[] = {"use_of_force", "tactic_not_recorded", "uof_community",
                                             NULL};
     static const char *const unknown_setting[] = {"use_of_force", "tactic_not_recorded", NULL};
@@ -317,7 +307,7 @@ static void test_use_of_force_without_tactics(void **state) {
         char extra[128];
         snprintf(extra, sizeof(extra), ",\"setting\":\" Community \"%s", forms[i]);
         if (run(f, event("use_of_force", extra)) != 0)
-            fail_msg("%s refused: %s", extra, f->h.rej.reason);
+            fail_msg("%s refused: %s", extra, f->rej.reason);
         expect_rows(f, AREA, FORCE, "not_stated", "not_stated", "not_stated", community);
     }
     /* A setting outside the contract's two is kept as unknown: the use of
@@ -329,7 +319,7 @@ static void test_use_of_force_without_tactics(void **state) {
 }
 
 static void test_every_tactic_counts_its_column(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     static const char *const names[] = {
         "handcuffing",
         "restraint",
@@ -443,7 +433,7 @@ static void test_tactic_names(void **state) {
 /* Unknown tactics are logged, once per spelling. stderr goes to a file for
  * the duration. */
 static void test_unknown_tactic_logged(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     char path[] = "/tmp/eqm-custody-log-XXXXXX", text[4096];
     int fd = mkstemp(path), saved = dup(2);
     FILE *fp;
@@ -476,7 +466,7 @@ static void test_unknown_tactic_logged(void **state) {
 }
 
 static void test_disposals(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     static const struct {
         const char *outcome;
         bool out_of_court, charged;
@@ -504,14 +494,14 @@ static void test_disposals(void **state) {
             ones[k++] = "charged";
         ones[k] = NULL;
         if (run(f, event("disposal", extra)) != 0)
-            fail_msg("%s refused: %s", cases[i].outcome, f->h.rej.reason);
+            fail_msg("%s refused: %s", cases[i].outcome, f->rej.reason);
         expect_rows(f, AREA, FORCE, "not_stated", "other", "not_stated", ones);
     }
 }
 
 /* Fields of other types are not this event's business. */
 static void test_fields_of_other_types_ignored(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     static const char *const arrests[] = {"arrests", NULL};
 
     assert_int_equal(run(f, event("arrest", ",\"tactics\":5,\"outcome\":\"convicted\","
@@ -523,7 +513,7 @@ static void test_fields_of_other_types_ignored(void **state) {
 /* ---- refused events ---------------------------------------------------- */
 
 static void test_rejects(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     static const struct {
         const char *type, *extra, *code, *words;
     } cases[] = {
@@ -554,20 +544,20 @@ static void test_rejects(void **state) {
         int rc = run(f, event(cases[i].type, cases[i].extra));
         if (rc != -1)
             fail_msg("case %zu (%s%s): rc %d, expected -1", i, cases[i].type, cases[i].extra, rc);
-        if (!f->h.rej.code || strcmp(f->h.rej.code, cases[i].code))
-            fail_msg("case %zu: code %s, expected %s", i, f->h.rej.code ? f->h.rej.code : "(none)",
+        if (!f->rej.code || strcmp(f->rej.code, cases[i].code))
+            fail_msg("case %zu: code %s, expected %s", i, f->rej.code ? f->rej.code : "(none)",
                      cases[i].code);
-        if (!strstr(f->h.rej.reason, cases[i].words))
-            fail_msg("case %zu: reason \"%s\" lacks \"%s\"", i, f->h.rej.reason, cases[i].words);
+        if (!strstr(f->rej.reason, cases[i].words))
+            fail_msg("case %zu: reason \"%s\" lacks \"%s\"", i, f->rej.reason, cases[i].words);
         /* A refused event adds nothing. */
-        assert_int_equal(eqm_sink_collect_rows(f->h.sink), 0);
+        assert_int_equal(eqm_sink_collect_rows(f->sink), 0);
     }
 }
 
 /* ---- characteristics --------------------------------------------------- */
 
 static void test_characteristics(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     static const char *const arrests[] = {"arrests", NULL};
     static const struct {
         const char *extra, *eth, *gender, *age;
@@ -616,7 +606,7 @@ static void test_characteristics(void **state) {
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (run(f, event("arrest", cases[i].extra)) != 0)
-            fail_msg("case %zu refused: %s", i, f->h.rej.reason);
+            fail_msg("case %zu refused: %s", i, f->rej.reason);
         expect_rows(f, AREA, FORCE, cases[i].eth, cases[i].gender, cases[i].age, arrests);
     }
 }

@@ -38,33 +38,23 @@
 static const char *const dims[4] = {"ethnicity", "officer_defined_ethnicity", "gender",
                                     "age_range"};
 
-struct fixture {
-    struct harness h;
-};
+/* Each test's state: the handler run as the engine runs it. */
 
 static int setup(void **state) {
-    struct fixture *f = calloc(1, sizeof(*f));
-    if (!f || harness_init(&f->h, &eqm_stop_search_service) != 0)
-        return -1;
-    *state = f;
-    return 0;
+    return harness_setup(state, &eqm_stop_search_service);
 }
 
 static int teardown(void **state) {
-    struct fixture *f = *state;
-    harness_free(&f->h);
-    assert_null(f->h.sink);
-    free(f);
-    return 0;
+    return harness_teardown(state);
 }
 
 /* Parses json as the engine would and runs the handler on it: returns the
  * handler's result, or -2 if the envelope was refused. */
-static int run_force(struct fixture *f, const char *json, const char *force_area) {
-    return harness_run(&f->h, json, force_area);
+static int run_force(struct harness *f, const char *json, const char *force_area) {
+    return harness_run(f, json, force_area);
 }
 
-static int run(struct fixture *f, const char *json) {
+static int run(struct harness *f, const char *json) {
     return run_force(f, json, FORCE);
 }
 
@@ -84,10 +74,10 @@ static const char *event_with(const char *members) {
  * (area, dims[d], groups[d]) and, when area differs from force_area, the
  * same for force_area; every row carries counts. Order does not matter.
  */
-static void expect_rows(const struct fixture *f, const char *area, const char *force_area,
+static void expect_rows(const struct harness *f, const char *area, const char *force_area,
                         const char *const groups[4], const int64_t counts[SS__COUNT]) {
     bool same = strcmp(area, force_area) == 0;
-    size_t n = eqm_sink_collect_rows(f->h.sink);
+    size_t n = eqm_sink_collect_rows(f->sink);
     bool used[16] = {false};
 
     assert_int_equal(n, same ? 4 : 8);
@@ -98,7 +88,7 @@ static void expect_rows(const struct fixture *f, const char *area, const char *f
             for (size_t i = 0; i < n; i++) {
                 const char *const *parts;
                 const int64_t *c;
-                assert_int_equal(eqm_sink_collect_row(f->h.sink, i, &parts, &c), 0);
+                assert_int_equal(eqm_sink_collect_row(f->sink, i, &parts, &c), 0);
                 if (!used[i] && !strcmp(parts[0], want_area) && !strcmp(parts[1], dims[d])) {
                     hit = i;
                     if (strcmp(parts[2], groups[d]) != 0)
@@ -121,7 +111,7 @@ static void expect_rows(const struct fixture *f, const char *area, const char *f
 /* ---- the handler ------------------------------------------------------- */
 
 static void test_full_policeuk_event(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     const char *ev =
         event_with("\"type\":\"Person search\",\"gender\":\"Male\",\"age_range\":\"18-24\","
                    "\"self_defined_ethnicity\":\"Black/African/Caribbean/Black British - African\","
@@ -139,14 +129,14 @@ static void test_full_policeuk_event(void **state) {
     assert_int_equal(run(f, ev), 0);
     expect_rows(f, AREA, FORCE, groups, counts);
     /* The envelope the handler saw. */
-    assert_string_equal(f->h.env.event_id, "ev-1");
-    assert_string_equal(f->h.env.area, AREA);
-    assert_int_equal(f->h.env.occurred_us, INT64_C(1751341200) * 1000000);
-    assert_int_equal(f->h.env.day, D_2025_07_01);
+    assert_string_equal(f->env.event_id, "ev-1");
+    assert_string_equal(f->env.area, AREA);
+    assert_int_equal(f->env.occurred_us, INT64_C(1751341200) * 1000000);
+    assert_int_equal(f->env.day, D_2025_07_01);
 }
 
 static void test_booleans(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     static const char *const groups[4] = {"white", "white", "female", "over 34"};
     static const char *const people = "\"gender\":\"Female\",\"age_range\":\"over 34\","
                                       "\"self_defined_ethnicity\":\"White - Irish\","
@@ -187,7 +177,7 @@ static void test_booleans(void **state) {
 }
 
 static void test_not_stated(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     static const char *const groups[4] = {"not_stated", "not_stated", "not_stated", "not_stated"};
     static const int64_t counts[SS__COUNT] = {1, 0, 0, 0, 0, 0};
     static const char *const members[] = {
@@ -211,13 +201,13 @@ static void test_not_stated(void **state) {
     };
     for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
         if (run(f, event_with(members[i])) != 0)
-            fail_msg("case %zu refused: %s", i, f->h.rej.reason);
+            fail_msg("case %zu refused: %s", i, f->rej.reason);
         expect_rows(f, AREA, FORCE, groups, counts);
     }
 }
 
 static void test_groups(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     static const int64_t counts[SS__COUNT] = {1, 0, 0, 0, 0, 0};
     struct {
         const char *members;
@@ -256,7 +246,7 @@ static void test_groups(void **state) {
 }
 
 static void test_section_60(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     static const char *const groups[4] = {"not_stated", "not_stated", "not_stated", "not_stated"};
     struct {
         const char *legislation;
@@ -279,7 +269,7 @@ static void test_section_60(void **state) {
 }
 
 static void test_arrests(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     static const char *const groups[4] = {"not_stated", "not_stated", "not_stated", "not_stated"};
     struct {
         const char *outcome;
@@ -306,26 +296,26 @@ static void test_arrests(void **state) {
 }
 
 static void test_unknown_event_type(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     const char *ev = "{\"event_id\":\"ev-2\",\"event_type\":\"arrest\","
                      "\"occurred_at\":\"2025-07-01T03:40:00Z\",\"area\":\"" AREA "\","
                      "\"outcome\":\"Arrest\"}";
     /* The envelope is fine; the handler refuses the type and adds nothing. */
     assert_int_equal(run(f, ev), -1);
-    assert_non_null(f->h.rej.code);
-    assert_string_equal(f->h.rej.code, "unknown_event_type");
-    assert_non_null(strstr(f->h.rej.reason, "arrest"));
-    assert_int_equal(eqm_sink_collect_rows(f->h.sink), 0);
+    assert_non_null(f->rej.code);
+    assert_string_equal(f->rej.code, "unknown_event_type");
+    assert_non_null(strstr(f->rej.reason, "arrest"));
+    assert_int_equal(eqm_sink_collect_rows(f->sink), 0);
 
     ev = "{\"event_id\":\"ev-3\",\"event_type\":\"Stop_Search\","
          "\"occurred_at\":\"2025-07-01T03:40:00Z\",\"area\":\"" AREA "\"}";
     assert_int_equal(run(f, ev), -1);
-    assert_string_equal(f->h.rej.code, "unknown_event_type");
-    assert_int_equal(eqm_sink_collect_rows(f->h.sink), 0);
+    assert_string_equal(f->rej.code, "unknown_event_type");
+    assert_int_equal(eqm_sink_collect_rows(f->sink), 0);
 }
 
 static void test_area_is_force(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     static const char *const groups[4] = {"black", "not_stated", "male", "not_stated"};
     static const int64_t counts[SS__COUNT] = {1, 0, 0, 1, 0, 0};
     const char *ev = "{\"event_id\":\"ev-4\",\"event_type\":\"stop_search\","
@@ -341,7 +331,7 @@ static void test_area_is_force(void **state) {
 }
 
 static void test_unicode_area(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     static const char *const groups[4] = {"not_stated", "not_stated", "not_stated", "not_stated"};
     static const int64_t counts[SS__COUNT] = {1, 0, 0, 0, 0, 0};
     const char *ev = "{\"event_id\":\"ev-5\",\"event_type\":\"stop_search\","
@@ -375,17 +365,16 @@ static void test_service_description(void **state) {
 
 /* ---- the envelope, where a fixture file cannot show it ------------------- */
 
-static int parse_at(struct fixture *f, const char *json, size_t len, long max_bytes, int64_t now_us,
+static int parse_at(struct harness *f, const char *json, size_t len, long max_bytes, int64_t now_us,
                     long skew_s) {
-    json_decref(f->h.event);
-    f->h.event = NULL;
-    memset(&f->h.rej, 0, sizeof(f->h.rej));
-    return eqm_message_parse(json, len, max_bytes, now_us, skew_s, &f->h.event, &f->h.env,
-                             &f->h.rej);
+    json_decref(f->event);
+    f->event = NULL;
+    memset(&f->rej, 0, sizeof(f->rej));
+    return eqm_message_parse(json, len, max_bytes, now_us, skew_s, &f->event, &f->env, &f->rej);
 }
 
 static void test_envelope_time_bounds(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     /* "now" is 2025-07-01T03:40:00Z; one day of skew is allowed. */
     const int64_t now = INT64_C(1751341200) * 1000000;
     char ev[256];
@@ -394,11 +383,11 @@ static void test_envelope_time_bounds(void **state) {
 
     snprintf(ev, sizeof(ev), TMPL, "2025-07-02T03:40:00Z"); /* exactly 86400 s ahead */
     assert_int_equal(parse_at(f, ev, strlen(ev), HARNESS_MAX_BYTES, now, HARNESS_SKEW_S), 0);
-    assert_non_null(f->h.event);
+    assert_non_null(f->event);
     snprintf(ev, sizeof(ev), TMPL, "2025-07-02T03:40:00.000001Z"); /* 1 us more */
     assert_int_equal(parse_at(f, ev, strlen(ev), HARNESS_MAX_BYTES, now, HARNESS_SKEW_S), -1);
-    assert_string_equal(f->h.rej.code, "occurred_at_in_future");
-    assert_null(f->h.event);
+    assert_string_equal(f->rej.code, "occurred_at_in_future");
+    assert_null(f->event);
     /* skew 0 turns the check off */
     snprintf(ev, sizeof(ev), TMPL, "2099-01-01T00:00:00Z");
     assert_int_equal(parse_at(f, ev, strlen(ev), HARNESS_MAX_BYTES, now, 0), 0);
@@ -409,22 +398,22 @@ static void test_envelope_time_bounds(void **state) {
 }
 
 static void test_envelope_sizes(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     const char *ev = event_with("");
     size_t len = strlen(ev);
 
     assert_int_equal(parse_at(f, ev, len, (long)len, eqm_time_now_us(), HARNESS_SKEW_S), 0);
     assert_int_equal(parse_at(f, ev, len, (long)len - 1, eqm_time_now_us(), HARNESS_SKEW_S), -1);
-    assert_string_equal(f->h.rej.code, "oversized");
-    assert_true(f->h.rej.reason[0] != '\0');
+    assert_string_equal(f->rej.code, "oversized");
+    assert_true(f->rej.reason[0] != '\0');
     /* 0 means no limit */
     assert_int_equal(parse_at(f, ev, len, 0, eqm_time_now_us(), HARNESS_SKEW_S), 0);
     /* no value at all (a tombstone) */
     assert_int_equal(parse_at(f, NULL, 0, HARNESS_MAX_BYTES, eqm_time_now_us(), HARNESS_SKEW_S),
                      -1);
-    assert_string_equal(f->h.rej.code, "empty");
+    assert_string_equal(f->rej.code, "empty");
     assert_int_equal(parse_at(f, "", 0, HARNESS_MAX_BYTES, eqm_time_now_us(), HARNESS_SKEW_S), -1);
-    assert_string_equal(f->h.rej.code, "empty");
+    assert_string_equal(f->rej.code, "empty");
     /* only len bytes count: the same event with junk after its end */
     {
         char buf[1024];
@@ -434,12 +423,12 @@ static void test_envelope_sizes(void **state) {
         assert_int_equal(
             parse_at(f, buf, strlen(buf), HARNESS_MAX_BYTES, eqm_time_now_us(), HARNESS_SKEW_S),
             -1);
-        assert_string_equal(f->h.rej.code, "not_json");
+        assert_string_equal(f->rej.code, "not_json");
     }
 }
 
 static void test_envelope_lengths_are_characters(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     char ev[2048], id[600], area[600];
     /* 128 two-byte characters (256 bytes) is a valid id; 129 is not. */
     id[0] = '\0';
@@ -462,7 +451,7 @@ static void test_envelope_lengths_are_characters(void **state) {
              id, area);
     assert_int_equal(
         parse_at(f, ev, strlen(ev), HARNESS_MAX_BYTES, eqm_time_now_us(), HARNESS_SKEW_S), -1);
-    assert_string_equal(f->h.rej.code, "bad_event_id");
+    assert_string_equal(f->rej.code, "bad_event_id");
     id[1] = '\0';
     strcat(area, "x");
     snprintf(ev, sizeof(ev),
@@ -471,7 +460,7 @@ static void test_envelope_lengths_are_characters(void **state) {
              "e", area);
     assert_int_equal(
         parse_at(f, ev, strlen(ev), HARNESS_MAX_BYTES, eqm_time_now_us(), HARNESS_SKEW_S), -1);
-    assert_string_equal(f->h.rej.code, "bad_area");
+    assert_string_equal(f->rej.code, "bad_area");
 }
 
 /* ---- the real police.uk file -------------------------------------------- */
@@ -537,7 +526,7 @@ static const struct expect_grp csv_expect[] = {
 static const int64_t csv_totals[SS__COUNT] = {218, 92, 105, 43, 0, 1};
 
 static void test_policeuk_file(void **state) {
-    struct fixture *f = *state;
+    struct harness *f = *state;
     FILE *fp = fopen(POLICE_CSV, "r");
     struct eqm_csv_reader *r = NULL;
     struct eqm_policeuk_columns cols;
@@ -591,19 +580,19 @@ static void test_policeuk_file(void **state) {
         rc = run(f, text);
         if (rc != 0)
             fail_msg("line %lu refused (%s: %s): %s", eqm_csv_reader_line(r),
-                     f->h.rej.code ? f->h.rej.code : "?", f->h.rej.reason, text);
+                     f->rej.code ? f->rej.code : "?", f->rej.reason, text);
         free(text);
         /* Every July 2025 event is a July local day (the last is at
          * 22:45Z on 31 July, 23:45 BST): 20270 .. 20270 + 30. */
-        assert_true(f->h.env.day >= D_2025_07_01 && f->h.env.day <= D_2025_07_01 + 30);
+        assert_true(f->env.day >= D_2025_07_01 && f->env.day <= D_2025_07_01 + 30);
 
-        assert_int_equal(eqm_sink_collect_rows(f->h.sink), 8);
+        assert_int_equal(eqm_sink_collect_rows(f->sink), 8);
         for (size_t i = 0; i < 8; i++) {
             const char *const *parts;
             const int64_t *c;
             int d = -1;
             bool force;
-            assert_int_equal(eqm_sink_collect_row(f->h.sink, i, &parts, &c), 0);
+            assert_int_equal(eqm_sink_collect_row(f->sink, i, &parts, &c), 0);
             force = !strcmp(parts[0], FORCE);
             assert_true(force || !strcmp(parts[0], "cambridgeshire"));
             for (int k = 0; k < 4; k++)
