@@ -31,4 +31,12 @@ int eqm_message_parse(const char *payload, size_t len, long max_message_bytes, i
                       long max_future_skew_s, json_t **event, struct eqm_envelope *env,
                       struct eqm_reject *rej) __attribute__((warn_unused_result));
 
+/*
+ * Makes a refusal fit to store and send: the reason valid UTF-8 (it may
+ * quote the message's own bytes, cut anywhere: each byte that is not
+ * UTF-8 becomes U+FFFD), and a code ("rejected" if the handler gave
+ * none). The engine calls it on every refusal before the dead letter.
+ */
+void eqm_reject_clean(struct eqm_reject *rej);
+
 #endif /* EQM_ENVELOPE_H */

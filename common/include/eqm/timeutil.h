@@ -11,12 +11,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The days an event time may fall on (UTC), as days since 1970-01-01:
+ * 0001-01-02 and 9999-12-30, a day inside years 1 to 9999 at both ends so
+ * that every local day of such an instant is a valid date. */
+#define EQM_TIME_FIRST_DAY (-719161)
+#define EQM_TIME_LAST_DAY  2932895
+
 /*
  * Parses an RFC 3339 date-time with a mandatory offset ("Z" or +hh:mm),
  * e.g. 2025-07-01T03:40:00+00:00 or 2025-07-01T03:40:00.5Z. 'T', 't' or
  * one space may separate date and time. Returns 0 and the instant in
  * microseconds since the Unix epoch, or -1 if s is not such a date-time
- * (including impossible dates such as 2025-02-30).
+ * (including impossible dates such as 2025-02-30) or the instant is not
+ * between EQM_TIME_FIRST_DAY and EQM_TIME_LAST_DAY (UTC).
  */
 int eqm_time_parse_rfc3339(const char *s, size_t len, int64_t *epoch_us)
     __attribute__((warn_unused_result));

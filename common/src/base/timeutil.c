@@ -108,6 +108,12 @@ int eqm_time_parse_rfc3339(const char *s, size_t len, int64_t *epoch_us) {
 
     int64_t days = eqm_time_days_from_civil(y, (unsigned)mo, (unsigned)d);
     int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
+    /* Years 1 to 9999 with a day to spare at both ends, so that the
+     * instant's local day in any zone is a date PostgreSQL and the day
+     * formatter agree on (there is no year 0; 10000 needs five digits). */
+    if (secs < ((int64_t)EQM_TIME_FIRST_DAY) * 86400 ||
+        secs >= ((int64_t)EQM_TIME_LAST_DAY + 1) * 86400)
+        return -1;
     *epoch_us = secs * 1000000 + frac_us;
     return 0;
 }

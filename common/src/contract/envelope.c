@@ -6,6 +6,7 @@
 #include "eqm/envelope.h"
 #include "eqm/fastjson.h"
 #include "eqm/timeutil.h"
+#include "eqm/utf8.h"
 
 __attribute__((format(printf, 3, 4))) static void reject(struct eqm_reject *rej, const char *code,
                                                          const char *fmt, ...) {
@@ -14,15 +15,6 @@ __attribute__((format(printf, 3, 4))) static void reject(struct eqm_reject *rej,
     va_start(ap, fmt);
     vsnprintf(rej->reason, sizeof(rej->reason), fmt, ap);
     va_end(ap);
-}
-
-/* Characters, not bytes: the contract's limits are in characters (the
- * input is valid UTF-8, jansson checked). */
-static size_t utf8_chars(const char *s, size_t len) {
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return n;
 }
 
 /* A required string field of 1..max characters, not blank. */
@@ -42,14 +34,14 @@ static int required_string(const json_t *event, const char *field, size_t max, c
     }
     s = json_string_value(v);
     len = json_string_length(v);
-    if (len == 0 || strspn(s, " \t\r\n") == len) {
+    if (len == 0 || eqm_utf8_blank(s, len)) {
         reject(rej, missing_code, "required field \"%s\" is blank", field);
         return -1;
     }
-    if (utf8_chars(s, len) > max) {
+    if (eqm_utf8_chars(s, len) > max) {
         rej->code = bad_code;
         snprintf(rej->reason, sizeof(rej->reason),
-                 "field \"%s\" is %zu characters long (at most %zu)", field, utf8_chars(s, len),
+                 "field \"%s\" is %zu characters long (at most %zu)", field, eqm_utf8_chars(s, len),
                  max);
         return -1;
     }
@@ -138,4 +130,10 @@ int eqm_message_parse(const char *payload, size_t len, long max_message_bytes, i
     }
     *event = root;
     return 0;
+}
+
+void eqm_reject_clean(struct eqm_reject *rej) {
+    eqm_utf8_fix(rej->reason, sizeof(rej->reason));
+    if (!rej->code)
+        rej->code = "rejected";
 }

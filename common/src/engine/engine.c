@@ -218,6 +218,8 @@ static int handle_message(struct eqm_engine *e, const rd_kafka_message_t *rkm) {
         return -1;
     }
     if (rc != EQM_HANDLE_OK) {
+        /* The reason goes to PostgreSQL and into a header. */
+        eqm_reject_clean(&rej);
         eqm_consumer_dead_letter(e->consumer, rkm, rej.code, rej.reason);
         if (eqm_batch_add_dead_letter(e->batch, rkm->partition, rkm->offset, rej.code, rej.reason,
                                       rkm->len > INT32_MAX ? INT32_MAX : (int32_t)rkm->len) != 0)

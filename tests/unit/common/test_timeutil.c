@@ -395,6 +395,22 @@ static void test_parse_agrees_with_calendar(void **state) {
     }
 }
 
+/* Event times lie in years 1 to 9999 with a day to spare (UTC), so every
+ * local day is a date: 0001-01-02 is day -719161 and 9999-12-30 day
+ * 2932895 (date(1, 1, 2) and date(9999, 12, 30) minus date(1970, 1, 1)). */
+static void test_parse_range(void **state) {
+    (void)state;
+    assert_int_equal(parse_ok("0001-01-02T00:00:00Z"), (int64_t)-719161 * 86400 * US);
+    assert_int_equal(parse_ok("9999-12-30T23:59:59Z"), ((int64_t)2932896 * 86400 - 1) * US);
+    parse_bad("0001-01-01T23:59:59Z", 20);
+    parse_bad("0000-01-01T00:00:00Z", 20);
+    parse_bad("0001-01-02T01:00:00+02:00", 25); /* 0001-01-01T23:00Z */
+    parse_bad("9999-12-31T00:00:00Z", 20);
+    parse_bad("9999-12-31T23:00:00-05:00", 25); /* 10000-01-01T04:00Z */
+    assert_int_equal(EQM_TIME_FIRST_DAY, -719161);
+    assert_int_equal(EQM_TIME_LAST_DAY, 2932895);
+}
+
 static void test_clocks(void **state) {
     (void)state;
     /* The wall clock is after 2025-01-01 and the monotonic one advances. */
@@ -421,6 +437,7 @@ int main(void) {
         cmocka_unit_test(test_calendar_walk),
         cmocka_unit_test(test_round_trip_wide),
         cmocka_unit_test(test_parse_agrees_with_calendar),
+        cmocka_unit_test(test_parse_range),
         cmocka_unit_test(test_clocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

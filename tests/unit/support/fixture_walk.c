@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "eqm/timeutil.h"
+#include "eqm/utf8.h"
 #include "fixture_walk.h"
 #include "harness.h"
 
@@ -137,6 +138,13 @@ static void check_refused(const struct fixture_service *fs, const char *name, co
         fail_msg("invalid/%s accepted", name);
     if (!rej->code || !rej->code[0] || !rej->reason[0])
         fail_msg("invalid/%s refused without a code or a reason", name);
+    /* What the engine stores and sends is valid UTF-8, whatever the bytes. */
+    {
+        struct eqm_reject clean = *rej;
+        eqm_reject_clean(&clean);
+        if (!eqm_utf8_valid(clean.reason, strlen(clean.reason)))
+            fail_msg("invalid/%s: the reason is not UTF-8 after eqm_reject_clean()", name);
+    }
     if (sep && (strlen(rej->code) != (size_t)(sep - name) ||
                 strncmp(rej->code, name, (size_t)(sep - name)) != 0))
         fail_msg("invalid/%s refused as %s (%s), expected %.*s", name, rej->code, rej->reason,
