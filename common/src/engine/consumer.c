@@ -78,6 +78,41 @@ int eqm_consumer_rewind(struct eqm_consumer *c) {
     return rc;
 }
 
+int eqm_consumer_check_log_end(struct eqm_consumer *c) {
+    rd_kafka_topic_partition_list_t *list = NULL;
+    rd_kafka_error_t *err;
+    int n = 0, rc = 0;
+
+    for (int i = 0; i < c->n_parts; i++) {
+        struct eqm_consumer_part *p = &c->parts[i];
+        int64_t low = -1, high = -1;
+        if (p->committed <= 0 ||
+            rd_kafka_get_watermark_offsets(c->rk, c->topic, p->partition, &low, &high) !=
+                RD_KAFKA_RESP_ERR_NO_ERROR ||
+            high < 0 || high >= p->committed)
+            continue;
+        n++;
+        if (c->hooks.ahead(c->hooks.opaque, p->partition, p->committed, low, high) != 0) {
+            rc = -1;
+            break;
+        }
+        if (!list)
+            list = rd_kafka_topic_partition_list_new(c->n_parts);
+        rd_kafka_topic_partition_list_add(list, c->topic, p->partition)->offset =
+            RD_KAFKA_OFFSET_BEGINNING;
+    }
+    if (list) {
+        if ((err = rd_kafka_seek_partitions(c->rk, list, 10000))) {
+            eqm_log_error("cannot seek to the start of the log", "error=%s",
+                          eqm_log_q(rd_kafka_error_string(err)));
+            rd_kafka_error_destroy(err);
+            rc = -1;
+        }
+        rd_kafka_topic_partition_list_destroy(list);
+    }
+    return rc < 0 ? -1 : n;
+}
+
 void eqm_consumer_commit_to_kafka(struct eqm_consumer *c) {
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(c->n_parts);
     for (int i = 0; i < c->n_parts; i++)
@@ -116,7 +151,26 @@ static void assign(struct eqm_consumer *c, rd_kafka_topic_partition_list_t *list
     c->n_parts = 0;
     for (int i = 0; i < list->cnt; i++) {
         rd_kafka_topic_partition_t *tp = &list->elems[i];
+        int64_t low = -1, high = -1;
+
         tp->offset = committed[i] >= 0 ? committed[i] : RD_KAFKA_OFFSET_BEGINNING;
+        /* A stored offset beyond the end of the log would make the
+         * consumer wait there while new messages below it go unread. The
+         * stored value stays what the offset row is fenced on. */
+        if (committed[i] > 0 &&
+            rd_kafka_query_watermark_offsets(c->rk, tp->topic, tp->partition, &low, &high, 5000) ==
+                RD_KAFKA_RESP_ERR_NO_ERROR) {
+            if (committed[i] > high) {
+                if (c->hooks.ahead(c->hooks.opaque, tp->partition, committed[i], low, high) != 0)
+                    goto none;
+                tp->offset = RD_KAFKA_OFFSET_BEGINNING;
+            } else if (committed[i] < low) {
+                eqm_log_warn("messages deleted from the log before they were counted",
+                             "topic=%s partition=%d stored=%lld log_start=%lld lost=%lld",
+                             tp->topic, (int)tp->partition, (long long)committed[i], (long long)low,
+                             (long long)(low - committed[i]));
+            }
+        }
         c->parts[c->n_parts++] = (struct eqm_consumer_part){tp->partition, committed[i], -1, -1};
         eqm_log_info("partition assigned", "topic=%s partition=%d offset=%lld", tp->topic,
                      (int)tp->partition, (long long)tp->offset);

@@ -30,6 +30,12 @@ struct eqm_consumer_hooks {
     int (*assigned)(void *opaque, const int32_t *partitions, int n, int64_t *committed);
     /* Partitions about to be revoked: the batch they hold is finished. */
     void (*revoked)(void *opaque);
+    /* The stored offset of partition is beyond the end of its log (low
+     * and high are the log's watermarks): the topic was deleted and made
+     * again, or the broker lost its log. 0: read the partition again from
+     * its start (safe: the de-duplication keys count every event once);
+     * -1: take no partition (the engine stops). */
+    int (*ahead)(void *opaque, int32_t partition, int64_t stored, int64_t low, int64_t high);
     void *opaque;
 };
 
@@ -79,6 +85,15 @@ void eqm_consumer_set_committed(struct eqm_consumer *c, const int64_t *committed
 /* Puts every partition back at its committed offset, so that an
  * abandoned batch is read again. 0, or -1 (the engine must stop). */
 int eqm_consumer_rewind(struct eqm_consumer *c) __attribute__((warn_unused_result));
+
+/*
+ * Compares each partition's stored offset with the end of its log as the
+ * last fetches saw it (no request is made), and gives every partition
+ * whose log now ends below the stored offset to the ahead hook: one the
+ * hook lets go on is read again from its start. Returns the number of
+ * such partitions, or -1 when the hook said stop.
+ */
+int eqm_consumer_check_log_end(struct eqm_consumer *c) __attribute__((warn_unused_result));
 
 /* Writes the committed offsets to Kafka (asynchronously), for lag tools. */
 void eqm_consumer_commit_to_kafka(struct eqm_consumer *c);

@@ -86,6 +86,8 @@ struct eqm_engine {
     struct eqm_policy_figures figures;
     int64_t last_activity_ms;
     int64_t last_expiry_ms; /* 0 = not yet this run */
+    int64_t last_log_check_ms;
+    unsigned offsets_ahead; /* partitions found ahead of their log */
     int fatal;
 
     /* stats.file only: message timestamps of the batch, for latency. */
@@ -598,13 +600,30 @@ static void on_revoked(void *opaque) {
     batch_reset(e);
 }
 
+static int on_ahead(void *opaque, int32_t partition, int64_t stored, int64_t low, int64_t high) {
+    struct eqm_engine *e = opaque;
+    bool stop = !strcmp(e->ecfg->offsets_ahead, "stop");
+
+    e->offsets_ahead++;
+    eqm_log_error("stored offset beyond the end of the log: the topic was made again or the "
+                  "broker lost its log",
+                  "topic=%s partition=%d stored=%lld log_start=%lld log_end=%lld action=%s",
+                  e->ecfg->topic, (int)partition, (long long)stored, (long long)low,
+                  (long long)high, stop ? "stop" : "reread");
+    if (stop) {
+        e->fatal = 1;
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- making, running, freeing ------------------------------------------------------ */
 
 int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
                    const struct eqm_config *cfg, const struct eqm_engine_config *ecfg, char *errstr,
                    size_t sz) {
     struct eqm_engine *e = calloc(1, sizeof(*e));
-    struct eqm_consumer_hooks hooks = {on_rebalance, on_assigned, on_revoked, NULL};
+    struct eqm_consumer_hooks hooks = {on_rebalance, on_assigned, on_revoked, on_ahead, NULL};
 
     if (!e) {
         snprintf(errstr, sz, "out of memory");
@@ -685,8 +704,15 @@ int eqm_engine_run(struct eqm_engine *e) {
         if (in_flight && timeout > 1)
             timeout = 1; /* commit it as soon as PostgreSQL is done */
         rkm = eqm_consumer_poll(e->consumer, timeout);
-        if (!rkm)
+        if (!rkm) {
             e->stalled_since_ms = 0;
+            /* Idle: has a log ended below its stored offset under us? */
+            if (e->n_messages == 0 && now - e->last_log_check_ms >= 1000) {
+                e->last_log_check_ms = now;
+                if (eqm_consumer_check_log_end(e->consumer) < 0)
+                    e->fatal = 1;
+            }
+        }
         if (eqm_store_in_flight(e->store) && (!rkm || ++e->fl_checks % 256 == 0) &&
             in_flight_collect(e, false) < 0)
             e->fatal = 1;

@@ -56,6 +56,15 @@ static int check_windows(void *base, const char *s, char *errstr, size_t sz) {
     return 0;
 }
 
+static int check_ahead(void *base, const char *value, char *errstr, size_t sz) {
+    (void)base;
+    if (strcmp(value, "reread") && strcmp(value, "stop")) {
+        snprintf(errstr, sz, "offsets.ahead.of.log: \"%s\" is not reread or stop", value);
+        return -1;
+    }
+    return 0;
+}
+
 static const struct eqm_setting settings[] = {
     {"topic", EQM_SETTING_STRING, OFF(topic), "", 0, 0, 0, "input topic", NULL},
     {"group.id", EQM_SETTING_STRING, OFF(group_id), "", 0, 0, 0, "Kafka consumer group", NULL},
@@ -111,6 +120,12 @@ static const struct eqm_setting settings[] = {
      "alert rules file (JSON); empty = the built-in defaults", NULL},
     {"alerts.enabled", EQM_SETTING_BOOL, OFF(alerts_enabled), "true", 0, 0, 0,
      "evaluate alert rules after each recomputation of the figures", NULL},
+    {"offsets.ahead.of.log", EQM_SETTING_STRING, OFF(offsets_ahead), "reread", 0, 0, 0,
+     "when a stored offset is beyond the end of its partition's log (the topic was made "
+     "again, or the broker lost its log): reread = log an error and read the partition again "
+     "from its start (every event still counts once: the de-duplication keys); stop = log the "
+     "error and stop",
+     check_ahead},
 };
 
 struct eqm_settings eqm_engine_settings(struct eqm_engine_config *ecfg) {
