@@ -6,6 +6,7 @@
 # Environment:
 #   EQM_BUILD_DIR       build directory for build/up/test/demo (default: build)
 #   EQM_ASAN_BUILD_DIR  sanitizer build directory (default: build-asan)
+#   EQM_FUZZ_BUILD_DIR  libFuzzer build directory (default: build-fuzz)
 #   EQM_STACK_DIR       where `up` keeps its state (default: .stack)
 #   EQM_JOBS            parallel build jobs (default: nproc)
 set -euo pipefail
@@ -15,12 +16,13 @@ cd "$ROOT"
 
 BUILD_DIR=${EQM_BUILD_DIR:-build}
 ASAN_DIR=${EQM_ASAN_BUILD_DIR:-build-asan}
+FUZZ_DIR=${EQM_FUZZ_BUILD_DIR:-build-fuzz}
 STACK_DIR=${EQM_STACK_DIR:-$ROOT/.stack}
 JOBS=${EQM_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 PACKAGES=(gcc make cmake pkg-config librdkafka-dev libjansson-dev libpq-dev libcmocka-dev
     postgresql postgresql-contrib kcat python3 python3-jsonschema tzdata procps iproute2
-    valgrind clang-format git)
+    valgrind clang-format git clang libclang-rt-14-dev)
 
 # shellcheck source=tools/stack.sh
 source "$ROOT/tools/stack.sh"
@@ -47,8 +49,11 @@ Usage: ./dev.sh COMMAND
   down [--purge]  stop both (--purge also deletes the database files)
   status          show what is running
   lint            formatting, ARCHITECTURE.md's include rules, the duplicates budget
+  build-fuzz      the libFuzzer targets (clang, ASan+UBSan) into build-fuzz/
+  fuzz [SECONDS]  run every fuzz target for SECONDS each (default 3600), one at a
+                  time, over its seeds; prints executions and coverage per target
   test            setup, lint, build, all tests; then all tests again in the
-                  sanitizer build
+                  sanitizer build; then each fuzz target for a short fixed run
   demo            setup, build, up, then tools/demo.sh
   bench           tools/bench.sh
   help            this text
@@ -164,6 +169,21 @@ cmd_status() {
     return 0
 }
 
+cmd_build_fuzz() {
+    CC=clang cmake -S "$ROOT" -B "$FUZZ_DIR" -DEQM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    cmake --build "$FUZZ_DIR" -j"$JOBS" --target fuzz-message fuzz-rfc3339 fuzz-config
+}
+
+# Every fuzz target for $1 seconds, one after the other (tests/fuzz/run.sh
+# reads EQM_FUZZ_SECONDS instead of the short run ctest gives it).
+cmd_fuzz() {
+    local seconds=${1:-3600}
+    cmd_setup
+    cmd_build_fuzz
+    EQM_FUZZ_SECONDS=$seconds ctest --test-dir "$FUZZ_DIR" -L fuzz --verbose \
+        --timeout $((seconds + 300))
+}
+
 cmd_lint() {
     bash "$ROOT/tools/lint.sh"
 }
@@ -178,6 +198,9 @@ cmd_test() {
     # Everything again under ASan+UBSan: the services run sanitized against
     # the real broker and PostgreSQL in the integration tests.
     ctest --test-dir "$ASAN_DIR" --output-on-failure || rc=1
+    # The fuzz targets, a short fixed number of runs each (./dev.sh fuzz runs longer).
+    cmd_build_fuzz
+    ctest --test-dir "$FUZZ_DIR" -L fuzz --output-on-failure || rc=1
     if ((rc)); then
         say "TESTS FAILED"
     else
@@ -216,6 +239,8 @@ main() {
     down) cmd_down "$@" ;;
     status) cmd_status ;;
     lint) cmd_lint ;;
+    build-fuzz) cmd_build_fuzz ;;
+    fuzz) cmd_fuzz "$@" ;;
     test) cmd_test ;;
     demo) cmd_demo ;;
     bench) cmd_bench "$@" ;;
