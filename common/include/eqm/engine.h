@@ -59,7 +59,8 @@ struct eqm_engine_config {
     char *stats_file;         /* run statistics file (eqm/runstats.h); empty = off */
     char *alerts_rules;       /* rules file; empty = built-in defaults */
     bool alerts_enabled;
-    char *offsets_ahead; /* offsets.ahead.of.log: "reread" or "stop" */
+    char *offsets_ahead;       /* offsets.ahead.of.log: "reread" or "stop" */
+    double pg_reconnect_max_s; /* give up reconnecting to PostgreSQL after this */
 };
 
 /* The engine's settings table, bound to ecfg (for eqm_config_load()). */

@@ -368,6 +368,9 @@ static int read_again(struct eqm_engine *e, bool fenced) {
     if (eqm_consumer_rewind(e->consumer) != 0)
         e->fatal = 1;
     batch_reset(e);
+    /* The messages are to be read again: not idle, however long the
+     * reconnect took. */
+    e->last_activity_ms = eqm_time_mono_ms();
     return 0;
 }
 
@@ -651,6 +654,7 @@ int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
     }
     if (eqm_store_new(&e->store, svc, cfg->pg_url, ecfg->topic, ecfg->group_id, errstr, sz) != 0)
         goto fail;
+    eqm_store_set_reconnect_max(e->store, (long)(ecfg->pg_reconnect_max_s * 1000.0));
     if (ecfg->alerts_enabled) {
         if (eqm_alert_rules_load(&e->rules, ecfg->alerts_rules, errstr, sz) != 0 ||
             eqm_alert_rules_check_windows(e->rules, ecfg->alerts_rules, svc->name,

@@ -120,6 +120,10 @@ static const struct eqm_setting settings[] = {
      "alert rules file (JSON); empty = the built-in defaults", NULL},
     {"alerts.enabled", EQM_SETTING_BOOL, OFF(alerts_enabled), "true", 0, 0, 0,
      "evaluate alert rules after each recomputation of the figures", NULL},
+    {"pg.reconnect.max.s", EQM_SETTING_DOUBLE, OFF(pg_reconnect_max_s), "120", 0, 86400, 0,
+     "when PostgreSQL goes away, try to reconnect (200 ms, doubling to 5 s) for this long; "
+     "then stop with nothing of the batch committed (it is read again at the next start)",
+     NULL},
     {"offsets.ahead.of.log", EQM_SETTING_STRING, OFF(offsets_ahead), "reread", 0, 0, 0,
      "when a stored offset is beyond the end of its partition's log (the topic was made "
      "again, or the broker lost its log): reread = log an error and read the partition again "

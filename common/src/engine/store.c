@@ -39,6 +39,7 @@ struct eqm_store {
     const struct eqm_service *svc;
     const char *pg_url, *topic, *group;
     PGconn *conn;
+    int64_t reconnect_max_ms; /* give up reconnecting after this */
     int64_t watermark_us;
     struct pipeline pl;
     struct eqm_buf a[8]; /* array parameters, reused */
@@ -183,6 +184,7 @@ static int connect_once(struct eqm_store *s) {
 
 int eqm_store_reconnect(struct eqm_store *s) {
     unsigned delay_ms = 200;
+    int64_t deadline = eqm_time_mono_ms() + s->reconnect_max_ms;
     for (int attempt = 1; eqm_signals_running() || attempt == 1; attempt++) {
         if (connect_once(s) == 0) {
             eqm_log_info("reconnected to PostgreSQL", "attempt=%d", attempt);
@@ -190,13 +192,20 @@ int eqm_store_reconnect(struct eqm_store *s) {
         }
         eqm_log_warn("PostgreSQL unavailable, retrying", "attempt=%d error=%s", attempt,
                      eqm_log_q(s->errstr));
-        if (attempt >= 30)
+        if (eqm_time_mono_ms() + (int64_t)delay_ms > deadline) {
+            eqm_log_error("PostgreSQL unavailable for longer than pg.reconnect.max.s",
+                          "attempts=%d error=%s", attempt, eqm_log_q(s->errstr));
             break;
+        }
         usleep(delay_ms * 1000);
         if (delay_ms < 5000)
             delay_ms *= 2;
     }
     return -1;
+}
+
+void eqm_store_set_reconnect_max(struct eqm_store *s, long max_ms) {
+    s->reconnect_max_ms = max_ms;
 }
 
 int eqm_store_new(struct eqm_store **out, const struct eqm_service *svc, const char *pg_url,
@@ -210,6 +219,7 @@ int eqm_store_new(struct eqm_store **out, const struct eqm_service *svc, const c
         return -1;
     }
     s->svc = svc;
+    s->reconnect_max_ms = 120000;
     s->pg_url = pg_url;
     s->topic = topic;
     s->group = group;

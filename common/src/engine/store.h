@@ -74,9 +74,13 @@ const char *eqm_store_error(const struct eqm_store *s);
 /* Newest event time committed, microseconds; 0 = none. */
 int64_t eqm_store_watermark(const struct eqm_store *s);
 
-/* Reconnects with back-off (up to 30 attempts, fewer once a stop is
- * asked for). 0, or -1. */
+/* Reconnects with back-off (200 ms doubling to 5 s) for at most the
+ * reconnect budget (default 120 s), once only when a stop is asked for.
+ * 0, or -1: the engine then stops without committing. */
 int eqm_store_reconnect(struct eqm_store *s) __attribute__((warn_unused_result));
+
+/* The reconnect budget, in milliseconds (pg.reconnect.max.s). */
+void eqm_store_set_reconnect_max(struct eqm_store *s, long max_ms);
 
 /*
  * Reads the stored offsets of n partitions, creating the rows that are
