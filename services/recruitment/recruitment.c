@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "eqm/bme.h"
 #include "eqm/ethnicity.h"
 #include "eqm/timeutil.h"
 
@@ -493,20 +494,15 @@ struct eqm_rec_cell eqm_recruitment_cell(const struct eqm_rec_group *g, int stag
     return c;
 }
 
-static bool is_broad_bme(const char *grp) {
-    return !strcmp(grp, "asian") || !strcmp(grp, "black") || !strcmp(grp, "mixed") ||
-           !strcmp(grp, "other");
-}
-
 int eqm_recruitment_add_bme(struct eqm_rec_group *groups, int *n, int cap) {
     struct eqm_rec_group bme;
     bool any = false;
     if (*n >= cap)
         return 0;
     memset(&bme, 0, sizeof(bme));
-    bme.grp = EQM_ETH_BME_NAME;
+    bme.grp = EQM_BME_NAME;
     for (int i = 0; i < *n; i++) {
-        if (!is_broad_bme(groups[i].grp))
+        if (!eqm_bme_member(groups[i].grp))
             continue;
         any = true;
         for (int s = 0; s < REC_N_STAGES; s++) {
@@ -536,7 +532,7 @@ int eqm_recruitment_comparison(const struct eqm_rec_group *groups, int n, int st
             continue;
         }
         if (base <= 0 || !strcmp(groups[i].grp, NOT_STATED) ||
-            !strcmp(groups[i].grp, EQM_ETH_BME_NAME))
+            !strcmp(groups[i].grp, EQM_BME_NAME))
             continue;
         /* p/b > best_p/best_b, compared exactly in integers (counts are far
          * below 2^31, so the products fit). */
@@ -624,7 +620,7 @@ int eqm_recruitment_stage_figures(const struct eqm_rec_group *groups, int n, int
 /* ---- workforce figures ------------------------------------------------- */
 
 static bool stated_broad(const char *grp) {
-    return strcmp(grp, NOT_STATED) != 0 && strcmp(grp, EQM_ETH_BME_NAME) != 0;
+    return strcmp(grp, NOT_STATED) != 0 && strcmp(grp, EQM_BME_NAME) != 0;
 }
 
 int eqm_workforce_add_bme(struct eqm_wf_group *groups, int *n, int cap) {
@@ -633,10 +629,10 @@ int eqm_workforce_add_bme(struct eqm_wf_group *groups, int *n, int cap) {
     if (*n >= cap)
         return 0;
     memset(&bme, 0, sizeof(bme));
-    bme.grp = EQM_ETH_BME_NAME;
+    bme.grp = EQM_BME_NAME;
     for (int i = 0; i < *n; i++) {
         const struct eqm_wf_group *g = &groups[i];
-        if (!is_broad_bme(g->grp))
+        if (!eqm_bme_member(g->grp))
             continue;
         bme.population = any ? bme.population : 0;
         any = true;
@@ -735,7 +731,7 @@ void eqm_workforce_figures(const struct eqm_wf_group *groups, int n, const char 
             f->ref_leaver_rate.value = ref->leavers / ref_avg;
             f->ref_leaver_rate.has_value = true;
         }
-        if (!stated_broad(g->grp) && strcmp(g->grp, EQM_ETH_BME_NAME) != 0) {
+        if (!stated_broad(g->grp) && strcmp(g->grp, EQM_BME_NAME) != 0) {
             f->note = "not stated: left out of shares and ratios";
             continue;
         }

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "eqm/figtable.h"
 #include "eqm/service.h"
 #include "eqm/stats.h"
 
@@ -96,7 +97,7 @@ struct eqm_rec_figure {
 struct eqm_rec_cell eqm_recruitment_cell(const struct eqm_rec_group *g, int stage, int64_t *base);
 
 /*
- * Adds the "bme" aggregate (asian + black + mixed + other, groups named
+ * Adds the "bme" aggregate (eqm/bme.h: asian + black + mixed + other, groups named
  * exactly so) as groups[*n] when there is room (cap) and any such group;
  * returns 1 if added, else 0.
  */
@@ -166,8 +167,19 @@ void eqm_workforce_figures(const struct eqm_wf_group *groups, int n, const char 
  * any part is unknown). */
 int eqm_workforce_add_bme(struct eqm_wf_group *groups, int *n, int cap);
 
-/* The recompute hook (recompute.c). */
+/*
+ * The recompute hook (recompute.c): every attrition and workforce figure
+ * into the two tables below, in the engine's transaction. Returns the rows
+ * written (0 when nothing is counted yet), or -1 with errstr.
+ */
 int eqm_recruitment_recompute(PGconn *conn, const struct eqm_service *svc,
-                              const struct eqm_figures_scope *scope, char *errstr, size_t errstr_size);
+                              const struct eqm_figures_scope *scope, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* How the hook writes equality.attrition_figures and
+ * equality.workforce_figures (eqm/figtable.h): no parameters, every row the
+ * service's, every column compared, rows in key order. */
+extern const struct eqm_figtable_def eqm_recruitment_attrition_table;
+extern const struct eqm_figtable_def eqm_recruitment_workforce_table;
 
 #endif /* EQM_RECRUITMENT_H */

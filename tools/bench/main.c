@@ -158,7 +158,7 @@ static int pg_run(struct bench *b, const char *sql) {
 /* Counts start from nothing in every phase: the tables are shared. */
 static int pg_clear(struct bench *b) {
     return pg_run(b, "TRUNCATE equality.stop_search_daily, equality.event_keys, "
-                     "equality.watermarks, equality.metrics, equality.dead_letters, "
+                     "equality.watermarks, equality.figures, equality.dead_letters, "
                      "equality.alert_outbox, equality.alert_state");
 }
 

@@ -55,7 +55,7 @@ struct eqm_sink;
 int eqm_sink_add(struct eqm_sink *sink, int table, const char *const *parts, const int64_t *counts)
     __attribute__((warn_unused_result));
 
-/* A measure kept in equality.metrics. */
+/* A measure of the engine's figures (equality.figures, eqm/metrics.h). */
 #define EQM_BASE_POPULATION (-1)
 struct eqm_measure {
     const char *name; /* e.g. "stop_search.find_rate" */

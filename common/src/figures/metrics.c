@@ -126,7 +126,7 @@ static const char *const figure_compare[] = {"window_end", "n",    "base",      
                                              "ref_base",   "note", "reference_grp"};
 
 const struct eqm_figtable_def eqm_metrics_table = {
-    .table = "equality.metrics",
+    .table = "equality.figures",
     .alias = "m",
     .cols = figure_cols,
     .n_cols = (int)(sizeof(figure_cols) / sizeof(figure_cols[0])),

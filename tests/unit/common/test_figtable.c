@@ -29,7 +29,7 @@ static void assert_sql(const struct eqm_figtable_def *def, const char *want) {
 
 static void test_engine_statement(void **state) {
     (void)state;
-    assert_string_equal(eqm_metrics_table.table, "equality.metrics");
+    assert_string_equal(eqm_metrics_table.table, "equality.figures");
     assert_sql(
         &eqm_metrics_table,
         "WITH u AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], "
@@ -37,10 +37,10 @@ static void test_engine_statement(void **state) {
         "$13::float8[], $14::float8[], $15::float8[], $16::float8[], $17::float8[], "
         "$18::float8[], $19::float8[], $20::text[]) AS u(measure, area, dimension, grp, ref, "
         "win, n, base, ref_n, ref_base, rate, rate_lo, rate_hi, ref_rate, ratio, lo, hi, note)), "
-        "gone AS (DELETE FROM equality.metrics m WHERE m.source = $1 AND NOT EXISTS ("
+        "gone AS (DELETE FROM equality.figures m WHERE m.source = $1 AND NOT EXISTS ("
         "SELECT 1 FROM u WHERE u.measure = m.measure AND u.area = m.area AND "
         "u.dimension = m.dimension AND u.grp = m.grp AND u.win = m.window_days)) "
-        "INSERT INTO equality.metrics AS m (source, measure, area, dimension, grp, "
+        "INSERT INTO equality.figures AS m (source, measure, area, dimension, grp, "
         "reference_grp, window_days, window_end, n, base, ref_n, ref_base, rate, rate_ci_low, "
         "rate_ci_high, ref_rate, ratio, ci_low, ci_high, note) "
         "SELECT $1, measure, area, dimension, grp, ref, win, $2::date, n, base, ref_n, ref_base, "
