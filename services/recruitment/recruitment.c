@@ -16,18 +16,18 @@
 #define CAMPAIGN_MAX 64 /* bytes */
 #define SNAPSHOT_GROUPS_MAX 64
 
-static const char *const funnel_keys[] = {"role", "campaign", "stage", "dim_grp"};
+static const char *const funnel_keys[] = {"role", "campaign", "stage", "dimension", "grp"};
 static const char *const funnel_counts[] = {"entered", "passed", "failed", "withdrawn"};
 static const char *const wf_keys[] = {"role", "area", "dimension", "grp"};
 static const char *const wf_counts[] = {"joiners", "leavers", "leaver_service_days",
                                         "leaver_service_known"};
-static const char *const hc_keys[] = {"as_of", "role", "area", "dim_grp"};
+static const char *const hc_keys[] = {"as_of", "role", "area", "dimension", "grp"};
 static const char *const hc_counts[] = {"headcount"};
 
 static const struct eqm_counts_table tables[] = {
-    {"equality.recruitment_daily", funnel_keys, 4, funnel_counts, REC__COUNT},
+    {"equality.recruitment_daily", funnel_keys, 5, funnel_counts, REC__COUNT},
     {"equality.workforce_daily", wf_keys, 4, wf_counts, WF__COUNT},
-    {"equality.headcount_snapshots", hc_keys, 4, hc_counts, 1},
+    {"equality.headcount_snapshots", hc_keys, 5, hc_counts, 1},
 };
 
 /* Default reference groups (equality.recruitment_settings may say
@@ -222,7 +222,7 @@ static int handle_stage(const struct eqm_envelope *env, const json_t *event, con
     static const char *const results[] = {"passed", "failed", "withdrawn"};
     const char *groups[REC_N_DIMENSIONS], *stage, *result, *campaign = NOT_STATED;
     const json_t *cv = json_object_get(event, "campaign");
-    char age[REC_GROUP_MAX + 1], dim_grp[160], camp[CAMPAIGN_MAX + 1];
+    char age[REC_GROUP_MAX + 1], camp[CAMPAIGN_MAX + 1];
     int64_t counts[REC__COUNT] = {1, 0, 0, 0};
     size_t n;
 
@@ -256,8 +256,7 @@ static int handle_stage(const struct eqm_envelope *env, const json_t *event, con
 
     groups_of(event, groups, age);
     for (int d = 0; d < REC_N_DIMENSIONS; d++) {
-        const char *parts[4] = {role, campaign, stage, dim_grp};
-        snprintf(dim_grp, sizeof(dim_grp), "%.31s:%.48s", dimensions[d].name, groups[d]);
+        const char *parts[5] = {role, campaign, stage, dimensions[d].name, groups[d]};
         if (eqm_sink_add(sink, REC_T_FUNNEL, parts, counts) != 0)
             return oom(rej);
         parts[1] = ALL_CAMPAIGNS;
@@ -421,9 +420,7 @@ static int handle_headcount(const struct eqm_envelope *env, const json_t *event,
         acc[i].n += json_integer_value(v);
     }
     for (int i = 0; i < n_acc; i++) {
-        char dim_grp[160];
-        const char *parts[4] = {as_of_s, role, env->area, dim_grp};
-        snprintf(dim_grp, sizeof(dim_grp), "%.31s:%.48s", dim, acc[i].grp);
+        const char *parts[5] = {as_of_s, role, env->area, dim, acc[i].grp};
         if (eqm_sink_add(sink, REC_T_HEADCOUNT, parts, &acc[i].n) != 0)
             return oom(rej);
         if (strcmp(env->area, force_area) != 0) {

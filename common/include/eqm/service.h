@@ -21,7 +21,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-#define EQM_MAX_KEY_PARTS 4
+#define EQM_MAX_KEY_PARTS 5 /* recruitment: role, campaign, stage, dimension, grp */
 #define EQM_MAX_COUNTS    32
 #define EQM_MAX_TABLES    4
 #define EQM_EVENT_ID_MAX  128 /* characters */
