@@ -20,7 +20,8 @@
 
 /* ---- the figures tables ------------------------------------------------ */
 
-#define COL(name, type, key) {name, type, NULL, NULL, key}
+#define COL(name, type, key)                                                                       \
+    { name, type, NULL, NULL, key }
 
 static const struct eqm_figtable_col attrition_cols[] = {
     COL("role", "text", true),
@@ -161,9 +162,8 @@ static PGresult *query(struct ctx *c, const char *sql, int n, const char *const 
 
 /* ---- attrition --------------------------------------------------------- */
 
-static void emit_attrition(struct ctx *c, const char *role, const char *campaign,
-                           const char *dim, int win, int stage,
-                           const struct eqm_rec_figure *f) {
+static void emit_attrition(struct ctx *c, const char *role, const char *campaign, const char *dim,
+                           int win, int stage, const struct eqm_rec_figure *f) {
     struct eqm_figtable *w = c->att;
 
     eqm_figtable_text(w, role);
@@ -180,15 +180,11 @@ static void emit_attrition(struct ctx *c, const char *role, const char *campaign
     eqm_figtable_int(w, f->cell.failed);
     eqm_figtable_int(w, f->cell.withdrawn);
     eqm_figtable_int(w, f->base);
-    eqm_figtable_double(w, f->pass_rate.has_value, f->pass_rate.value);
-    eqm_figtable_double(w, f->pass_rate.has_ci, f->pass_rate.low);
-    eqm_figtable_double(w, f->pass_rate.has_ci, f->pass_rate.high);
+    eqm_figtable_estimate(w, &f->pass_rate);
     eqm_figtable_count(w, f->cmp_passed);
     eqm_figtable_count(w, f->cmp_base);
     eqm_figtable_double(w, f->cmp_rate.has_value, f->cmp_rate.value);
-    eqm_figtable_double(w, f->ratio.has_value, f->ratio.value);
-    eqm_figtable_double(w, f->ratio.has_ci, f->ratio.low);
-    eqm_figtable_double(w, f->ratio.has_ci, f->ratio.high);
+    eqm_figtable_estimate(w, &f->ratio);
     eqm_figtable_double(w, f->has_p, f->p_value);
     eqm_figtable_double(w, f->withdrawal_rate.has_value, f->withdrawal_rate.value);
     eqm_figtable_count(w, f->cmp_withdrawn);
@@ -292,15 +288,11 @@ static void emit_workforce(struct ctx *c, const char *role, const char *area, co
     eqm_figtable_count(w, g->has_snapshot ? g->snapshot : -1);
     eqm_figtable_int(w, f->headcount);
     eqm_figtable_int(w, f->headcount_total);
-    eqm_figtable_double(w, f->share.has_value, f->share.value);
-    eqm_figtable_double(w, f->share.has_ci, f->share.low);
-    eqm_figtable_double(w, f->share.has_ci, f->share.high);
+    eqm_figtable_estimate(w, &f->share);
     eqm_figtable_count(w, f->population);
     eqm_figtable_count(w, f->population_total);
     eqm_figtable_double(w, f->population_share.has_value, f->population_share.value);
-    eqm_figtable_double(w, f->representation.has_value, f->representation.value);
-    eqm_figtable_double(w, f->representation.has_ci, f->representation.low);
-    eqm_figtable_double(w, f->representation.has_ci, f->representation.high);
+    eqm_figtable_estimate(w, &f->representation);
     eqm_figtable_int(w, f->joiners);
     eqm_figtable_int(w, f->joiners_total);
     eqm_figtable_double(w, f->joiners_share.has_value, f->joiners_share.value);
@@ -310,9 +302,7 @@ static void emit_workforce(struct ctx *c, const char *role, const char *area, co
     eqm_figtable_count(w, f->ref_leavers);
     eqm_figtable_double(w, f->ref_leavers >= 0, f->ref_avg_headcount);
     eqm_figtable_double(w, f->ref_leaver_rate.has_value, f->ref_leaver_rate.value);
-    eqm_figtable_double(w, f->leaver_ratio.has_value, f->leaver_ratio.value);
-    eqm_figtable_double(w, f->leaver_ratio.has_ci, f->leaver_ratio.low);
-    eqm_figtable_double(w, f->leaver_ratio.has_ci, f->leaver_ratio.high);
+    eqm_figtable_estimate(w, &f->leaver_ratio);
     eqm_figtable_int(w, f->service_known);
     eqm_figtable_double(w, f->mean_service_years.has_value, f->mean_service_years.value);
     eqm_figtable_text(w, f->note);

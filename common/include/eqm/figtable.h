@@ -35,6 +35,7 @@
 #include <libpq-fe.h>
 
 #include "eqm/buf.h"
+#include "eqm/stats.h"
 
 struct eqm_figtable_col {
     const char *name; /* the table's column */
@@ -85,6 +86,9 @@ void eqm_figtable_text(struct eqm_figtable *w, const char *s);
 void eqm_figtable_int(struct eqm_figtable *w, int64_t v);
 void eqm_figtable_count(struct eqm_figtable *w, int64_t v);
 void eqm_figtable_double(struct eqm_figtable *w, bool has, double v);
+/* Three values: e's value (NULL when !has_value), low and high (NULL when
+ * !has_ci). */
+void eqm_figtable_estimate(struct eqm_figtable *w, const struct eqm_estimate *e);
 /* Ends the current row (a row with too few values makes the write fail). */
 void eqm_figtable_row_end(struct eqm_figtable *w);
 

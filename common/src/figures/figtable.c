@@ -143,6 +143,12 @@ void eqm_figtable_double(struct eqm_figtable *w, bool has, double v) {
         (void)eqm_pg_array_double(b, has, v);
 }
 
+void eqm_figtable_estimate(struct eqm_figtable *w, const struct eqm_estimate *e) {
+    eqm_figtable_double(w, e->has_value, e->value);
+    eqm_figtable_double(w, e->has_ci, e->low);
+    eqm_figtable_double(w, e->has_ci, e->high);
+}
+
 void eqm_figtable_row_end(struct eqm_figtable *w) {
     if (w->col != w->n_arr)
         w->bad_row = true;

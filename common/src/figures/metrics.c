@@ -159,13 +159,9 @@ static void emit(struct eqm_figtable *w, const struct eqm_metrics_row *row,
     eqm_figtable_count(w, f->base);
     eqm_figtable_count(w, f->ref_n);
     eqm_figtable_count(w, f->ref_base);
-    eqm_figtable_double(w, f->rate.has_value, f->rate.value);
-    eqm_figtable_double(w, f->rate.has_ci, f->rate.low);
-    eqm_figtable_double(w, f->rate.has_ci, f->rate.high);
+    eqm_figtable_estimate(w, &f->rate);
     eqm_figtable_double(w, f->ref_rate.has_value, f->ref_rate.value);
-    eqm_figtable_double(w, f->ratio.has_value, f->ratio.value);
-    eqm_figtable_double(w, f->ratio.has_ci, f->ratio.low);
-    eqm_figtable_double(w, f->ratio.has_ci, f->ratio.high);
+    eqm_figtable_estimate(w, &f->ratio);
     eqm_figtable_text(w, f->note);
     eqm_figtable_row_end(w);
 }
