@@ -11,9 +11,9 @@
 #include "eqm/ethnicity.h"
 #include "eqm/timeutil.h"
 
-#define NOT_STATED "not_stated"
-#define ALL_CAMPAIGNS "*"
-#define CAMPAIGN_MAX 64 /* bytes */
+#define NOT_STATED          "not_stated"
+#define ALL_CAMPAIGNS       "*"
+#define CAMPAIGN_MAX        64 /* bytes */
 #define SNAPSHOT_GROUPS_MAX 64
 
 static const char *const funnel_keys[] = {"role", "campaign", "stage", "dimension", "grp"};
@@ -41,11 +41,10 @@ static const struct eqm_dimension dimensions[] = {
 };
 
 static const char *const stages[REC_N_FIGURE_STAGES] = {
-    "application", "eligibility", "assessment_centre", "interview", "vetting", "medical",
+    "application", "eligibility", "assessment_centre", "interview",  "vetting",   "medical",
     "fitness",     "offer",       "appointment",       "end_to_end", "withdrawal"};
 
-static const char *const roles[] = {"police_officer", "police_staff", "special_constable",
-                                    "pcso"};
+static const char *const roles[] = {"police_officer", "police_staff", "special_constable", "pcso"};
 
 const char *eqm_recruitment_stage_name(int stage) {
     return stage >= 0 && stage < REC_N_FIGURE_STAGES ? stages[stage] : NULL;
@@ -191,9 +190,8 @@ static enum field_state field(const json_t *event, const char *name, const char 
 
 /* One of a closed list of values (case and surrounding blanks ignored);
  * the canonical spelling, or NULL with *rej filled. */
-static const char *one_of(const json_t *event, const char *name, const char *const *values,
-                          int n, struct eqm_reject *rej, const char *missing_code,
-                          const char *bad_code) {
+static const char *one_of(const json_t *event, const char *name, const char *const *values, int n,
+                          struct eqm_reject *rej, const char *missing_code, const char *bad_code) {
     const char *s = NULL;
     switch (field(event, name, &s)) {
     case F_MISSING:
@@ -208,8 +206,7 @@ static const char *one_of(const json_t *event, const char *name, const char *con
     for (int i = 0; i < n; i++)
         if (is(s, values[i]))
             return values[i];
-    reject(rej, bad_code, "field \"%s\" is \"%.48s\", not one of the contract's values", name,
-           s);
+    reject(rej, bad_code, "field \"%s\" is \"%.48s\", not one of the contract's values", name, s);
     return NULL;
 }
 
@@ -359,9 +356,8 @@ static const char *snapshot_group(const char *dim, const char *key, char *buf) {
     }
 }
 
-static int handle_headcount(const struct eqm_envelope *env, const json_t *event,
-                            const char *role, const char *force_area, struct eqm_sink *sink,
-                            struct eqm_reject *rej) {
+static int handle_headcount(const struct eqm_envelope *env, const json_t *event, const char *role,
+                            const char *force_area, struct eqm_sink *sink, struct eqm_reject *rej) {
     struct {
         char grp[REC_GROUP_MAX + 1];
         int64_t n;
@@ -402,8 +398,8 @@ static int handle_headcount(const struct eqm_envelope *env, const json_t *event,
         const char *g;
         int i;
         if (!json_is_integer(v) || json_integer_value(v) < 0)
-            return reject(rej, "bad_counts",
-                          "counts[\"%.48s\"] must be a whole number, 0 or more", key);
+            return reject(rej, "bad_counts", "counts[\"%.48s\"] must be a whole number, 0 or more",
+                          key);
         g = snapshot_group(dim, key, buf);
         for (i = 0; i < n_acc && strcmp(acc[i].grp, g); i++)
             ;
@@ -528,8 +524,7 @@ int eqm_recruitment_comparison(const struct eqm_rec_group *groups, int n, int st
                 return base > 0 ? i : -1;
             continue;
         }
-        if (base <= 0 || !strcmp(groups[i].grp, NOT_STATED) ||
-            !strcmp(groups[i].grp, EQM_BME_NAME))
+        if (base <= 0 || !strcmp(groups[i].grp, NOT_STATED) || !strcmp(groups[i].grp, EQM_BME_NAME))
             continue;
         /* p/b > best_p/best_b, compared exactly in integers (counts are far
          * below 2^31, so the products fit). */
@@ -739,8 +734,8 @@ void eqm_workforce_figures(const struct eqm_wf_group *groups, int n, const char 
         if (pop_total > 0 && g->population >= 0 && g->population <= pop_total)
             eqm_stats_wilson(g->population, pop_total, EQM_STATS_Z95, &f->population_share);
         if (f->share.has_value && f->population_share.has_value && g->population > 0)
-            eqm_stats_ratio_katz(f->headcount, hc_total, g->population, pop_total,
-                                 EQM_STATS_Z95, &f->representation);
+            eqm_stats_ratio_katz(f->headcount, hc_total, g->population, pop_total, EQM_STATS_Z95,
+                                 &f->representation);
         if (ref && ref != g && f->avg_headcount > 0 && ref_avg > 0)
             rate_ratio(g->leavers, f->avg_headcount, ref->leavers, ref_avg, &f->leaver_ratio);
         if (!f->note) {

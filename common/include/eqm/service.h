@@ -103,8 +103,8 @@ struct eqm_alert_family {
 /* What a recomputation of the figures covers (the service's settings). */
 #define EQM_MAX_WINDOWS 8
 struct eqm_figures_scope {
-    const char *timezone;   /* days are local days here */
-    const char *force_area; /* the whole-force area's name */
+    const char *timezone;             /* days are local days here */
+    const char *force_area;           /* the whole-force area's name */
     int window_days[EQM_MAX_WINDOWS]; /* rolling windows, ending at the newest event's day */
     int n_windows;
 };

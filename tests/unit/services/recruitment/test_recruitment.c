@@ -122,20 +122,23 @@ static void test_refusals(void **state) {
     struct eqm_reject rej;
     (void)state;
 #define ENV "\"occurred_at\":\"2025-06-20T10:00:00+01:00\",\"area\":\"E1\""
-    assert_int_equal(run(sink, "{\"event_id\":\"x\",\"event_type\":\"left\"," ENV
-                               ",\"role\":\"pcso\",\"service_start\":\"2025-06-21\"}",
+    assert_int_equal(run(sink,
+                         "{\"event_id\":\"x\",\"event_type\":\"left\"," ENV
+                         ",\"role\":\"pcso\",\"service_start\":\"2025-06-21\"}",
                          &rej),
                      -1);
     assert_string_equal(rej.code, "bad_service_start");
-    assert_int_equal(run(sink, "{\"event_id\":\"x\",\"event_type\":\"headcount\"," ENV
-                               ",\"role\":\"pcso\",\"dimension\":\"sex\",\"counts\":{\"m\":1,"
-                               "\"f\":-1}}",
+    assert_int_equal(run(sink,
+                         "{\"event_id\":\"x\",\"event_type\":\"headcount\"," ENV
+                         ",\"role\":\"pcso\",\"dimension\":\"sex\",\"counts\":{\"m\":1,"
+                         "\"f\":-1}}",
                          &rej),
                      -1);
     assert_string_equal(rej.code, "bad_counts");
     assert_int_equal(eqm_sink_collect_rows(sink), 0);
-    assert_int_equal(run(sink, "{\"event_id\":\"x\",\"event_type\":\"application_stage\"," ENV
-                               ",\"role\":\"pcso\",\"stage\":\"interview\"}",
+    assert_int_equal(run(sink,
+                         "{\"event_id\":\"x\",\"event_type\":\"application_stage\"," ENV
+                         ",\"role\":\"pcso\",\"stage\":\"interview\"}",
                          &rej),
                      -1);
     assert_string_equal(rej.code, "missing_result");
@@ -151,9 +154,10 @@ static void test_leaver_service(void **state) {
     (void)state;
     /* 2015-06-01 to 2025-06-01 is ten years with three 29 Februaries
      * (2016, 2020, 2024): 3653 days; to 2025-06-20 another 19: 3672. */
-    assert_int_equal(run(sink, "{\"event_id\":\"x\",\"event_type\":\"left\"," ENV
-                               ",\"role\":\"police_staff\",\"service_start\":\"2015-06-01\","
-                               "\"sex\":\"Male\"}",
+    assert_int_equal(run(sink,
+                         "{\"event_id\":\"x\",\"event_type\":\"left\"," ENV
+                         ",\"role\":\"police_staff\",\"service_start\":\"2015-06-01\","
+                         "\"sex\":\"Male\"}",
                          &rej),
                      0);
     assert_int_equal(eqm_sink_collect_rows(sink), 8);
@@ -194,9 +198,10 @@ static void test_headcount_rows(void **state) {
     assert_string_equal(key, "2025-03-31|police_officer|E1|ethnicity|not_stated");
     assert_int_equal(c[0], 3);
     /* No as_of: the local day of occurred_at; "gender" is sex. */
-    assert_int_equal(run(sink, "{\"event_id\":\"x\",\"event_type\":\"headcount\","
-                               "\"occurred_at\":\"2025-06-20T23:30:00Z\",\"area\":\"force\","
-                               "\"role\":\"pcso\",\"dimension\":\"gender\",\"counts\":{\"Male\":7}}",
+    assert_int_equal(run(sink,
+                         "{\"event_id\":\"x\",\"event_type\":\"headcount\","
+                         "\"occurred_at\":\"2025-06-20T23:30:00Z\",\"area\":\"force\","
+                         "\"role\":\"pcso\",\"dimension\":\"gender\",\"counts\":{\"Male\":7}}",
                          &rej),
                      0);
     assert_int_equal(eqm_sink_collect_rows(sink), 1);
