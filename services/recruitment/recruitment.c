@@ -7,26 +7,27 @@
 #include <string.h>
 #include <strings.h>
 
+#include "eqm/bme.h"
 #include "eqm/ethnicity.h"
 #include "eqm/timeutil.h"
 
-#define NOT_STATED "not_stated"
-#define ALL_CAMPAIGNS "*"
-#define CAMPAIGN_MAX 64 /* bytes */
+#define NOT_STATED          "not_stated"
+#define ALL_CAMPAIGNS       "*"
+#define CAMPAIGN_MAX        64 /* bytes */
 #define SNAPSHOT_GROUPS_MAX 64
 
-static const char *const funnel_keys[] = {"role", "campaign", "stage", "dim_grp"};
+static const char *const funnel_keys[] = {"role", "campaign", "stage", "dimension", "grp"};
 static const char *const funnel_counts[] = {"entered", "passed", "failed", "withdrawn"};
 static const char *const wf_keys[] = {"role", "area", "dimension", "grp"};
 static const char *const wf_counts[] = {"joiners", "leavers", "leaver_service_days",
                                         "leaver_service_known"};
-static const char *const hc_keys[] = {"as_of", "role", "area", "dim_grp"};
+static const char *const hc_keys[] = {"as_of", "role", "area", "dimension", "grp"};
 static const char *const hc_counts[] = {"headcount"};
 
 static const struct eqm_counts_table tables[] = {
-    {"equality.recruitment_daily", funnel_keys, 4, funnel_counts, REC__COUNT},
+    {"equality.recruitment_daily", funnel_keys, 5, funnel_counts, REC__COUNT},
     {"equality.workforce_daily", wf_keys, 4, wf_counts, WF__COUNT},
-    {"equality.headcount_snapshots", hc_keys, 4, hc_counts, 1},
+    {"equality.headcount_snapshots", hc_keys, 5, hc_counts, 1},
 };
 
 /* Default reference groups (equality.recruitment_settings may say
@@ -40,11 +41,10 @@ static const struct eqm_dimension dimensions[] = {
 };
 
 static const char *const stages[REC_N_FIGURE_STAGES] = {
-    "application", "eligibility", "assessment_centre", "interview", "vetting", "medical",
+    "application", "eligibility", "assessment_centre", "interview",  "vetting",   "medical",
     "fitness",     "offer",       "appointment",       "end_to_end", "withdrawal"};
 
-static const char *const roles[] = {"police_officer", "police_staff", "special_constable",
-                                    "pcso"};
+static const char *const roles[] = {"police_officer", "police_staff", "special_constable", "pcso"};
 
 const char *eqm_recruitment_stage_name(int stage) {
     return stage >= 0 && stage < REC_N_FIGURE_STAGES ? stages[stage] : NULL;
@@ -190,9 +190,8 @@ static enum field_state field(const json_t *event, const char *name, const char 
 
 /* One of a closed list of values (case and surrounding blanks ignored);
  * the canonical spelling, or NULL with *rej filled. */
-static const char *one_of(const json_t *event, const char *name, const char *const *values,
-                          int n, struct eqm_reject *rej, const char *missing_code,
-                          const char *bad_code) {
+static const char *one_of(const json_t *event, const char *name, const char *const *values, int n,
+                          struct eqm_reject *rej, const char *missing_code, const char *bad_code) {
     const char *s = NULL;
     switch (field(event, name, &s)) {
     case F_MISSING:
@@ -207,8 +206,7 @@ static const char *one_of(const json_t *event, const char *name, const char *con
     for (int i = 0; i < n; i++)
         if (is(s, values[i]))
             return values[i];
-    reject(rej, bad_code, "field \"%s\" is \"%.48s\", not one of the contract's values", name,
-           s);
+    reject(rej, bad_code, "field \"%s\" is \"%.48s\", not one of the contract's values", name, s);
     return NULL;
 }
 
@@ -221,7 +219,7 @@ static int handle_stage(const struct eqm_envelope *env, const json_t *event, con
     static const char *const results[] = {"passed", "failed", "withdrawn"};
     const char *groups[REC_N_DIMENSIONS], *stage, *result, *campaign = NOT_STATED;
     const json_t *cv = json_object_get(event, "campaign");
-    char age[REC_GROUP_MAX + 1], dim_grp[160], camp[CAMPAIGN_MAX + 1];
+    char age[REC_GROUP_MAX + 1], camp[CAMPAIGN_MAX + 1];
     int64_t counts[REC__COUNT] = {1, 0, 0, 0};
     size_t n;
 
@@ -255,8 +253,7 @@ static int handle_stage(const struct eqm_envelope *env, const json_t *event, con
 
     groups_of(event, groups, age);
     for (int d = 0; d < REC_N_DIMENSIONS; d++) {
-        const char *parts[4] = {role, campaign, stage, dim_grp};
-        snprintf(dim_grp, sizeof(dim_grp), "%.31s:%.48s", dimensions[d].name, groups[d]);
+        const char *parts[5] = {role, campaign, stage, dimensions[d].name, groups[d]};
         if (eqm_sink_add(sink, REC_T_FUNNEL, parts, counts) != 0)
             return oom(rej);
         parts[1] = ALL_CAMPAIGNS;
@@ -359,9 +356,8 @@ static const char *snapshot_group(const char *dim, const char *key, char *buf) {
     }
 }
 
-static int handle_headcount(const struct eqm_envelope *env, const json_t *event,
-                            const char *role, const char *force_area, struct eqm_sink *sink,
-                            struct eqm_reject *rej) {
+static int handle_headcount(const struct eqm_envelope *env, const json_t *event, const char *role,
+                            const char *force_area, struct eqm_sink *sink, struct eqm_reject *rej) {
     struct {
         char grp[REC_GROUP_MAX + 1];
         int64_t n;
@@ -402,8 +398,8 @@ static int handle_headcount(const struct eqm_envelope *env, const json_t *event,
         const char *g;
         int i;
         if (!json_is_integer(v) || json_integer_value(v) < 0)
-            return reject(rej, "bad_counts",
-                          "counts[\"%.48s\"] must be a whole number, 0 or more", key);
+            return reject(rej, "bad_counts", "counts[\"%.48s\"] must be a whole number, 0 or more",
+                          key);
         g = snapshot_group(dim, key, buf);
         for (i = 0; i < n_acc && strcmp(acc[i].grp, g); i++)
             ;
@@ -420,9 +416,7 @@ static int handle_headcount(const struct eqm_envelope *env, const json_t *event,
         acc[i].n += json_integer_value(v);
     }
     for (int i = 0; i < n_acc; i++) {
-        char dim_grp[160];
-        const char *parts[4] = {as_of_s, role, env->area, dim_grp};
-        snprintf(dim_grp, sizeof(dim_grp), "%.31s:%.48s", dim, acc[i].grp);
+        const char *parts[5] = {as_of_s, role, env->area, dim, acc[i].grp};
         if (eqm_sink_add(sink, REC_T_HEADCOUNT, parts, &acc[i].n) != 0)
             return oom(rej);
         if (strcmp(env->area, force_area) != 0) {
@@ -493,20 +487,15 @@ struct eqm_rec_cell eqm_recruitment_cell(const struct eqm_rec_group *g, int stag
     return c;
 }
 
-static bool is_broad_bme(const char *grp) {
-    return !strcmp(grp, "asian") || !strcmp(grp, "black") || !strcmp(grp, "mixed") ||
-           !strcmp(grp, "other");
-}
-
 int eqm_recruitment_add_bme(struct eqm_rec_group *groups, int *n, int cap) {
     struct eqm_rec_group bme;
     bool any = false;
     if (*n >= cap)
         return 0;
     memset(&bme, 0, sizeof(bme));
-    bme.grp = EQM_ETH_BME_NAME;
+    bme.grp = EQM_BME_NAME;
     for (int i = 0; i < *n; i++) {
-        if (!is_broad_bme(groups[i].grp))
+        if (!eqm_bme_member(groups[i].grp))
             continue;
         any = true;
         for (int s = 0; s < REC_N_STAGES; s++) {
@@ -535,8 +524,7 @@ int eqm_recruitment_comparison(const struct eqm_rec_group *groups, int n, int st
                 return base > 0 ? i : -1;
             continue;
         }
-        if (base <= 0 || !strcmp(groups[i].grp, NOT_STATED) ||
-            !strcmp(groups[i].grp, EQM_ETH_BME_NAME))
+        if (base <= 0 || !strcmp(groups[i].grp, NOT_STATED) || !strcmp(groups[i].grp, EQM_BME_NAME))
             continue;
         /* p/b > best_p/best_b, compared exactly in integers (counts are far
          * below 2^31, so the products fit). */
@@ -624,7 +612,7 @@ int eqm_recruitment_stage_figures(const struct eqm_rec_group *groups, int n, int
 /* ---- workforce figures ------------------------------------------------- */
 
 static bool stated_broad(const char *grp) {
-    return strcmp(grp, NOT_STATED) != 0 && strcmp(grp, EQM_ETH_BME_NAME) != 0;
+    return strcmp(grp, NOT_STATED) != 0 && strcmp(grp, EQM_BME_NAME) != 0;
 }
 
 int eqm_workforce_add_bme(struct eqm_wf_group *groups, int *n, int cap) {
@@ -633,10 +621,10 @@ int eqm_workforce_add_bme(struct eqm_wf_group *groups, int *n, int cap) {
     if (*n >= cap)
         return 0;
     memset(&bme, 0, sizeof(bme));
-    bme.grp = EQM_ETH_BME_NAME;
+    bme.grp = EQM_BME_NAME;
     for (int i = 0; i < *n; i++) {
         const struct eqm_wf_group *g = &groups[i];
-        if (!is_broad_bme(g->grp))
+        if (!eqm_bme_member(g->grp))
             continue;
         bme.population = any ? bme.population : 0;
         any = true;
@@ -735,7 +723,7 @@ void eqm_workforce_figures(const struct eqm_wf_group *groups, int n, const char 
             f->ref_leaver_rate.value = ref->leavers / ref_avg;
             f->ref_leaver_rate.has_value = true;
         }
-        if (!stated_broad(g->grp) && strcmp(g->grp, EQM_ETH_BME_NAME) != 0) {
+        if (!stated_broad(g->grp) && strcmp(g->grp, EQM_BME_NAME) != 0) {
             f->note = "not stated: left out of shares and ratios";
             continue;
         }
@@ -746,8 +734,8 @@ void eqm_workforce_figures(const struct eqm_wf_group *groups, int n, const char 
         if (pop_total > 0 && g->population >= 0 && g->population <= pop_total)
             eqm_stats_wilson(g->population, pop_total, EQM_STATS_Z95, &f->population_share);
         if (f->share.has_value && f->population_share.has_value && g->population > 0)
-            eqm_stats_ratio_katz(f->headcount, hc_total, g->population, pop_total,
-                                 EQM_STATS_Z95, &f->representation);
+            eqm_stats_ratio_katz(f->headcount, hc_total, g->population, pop_total, EQM_STATS_Z95,
+                                 &f->representation);
         if (ref && ref != g && f->avg_headcount > 0 && ref_avg > 0)
             rate_ratio(g->leavers, f->avg_headcount, ref->leavers, ref_avg, &f->leaver_ratio);
         if (!f->note) {

@@ -18,7 +18,7 @@ consumer=("$BIN/eqm-recruitment" --batch-max-messages 5 --batch-max-ms 20 --metr
           -X session.timeout.ms=3000 -X heartbeat.interval.ms=500 --log-level error)
 counted() {
     psql_val "SELECT coalesce(sum(entered), 0) FROM equality.recruitment_daily
-              WHERE campaign = '*' AND dim_grp LIKE 'sex:%'"
+              WHERE campaign = '*' AND dimension = 'sex'"
 }
 
 eqm_crash_rounds "$total" "KILL:0.05 KILL:0.2 KILL:0.1" -- "${consumer[@]}"

@@ -53,7 +53,7 @@
 extern char **environ;
 
 /* Stay this far (bytes) behind the broker's 5 MB per partition. */
-#define WINDOW_BYTES (3 * 1024 * 1024)
+#define WINDOW_BYTES   (3 * 1024 * 1024)
 #define MAX_PARTITIONS 256
 
 struct opts {
@@ -158,7 +158,7 @@ static int pg_run(struct bench *b, const char *sql) {
 /* Counts start from nothing in every phase: the tables are shared. */
 static int pg_clear(struct bench *b) {
     return pg_run(b, "TRUNCATE equality.stop_search_daily, equality.event_keys, "
-                     "equality.watermarks, equality.metrics, equality.dead_letters, "
+                     "equality.watermarks, equality.figures, equality.dead_letters, "
                      "equality.alert_outbox, equality.alert_state");
 }
 
@@ -442,10 +442,10 @@ static int produce(struct bench *b, const struct bench_gen *gen, const char *top
             }
         }
         for (;;) {
-            rd_kafka_resp_err_t err = rd_kafka_producev(
-                b->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(part),
-                RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(buf, len),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+            rd_kafka_resp_err_t err =
+                rd_kafka_producev(b->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(part),
+                                  RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(buf, len),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
             if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
                 break;
             if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -497,8 +497,8 @@ static void make_tag(struct bench *b, const char *phase, char *out, size_t size)
 /* parse+map in memory: events/s of eqm_message_parse + the handler. */
 static double phase_parse(struct bench *b, uint64_t n) {
     struct bench_gen gen;
-    struct eqm_sink *sink = eqm_sink_collect_new(eqm_stop_search_service.tables,
-                                                 eqm_stop_search_service.n_tables);
+    struct eqm_sink *sink =
+        eqm_sink_collect_new(eqm_stop_search_service.tables, eqm_stop_search_service.n_tables);
     enum { CHUNK = 4096 };
     char *bufs = malloc((size_t)CHUNK * BENCH_GEN_MAX_BYTES);
     size_t lens[CHUNK];
@@ -569,8 +569,20 @@ static int phase_kcat(struct bench *b, uint64_t n, struct result *r) {
     snprintf(count, sizeof(count), "%" PRIu64, n);
     snprintf(log_path, sizeof(log_path), "%s/kcat.log", b->o.work_dir);
     {
-        char *argv[] = {(char *)b->o.kcat, "-C", "-q", "-b", (char *)b->brokers, "-t", topic,
-                        "-o", "beginning", "-c", count, "-f", "%p\\n", NULL};
+        char *argv[] = {(char *)b->o.kcat,
+                        "-C",
+                        "-q",
+                        "-b",
+                        (char *)b->brokers,
+                        "-t",
+                        topic,
+                        "-o",
+                        "beginning",
+                        "-c",
+                        count,
+                        "-f",
+                        "%p\\n",
+                        NULL};
         memset(&d, 0, sizeof(d));
         d.pid = spawn(argv, log_path, fds[1]);
     }
@@ -656,8 +668,20 @@ static int phase_kcat_backlog(struct bench *b, uint64_t n, struct result *r) {
     snprintf(count, sizeof(count), "%" PRIu64, n);
     snprintf(log_path, sizeof(log_path), "%s/kcat.log", b->o.work_dir);
     {
-        char *argv[] = {(char *)b->o.kcat, "-C", "-q", "-b", (char *)b->brokers, "-t", topic,
-                        "-o", "beginning", "-c", count, "-f", "%p\\n", NULL};
+        char *argv[] = {(char *)b->o.kcat,
+                        "-C",
+                        "-q",
+                        "-b",
+                        (char *)b->brokers,
+                        "-t",
+                        topic,
+                        "-o",
+                        "beginning",
+                        "-c",
+                        count,
+                        "-f",
+                        "%p\\n",
+                        NULL};
         started_us = now_us();
         d.pid = spawn(argv, log_path, fds[1]);
     }
@@ -918,13 +942,13 @@ static int run_full(struct bench *b) {
         if (phase_kcat(b, b->o.events, &kcat) != 0)
             b->failures++;
         /* As much as the partitions hold without dropping anything. */
-        if (!stop && phase_kcat_backlog(b, kcat_backlog_max(b) < b->o.events
-                                               ? kcat_backlog_max(b) : b->o.events,
-                                        &kcatb) != 0)
+        if (!stop && phase_kcat_backlog(
+                         b, kcat_backlog_max(b) < b->o.events ? kcat_backlog_max(b) : b->o.events,
+                         &kcatb) != 0)
             b->failures++;
     }
-    if (!stop && phase_consumer(b, "eqm-stop-search end to end", "e2e", b->o.events, false, 0,
-                                &e2e) != 0)
+    if (!stop &&
+        phase_consumer(b, "eqm-stop-search end to end", "e2e", b->o.events, false, 0, &e2e) != 0)
         b->failures++;
     if (!b->o.skip_naive && !stop &&
         phase_consumer(b, "naive: 1 transaction per event", "naive", b->o.naive_events, true, 0,
@@ -960,7 +984,8 @@ static int run_full(struct bench *b) {
         printf("end to end / ceiling (lower of parse+map and kcat backlog): %.2f\n",
                e2e.rate / ceiling);
     if (kcat.rate > 0 && e2e.rate > 0)
-        printf("end to end / kcat draining while produced:            %.2f\n", e2e.rate / kcat.rate);
+        printf("end to end / kcat draining while produced:            %.2f\n",
+               e2e.rate / kcat.rate);
     if (kcatb.rate > 0 && e2e.rate > 0)
         printf("end to end / kcat draining a backlog:                 %.2f\n",
                e2e.rate / kcatb.rate);
@@ -968,7 +993,8 @@ static int run_full(struct bench *b) {
         printf("end to end / parse+map:                               %.2f\n",
                e2e.rate / parse.rate);
     if (naive.rate > 0 && e2e.rate > 0)
-        printf("end to end / naive:                                   %.1f\n", e2e.rate / naive.rate);
+        printf("end to end / naive:                                   %.1f\n",
+               e2e.rate / naive.rate);
     printf("\nPostgreSQL, per 1,000 events (all tables of schema equality), and what is stored "
            "at the end:\n\n");
     printf("| %-30s | %10s | %12s | %12s | %9s | %9s | %9s | %9s |\n", "what", "rows writ.",
@@ -1063,8 +1089,21 @@ int main(int argc, char **argv) {
     char errstr[512], self[PATH_MAX];
     ssize_t sl;
     int rc;
-    enum { O_NAIVE = 256, O_AREAS, O_PARTS, O_SHUFFLE, O_SEED, O_SK, O_SN, O_SP, O_SUSTAIN,
-           O_DUR, O_BIN, O_WORK, O_KCAT };
+    enum {
+        O_NAIVE = 256,
+        O_AREAS,
+        O_PARTS,
+        O_SHUFFLE,
+        O_SEED,
+        O_SK,
+        O_SN,
+        O_SP,
+        O_SUSTAIN,
+        O_DUR,
+        O_BIN,
+        O_WORK,
+        O_KCAT
+    };
     static const struct option longopts[] = {
         {"events", required_argument, NULL, 'n'},
         {"naive-events", required_argument, NULL, O_NAIVE},
@@ -1096,28 +1135,60 @@ int main(int argc, char **argv) {
                         .force_area = "force"};
     while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'n': b.o.events = strtoull(optarg, NULL, 10); break;
-        case O_NAIVE: b.o.naive_events = strtoull(optarg, NULL, 10); break;
-        case O_AREAS: b.o.areas = atoi(optarg); break;
-        case O_PARTS: b.o.partitions = atoi(optarg); break;
-        case O_SHUFFLE: b.o.shuffle = true; break;
-        case O_SEED: b.o.seed = strtoull(optarg, NULL, 10); break;
-        case O_SK: b.o.skip_kcat = true; break;
-        case O_SN: b.o.skip_naive = true; break;
-        case O_SP: b.o.skip_parse = true; break;
-        case O_SUSTAIN: b.o.sustain = optarg; break;
-        case O_DUR: b.o.duration = strtod(optarg, NULL); break;
-        case O_BIN: b.o.bin_dir = optarg; break;
-        case O_WORK: b.o.work_dir = optarg; break;
-        case O_KCAT: b.o.kcat = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'n':
+            b.o.events = strtoull(optarg, NULL, 10);
+            break;
+        case O_NAIVE:
+            b.o.naive_events = strtoull(optarg, NULL, 10);
+            break;
+        case O_AREAS:
+            b.o.areas = atoi(optarg);
+            break;
+        case O_PARTS:
+            b.o.partitions = atoi(optarg);
+            break;
+        case O_SHUFFLE:
+            b.o.shuffle = true;
+            break;
+        case O_SEED:
+            b.o.seed = strtoull(optarg, NULL, 10);
+            break;
+        case O_SK:
+            b.o.skip_kcat = true;
+            break;
+        case O_SN:
+            b.o.skip_naive = true;
+            break;
+        case O_SP:
+            b.o.skip_parse = true;
+            break;
+        case O_SUSTAIN:
+            b.o.sustain = optarg;
+            break;
+        case O_DUR:
+            b.o.duration = strtod(optarg, NULL);
+            break;
+        case O_BIN:
+            b.o.bin_dir = optarg;
+            break;
+        case O_WORK:
+            b.o.work_dir = optarg;
+            break;
+        case O_KCAT:
+            b.o.kcat = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     b.o.consumer_args = (const char **)argv + optind;
     b.o.n_consumer_args = argc - optind;
-    if (b.o.events == 0 || b.o.areas < 1 || b.o.areas > BENCH_GEN_MAX_AREAS ||
-        b.o.partitions < 1 || b.o.partitions > MAX_PARTITIONS || b.o.duration <= 0) {
+    if (b.o.events == 0 || b.o.areas < 1 || b.o.areas > BENCH_GEN_MAX_AREAS || b.o.partitions < 1 ||
+        b.o.partitions > MAX_PARTITIONS || b.o.duration <= 0) {
         usage(stderr);
         return 2;
     }

@@ -8,7 +8,7 @@
  *   share measures: the group's share (numerator over base count) with a
  *     Wilson interval, and the ratio to the reference group's share, with a
  *     Katz 95% interval.
- * Ethnic dimensions also get "bme" (asian + black + mixed + other). The
+ * Ethnic dimensions also get "bme" (asian + black + mixed + other, eqm/bme.h). The
  * group not_stated is kept with its counts and left out of ratios, as is
  * the reference group itself.
  */
@@ -20,6 +20,7 @@
 
 #include <libpq-fe.h>
 
+#include "eqm/figtable.h"
 #include "eqm/service.h"
 #include "eqm/stats.h"
 
@@ -55,12 +56,20 @@ void eqm_metrics_figure(const struct eqm_measure *m, const struct eqm_dimension 
                         int64_t pop, int64_t ref_pop, struct eqm_figure *out);
 
 /*
- * Recomputes every figure of svc into equality.metrics, inside the
- * caller's open transaction (takes a transaction-level advisory lock so
- * consumers of one service take turns). Returns the number of figures
- * written, or -1 with errstr (the caller rolls back).
+ * How the figures are written (eqm/figtable.h): the table, keyed by
+ * measure, area, dimension, group and window, with parameters $1 = the
+ * source (the rows the recomputation owns) and $2 = the window end.
  */
-int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc, const struct eqm_figures_scope *scope,
-                          char *errstr, size_t errstr_size);
+extern const struct eqm_figtable_def eqm_metrics_table;
+
+/*
+ * Recomputes every figure of svc into eqm_metrics_table, inside the
+ * caller's open transaction (after eqm_figlock_take(), so consumers of one
+ * service take turns). Returns the number of figures written (0 when
+ * nothing is counted yet), or -1 with errstr (the caller rolls back).
+ */
+int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc,
+                          const struct eqm_figures_scope *scope, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 #endif /* EQM_METRICS_H */

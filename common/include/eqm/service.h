@@ -21,7 +21,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-#define EQM_MAX_KEY_PARTS 4
+#define EQM_MAX_KEY_PARTS 5 /* recruitment: role, campaign, stage, dimension, grp */
 #define EQM_MAX_COUNTS    32
 #define EQM_MAX_TABLES    4
 #define EQM_EVENT_ID_MAX  128 /* characters */
@@ -68,7 +68,7 @@ int eqm_sink_add_dimensions(struct eqm_sink *sink, int table, const char *area,
                             const char *const *groups, int n, const int64_t *counts)
     __attribute__((warn_unused_result));
 
-/* A measure kept in equality.metrics. */
+/* A measure of the engine's figures (equality.figures, eqm/metrics.h). */
 #define EQM_BASE_POPULATION (-1)
 struct eqm_measure {
     const char *name; /* e.g. "stop_search.find_rate" */
@@ -116,8 +116,8 @@ struct eqm_alert_family {
 /* What a recomputation of the figures covers (the service's settings). */
 #define EQM_MAX_WINDOWS 8
 struct eqm_figures_scope {
-    const char *timezone;   /* days are local days here */
-    const char *force_area; /* the whole-force area's name */
+    const char *timezone;             /* days are local days here */
+    const char *force_area;           /* the whole-force area's name */
     int window_days[EQM_MAX_WINDOWS]; /* rolling windows, ending at the newest event's day */
     int n_windows;
 };

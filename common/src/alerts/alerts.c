@@ -817,7 +817,7 @@ static const char *family_sql(enum family fam) {
                "m.ref_n::float8 AS ref_n, m.ref_base::float8 AS ref_base, "
                "jsonb_build_object('n', m.n, 'base', m.base, 'ref_n', m.ref_n, 'ref_base', "
                "m.ref_base, 'rate', m.rate, 'ref_rate', m.ref_rate) AS counts, m.area AS scope, "
-               "m.n AS mc FROM equality.metrics m, p WHERE m.source = p.source "
+               "m.n AS mc FROM equality.figures m, p WHERE m.source = p.source "
                "AND (m.measure = p.measure OR (p.prefix AND starts_with(m.measure, p.measure))) "
                "AND m.dimension = p.dimension AND m.window_days = p.window_days";
     case FAM_ATTRITION:

@@ -47,8 +47,12 @@ static void test_bounds(void **state) {
     assert_non_null(s);
     /* Rows name a table the sink has. */
     {
-        const char *parts[EQM_MAX_KEY_PARTS] = {"a", "b", "c", "d"};
+        static const char *const names[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
+        const char *parts[EQM_MAX_KEY_PARTS];
         int64_t counts[EQM_MAX_COUNTS] = {1};
+        _Static_assert(EQM_MAX_KEY_PARTS <= 8, "names for every key part");
+        for (int k = 0; k < EQM_MAX_KEY_PARTS; k++)
+            parts[k] = names[k];
         assert_int_equal(eqm_sink_add(s, 1, parts, counts), -1);
         assert_int_equal(eqm_sink_add(s, -1, parts, counts), -1);
         assert_int_equal(eqm_sink_add(s, 0, parts, counts), 0);

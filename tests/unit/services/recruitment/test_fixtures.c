@@ -46,7 +46,8 @@ static void check_valid(const char *name, const char *bytes, size_t len,
             assert_int_equal(n, 8);
             assert_int_equal(counts[REC_ENTERED], 1);
             assert_int_equal(counts[REC_PASSED] + counts[REC_FAILED] + counts[REC_WITHDRAWN], 1);
-            assert_true(strchr(parts[3], ':') != NULL);
+            assert_non_null(eqm_recruitment_dimension(parts[3])); /* dimension, then group */
+            assert_true(parts[4][0] != '\0');
         } else if (t == REC_T_WORKFORCE) {
             assert_int_equal(n, at_force ? 4 : 8);
             assert_int_equal(counts[WF_JOINERS] + counts[WF_LEAVERS], 1);

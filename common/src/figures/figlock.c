@@ -1,0 +1,37 @@
+#include "eqm/figlock.h"
+
+#include <stdio.h>
+
+#include "eqm/pg.h"
+
+int eqm_figlock_take(PGconn *conn, const char *source, const char *timezone, char *end_day,
+                     size_t end_day_size, char *errstr, size_t sz) {
+    const char *params[2] = {source, timezone};
+    PGresult *res;
+    int ret = -1;
+
+    if (end_day_size > 0)
+        end_day[0] = '\0';
+    res = PQexecParams(conn, "SELECT pg_advisory_xact_lock(hashtext('eqm-metrics:' || $1))", 1,
+                       NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        eqm_pg_error(conn, res, "locking figures", errstr, sz);
+        goto out;
+    }
+    PQclear(res);
+    /* Read after the lock: a writer before us may have moved it on. */
+    res = PQexecParams(conn,
+                       "SELECT (max_occurred_at AT TIME ZONE $2)::date FROM equality.watermarks "
+                       "WHERE source = $1",
+                       2, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        eqm_pg_error(conn, res, "reading watermark", errstr, sz);
+        goto out;
+    }
+    ret = PQntuples(res) > 0;
+    if (ret)
+        snprintf(end_day, end_day_size, "%s", PQgetvalue(res, 0, 0));
+out:
+    PQclear(res);
+    return ret;
+}
