@@ -8,9 +8,10 @@
  * case, and the day a case falls on is decided outside its draws.
  *
  * The expected counts are kept here by the groups and tactics the
- * generator chose, with its own names for them: they do not go through
- * the consumer's mappings, so a test comparing them with the database
- * checks those mappings too.
+ * generator chose, not by re-reading the labels it sent: they do not go
+ * through the consumer's mappings, so a test comparing them with the
+ * database checks those mappings too. The counters themselves are the
+ * custody service's columns (custody.h), so the two cannot drift apart.
  */
 #include "eqm/tools/synth_custody.h"
 
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "custody.h"
 #include "eqm/timeutil.h"
 
 /* ---- random numbers ---------------------------------------------------- */
@@ -48,8 +50,8 @@ static uint64_t case_seed(uint64_t seed, long k) {
 
 /* ---- the vocabulary ---------------------------------------------------- */
 
-/* Group, counter and tactic names as the contract and the counts table
- * spell them, written out here rather than taken from the service. */
+/* Group names as the contract spells them, written out here rather than
+ * taken from the service's mappings. */
 static const char *const eth_names[EQM_ETH__COUNT] = {
     [EQM_ETH_NOT_STATED] = "not_stated", [EQM_ETH_ASIAN] = "asian", [EQM_ETH_BLACK] = "black",
     [EQM_ETH_MIXED] = "mixed",           [EQM_ETH_WHITE] = "white", [EQM_ETH_OTHER] = "other",
@@ -65,62 +67,34 @@ static const char *const age_names[AGE__COUNT] = {"under 10", "10-17",   "18-24"
 enum { DIM_ETHNICITY, DIM_GENDER, DIM_AGE, DIM__COUNT };
 static const char *const dim_names[DIM__COUNT] = {"ethnicity", "gender", "age_range"};
 
-#define N_TACTICS 13
+/* Tactics and counters are the custody service's own (custody.h): its
+ * tactic list, in its order, and the count columns of
+ * equality.custody_daily, in CU_* order, named by its counts table. What
+ * stays the generator's own is how a producer spells a tactic or a group
+ * (below), so that the consumer's mappings are still tested. */
+#define N_TACTICS EQM_CUSTODY_N_TACTICS
 enum {
-    T_HANDCUFFING,
-    T_RESTRAINT,
-    T_LIMB_RESTRAINTS,
-    T_UNARMED_SKILLS,
-    T_SPIT_GUARD,
-    T_TASER_DRAWN,
-    T_TASER_AIMED,
-    T_TASER_DISCHARGED,
-    T_BATON,
-    T_IRRITANT_SPRAY,
-    T_DOG,
-    T_FIREARM,
-    T_OTHER
+    T_HANDCUFFING = CU_T_HANDCUFFING - CU_TACTIC_FIRST,
+    T_RESTRAINT = CU_T_RESTRAINT - CU_TACTIC_FIRST,
+    T_LIMB_RESTRAINTS = CU_T_LIMB_RESTRAINTS - CU_TACTIC_FIRST,
+    T_UNARMED_SKILLS = CU_T_UNARMED_SKILLS - CU_TACTIC_FIRST,
+    T_SPIT_GUARD = CU_T_SPIT_GUARD - CU_TACTIC_FIRST,
+    T_TASER_DRAWN = CU_T_TASER_DRAWN - CU_TACTIC_FIRST,
+    T_TASER_AIMED = CU_T_TASER_AIMED - CU_TACTIC_FIRST,
+    T_TASER_DISCHARGED = CU_T_TASER_DISCHARGED - CU_TACTIC_FIRST,
+    T_BATON = CU_T_BATON - CU_TACTIC_FIRST,
+    T_IRRITANT_SPRAY = CU_T_IRRITANT_SPRAY - CU_TACTIC_FIRST,
+    T_DOG = CU_T_DOG - CU_TACTIC_FIRST,
+    T_FIREARM = CU_T_FIREARM - CU_TACTIC_FIRST,
+    T_OTHER = CU_T_OTHER - CU_TACTIC_FIRST,
 };
+_Static_assert(CU__COUNT < 256, "a counter fits the 8 bits pack() gives it");
+_Static_assert(N_TACTICS <= 32, "one bit per tactic in struct sevent");
 
-enum {
-    C_ARRESTS,
-    C_DETENTIONS,
-    C_STRIP_SEARCHES,
-    C_USE_OF_FORCE,
-    C_DISPOSALS,
-    C_OUT_OF_COURT,
-    C_CHARGED,
-    C_TACTIC, /* + tactic */
-    C_NOT_RECORDED = C_TACTIC + N_TACTICS,
-    C_UOF_CUSTODY,
-    C_UOF_COMMUNITY,
-    C__COUNT
-};
-static const char *const counter_names[C__COUNT] = {
-    "arrests",
-    "detentions",
-    "strip_searches",
-    "use_of_force",
-    "disposals",
-    "out_of_court",
-    "charged",
-    "tactic_handcuffing",
-    "tactic_restraint",
-    "tactic_limb_restraints",
-    "tactic_unarmed_skills",
-    "tactic_spit_guard",
-    "tactic_taser_drawn",
-    "tactic_taser_aimed",
-    "tactic_taser_discharged",
-    "tactic_baton",
-    "tactic_irritant_spray",
-    "tactic_dog",
-    "tactic_firearm",
-    "tactic_other",
-    "tactic_not_recorded",
-    "uof_custody",
-    "uof_community",
-};
+/* The name of count column CU_x, as the service's counts table has it. */
+static const char *counter_name(int counter) {
+    return eqm_custody_service.tables[0].count_columns[counter];
+}
 
 /*
  * Chance of each tactic in a use of force (several may be used), loosely
@@ -622,37 +596,37 @@ static int counts_add(struct eqm_synth_custody *g, uint64_t key) {
 
 static int count_event(struct eqm_synth_custody *g, const struct scase *c, const struct sevent *e,
                        int32_t day) {
-    int counters[C__COUNT], n = 0;
+    int counters[CU__COUNT], n = 0;
     const int grp[DIM__COUNT] = {c->eth, c->gender, c->age};
 
     switch (e->type) {
     case E_ARREST:
-        counters[n++] = C_ARRESTS;
+        counters[n++] = CU_ARRESTS;
         break;
     case E_DETENTION:
-        counters[n++] = C_DETENTIONS;
+        counters[n++] = CU_DETENTIONS;
         break;
     case E_STRIP_SEARCH:
-        counters[n++] = C_STRIP_SEARCHES;
+        counters[n++] = CU_STRIP_SEARCHES;
         break;
     case E_USE_OF_FORCE:
-        counters[n++] = C_USE_OF_FORCE;
+        counters[n++] = CU_USE_OF_FORCE;
         if (e->tactics_form != 0)
-            counters[n++] = C_NOT_RECORDED;
+            counters[n++] = CU_TACTIC_NOT_RECORDED;
         for (int t = 0; t < N_TACTICS && e->tactics_form == 0; t++)
             if (e->tactics & (1u << t))
-                counters[n++] = C_TACTIC + t;
+                counters[n++] = CU_TACTIC_FIRST + t;
         if (e->setting == 1)
-            counters[n++] = C_UOF_CUSTODY;
+            counters[n++] = CU_UOF_CUSTODY;
         else if (e->setting == 2)
-            counters[n++] = C_UOF_COMMUNITY;
+            counters[n++] = CU_UOF_COMMUNITY;
         break;
     case E_DISPOSAL:
-        counters[n++] = C_DISPOSALS;
+        counters[n++] = CU_DISPOSALS;
         if (e->outcome >= O_CAUTION && e->outcome <= O_CANNABIS_WARNING)
-            counters[n++] = C_OUT_OF_COURT;
+            counters[n++] = CU_OUT_OF_COURT;
         if (e->outcome == O_CHARGED)
-            counters[n++] = C_CHARGED;
+            counters[n++] = CU_CHARGED;
         break;
     }
     for (int d = 0; d < DIM__COUNT; d++)
@@ -719,7 +693,7 @@ long eqm_synth_custody_counts(const struct eqm_synth_custody *g,
         out[i].area = g->o.areas[(k >> 16) & 0xffff];
         out[i].dimension = dim_names[dim];
         out[i].grp = grp_name(dim, (int)((k >> 8) & 0xf));
-        out[i].counter = counter_names[k & 0xff];
+        out[i].counter = counter_name((int)(k & 0xff));
         out[i].n = tmp[i].n;
     }
     free(tmp);
