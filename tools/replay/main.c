@@ -20,6 +20,7 @@
 #include "eqm/tools/csv.h"
 #include "eqm/tools/policeuk.h"
 #include "eqm/tools/synth_recruitment.h"
+#include "eqm/signals.h"
 #include "eqm/tools/output.h"
 #include "synth_custody_cmd.h"
 
@@ -165,7 +166,7 @@ static int replay_file(struct replay *rp, size_t fi) {
     }
     occ_reset(&rp->occ);
 
-    while (eqm_replay_running() && (rc = eqm_csv_reader_next(r, &f, &n)) != 0) {
+    while (eqm_signals_running() && (rc = eqm_csv_reader_next(r, &f, &n)) != 0) {
         unsigned long line = eqm_csv_reader_line(r);
         char first_id[EQM_POLICEUK_EVENT_ID_SIZE], id[EQM_POLICEUK_EVENT_ID_SIZE];
         unsigned occ;
@@ -334,13 +335,13 @@ static int cmd_police_uk(int argc, char **argv) {
         goto out;
     }
 
-    eqm_replay_signals_install();
-    for (; rp.n_started < rp.n_files && eqm_replay_running() && !fatal; rp.n_started++)
+    eqm_signals_install();
+    for (; rp.n_started < rp.n_files && eqm_signals_running() && !fatal; rp.n_started++)
         fatal = replay_file(&rp, rp.n_started) != 0;
 
     if (eqm_output_finish(rp.out) != 0)
         fatal = true;
-    if (!eqm_replay_running()) {
+    if (!eqm_signals_running()) {
         fprintf(stderr, "%s: interrupted\n", PROGRAM);
         fatal = true;
     }

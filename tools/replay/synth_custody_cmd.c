@@ -22,6 +22,7 @@
 #include "eqm/ethnicity.h"
 #include "eqm/tools/synth_custody.h"
 #include "eqm/timeutil.h"
+#include "eqm/signals.h"
 #include "eqm/tools/output.h"
 
 #define PROGRAM "eqm-replay synth"
@@ -362,21 +363,21 @@ int eqm_replay_synth_custody(int argc, char **argv) {
         goto out;
     }
 
-    eqm_replay_signals_install();
-    while (eqm_replay_running() && (rc = eqm_synth_custody_next(g, &ev, &area)) == 1) {
+    eqm_signals_install();
+    while (eqm_signals_running() && (rc = eqm_synth_custody_next(g, &ev, &area)) == 1) {
         if (eqm_output_send(out, ev, area, &t, 0) != 0) {
             fatal = true;
             break;
         }
         sent++;
     }
-    if (rc < 0 || (rc == 1 && eqm_replay_running() && !fatal)) {
+    if (rc < 0 || (rc == 1 && eqm_signals_running() && !fatal)) {
         fprintf(stderr, "%s: out of memory\n", PROGRAM);
         fatal = true;
     }
     if (eqm_output_finish(out) != 0)
         fatal = true;
-    if (!eqm_replay_running()) {
+    if (!eqm_signals_running()) {
         fprintf(stderr, "%s: interrupted\n", PROGRAM);
         fatal = true;
     }
@@ -389,8 +390,8 @@ int eqm_replay_synth_custody(int argc, char **argv) {
         eqm_time_day_format(first, d1);
         eqm_time_day_format(last, d2);
         fprintf(stderr, "events=%ld duplicates=%ld %s=%zu", eqm_synth_custody_events(g),
-                eqm_synth_custody_duplicates(g),
-                eqm_output_is_file(out) ? "written" : "delivered", t.delivered);
+                eqm_synth_custody_duplicates(g), eqm_output_is_file(out) ? "written" : "delivered",
+                t.delivered);
         if (t.failed)
             fprintf(stderr, " failed=%zu", t.failed);
         fprintf(stderr, " days=%s..%s\n", d1, d2);
