@@ -2,14 +2,17 @@
  * eqm-replay - replays files of real records into the event topics.
  *
  *   eqm-replay police-uk --area AREA [options] FILE.csv...
+ *   eqm-replay synth custody|recruitment [options]
  *
  * Each subcommand reads one kind of file; the conversion of a record into
- * an event lives in common/ (policeuk.c), this file only wires files, ids
- * and the producer. Event ids are derived from the content, so replaying a
- * file twice is harmless: the consumers de-duplicate on event_id.
+ * an event lives in the tools' library (tools/lib/src/policeuk.c), this
+ * file only wires files, ids and the producer. Event ids are derived from
+ * the content, so replaying a file twice is harmless: the consumers
+ * de-duplicate on event_id. The synthetic generators' commands are
+ * synth_custody_cmd.c and synth_recruitment_cmd.c; every subcommand reads
+ * its options through options.c and produces through eqm/tools/output.h.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +22,11 @@
 
 #include "eqm/tools/csv.h"
 #include "eqm/tools/policeuk.h"
-#include "eqm/tools/synth_recruitment.h"
 #include "eqm/signals.h"
 #include "eqm/tools/output.h"
+#include "options.h"
 #include "synth_custody_cmd.h"
+#include "synth_recruitment_cmd.h"
 
 #define PROGRAM  "eqm-replay"
 #define AREA_MAX 64
@@ -99,6 +103,7 @@ struct file_stats {
 struct replay {
     /* Options. */
     const char *area;
+    bool print_config;
     struct eqm_output_opts o;
     /* State. */
     struct eqm_output *out;
@@ -254,9 +259,29 @@ static int police_uk_print_config(const struct replay *rp) {
     return 0;
 }
 
+enum { OPT_PRINT_CONFIG = 256 };
+
+/* One police-uk option of its own (options.h). */
+static int police_uk_option(void *arg, int opt, const char *value, const char *as_typed) {
+    struct replay *rp = arg;
+
+    switch (opt) {
+    case 'a':
+        rp->area = value;
+        return 0;
+    case OPT_PRINT_CONFIG:
+        rp->print_config = true;
+        return 0;
+    case 'h':
+        police_uk_usage(stdout);
+        return 1;
+    default:
+        return EQM_REPLAY_OPTION_UNKNOWN;
+    }
+}
+
 /* Parses police-uk options into rp; returns -1 (reported), 0, or 1 to exit 0. */
 static int police_uk_options(struct replay *rp, int argc, char **argv) {
-    enum { OPT_PRINT_CONFIG = 256 };
     static const struct option longopts[] = {
         {"area", required_argument, NULL, 'a'},
         {"topic", required_argument, NULL, 't'},
@@ -266,38 +291,12 @@ static int police_uk_options(struct replay *rp, int argc, char **argv) {
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    bool print_config = false;
-    int c, rc;
+    int rc = eqm_replay_options(argc, argv, ":a:t:b:o:X:F:h", longopts, &rp->o,
+                                PROGRAM " police-uk", PROGRAM, police_uk_option, rp);
 
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":a:t:b:o:X:F:h", longopts, NULL)) != -1) {
-        /* -o, -t, -b, -F and -X: where the events go (eqm/tools/output.h). */
-        rc = eqm_output_option(&rp->o, c, optarg, PROGRAM);
-        if (rc < 0)
-            return -1;
-        if (rc > 0)
-            continue;
-        switch (c) {
-        case 'a':
-            rp->area = optarg;
-            break;
-        case OPT_PRINT_CONFIG:
-            print_config = true;
-            break;
-        case 'h':
-            police_uk_usage(stdout);
-            return 1;
-        case ':':
-            fprintf(stderr, "%s police-uk: %s needs a value\n", PROGRAM, argv[optind - 1]);
-            return -1;
-        default:
-            fprintf(stderr, "%s police-uk: unknown option %s (see --help)\n", PROGRAM,
-                    argv[optind - 1]);
-            return -1;
-        }
-    }
-    if (print_config)
+    if (rc != 0)
+        return rc;
+    if (rp->print_config)
         return police_uk_print_config(rp) == 0 ? 1 : -1;
     if (!rp->area || !*rp->area || strlen(rp->area) > AREA_MAX) {
         fprintf(stderr, "%s police-uk: --area AREA is required (1 to %d bytes)\n", PROGRAM,
@@ -378,7 +377,7 @@ static const struct {
     const char *name;
     int (*run)(int argc, char **argv); /* argv[0] is the generator's name */
 } synths[] = {
-    {"recruitment", eqm_synth_recruitment_main},
+    {"recruitment", eqm_replay_synth_recruitment},
     {"custody", eqm_replay_synth_custody},
 };
 
