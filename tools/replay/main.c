@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "eqm/tools/csv.h"
+#include "eqm/tools/keymap.h"
 #include "eqm/tools/policeuk.h"
 #include "eqm/signals.h"
 #include "eqm/tools/output.h"
@@ -30,68 +31,6 @@
 
 #define PROGRAM  "eqm-replay"
 #define AREA_MAX 64
-
-/* ---- Occurrences of identical rows within one file ------------------- */
-
-/* Keyed by the first occurrence's id, which is already a hash of the
- * area and the content. */
-struct occ_slot {
-    char id[EQM_POLICEUK_EVENT_ID_SIZE];
-    unsigned count;
-};
-
-struct occ_map {
-    struct occ_slot *slots;
-    size_t cap, used;
-};
-
-static size_t occ_hash(const char *id) {
-    size_t h = 0;
-    for (const char *p = id + 3; *p && p < id + 19; p++)
-        h = h * 16 + (size_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
-    return h;
-}
-
-static int occ_grow(struct occ_map *m) {
-    size_t cap = m->cap ? m->cap * 2 : 256;
-    struct occ_slot *slots = calloc(cap, sizeof(*slots));
-
-    if (!slots)
-        return -1;
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->slots[i].count)
-            continue;
-        size_t j = occ_hash(m->slots[i].id) & (cap - 1);
-        while (slots[j].count)
-            j = (j + 1) & (cap - 1);
-        slots[j] = m->slots[i];
-    }
-    free(m->slots);
-    m->slots = slots;
-    m->cap = cap;
-    return 0;
-}
-
-/* Counts one more row with this first-occurrence id; returns its
- * occurrence number (1, 2, ...), or 0 out of memory. */
-static unsigned occ_next(struct occ_map *m, const char *id) {
-    size_t j;
-
-    if (2 * (m->used + 1) > m->cap && occ_grow(m) != 0)
-        return 0;
-    for (j = occ_hash(id) & (m->cap - 1); m->slots[j].count; j = (j + 1) & (m->cap - 1))
-        if (!strcmp(m->slots[j].id, id))
-            return ++m->slots[j].count;
-    memcpy(m->slots[j].id, id, EQM_POLICEUK_EVENT_ID_SIZE);
-    m->used++;
-    return m->slots[j].count = 1;
-}
-
-static void occ_reset(struct occ_map *m) {
-    if (m->slots)
-        memset(m->slots, 0, m->cap * sizeof(*m->slots));
-    m->used = 0;
-}
 
 /* ---- One replay: its files and the output ----------------------------- */
 
@@ -112,7 +51,9 @@ struct replay {
     size_t n_started; /* files opened so far: the summary covers these */
     char *content;    /* the row's canonical content, reused */
     size_t content_cap;
-    struct occ_map occ;
+    /* Occurrences of identical rows within the file being read, keyed by
+     * the first occurrence's id (a hash of the area and the content). */
+    struct eqm_keymap occ;
 };
 
 /* The canonical content of the row in rp->content; its length, or -1. */
@@ -169,12 +110,12 @@ static int replay_file(struct replay *rp, size_t fi) {
             fprintf(stderr, "%s:%lu: warning: ignoring unknown column \"%s\"\n", fs->t.name,
                     eqm_csv_reader_line(r), f[i]);
     }
-    occ_reset(&rp->occ);
+    eqm_keymap_reset(&rp->occ);
 
     while (eqm_signals_running() && (rc = eqm_csv_reader_next(r, &f, &n)) != 0) {
         unsigned long line = eqm_csv_reader_line(r);
         char first_id[EQM_POLICEUK_EVENT_ID_SIZE], id[EQM_POLICEUK_EVENT_ID_SIZE];
-        unsigned occ;
+        uint64_t *occ;
         long clen;
         json_t *ev;
 
@@ -191,15 +132,15 @@ static int replay_file(struct replay *rp, size_t fi) {
         }
         /* The n-th row with this content in the file gets occurrence n. */
         eqm_policeuk_event_id(rp->area, rp->content, (size_t)clen, 1, first_id);
-        occ = occ_next(&rp->occ, first_id);
-        if (occ == 0) {
+        occ = eqm_keymap_get(&rp->occ, first_id, strlen(first_id), 0, NULL);
+        if (!occ) {
             fprintf(stderr, "%s: out of memory\n", PROGRAM);
             goto out;
         }
-        if (occ == 1)
+        if (++*occ == 1)
             memcpy(id, first_id, sizeof(id));
         else
-            eqm_policeuk_event_id(rp->area, rp->content, (size_t)clen, occ, id);
+            eqm_policeuk_event_id(rp->area, rp->content, (size_t)clen, (unsigned)*occ, id);
 
         ev = eqm_policeuk_row_to_event(&cols, f, n, rp->area, id, errstr, sizeof(errstr));
         if (!ev) {
@@ -363,7 +304,7 @@ static int cmd_police_uk(int argc, char **argv) {
 out:
     if (eqm_output_free(&rp.out, fatal) != 0)
         fatal = true;
-    free(rp.occ.slots);
+    eqm_keymap_free(&rp.occ);
     free(rp.content);
     free(rp.files);
     if (fatal || failed)
