@@ -89,6 +89,29 @@ static FILE *file_of(const char *data, size_t len) {
     return fp;
 }
 
+/* The next row: it must start on line (0: any) and have nfields fields. */
+static const char *const *next_row(struct eqm_csv_reader *r, unsigned long line, size_t nfields) {
+    const char *const *f;
+    size_t n;
+
+    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
+    if (line)
+        assert_int_equal(eqm_csv_reader_line(r), line);
+    assert_int_equal(n, nfields);
+    return f;
+}
+
+/* End of input must come next; then the reader is freed and fp closed. */
+static void expect_end(struct eqm_csv_reader **r, FILE *fp) {
+    const char *const *f;
+    size_t n;
+
+    assert_int_equal(eqm_csv_reader_next(*r, &f, &n), 0);
+    eqm_csv_reader_free(r);
+    assert_null(*r);
+    fclose(fp);
+}
+
 /* Reads everything, writing the transcript into out. */
 static void transcribe(FILE *fp, char *out, size_t size, const char *err) {
     struct eqm_csv_reader *r = NULL;
@@ -144,7 +167,7 @@ static void test_block_boundaries(void **state) {
     const size_t block = 65536;
     struct eqm_csv_reader *r = NULL;
     const char *const *f;
-    size_t n, len = 0;
+    size_t len = 0;
     char *data = malloc(3 * block);
     FILE *fp;
 
@@ -166,27 +189,19 @@ static void test_block_boundaries(void **state) {
     fp = file_of(data, len);
     assert_int_equal(eqm_csv_reader_new(&r, fp), 0);
 
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
-    assert_int_equal(n, 1);
+    f = next_row(r, 1, 1);
     assert_int_equal(strlen(f[0]), block - 1);
     assert_int_equal(strspn(f[0], "x"), block - 1);
 
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
-    assert_int_equal(eqm_csv_reader_line(r), 2);
-    assert_int_equal(n, 1);
+    f = next_row(r, 2, 1);
     assert_int_equal(strlen(f[0]), fill + 1);
     assert_int_equal(strspn(f[0], "y"), fill);
     assert_int_equal(f[0][fill], '"');
 
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
-    assert_int_equal(eqm_csv_reader_line(r), 3);
-    assert_int_equal(n, 2);
+    f = next_row(r, 3, 2);
     assert_string_equal(f[0], "last");
     assert_string_equal(f[1], "row");
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 0);
-
-    eqm_csv_reader_free(&r);
-    fclose(fp);
+    expect_end(&r, fp);
     free(data);
 }
 
@@ -194,7 +209,7 @@ static void test_block_boundaries(void **state) {
 static void test_growth(void **state) {
     struct eqm_csv_reader *r = NULL;
     const char *const *f;
-    size_t n, len = 0;
+    size_t len = 0;
     const size_t nfields = 5000, big = 300000;
     char *data = malloc(nfields * 8 + big + 64);
     FILE *fp;
@@ -211,20 +226,16 @@ static void test_growth(void **state) {
 
     fp = file_of(data, len);
     assert_int_equal(eqm_csv_reader_new(&r, fp), 0);
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
-    assert_int_equal(n, nfields);
+    f = next_row(r, 1, nfields);
     for (size_t i = 0; i < nfields; i++) {
         char want[16];
         snprintf(want, sizeof(want), "%zu", i);
         assert_string_equal(f[i], want);
     }
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
-    assert_int_equal(n, 2);
+    f = next_row(r, 2, 2);
     assert_int_equal(strlen(f[0]), big);
     assert_string_equal(f[1], "end");
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 0);
-    eqm_csv_reader_free(&r);
-    fclose(fp);
+    expect_end(&r, fp);
     free(data);
 }
 
@@ -247,13 +258,9 @@ static void test_row_too_long(void **state) {
     assert_int_equal(eqm_csv_reader_next(r, &f, &n), -1);
     assert_int_equal(eqm_csv_reader_line(r), 1);
     assert_non_null(strstr(eqm_csv_reader_error(r), "longer than"));
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
-    assert_int_equal(eqm_csv_reader_line(r), 3);
-    assert_int_equal(n, 1);
+    f = next_row(r, 3, 1);
     assert_string_equal(f[0], "ok");
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 0);
-    eqm_csv_reader_free(&r);
-    fclose(fp);
+    expect_end(&r, fp);
     free(data);
 }
 
@@ -316,8 +323,7 @@ static void test_police_file(void **state) {
 
     assert_non_null(fp);
     assert_int_equal(eqm_csv_reader_new(&r, fp), 0);
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
-    assert_int_equal(n, 15);
+    f = next_row(r, 1, 15);
     assert_string_equal(f[0], "Type");
     assert_string_equal(f[8], "Self-defined ethnicity");
     assert_string_equal(f[14], "Removal of more than just outer clothing");
@@ -348,8 +354,7 @@ static void test_census_file(void **state) {
 
     assert_non_null(fp);
     assert_int_equal(eqm_csv_reader_new(&r, fp), 0);
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
-    assert_int_equal(n, 4);
+    f = next_row(r, 1, 4);
     assert_string_equal(f[3], "population");
     while ((rc = eqm_csv_reader_next(r, &f, &n)) == 1) {
         rows++;
