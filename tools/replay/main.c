@@ -213,9 +213,6 @@ static int police_uk_option(void *arg, int opt, const char *value, const char *a
     case OPT_PRINT_CONFIG:
         rp->print_config = true;
         return 0;
-    case 'h':
-        police_uk_usage(stdout);
-        return 1;
     default:
         return EQM_REPLAY_OPTION_UNKNOWN;
     }
@@ -225,15 +222,13 @@ static int police_uk_option(void *arg, int opt, const char *value, const char *a
 static int police_uk_options(struct replay *rp, int argc, char **argv) {
     static const struct option longopts[] = {
         {"area", required_argument, NULL, 'a'},
-        {"topic", required_argument, NULL, 't'},
-        {"brokers", required_argument, NULL, 'b'},
-        {"output", required_argument, NULL, 'o'},
         {"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int rc = eqm_replay_options(argc, argv, ":a:t:b:o:X:F:h", longopts, &rp->o,
-                                PROGRAM " police-uk", PROGRAM, police_uk_option, rp);
+    static const struct eqm_replay_cmdline cl = {
+        PROGRAM " police-uk", PROGRAM, "a:", longopts, police_uk_usage, police_uk_option,
+    };
+    int rc = eqm_replay_options(&cl, argc, argv, &rp->o, rp);
 
     if (rc != 0)
         return rc;

@@ -237,9 +237,6 @@ static int custody_option(void *arg, int opt, const char *v, const char *as_type
     case OPT_PRINT:
         c->print = true;
         return 0;
-    case 'h':
-        custody_usage(stdout);
-        return 1;
     default:
         return EQM_REPLAY_OPTION_UNKNOWN;
     }
@@ -257,15 +254,13 @@ static int custody_options(struct synth_cli *c, int argc, char **argv) {
         {"days", required_argument, NULL, OPT_DAYS},
         {"duplicates", required_argument, NULL, OPT_DUPS},
         {"expected", required_argument, NULL, 'e'},
-        {"output", required_argument, NULL, 'o'},
-        {"topic", required_argument, NULL, 't'},
-        {"brokers", required_argument, NULL, 'b'},
         {"print-config", no_argument, NULL, OPT_PRINT},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int rc = eqm_replay_options(argc, argv, ":s:n:a:m:e:o:t:b:X:F:h", longopts, &c->o,
-                                PROGRAM " custody", PROGRAM, custody_option, c);
+    static const struct eqm_replay_cmdline cl = {
+        PROGRAM " custody", PROGRAM, "s:n:a:m:e:", longopts, custody_usage, custody_option,
+    };
+    int rc = eqm_replay_options(&cl, argc, argv, &c->o, c);
 
     if (rc != 0)
         return rc;

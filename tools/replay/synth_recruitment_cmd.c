@@ -228,9 +228,6 @@ static int recruitment_option(void *arg, int opt, const char *v, const char *as_
     case O_EXP:
         c->expected = v;
         break;
-    case 'h':
-        usage(stdout);
-        return 1;
     default:
         return EQM_REPLAY_OPTION_UNKNOWN;
     }
@@ -260,14 +257,12 @@ static int recruitment_options(struct recruitment_cli *c, int argc, char **argv)
         {"leaver-multiplier", required_argument, NULL, O_LMULT},
         {"service-years", required_argument, NULL, O_SVC},
         {"expected", required_argument, NULL, O_EXP},
-        {"output", required_argument, NULL, 'o'},
-        {"topic", required_argument, NULL, 't'},
-        {"brokers", required_argument, NULL, 'b'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int rc = eqm_replay_options(argc, argv, ":o:t:b:X:F:h", longopts, &c->o, PROGRAM, PROGRAM,
-                                recruitment_option, c);
+    static const struct eqm_replay_cmdline cl = {
+        PROGRAM, PROGRAM, "", longopts, usage, recruitment_option,
+    };
+    int rc = eqm_replay_options(&cl, argc, argv, &c->o, c);
 
     if (rc != 0)
         return rc;
