@@ -138,47 +138,59 @@ static int kcat_finish(struct bench *b, struct bench_drain *d, uint64_t n) {
     return status;
 }
 
-static void kcat_result(struct bench_result *r, const char *name, uint64_t n) {
+/* What both kcat phases hold. */
+struct kcat_run {
+    struct bench_gen gen;
+    struct bench_drain d;
+    struct bench_produce_stats ps;
+    char topic[64], log_path[PATH_MAX];
+    int64_t started_us;
+};
+
+/* A kcat phase's result row, its fresh topic (bench.TAG.kcat + suffix)
+ * and its events (tag suffix). 0 or -1. */
+static int kcat_prepare(struct bench *b, uint64_t n, struct bench_result *r, const char *name,
+                        const char *suffix, struct kcat_run *k) {
+    char tag[48], phase[16];
+
     memset(r, 0, sizeof(*r));
     r->name = name;
     r->n = n;
     r->p50_ms = r->p99_ms = r->rss_kb = -1;
+    memset(k, 0, sizeof(*k));
+    b->delivered = b->failed = 0;
+    snprintf(k->topic, sizeof(k->topic), "bench.%s.kcat%s", b->tag, suffix);
+    snprintf(k->log_path, sizeof(k->log_path), "%s/kcat.log", b->o.work_dir);
+    snprintf(phase, sizeof(phase), "k%s", suffix);
+    make_tag(b, phase, tag, sizeof(tag));
+    bench_gen_init(&k->gen, b->o.seed, n, b->o.areas, now_us(), b->o.shuffle, tag);
+    return bench_topic_create(b, k->topic);
 }
 
 /* kcat alone: events/s from its first message to its last. */
 int bench_phase_kcat(struct bench *b, uint64_t n, struct bench_result *r) {
-    struct bench_gen gen;
-    struct bench_drain d;
-    struct bench_produce_stats ps;
-    char topic[64], tag[32], log_path[PATH_MAX];
-    int64_t started_us;
+    struct kcat_run k;
+    struct bench_drain *d = &k.d;
     int status;
 
-    kcat_result(r, "kcat while produced", n);
-    memset(&d, 0, sizeof(d));
-    b->delivered = b->failed = 0;
-    snprintf(topic, sizeof(topic), "bench.%s.kcat", b->tag);
-    snprintf(log_path, sizeof(log_path), "%s/kcat.log", b->o.work_dir);
-    if (bench_topic_create(b, topic) != 0 ||
-        kcat_start(b, topic, n, &d, log_path, &started_us) != 0)
+    if (kcat_prepare(b, n, r, "kcat while produced", "", &k) != 0 ||
+        kcat_start(b, k.topic, n, d, k.log_path, &k.started_us) != 0)
         return -1;
-    d.label = "kcat";
-    make_tag(b, "k", tag, sizeof(tag));
-    bench_gen_init(&gen, b->o.seed, n, b->o.areas, now_us(), b->o.shuffle, tag);
-    bench_produce(b, &gen, topic, n, 0, &d, &ps);
-    status = kcat_finish(b, &d, n);
-    r->counts_ok = d.consumed_total == (int64_t)n && b->delivered == n;
+    d->label = "kcat";
+    bench_produce(b, &k.gen, k.topic, n, 0, d, &k.ps);
+    status = kcat_finish(b, d, n);
+    r->counts_ok = d->consumed_total == (int64_t)n && b->delivered == n;
     if (!r->counts_ok) {
         bench_say("kcat: %" PRId64 " of %" PRIu64 " messages read (delivered %" PRIu64
                   "); exit %d, see %s",
-                  d.consumed_total, n, b->delivered, status, log_path);
+                  d->consumed_total, n, b->delivered, status, k.log_path);
         b->failures++;
     }
-    if (d.last_us > d.first_us)
-        r->rate = (double)d.consumed_total * 1e6 / (double)(d.last_us - d.first_us);
+    if (d->last_us > d->first_us)
+        r->rate = (double)d->consumed_total * 1e6 / (double)(d->last_us - d->first_us);
     bench_say("kcat: %" PRId64 " messages in %.2f s: %.0f/s (producer alone %.0f/s)",
-              d.consumed_total, (double)(d.last_us - d.first_us) / 1e6, r->rate,
-              (double)ps.produced * 1e6 / (double)(ps.end_us - ps.start_us));
+              d->consumed_total, (double)(d->last_us - d->first_us) / 1e6, r->rate,
+              (double)k.ps.produced * 1e6 / (double)(k.ps.end_us - k.ps.start_us));
     return 0;
 }
 
@@ -190,44 +202,34 @@ int bench_phase_kcat(struct bench *b, uint64_t n, struct bench_result *r) {
  * only when its output buffer fills).
  */
 int bench_phase_kcat_backlog(struct bench *b, uint64_t n, struct bench_result *r) {
-    struct bench_gen gen;
-    struct bench_drain d;
-    struct bench_produce_stats ps;
-    char topic[64], tag[32], log_path[PATH_MAX];
-    int64_t started_us;
+    struct kcat_run k;
+    struct bench_drain *d = &k.d;
     int status;
 
-    kcat_result(r, "kcat, backlog, from start", n);
-    memset(&d, 0, sizeof(d));
-    b->delivered = b->failed = 0;
-    snprintf(topic, sizeof(topic), "bench.%s.kcatb", b->tag);
-    snprintf(log_path, sizeof(log_path), "%s/kcat.log", b->o.work_dir);
-    if (bench_topic_create(b, topic) != 0)
+    if (kcat_prepare(b, n, r, "kcat, backlog, from start", "b", &k) != 0)
         return -1;
     /* No reader yet: the window alone bounds what each partition holds. */
-    d.consumed = bench_consumed_kcat;
-    d.fd = -1;
-    d.label = "kcat backlog";
-    make_tag(b, "kb", tag, sizeof(tag));
-    bench_gen_init(&gen, b->o.seed, n, b->o.areas, now_us(), b->o.shuffle, tag);
-    if (bench_produce(b, &gen, topic, n, 0, &d, &ps) != 0 || b->delivered != n) {
+    d->consumed = bench_consumed_kcat;
+    d->fd = -1;
+    d->label = "kcat backlog";
+    if (bench_produce(b, &k.gen, k.topic, n, 0, d, &k.ps) != 0 || b->delivered != n) {
         bench_say("kcat backlog: %" PRIu64 " of %" PRIu64 " delivered", b->delivered, n);
         b->failures++;
         return -1;
     }
-    if (kcat_start(b, topic, n, &d, log_path, &started_us) != 0)
+    if (kcat_start(b, k.topic, n, d, k.log_path, &k.started_us) != 0)
         return -1;
-    status = kcat_finish(b, &d, n);
-    r->counts_ok = d.consumed_total == (int64_t)n;
+    status = kcat_finish(b, d, n);
+    r->counts_ok = d->consumed_total == (int64_t)n;
     if (!r->counts_ok) {
         bench_say("kcat backlog: %" PRId64 " of %" PRIu64 " messages read; exit %d, see %s",
-                  d.consumed_total, n, status, log_path);
+                  d->consumed_total, n, status, k.log_path);
         b->failures++;
     }
-    if (d.last_us > started_us)
-        r->rate = (double)d.consumed_total * 1e6 / (double)(d.last_us - started_us);
+    if (d->last_us > k.started_us)
+        r->rate = (double)d->consumed_total * 1e6 / (double)(d->last_us - k.started_us);
     bench_say("kcat backlog: %" PRId64 " messages in %.3f s from its start: %.0f/s",
-              d.consumed_total, (double)(d.last_us - started_us) / 1e6, r->rate);
+              d->consumed_total, (double)(d->last_us - k.started_us) / 1e6, r->rate);
     return 0;
 }
 

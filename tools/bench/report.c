@@ -106,21 +106,24 @@ int bench_run_full(struct bench *b) {
     if (!b->o.skip_naive)
         print_row(&naive);
     printf("\n");
-    if (ceiling > 0 && e2e.rate > 0)
-        printf("end to end / ceiling (lower of parse+map and kcat backlog): %.2f\n",
-               e2e.rate / ceiling);
-    if (kcat.rate > 0 && e2e.rate > 0)
-        printf("end to end / kcat draining while produced:            %.2f\n",
-               e2e.rate / kcat.rate);
-    if (kcatb.rate > 0 && e2e.rate > 0)
-        printf("end to end / kcat draining a backlog:                 %.2f\n",
-               e2e.rate / kcatb.rate);
-    if (parse.rate > 0 && e2e.rate > 0)
-        printf("end to end / parse+map:                               %.2f\n",
-               e2e.rate / parse.rate);
-    if (naive.rate > 0 && e2e.rate > 0)
-        printf("end to end / naive:                                   %.1f\n",
-               e2e.rate / naive.rate);
+    {
+        /* End to end over each reference rate, where both were measured. */
+        const struct {
+            const char *what;
+            double rate;
+            int decimals;
+        } ratios[] = {
+            {"ceiling (lower of parse+map and kcat backlog):", ceiling, 2},
+            {"kcat draining while produced:           ", kcat.rate, 2},
+            {"kcat draining a backlog:                ", kcatb.rate, 2},
+            {"parse+map:                              ", parse.rate, 2},
+            {"naive:                                  ", naive.rate, 1},
+        };
+        for (size_t i = 0; i < sizeof(ratios) / sizeof(ratios[0]); i++)
+            if (ratios[i].rate > 0 && e2e.rate > 0)
+                printf("end to end / %s %.*f\n", ratios[i].what, ratios[i].decimals,
+                       e2e.rate / ratios[i].rate);
+    }
     printf("\nPostgreSQL, per 1,000 events (all tables of schema equality), and what is stored "
            "at the end:\n\n");
     printf("| %-30s | %10s | %12s | %12s | %9s | %9s | %9s | %9s |\n", "what", "rows writ.",

@@ -11,6 +11,7 @@
 #include "synth_recruitment_cmd.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -169,67 +170,79 @@ enum {
     O_EXP
 };
 
+#define IN_OPTS(field) offsetof(struct eqm_synth_recruitment, field)
+
+/* The options whose value is a per-group list (GROUP=N,...) or a rate,
+ * and the field of the generator's options it fills. */
+static const struct {
+    int opt;
+    enum { INTS, DOUBLES, RATE } kind;
+    size_t offset;
+} values[] = {
+    {O_CAND, INTS, IN_OPTS(candidates)},
+    {O_HC, INTS, IN_OPTS(headcount)},
+    {O_JOIN, INTS, IN_OPTS(joiners)},
+    {O_LEAVE, INTS, IN_OPTS(leavers)},
+    {O_LMULT, DOUBLES, IN_OPTS(leaver_multiplier)},
+    {O_SVC, DOUBLES, IN_OPTS(service_years)},
+    {O_PASS, RATE, IN_OPTS(pass_rate)},
+    {O_WD, RATE, IN_OPTS(withdraw_rate)},
+    {O_LRATE, RATE, IN_OPTS(leaver_rate)},
+};
+
+/* Parses v into the field of o that option opt fills; 1 if opt is not
+ * one of values[], else 0 or -1 (a bad value). */
+static int parse_value(struct eqm_synth_recruitment *o, int opt, const char *v) {
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        void *field = (char *)o + values[i].offset;
+
+        if (values[i].opt != opt)
+            continue;
+        if (opt == O_HC)
+            o->headcount_snapshot = 1;
+        return values[i].kind == INTS      ? parse_list(v, field, NULL)
+               : values[i].kind == DOUBLES ? parse_list(v, NULL, field)
+                                           : parse_rate(v, field);
+    }
+    return 1;
+}
+
 /* One recruitment option of its own (options.h). */
 static int recruitment_option(void *arg, int opt, const char *v, const char *as_typed) {
     struct recruitment_cli *c = arg;
     struct eqm_synth_recruitment *o = &c->g;
-    int bad = 0;
+    int bad = parse_value(o, opt, v);
 
-    switch (opt) {
-    case O_SEED: {
-        char *end;
-        o->seed = strtoull(v, &end, 10);
-        bad = *end || end == v;
-        break;
-    }
-    case O_ROLE:
-        o->role = v;
-        break;
-    case O_CAMPAIGN:
-        o->campaign = v;
-        break;
-    case O_AREA:
-        o->area = v;
-        break;
-    case O_END:
-        bad = parse_end(v, &o->end_day);
-        break;
-    case O_CAND:
-        bad = parse_list(v, o->candidates, NULL);
-        break;
-    case O_PASS:
-        bad = parse_rate(v, &o->pass_rate);
-        break;
-    case O_WD:
-        bad = parse_rate(v, &o->withdraw_rate);
-        break;
-    case O_MULT:
-        bad = parse_multiplier(o, v);
-        break;
-    case O_HC:
-        bad = parse_list(v, o->headcount, NULL);
-        o->headcount_snapshot = 1;
-        break;
-    case O_JOIN:
-        bad = parse_list(v, o->joiners, NULL);
-        break;
-    case O_LEAVE:
-        bad = parse_list(v, o->leavers, NULL);
-        break;
-    case O_LRATE:
-        bad = parse_rate(v, &o->leaver_rate);
-        break;
-    case O_LMULT:
-        bad = parse_list(v, NULL, o->leaver_multiplier);
-        break;
-    case O_SVC:
-        bad = parse_list(v, NULL, o->service_years);
-        break;
-    case O_EXP:
-        c->expected = v;
-        break;
-    default:
-        return EQM_REPLAY_OPTION_UNKNOWN;
+    if (bad == 1) {
+        bad = 0;
+        switch (opt) {
+        case O_SEED: {
+            char *end;
+            o->seed = strtoull(v, &end, 10);
+            bad = *end || end == v;
+            break;
+        }
+        case O_ROLE:
+            o->role = v;
+            break;
+        case O_CAMPAIGN:
+            o->campaign = v;
+            break;
+        case O_AREA:
+            o->area = v;
+            break;
+        case O_END:
+            bad = parse_end(v, &o->end_day);
+            break;
+        case O_MULT:
+            bad = parse_multiplier(o, v);
+            break;
+        case O_EXP:
+            c->expected = v;
+            break;
+        default:
+            return EQM_REPLAY_OPTION_UNKNOWN;
+        }
     }
     if (bad) {
         fprintf(stderr, "%s: bad value for %s: \"%s\" (see --help)\n", PROGRAM, as_typed, v);

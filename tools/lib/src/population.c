@@ -149,11 +149,17 @@ static int exec(PGconn *conn, const char *path, const char *sql, char *errstr, s
     return -1;
 }
 
+/* What the rows so far held: (area_code, census_category) pairs with the
+ * line each was first given on, and the distinct area codes. */
+struct seen {
+    struct eqm_keymap keys, codes;
+};
+
 /*
  * Checks one data row and appends its COPY line. Returns 0, or -1 with a
  * message (no position: the caller adds it).
  */
-static int add_row(const char *const *f, size_t n, unsigned long line, struct eqm_keymap *keys,
+static int add_row(const char *const *f, size_t n, unsigned long line, struct seen *seen,
                    struct eqm_buf *copy, int64_t *population, char *msg, size_t sz) {
     size_t code_len, name_len, cat_len, pop_len;
     const char *code, *name, *cat, *pop;
@@ -201,15 +207,16 @@ static int add_row(const char *const *f, size_t n, unsigned long line, struct eq
     key[code_len] = '\x1f';
     memcpy(key + code_len + 1, cat, cat_len);
     /* The line a key was first given on, so that a repeat can name it. */
-    first = eqm_keymap_get(keys, key, code_len + 1 + cat_len, line, &added);
+    first = eqm_keymap_get(&seen->keys, key, code_len + 1 + cat_len, line, &added);
     if (first && !added) {
         snprintf(msg, sz, "%.*s \"%.*s\" given twice (first on line %lu)", (int)code_len, code,
                  (int)cat_len, cat, (unsigned long)*first);
         return -1;
     }
     eqm_buf_reset(copy);
-    if (!first || copy_field(copy, code, code_len, '\t') ||
-        copy_field(copy, name, name_len, '\t') || copy_field(copy, cat, cat_len, '\t') ||
+    if (!first || !eqm_keymap_get(&seen->codes, code, code_len, 0, NULL) ||
+        copy_field(copy, code, code_len, '\t') || copy_field(copy, name, name_len, '\t') ||
+        copy_field(copy, cat, cat_len, '\t') ||
         copy_field(copy, eqm_ethnicity_name(g), strlen(eqm_ethnicity_name(g)), '\t') ||
         copy_field(copy, pop, pop_len, '\n')) {
         snprintf(msg, sz, "out of memory");
@@ -222,7 +229,7 @@ int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
                             struct eqm_population_load_stats *st, char *errstr, size_t sz) {
     struct eqm_csv_reader *r = NULL;
     struct eqm_buf copy = {0};
-    struct eqm_keymap keys = {0};
+    struct seen seen;
     struct eqm_population_load_stats s = {0};
     const char *const *f;
     PGresult *res = NULL;
@@ -231,6 +238,7 @@ int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
     size_t n;
     int ret = -1, rc;
 
+    memset(&seen, 0, sizeof(seen));
     if (!path)
         path = "population file";
     if (!conn_idle(conn, path, errstr, sz))
@@ -286,7 +294,7 @@ int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
             snprintf(errstr, sz, "%s:%lu: %s", path, line, eqm_csv_reader_error(r));
             goto out;
         }
-        if (add_row(f, n, line, &keys, &copy, &pop, msg, sizeof(msg)) != 0) {
+        if (add_row(f, n, line, &seen, &copy, &pop, msg, sizeof(msg)) != 0) {
             snprintf(errstr, sz, "%s:%lu: %s", path, line, msg);
             goto out;
         }
@@ -333,15 +341,7 @@ int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
              " FROM eqm_population_load",
              errstr, sz) != 0)
         goto out;
-    res = PQexec(conn, "SELECT count(DISTINCT area_code) FROM eqm_population_load");
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        eqm_pg_error(conn, res, "counting districts", msg, sizeof(msg));
-        snprintf(errstr, sz, "%s: %s", path, msg);
-        goto out;
-    }
-    s.districts = (size_t)strtoull(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
-    res = NULL;
+    s.districts = seen.codes.used;
     if (exec(conn, path, "COMMIT", errstr, sz) != 0)
         goto out;
     in_tx = false;
@@ -355,7 +355,8 @@ out:
         copy_abort(conn);
     if (in_tx)
         rollback(conn);
-    eqm_keymap_free(&keys);
+    eqm_keymap_free(&seen.keys);
+    eqm_keymap_free(&seen.codes);
     eqm_buf_free(&copy);
     eqm_csv_reader_free(&r);
     return ret;

@@ -73,21 +73,8 @@ static const char *const dim_names[DIM__COUNT] = {"ethnicity", "gender", "age_ra
  * stays the generator's own is how a producer spells a tactic or a group
  * (below), so that the consumer's mappings are still tested. */
 #define N_TACTICS EQM_CUSTODY_N_TACTICS
-enum {
-    T_HANDCUFFING = CU_T_HANDCUFFING - CU_TACTIC_FIRST,
-    T_RESTRAINT = CU_T_RESTRAINT - CU_TACTIC_FIRST,
-    T_LIMB_RESTRAINTS = CU_T_LIMB_RESTRAINTS - CU_TACTIC_FIRST,
-    T_UNARMED_SKILLS = CU_T_UNARMED_SKILLS - CU_TACTIC_FIRST,
-    T_SPIT_GUARD = CU_T_SPIT_GUARD - CU_TACTIC_FIRST,
-    T_TASER_DRAWN = CU_T_TASER_DRAWN - CU_TACTIC_FIRST,
-    T_TASER_AIMED = CU_T_TASER_AIMED - CU_TACTIC_FIRST,
-    T_TASER_DISCHARGED = CU_T_TASER_DISCHARGED - CU_TACTIC_FIRST,
-    T_BATON = CU_T_BATON - CU_TACTIC_FIRST,
-    T_IRRITANT_SPRAY = CU_T_IRRITANT_SPRAY - CU_TACTIC_FIRST,
-    T_DOG = CU_T_DOG - CU_TACTIC_FIRST,
-    T_FIREARM = CU_T_FIREARM - CU_TACTIC_FIRST,
-    T_OTHER = CU_T_OTHER - CU_TACTIC_FIRST,
-};
+/* Index into eqm_custody_tactics[] (and our own tables) of CU_T_x. */
+#define T_(x) (CU_T_##x - CU_TACTIC_FIRST)
 _Static_assert(CU__COUNT < 256, "a counter fits the 8 bits pack() gives it");
 _Static_assert(N_TACTICS <= 32, "one bit per tactic in struct sevent");
 
@@ -107,21 +94,22 @@ static const struct {
     double p;
     const char *spellings[4]; /* [0] is the name itself */
 } tactics[N_TACTICS] = {
-    [T_HANDCUFFING] = {0.80,
-                       {"handcuffing", "Handcuffing", "non-compliant handcuffing", "handcuffs"}},
-    [T_RESTRAINT] = {0.25, {"restraint", "ground_restraint", "Ground restraint", NULL}},
-    [T_LIMB_RESTRAINTS] = {0.04, {"limb_restraints", "limb/body restraints", NULL, NULL}},
-    [T_UNARMED_SKILLS] = {0.18, {"unarmed_skills", "Unarmed skills", NULL, NULL}},
-    [T_SPIT_GUARD] = {0.04, {"spit_guard", "spit and bite guard", "Spit guard", NULL}},
-    [T_TASER_DRAWN] = {0.07, {"taser_drawn", "CED drawn", "Taser drawn", NULL}},
-    [T_TASER_AIMED] = {0.03, {"taser_aimed", "taser red-dotted", "CED aimed", NULL}},
-    [T_TASER_DISCHARGED] = {0.015, {"taser_discharged", "taser_fired", "Taser fired", "CED fired"}},
-    [T_BATON] = {0.01, {"baton", "baton drawn", NULL, NULL}},
-    [T_IRRITANT_SPRAY] = {0.02, {"irritant_spray", "PAVA spray", "CS spray", NULL}},
-    [T_DOG] = {0.01, {"dog", "police dog", NULL, NULL}},
-    [T_FIREARM] = {0.003, {"firearm", "firearm aimed", NULL, NULL}},
+    [T_(HANDCUFFING)] = {0.80,
+                         {"handcuffing", "Handcuffing", "non-compliant handcuffing", "handcuffs"}},
+    [T_(RESTRAINT)] = {0.25, {"restraint", "ground_restraint", "Ground restraint", NULL}},
+    [T_(LIMB_RESTRAINTS)] = {0.04, {"limb_restraints", "limb/body restraints", NULL, NULL}},
+    [T_(UNARMED_SKILLS)] = {0.18, {"unarmed_skills", "Unarmed skills", NULL, NULL}},
+    [T_(SPIT_GUARD)] = {0.04, {"spit_guard", "spit and bite guard", "Spit guard", NULL}},
+    [T_(TASER_DRAWN)] = {0.07, {"taser_drawn", "CED drawn", "Taser drawn", NULL}},
+    [T_(TASER_AIMED)] = {0.03, {"taser_aimed", "taser red-dotted", "CED aimed", NULL}},
+    [T_(TASER_DISCHARGED)] = {0.015,
+                              {"taser_discharged", "taser_fired", "Taser fired", "CED fired"}},
+    [T_(BATON)] = {0.01, {"baton", "baton drawn", NULL, NULL}},
+    [T_(IRRITANT_SPRAY)] = {0.02, {"irritant_spray", "PAVA spray", "CS spray", NULL}},
+    [T_(DOG)] = {0.01, {"dog", "police dog", NULL, NULL}},
+    [T_(FIREARM)] = {0.003, {"firearm", "firearm aimed", NULL, NULL}},
     /* Names the consumer does not know: each counts as "other". */
-    [T_OTHER] = {0.03, {"other", "shield", "improvised technique", "AEP"}},
+    [T_(OTHER)] = {0.03, {"other", "shield", "improvised technique", "AEP"}},
 };
 
 /* Labels a person's self-defined ethnicity may come as: police.uk's
@@ -339,14 +327,14 @@ static void draw_force(const struct eqm_synth_custody *g, struct scase *c, struc
     }
     for (int t = 0; t < N_TACTICS; t++) {
         double p = tactics[t].p;
-        if (t == T_TASER_DRAWN || t == T_TASER_AIMED || t == T_TASER_DISCHARGED)
+        if (t == T_(TASER_DRAWN) || t == T_(TASER_AIMED) || t == T_(TASER_DISCHARGED))
             p *= m_taser[c->group];
         if (uniform(s) < clamp_p(p))
             e->tactics |= 1u << t;
         e->spelling[t] = uniform(s) < P_OWN_SPELLING ? 0 : pick(s, n_spellings(t));
     }
     if (!e->tactics)
-        e->tactics = 1u << T_HANDCUFFING; /* force was used: at least one tactic */
+        e->tactics = 1u << T_(HANDCUFFING); /* force was used: at least one tactic */
     e->dup_entry = uniform(s) < P_DUP_TACTIC;
     e->blank_entry = uniform(s) < P_BLANK_TACTIC;
 }
