@@ -25,6 +25,7 @@
  */
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,46 +61,68 @@ static void usage(FILE *f) {
             "Exit status 1 if any phase's final counts differ from what was produced.\n");
 }
 
+/* The options, each filling one field of struct bench_opts. */
+#define IN_OPTS(field) offsetof(struct bench_opts, field)
+static const struct {
+    const char *name;
+    enum { U64, INT, DBL, STR, FLAG } kind;
+    size_t offset;
+} options[] = {
+    {"events", U64, IN_OPTS(events)}, /* also -n */
+    {"naive-events", U64, IN_OPTS(naive_events)},
+    {"areas", INT, IN_OPTS(areas)},
+    {"partitions", INT, IN_OPTS(partitions)},
+    {"shuffle", FLAG, IN_OPTS(shuffle)},
+    {"seed", U64, IN_OPTS(seed)},
+    {"skip-kcat", FLAG, IN_OPTS(skip_kcat)},
+    {"skip-naive", FLAG, IN_OPTS(skip_naive)},
+    {"skip-parse", FLAG, IN_OPTS(skip_parse)},
+    {"sustain", STR, IN_OPTS(sustain)},
+    {"duration", DBL, IN_OPTS(duration)},
+    {"bin", STR, IN_OPTS(bin_dir)},
+    {"work-dir", STR, IN_OPTS(work_dir)},
+    {"kcat", STR, IN_OPTS(kcat)},
+};
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+#define OPT_FIRST 256 /* getopt value of options[0]; the others follow */
+
+/* Sets the field of option i from its argument (unchecked here: main
+ * checks the ranges that matter). */
+static void option_set(struct bench_opts *o, size_t i, const char *arg) {
+    void *field = (char *)o + options[i].offset;
+
+    switch (options[i].kind) {
+    case U64:
+        *(uint64_t *)field = strtoull(arg, NULL, 10);
+        break;
+    case INT:
+        *(int *)field = atoi(arg);
+        break;
+    case DBL:
+        *(double *)field = strtod(arg, NULL);
+        break;
+    case STR:
+        *(const char **)field = arg;
+        break;
+    case FLAG:
+        *(bool *)field = true;
+        break;
+    }
+}
+
 int main(int argc, char **argv) {
     static struct bench b;
+    struct option longopts[N_OPTIONS + 2];
     char errstr[512], self[PATH_MAX];
     ssize_t sl;
-    int rc;
-    enum {
-        O_NAIVE = 256,
-        O_AREAS,
-        O_PARTS,
-        O_SHUFFLE,
-        O_SEED,
-        O_SK,
-        O_SN,
-        O_SP,
-        O_SUSTAIN,
-        O_DUR,
-        O_BIN,
-        O_WORK,
-        O_KCAT
-    };
-    static const struct option longopts[] = {
-        {"events", required_argument, NULL, 'n'},
-        {"naive-events", required_argument, NULL, O_NAIVE},
-        {"areas", required_argument, NULL, O_AREAS},
-        {"partitions", required_argument, NULL, O_PARTS},
-        {"shuffle", no_argument, NULL, O_SHUFFLE},
-        {"seed", required_argument, NULL, O_SEED},
-        {"skip-kcat", no_argument, NULL, O_SK},
-        {"skip-naive", no_argument, NULL, O_SN},
-        {"skip-parse", no_argument, NULL, O_SP},
-        {"sustain", required_argument, NULL, O_SUSTAIN},
-        {"duration", required_argument, NULL, O_DUR},
-        {"bin", required_argument, NULL, O_BIN},
-        {"work-dir", required_argument, NULL, O_WORK},
-        {"kcat", required_argument, NULL, O_KCAT},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
+    int rc, c;
 
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        longopts[i] = (struct option){options[i].name,
+                                      options[i].kind == FLAG ? no_argument : required_argument,
+                                      NULL, OPT_FIRST + (int)i};
+    longopts[N_OPTIONS] = (struct option){"help", no_argument, NULL, 'h'};
+    longopts[N_OPTIONS + 1] = (struct option){NULL, 0, NULL, 0};
     b.o = (struct bench_opts){.events = 1000000,
                               .naive_events = 20000,
                               .areas = 32,
@@ -110,53 +133,14 @@ int main(int argc, char **argv) {
                               .kcat = "kcat",
                               .force_area = "force"};
     while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'n':
-            b.o.events = strtoull(optarg, NULL, 10);
-            break;
-        case O_NAIVE:
-            b.o.naive_events = strtoull(optarg, NULL, 10);
-            break;
-        case O_AREAS:
-            b.o.areas = atoi(optarg);
-            break;
-        case O_PARTS:
-            b.o.partitions = atoi(optarg);
-            break;
-        case O_SHUFFLE:
-            b.o.shuffle = true;
-            break;
-        case O_SEED:
-            b.o.seed = strtoull(optarg, NULL, 10);
-            break;
-        case O_SK:
-            b.o.skip_kcat = true;
-            break;
-        case O_SN:
-            b.o.skip_naive = true;
-            break;
-        case O_SP:
-            b.o.skip_parse = true;
-            break;
-        case O_SUSTAIN:
-            b.o.sustain = optarg;
-            break;
-        case O_DUR:
-            b.o.duration = strtod(optarg, NULL);
-            break;
-        case O_BIN:
-            b.o.bin_dir = optarg;
-            break;
-        case O_WORK:
-            b.o.work_dir = optarg;
-            break;
-        case O_KCAT:
-            b.o.kcat = optarg;
-            break;
-        case 'h':
+        if (c == 'n') {
+            option_set(&b.o, 0, optarg);
+        } else if (c >= OPT_FIRST && c < OPT_FIRST + (int)N_OPTIONS) {
+            option_set(&b.o, (size_t)(c - OPT_FIRST), optarg);
+        } else if (c == 'h') {
             usage(stdout);
             return 0;
-        default:
+        } else {
             usage(stderr);
             return 2;
         }
