@@ -38,15 +38,20 @@ static const char *const sex_sent[] = {"Male", "Female", NULL};
 static const char *const age_groups[] = {"18-24", "25-34", "35-44", "45+"};
 static const char *const dis_groups[] = {"yes", "no", "not_stated"};
 
+/* The index of name in names[0..n), or -1. */
+static int index_of(const char *const *names, int n, const char *name) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], name))
+            return i;
+    return -1;
+}
+
 const char *eqm_synth_group_name(int g) {
     return g >= 0 && g < EQM_SYNTH_GROUPS ? group_names[g] : NULL;
 }
 
 int eqm_synth_group_index(const char *name) {
-    for (int g = 0; g < EQM_SYNTH_GROUPS; g++)
-        if (!strcmp(group_names[g], name))
-            return g;
-    return -1;
+    return index_of(group_names, EQM_SYNTH_GROUPS, name);
 }
 
 const char *eqm_synth_stage_name(int s) {
@@ -54,10 +59,7 @@ const char *eqm_synth_stage_name(int s) {
 }
 
 int eqm_synth_stage_index(const char *name) {
-    for (int s = 0; s < EQM_SYNTH_STAGES; s++)
-        if (!strcmp(stage_names[s], name))
-            return s;
-    return -1;
+    return index_of(stage_names, EQM_SYNTH_STAGES, name);
 }
 
 void eqm_synth_recruitment_defaults(struct eqm_synth_recruitment *o) {
