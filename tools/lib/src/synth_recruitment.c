@@ -104,6 +104,7 @@ struct gen {
     long events;
     int (*emit)(void *, const char *, size_t);
     void *arg;
+    bool failed; /* a JSON value could not be made or set: out of memory */
     int64_t funnel[EQM_SYNTH_STAGES][D__COUNT][MAX_DIM_GROUPS][4];
     int64_t wf[D__COUNT][MAX_DIM_GROUPS][5];
 };
@@ -135,14 +136,21 @@ static void draw(struct gen *gn, struct person *p, int eth) {
     p->alive = true;
 }
 
-static void set_characteristics(json_t *ev, const struct person *p) {
+/* Sets obj[key] = value (taking value); a failure is remembered, and
+ * send_event() then stops the generation. */
+static void set(struct gen *gn, json_t *obj, const char *key, json_t *value) {
+    if (json_object_set_new(obj, key, value) != 0)
+        gn->failed = true;
+}
+
+static void set_characteristics(struct gen *gn, json_t *ev, const struct person *p) {
     if (group_labels[p->grp[D_ETH]])
-        json_object_set_new(ev, "ethnicity", json_string(group_labels[p->grp[D_ETH]]));
+        set(gn, ev, "ethnicity", json_string(group_labels[p->grp[D_ETH]]));
     if (sex_sent[p->grp[D_SEX]])
-        json_object_set_new(ev, "sex", json_string(sex_sent[p->grp[D_SEX]]));
-    json_object_set_new(ev, "age_range", json_string(age_groups[p->grp[D_AGE]]));
+        set(gn, ev, "sex", json_string(sex_sent[p->grp[D_SEX]]));
+    set(gn, ev, "age_range", json_string(age_groups[p->grp[D_AGE]]));
     if (p->grp[D_DIS] < 2)
-        json_object_set_new(ev, "disability", json_string(dis_groups[p->grp[D_DIS]]));
+        set(gn, ev, "disability", json_string(dis_groups[p->grp[D_DIS]]));
 }
 
 /* A new event with the envelope: the n-th second of local-ish day. */
@@ -154,16 +162,16 @@ static json_t *event_new(struct gen *gn, const char *type, int32_t day, long sec
              (second / 60) % 60, second % 60);
     snprintf(id, sizeof(id), "synth-rec-%llu-%.40s-%.40s-%ld", (unsigned long long)gn->o->seed,
              gn->o->role, gn->o->campaign, gn->events);
-    json_object_set_new(ev, "event_id", json_string(id));
-    json_object_set_new(ev, "event_type", json_string(type));
-    json_object_set_new(ev, "occurred_at", json_string(ts));
-    json_object_set_new(ev, "area", json_string(gn->o->area));
-    json_object_set_new(ev, "role", json_string(gn->o->role));
+    set(gn, ev, "event_id", json_string(id));
+    set(gn, ev, "event_type", json_string(type));
+    set(gn, ev, "occurred_at", json_string(ts));
+    set(gn, ev, "area", json_string(gn->o->area));
+    set(gn, ev, "role", json_string(gn->o->role));
     return ev;
 }
 
 static int send_event(struct gen *gn, json_t *ev) {
-    char *s = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+    char *s = gn->failed ? NULL : json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
     int rc = -1;
     json_decref(ev);
     if (s) {
@@ -227,11 +235,11 @@ static int funnel(struct gen *gn) {
                 json_t *ev = event_new(gn, "application_stage", day, second++);
                 char ref[64];
                 snprintf(ref, sizeof(ref), "cand-%08llx", (unsigned long long)next(&gn->rng));
-                json_object_set_new(ev, "candidate_ref", json_string(ref));
-                json_object_set_new(ev, "campaign", json_string(o->campaign));
-                json_object_set_new(ev, "stage", json_string(stage_names[s]));
-                json_object_set_new(ev, "result", json_string(result));
-                set_characteristics(ev, pick[i]);
+                set(gn, ev, "candidate_ref", json_string(ref));
+                set(gn, ev, "campaign", json_string(o->campaign));
+                set(gn, ev, "stage", json_string(stage_names[s]));
+                set(gn, ev, "result", json_string(result));
+                set_characteristics(gn, ev, pick[i]);
                 if (send_event(gn, ev) != 0)
                     goto out;
                 for (int d = 0; d < D__COUNT; d++) {
@@ -261,16 +269,16 @@ static int workforce(struct gen *gn) {
         json_t *counts = json_object();
         char d[11];
         eqm_time_day_format(o->end_day - 25, d);
-        json_object_set_new(ev, "as_of", json_string(d));
-        json_object_set_new(ev, "dimension", json_string("ethnicity"));
+        set(gn, ev, "as_of", json_string(d));
+        set(gn, ev, "dimension", json_string("ethnicity"));
         for (int g = 0; g < EQM_SYNTH_GROUPS; g++) {
             if (o->headcount[g] <= 0)
                 continue;
-            json_object_set_new(counts, group_labels[g] ? group_labels[g] : "Not stated",
-                                json_integer(o->headcount[g]));
+            set(gn, counts, group_labels[g] ? group_labels[g] : "Not stated",
+                json_integer(o->headcount[g]));
             gn->wf[D_ETH][g][0] += o->headcount[g];
         }
-        json_object_set_new(ev, "counts", counts);
+        set(gn, ev, "counts", counts);
         if (send_event(gn, ev) != 0)
             return -1;
     }
@@ -289,10 +297,10 @@ static int workforce(struct gen *gn) {
                 /* After the snapshot, spread over the 20 days to the end. */
                 ev = event_new(gn, kind == 0 ? "joined" : "left",
                                o->end_day - 20 + (int32_t)(i % 21), second++);
-                set_characteristics(ev, &p);
+                set_characteristics(gn, ev, &p);
                 if (kind == 1) {
-                    json_object_set_new(ev, "length_of_service_days", json_integer(los));
-                    json_object_set_new(ev, "reason", json_string("resignation"));
+                    set(gn, ev, "length_of_service_days", json_integer(los));
+                    set(gn, ev, "reason", json_string("resignation"));
                 }
                 if (send_event(gn, ev) != 0)
                     return -1;

@@ -44,12 +44,12 @@ struct eqm_synth_recruitment {
 /* Broad group name of index 0..5 (asian, black, mixed, white, other,
  * not_stated), or NULL; index of a name, or -1. */
 const char *eqm_synth_group_name(int g);
-int eqm_synth_group_index(const char *name);
+int eqm_synth_group_index(const char *name) __attribute__((warn_unused_result));
 
 /* The same for the contract's stages, 0..8 in funnel order (application
  * ... appointment). */
 const char *eqm_synth_stage_name(int s);
-int eqm_synth_stage_index(const char *name);
+int eqm_synth_stage_index(const char *name) __attribute__((warn_unused_result));
 
 /* Defaults: seed 1, police_officer, campaign "synth", area "synth-area",
  * end day 2025-07-01, pass rate 0.8, withdraw rate 0.05, multipliers 1,
