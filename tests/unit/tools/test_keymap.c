@@ -1,7 +1,8 @@
 /*
  * test_keymap.c - the tools' key map (eqm/tools/keymap.h): a key added
  * once keeps its value, prefixes are other keys, growth keeps every key,
- * and a reset forgets them all.
+ * keys may be any bytes, the walk gives each key once, and a reset
+ * forgets them all.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -67,6 +68,43 @@ static void test_growth(void **state) {
     eqm_keymap_free(&m);
 }
 
+/* Keys may hold NUL bytes; the walk gives every key once, with its value. */
+static void test_binary_keys_and_walk(void **state) {
+    struct eqm_keymap m = {0};
+    const char *key;
+    size_t pos = 0, len, seen = 0;
+    uint64_t v, sum = 0;
+    bool added;
+
+    for (uint64_t i = 0; i < 300; i++) {
+        uint64_t k = i << 40; /* mostly zero bytes */
+        uint64_t *p = eqm_keymap_get(&m, (const char *)&k, sizeof(k), i, &added);
+        assert_non_null(p);
+        assert_true(added);
+    }
+    assert_non_null(eqm_keymap_get(&m, "\0\0", 2, 1000, &added));
+    assert_true(added);
+    assert_non_null(eqm_keymap_get(&m, "\0", 1, 2000, &added));
+    assert_true(added);
+    while (eqm_keymap_next(&m, &pos, &key, &len, &v)) {
+        seen++;
+        sum += v;
+        if (len == sizeof(uint64_t)) {
+            uint64_t k;
+            memcpy(&k, key, sizeof(k));
+            assert_int_equal(k >> 40, v);
+        } else {
+            assert_true(len == 1 || len == 2);
+            assert_int_equal(v, len == 2 ? 1000 : 2000);
+        }
+        assert_int_equal(key[len], '\0');
+    }
+    assert_int_equal(seen, 302);
+    assert_int_equal(sum, 299 * 300 / 2 + 3000);
+    assert_false(eqm_keymap_next(&m, &pos, &key, &len, &v));
+    eqm_keymap_free(&m);
+}
+
 /* After a reset every key is new again, and the memory is reused. */
 static void test_reset(void **state) {
     struct eqm_keymap m = {0};
@@ -95,6 +133,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_and_find),
         cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_binary_keys_and_walk),
         cmocka_unit_test(test_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 struct eqm_keymap_slot {
     uint64_t hash;
     size_t off; /* into the arena, +1 (0 = empty slot) */
+    size_t len;
     uint64_t value;
 };
 
@@ -54,7 +55,7 @@ uint64_t *eqm_keymap_get(struct eqm_keymap *m, const char *key, size_t len, uint
     for (j = h & (m->cap - 1); m->slots[j].off; j = (j + 1) & (m->cap - 1)) {
         const char *k = m->arena.data + m->slots[j].off - 1;
 
-        if (m->slots[j].hash == h && strlen(k) == len && !memcmp(k, key, len)) {
+        if (m->slots[j].hash == h && m->slots[j].len == len && !memcmp(k, key, len)) {
             if (added)
                 *added = false;
             return &m->slots[j].value;
@@ -68,11 +69,28 @@ uint64_t *eqm_keymap_get(struct eqm_keymap *m, const char *key, size_t len, uint
     m->arena.len++;
     m->slots[j].hash = h;
     m->slots[j].off = off + 1;
+    m->slots[j].len = len;
     m->slots[j].value = first;
     m->used++;
     if (added)
         *added = true;
     return &m->slots[j].value;
+}
+
+bool eqm_keymap_next(const struct eqm_keymap *m, size_t *pos, const char **key, size_t *len,
+                     uint64_t *value) {
+    for (; *pos < m->cap; (*pos)++) {
+        const struct eqm_keymap_slot *sl = &m->slots[*pos];
+
+        if (!sl->off)
+            continue;
+        *key = m->arena.data + sl->off - 1;
+        *len = sl->len;
+        *value = sl->value;
+        (*pos)++;
+        return true;
+    }
+    return false;
 }
 
 void eqm_keymap_reset(struct eqm_keymap *m) {

@@ -12,6 +12,12 @@
  * through the consumer's mappings, so a test comparing them with the
  * database checks those mappings too. The counters themselves are the
  * custody service's columns (custody.h), so the two cannot drift apart.
+ * The options (defaults, multiplier specs) are synth_custody_opts.c.
+ *
+ * Why one file of some 840 lines: the vocabulary, the simulation of a
+ * case, the events it becomes and the counts it adds all work on the same
+ * private case structures (struct scase, struct sevent); splitting them
+ * further would publish those in a header for no reader's benefit.
  */
 #include "eqm/tools/synth_custody.h"
 
@@ -21,6 +27,7 @@
 
 #include "custody.h"
 #include "eqm/timeutil.h"
+#include "eqm/tools/keymap.h"
 
 /* ---- random numbers ---------------------------------------------------- */
 
@@ -283,10 +290,8 @@ struct eqm_synth_custody {
     struct pending pend[MAX_PENDING];
     int n_pend;
     uint64_t dup_rng;
-    /* expected counts: open addressing on packed keys */
-    uint64_t *keys;
-    int64_t *vals;
-    size_t cap, n_keys;
+    /* expected counts, by pack()ed key (its 8 bytes) */
+    struct eqm_keymap counts;
 };
 
 static double clamp_p(double p) {
@@ -445,92 +450,6 @@ static void simulate(const struct eqm_synth_custody *g, long k, struct scase *c)
         }
 }
 
-/* ---- options ------------------------------------------------------------ */
-
-void eqm_synth_custody_defaults(struct eqm_synth_custody_opts *o) {
-    memset(o, 0, sizeof(*o));
-    o->seed = 1;
-    o->events = 1000;
-    for (int k = 0; k < EQM_SYNTH_CUSTODY__KINDS; k++)
-        for (int g = 0; g < EQM_ETH__COUNT; g++)
-            o->multiplier[k][g] = 1.0;
-    o->end_day = eqm_time_days_from_civil(2025, 6, 30);
-    o->days = 365;
-}
-
-static int group_of(const char *s, size_t n) {
-    for (int g = 0; g < EQM_ETH__COUNT; g++)
-        if (g != EQM_ETH_NOT_STATED && strlen(eth_names[g]) == n && !strncmp(eth_names[g], s, n))
-            return g;
-    return -1;
-}
-
-int eqm_synth_custody_multipliers_parse(const char *spec,
-                                        double mult[EQM_SYNTH_CUSTODY__KINDS][EQM_ETH__COUNT],
-                                        char *errstr, size_t sz) {
-    static const char *const kinds[EQM_SYNTH_CUSTODY__KINDS] = {
-        "arrest", "use_of_force", "strip_search", "diversion", "taser"};
-    const char *p = spec;
-
-    if (!spec || !*spec) {
-        snprintf(errstr, sz, "empty multiplier list (expected e.g. black=2.5)");
-        return -1;
-    }
-    for (;;) {
-        size_t len = strcspn(p, ",");
-        const char *colon = memchr(p, ':', len), *eq = memchr(p, '=', len);
-        const char *grp = colon ? colon + 1 : p;
-        int kind = -1, g;
-        char num[32], *end;
-        double x;
-
-        if (!eq || eq < grp) {
-            snprintf(errstr, sz, "multiplier \"%.*s\": expected [KIND:]GROUP=NUMBER", (int)len, p);
-            return -1;
-        }
-        if (colon) {
-            for (int k = 0; k < EQM_SYNTH_CUSTODY__KINDS; k++)
-                if (strlen(kinds[k]) == (size_t)(colon - p) &&
-                    !strncmp(kinds[k], p, (size_t)(colon - p)))
-                    kind = k;
-            if (kind < 0) {
-                snprintf(errstr, sz,
-                         "multiplier \"%.*s\": unknown kind \"%.*s\" (arrest, use_of_force, "
-                         "strip_search, diversion or taser)",
-                         (int)len, p, (int)(colon - p), p);
-                return -1;
-            }
-        }
-        g = group_of(grp, (size_t)(eq - grp));
-        if (g < 0) {
-            snprintf(errstr, sz,
-                     "multiplier \"%.*s\": unknown group \"%.*s\" (asian, black, mixed, white "
-                     "or other)",
-                     (int)len, p, (int)(eq - grp), grp);
-            return -1;
-        }
-        snprintf(num, sizeof(num), "%.*s", (int)(p + len - eq - 1), eq + 1);
-        x = strtod(num, &end);
-        if (!num[0] || *end || !isfinite(x) || x <= 0 || x > 100 ||
-            (size_t)(p + len - eq - 1) >= sizeof(num)) {
-            snprintf(errstr, sz, "multiplier \"%.*s\": expected a number above 0, at most 100",
-                     (int)len, p);
-            return -1;
-        }
-        if (kind >= 0) {
-            mult[kind][g] = x;
-        } else {
-            mult[EQM_SYNTH_CUSTODY_ARREST][g] = x;
-            mult[EQM_SYNTH_CUSTODY_USE_OF_FORCE][g] = x;
-            mult[EQM_SYNTH_CUSTODY_STRIP_SEARCH][g] = x;
-            mult[EQM_SYNTH_CUSTODY_DIVERSION][g] = 1.0 / x;
-        }
-        if (!p[len])
-            return 0;
-        p += len + 1;
-    }
-}
-
 /* ---- expected counts ---------------------------------------------------- */
 
 static uint64_t pack(int32_t day, int area, int dim, int grp, int counter) {
@@ -538,47 +457,13 @@ static uint64_t pack(int32_t day, int area, int dim, int grp, int counter) {
            ((uint64_t)grp << 8) | (uint64_t)counter;
 }
 
-static size_t slot_hash(uint64_t key) {
-    uint64_t s = key;
-    return (size_t)splitmix64(&s);
-}
-
-/* Keys are stored + 1 so that 0 marks an empty slot. */
+/* One more event of this packed key. */
 static int counts_add(struct eqm_synth_custody *g, uint64_t key) {
-    size_t i;
+    uint64_t *n = eqm_keymap_get(&g->counts, (const char *)&key, sizeof(key), 0, NULL);
 
-    if (2 * (g->n_keys + 1) > g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 4096;
-        uint64_t *keys = calloc(cap, sizeof(*keys));
-        int64_t *vals = calloc(cap, sizeof(*vals));
-        if (!keys || !vals) {
-            free(keys);
-            free(vals);
-            return -1;
-        }
-        for (size_t j = 0; j < g->cap; j++) {
-            if (!g->keys[j])
-                continue;
-            i = slot_hash(g->keys[j] - 1) & (cap - 1);
-            while (keys[i])
-                i = (i + 1) & (cap - 1);
-            keys[i] = g->keys[j];
-            vals[i] = g->vals[j];
-        }
-        free(g->keys);
-        free(g->vals);
-        g->keys = keys;
-        g->vals = vals;
-        g->cap = cap;
-    }
-    for (i = slot_hash(key) & (g->cap - 1); g->keys[i]; i = (i + 1) & (g->cap - 1))
-        if (g->keys[i] == key + 1) {
-            g->vals[i]++;
-            return 0;
-        }
-    g->keys[i] = key + 1;
-    g->vals[i] = 1;
-    g->n_keys++;
+    if (!n)
+        return -1;
+    ++*n;
     return 0;
 }
 
@@ -657,22 +542,23 @@ static int by_key(const void *pa, const void *pb) {
 
 long eqm_synth_custody_counts(const struct eqm_synth_custody *g,
                               struct eqm_synth_custody_count **rows) {
-    struct sortable *tmp = calloc(g->n_keys + 1, sizeof(*tmp));
-    struct eqm_synth_custody_count *out = calloc(g->n_keys + 1, sizeof(*out));
-    size_t n = 0;
+    struct sortable *tmp = calloc(g->counts.used + 1, sizeof(*tmp));
+    struct eqm_synth_custody_count *out = calloc(g->counts.used + 1, sizeof(*out));
+    size_t n = 0, pos = 0, len;
+    const char *key;
+    uint64_t count;
 
     if (!tmp || !out) {
         free(tmp);
         free(out);
         return -1;
     }
-    for (size_t i = 0; i < g->cap; i++)
-        if (g->keys[i]) {
-            tmp[n].key = g->keys[i] - 1;
-            tmp[n].n = g->vals[i];
-            tmp[n].g = g;
-            n++;
-        }
+    while (eqm_keymap_next(&g->counts, &pos, &key, &len, &count)) {
+        memcpy(&tmp[n].key, key, sizeof(tmp[n].key));
+        tmp[n].n = (int64_t)count;
+        tmp[n].g = g;
+        n++;
+    }
     qsort(tmp, n, sizeof(*tmp), by_key);
     for (size_t i = 0; i < n; i++) {
         uint64_t k = tmp[i].key;
@@ -957,8 +843,7 @@ void eqm_synth_custody_free(struct eqm_synth_custody **gp) {
     json_decref(g->last);
     for (int i = 0; i < g->n_pend; i++)
         json_decref(g->pend[i].event);
-    free(g->keys);
-    free(g->vals);
+    eqm_keymap_free(&g->counts);
     free(g);
     *gp = NULL;
 }
