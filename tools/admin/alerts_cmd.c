@@ -11,29 +11,7 @@
 #include <string.h>
 
 #include "eqm/pg.h"
-
-static void table(PGresult *res) {
-    int nf = PQnfields(res), nt = PQntuples(res), width[64] = {0};
-    if (nf > 64)
-        nf = 64;
-    for (int f = 0; f < nf; f++) {
-        width[f] = (int)strlen(PQfname(res, f));
-        for (int t = 0; t < nt; t++) {
-            int l = PQgetlength(res, t, f);
-            if (l > width[f])
-                width[f] = l;
-        }
-    }
-    for (int f = 0; f < nf; f++)
-        printf("%s%-*s", f ? " | " : "", width[f], PQfname(res, f));
-    printf("\n");
-    for (int t = 0; t < nt; t++) {
-        for (int f = 0; f < nf; f++)
-            printf("%s%-*s", f ? " | " : "", width[f], PQgetvalue(res, t, f));
-        printf("\n");
-    }
-    printf("(%d row%s)\n", nt, nt == 1 ? "" : "s");
-}
+#include "table.h"
 
 static PGresult *query(PGconn *conn, const char *what, const char *sql, int n,
                        const char *const *params, ExecStatusType want) {
@@ -128,7 +106,7 @@ int eqm_admin_alerts(PGconn *conn, int argc, char **argv) {
                   0, NULL, PGRES_TUPLES_OK);
         if (!res)
             return 1;
-        table(res);
+        eqm_admin_table_print(res, "");
         PQclear(res);
         return 0;
     }

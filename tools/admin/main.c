@@ -24,6 +24,7 @@
 #include "eqm/tools/population.h"
 
 #include "alerts_cmd.h"
+#include "table.h"
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -47,11 +48,9 @@ static void usage(FILE *out) {
             "they next start.\n");
 }
 
-/* Prints a query's result as an aligned table, as psql would. */
+/* Prints a query's result under its title, as psql would. */
 static int print_query(PGconn *conn, const char *title, const char *sql) {
     PGresult *res = PQexec(conn, sql);
-    int nf, nt;
-    int width[32] = {0};
     char errstr[512];
 
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -60,24 +59,9 @@ static int print_query(PGconn *conn, const char *title, const char *sql) {
         PQclear(res);
         return -1;
     }
-    nf = PQnfields(res) < 32 ? PQnfields(res) : 32;
-    nt = PQntuples(res);
-    for (int f = 0; f < nf; f++) {
-        width[f] = (int)strlen(PQfname(res, f));
-        for (int t = 0; t < nt; t++)
-            if ((int)strlen(PQgetvalue(res, t, f)) > width[f])
-                width[f] = (int)strlen(PQgetvalue(res, t, f));
-    }
     printf("%s\n", title);
-    for (int f = 0; f < nf; f++)
-        printf("%s%-*s", f ? " | " : "  ", width[f], PQfname(res, f));
+    eqm_admin_table_print(res, "  ");
     printf("\n");
-    for (int t = 0; t < nt; t++) {
-        for (int f = 0; f < nf; f++)
-            printf("%s%-*s", f ? " | " : "  ", width[f], PQgetvalue(res, t, f));
-        printf("\n");
-    }
-    printf("  (%d row%s)\n\n", nt, nt == 1 ? "" : "s");
     PQclear(res);
     return 0;
 }

@@ -2,14 +2,17 @@
  * eqm-replay - replays files of real records into the event topics.
  *
  *   eqm-replay police-uk --area AREA [options] FILE.csv...
+ *   eqm-replay synth custody|recruitment [options]
  *
  * Each subcommand reads one kind of file; the conversion of a record into
- * an event lives in common/ (policeuk.c), this file only wires files, ids
- * and the producer. Event ids are derived from the content, so replaying a
- * file twice is harmless: the consumers de-duplicate on event_id.
+ * an event lives in the tools' library (tools/lib/src/policeuk.c), this
+ * file only wires files, ids and the producer. Event ids are derived from
+ * the content, so replaying a file twice is harmless: the consumers
+ * de-duplicate on event_id. The synthetic generators' commands are
+ * synth_custody_cmd.c and synth_recruitment_cmd.c; every subcommand reads
+ * its options through options.c and produces through eqm/tools/output.h.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,75 +21,16 @@
 #include <jansson.h>
 
 #include "eqm/tools/csv.h"
+#include "eqm/tools/keymap.h"
 #include "eqm/tools/policeuk.h"
-#include "eqm/tools/synth_recruitment.h"
+#include "eqm/signals.h"
 #include "eqm/tools/output.h"
+#include "options.h"
 #include "synth_custody_cmd.h"
+#include "synth_recruitment_cmd.h"
 
 #define PROGRAM  "eqm-replay"
 #define AREA_MAX 64
-
-/* ---- Occurrences of identical rows within one file ------------------- */
-
-/* Keyed by the first occurrence's id, which is already a hash of the
- * area and the content. */
-struct occ_slot {
-    char id[EQM_POLICEUK_EVENT_ID_SIZE];
-    unsigned count;
-};
-
-struct occ_map {
-    struct occ_slot *slots;
-    size_t cap, used;
-};
-
-static size_t occ_hash(const char *id) {
-    size_t h = 0;
-    for (const char *p = id + 3; *p && p < id + 19; p++)
-        h = h * 16 + (size_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
-    return h;
-}
-
-static int occ_grow(struct occ_map *m) {
-    size_t cap = m->cap ? m->cap * 2 : 256;
-    struct occ_slot *slots = calloc(cap, sizeof(*slots));
-
-    if (!slots)
-        return -1;
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->slots[i].count)
-            continue;
-        size_t j = occ_hash(m->slots[i].id) & (cap - 1);
-        while (slots[j].count)
-            j = (j + 1) & (cap - 1);
-        slots[j] = m->slots[i];
-    }
-    free(m->slots);
-    m->slots = slots;
-    m->cap = cap;
-    return 0;
-}
-
-/* Counts one more row with this first-occurrence id; returns its
- * occurrence number (1, 2, ...), or 0 out of memory. */
-static unsigned occ_next(struct occ_map *m, const char *id) {
-    size_t j;
-
-    if (2 * (m->used + 1) > m->cap && occ_grow(m) != 0)
-        return 0;
-    for (j = occ_hash(id) & (m->cap - 1); m->slots[j].count; j = (j + 1) & (m->cap - 1))
-        if (!strcmp(m->slots[j].id, id))
-            return ++m->slots[j].count;
-    memcpy(m->slots[j].id, id, EQM_POLICEUK_EVENT_ID_SIZE);
-    m->used++;
-    return m->slots[j].count = 1;
-}
-
-static void occ_reset(struct occ_map *m) {
-    if (m->slots)
-        memset(m->slots, 0, m->cap * sizeof(*m->slots));
-    m->used = 0;
-}
 
 /* ---- One replay: its files and the output ----------------------------- */
 
@@ -98,6 +42,7 @@ struct file_stats {
 struct replay {
     /* Options. */
     const char *area;
+    bool print_config;
     struct eqm_output_opts o;
     /* State. */
     struct eqm_output *out;
@@ -106,7 +51,9 @@ struct replay {
     size_t n_started; /* files opened so far: the summary covers these */
     char *content;    /* the row's canonical content, reused */
     size_t content_cap;
-    struct occ_map occ;
+    /* Occurrences of identical rows within the file being read, keyed by
+     * the first occurrence's id (a hash of the area and the content). */
+    struct eqm_keymap occ;
 };
 
 /* The canonical content of the row in rp->content; its length, or -1. */
@@ -163,12 +110,12 @@ static int replay_file(struct replay *rp, size_t fi) {
             fprintf(stderr, "%s:%lu: warning: ignoring unknown column \"%s\"\n", fs->t.name,
                     eqm_csv_reader_line(r), f[i]);
     }
-    occ_reset(&rp->occ);
+    eqm_keymap_reset(&rp->occ);
 
-    while (eqm_replay_running() && (rc = eqm_csv_reader_next(r, &f, &n)) != 0) {
+    while (eqm_signals_running() && (rc = eqm_csv_reader_next(r, &f, &n)) != 0) {
         unsigned long line = eqm_csv_reader_line(r);
         char first_id[EQM_POLICEUK_EVENT_ID_SIZE], id[EQM_POLICEUK_EVENT_ID_SIZE];
-        unsigned occ;
+        uint64_t *occ;
         long clen;
         json_t *ev;
 
@@ -185,15 +132,15 @@ static int replay_file(struct replay *rp, size_t fi) {
         }
         /* The n-th row with this content in the file gets occurrence n. */
         eqm_policeuk_event_id(rp->area, rp->content, (size_t)clen, 1, first_id);
-        occ = occ_next(&rp->occ, first_id);
-        if (occ == 0) {
+        occ = eqm_keymap_get(&rp->occ, first_id, strlen(first_id), 0, NULL);
+        if (!occ) {
             fprintf(stderr, "%s: out of memory\n", PROGRAM);
             goto out;
         }
-        if (occ == 1)
+        if (++*occ == 1)
             memcpy(id, first_id, sizeof(id));
         else
-            eqm_policeuk_event_id(rp->area, rp->content, (size_t)clen, occ, id);
+            eqm_policeuk_event_id(rp->area, rp->content, (size_t)clen, (unsigned)*occ, id);
 
         ev = eqm_policeuk_row_to_event(&cols, f, n, rp->area, id, errstr, sizeof(errstr));
         if (!ev) {
@@ -253,50 +200,39 @@ static int police_uk_print_config(const struct replay *rp) {
     return 0;
 }
 
+enum { OPT_PRINT_CONFIG = 256 };
+
+/* One police-uk option of its own (options.h). */
+static int police_uk_option(void *arg, int opt, const char *value, const char *as_typed) {
+    struct replay *rp = arg;
+
+    switch (opt) {
+    case 'a':
+        rp->area = value;
+        return 0;
+    case OPT_PRINT_CONFIG:
+        rp->print_config = true;
+        return 0;
+    default:
+        return EQM_REPLAY_OPTION_UNKNOWN;
+    }
+}
+
 /* Parses police-uk options into rp; returns -1 (reported), 0, or 1 to exit 0. */
 static int police_uk_options(struct replay *rp, int argc, char **argv) {
-    enum { OPT_PRINT_CONFIG = 256 };
     static const struct option longopts[] = {
         {"area", required_argument, NULL, 'a'},
-        {"topic", required_argument, NULL, 't'},
-        {"brokers", required_argument, NULL, 'b'},
-        {"output", required_argument, NULL, 'o'},
         {"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    bool print_config = false;
-    int c, rc;
+    static const struct eqm_replay_cmdline cl = {
+        PROGRAM " police-uk", PROGRAM, "a:", longopts, police_uk_usage, police_uk_option,
+    };
+    int rc = eqm_replay_options(&cl, argc, argv, &rp->o, rp);
 
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":a:t:b:o:X:F:h", longopts, NULL)) != -1) {
-        /* -o, -t, -b, -F and -X: where the events go (eqm/tools/output.h). */
-        rc = eqm_output_option(&rp->o, c, optarg, PROGRAM);
-        if (rc < 0)
-            return -1;
-        if (rc > 0)
-            continue;
-        switch (c) {
-        case 'a':
-            rp->area = optarg;
-            break;
-        case OPT_PRINT_CONFIG:
-            print_config = true;
-            break;
-        case 'h':
-            police_uk_usage(stdout);
-            return 1;
-        case ':':
-            fprintf(stderr, "%s police-uk: %s needs a value\n", PROGRAM, argv[optind - 1]);
-            return -1;
-        default:
-            fprintf(stderr, "%s police-uk: unknown option %s (see --help)\n", PROGRAM,
-                    argv[optind - 1]);
-            return -1;
-        }
-    }
-    if (print_config)
+    if (rc != 0)
+        return rc;
+    if (rp->print_config)
         return police_uk_print_config(rp) == 0 ? 1 : -1;
     if (!rp->area || !*rp->area || strlen(rp->area) > AREA_MAX) {
         fprintf(stderr, "%s police-uk: --area AREA is required (1 to %d bytes)\n", PROGRAM,
@@ -334,13 +270,13 @@ static int cmd_police_uk(int argc, char **argv) {
         goto out;
     }
 
-    eqm_replay_signals_install();
-    for (; rp.n_started < rp.n_files && eqm_replay_running() && !fatal; rp.n_started++)
+    eqm_signals_install();
+    for (; rp.n_started < rp.n_files && eqm_signals_running() && !fatal; rp.n_started++)
         fatal = replay_file(&rp, rp.n_started) != 0;
 
     if (eqm_output_finish(rp.out) != 0)
         fatal = true;
-    if (!eqm_replay_running()) {
+    if (!eqm_signals_running()) {
         fprintf(stderr, "%s: interrupted\n", PROGRAM);
         fatal = true;
     }
@@ -363,7 +299,7 @@ static int cmd_police_uk(int argc, char **argv) {
 out:
     if (eqm_output_free(&rp.out, fatal) != 0)
         fatal = true;
-    free(rp.occ.slots);
+    eqm_keymap_free(&rp.occ);
     free(rp.content);
     free(rp.files);
     if (fatal || failed)
@@ -377,7 +313,7 @@ static const struct {
     const char *name;
     int (*run)(int argc, char **argv); /* argv[0] is the generator's name */
 } synths[] = {
-    {"recruitment", eqm_synth_recruitment_main},
+    {"recruitment", eqm_replay_synth_recruitment},
     {"custody", eqm_replay_synth_custody},
 };
 

@@ -9,7 +9,6 @@
 #include "synth_custody_cmd.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,7 +21,9 @@
 #include "eqm/ethnicity.h"
 #include "eqm/tools/synth_custody.h"
 #include "eqm/timeutil.h"
+#include "eqm/signals.h"
 #include "eqm/tools/output.h"
+#include "options.h"
 
 #define PROGRAM "eqm-replay synth"
 
@@ -32,6 +33,7 @@ struct synth_cli {
     char *areas_buf;
     const char *areas[EQM_SYNTH_CUSTODY_MAX_AREAS];
     size_t n_areas;
+    bool print; /* --print-config */
     struct eqm_synth_custody_opts opts;
 };
 
@@ -167,9 +169,81 @@ static void custody_usage(FILE *out) {
             "Exit status: 0 every event delivered (or written); 1 otherwise.\n");
 }
 
+enum { OPT_CENSUS = 256, OPT_END, OPT_DAYS, OPT_DUPS, OPT_PRINT };
+
+/* One custody option of its own (options.h). */
+static int custody_option(void *arg, int opt, const char *v, const char *as_typed) {
+    struct synth_cli *c = arg;
+    char errstr[256], *end;
+
+    switch (opt) {
+    case 's':
+        errno = 0;
+        c->opts.seed = strtoull(v, &end, 10);
+        if (errno || *end || !*v || *v == '-') {
+            fprintf(stderr, "%s: --seed %s: expected a whole number\n", PROGRAM, v);
+            return -1;
+        }
+        return 0;
+    case 'n':
+        errno = 0;
+        c->opts.events = strtol(v, &end, 10);
+        if (errno || *end || c->opts.events < 1 || c->opts.events > 100000000) {
+            fprintf(stderr, "%s: --events %s: expected 1 to 100000000\n", PROGRAM, v);
+            return -1;
+        }
+        return 0;
+    case 'a':
+        c->area_list = v;
+        return 0;
+    case 'm':
+        if (eqm_synth_custody_multipliers_parse(v, c->opts.multiplier, errstr, sizeof(errstr)) !=
+            0) {
+            fprintf(stderr, "%s: --multiplier: %s\n", PROGRAM, errstr);
+            return -1;
+        }
+        return 0;
+    case OPT_CENSUS:
+        c->census = v;
+        return 0;
+    case OPT_END: {
+        int64_t us;
+        char when[40];
+        snprintf(when, sizeof(when), "%.10sT12:00:00Z", v);
+        if (strlen(v) != 10 || eqm_time_parse_rfc3339(when, strlen(when), &us) != 0) {
+            fprintf(stderr, "%s: --end %s: expected a date YYYY-MM-DD\n", PROGRAM, v);
+            return -1;
+        }
+        c->opts.end_day = (int32_t)(us / 86400000000LL);
+        return 0;
+    }
+    case OPT_DAYS:
+        c->opts.days = (int)strtol(v, &end, 10);
+        if (*end || c->opts.days < 1 || c->opts.days > 3660) {
+            fprintf(stderr, "%s: --days %s: expected 1 to 3660\n", PROGRAM, v);
+            return -1;
+        }
+        return 0;
+    case OPT_DUPS:
+        c->opts.duplicate_share = strtod(v, &end);
+        if (*end || !*v || !(c->opts.duplicate_share >= 0) || c->opts.duplicate_share > 1) {
+            fprintf(stderr, "%s: --duplicates %s: expected a share from 0 to 1\n", PROGRAM, v);
+            return -1;
+        }
+        return 0;
+    case 'e':
+        c->expected = v;
+        return 0;
+    case OPT_PRINT:
+        c->print = true;
+        return 0;
+    default:
+        return EQM_REPLAY_OPTION_UNKNOWN;
+    }
+}
+
 /* Returns -1 (reported), 0, or 1 to exit 0. */
 static int custody_options(struct synth_cli *c, int argc, char **argv) {
-    enum { OPT_CENSUS = 256, OPT_END, OPT_DAYS, OPT_DUPS, OPT_PRINT };
     static const struct option longopts[] = {
         {"seed", required_argument, NULL, 's'},
         {"events", required_argument, NULL, 'n'},
@@ -180,107 +254,22 @@ static int custody_options(struct synth_cli *c, int argc, char **argv) {
         {"days", required_argument, NULL, OPT_DAYS},
         {"duplicates", required_argument, NULL, OPT_DUPS},
         {"expected", required_argument, NULL, 'e'},
-        {"output", required_argument, NULL, 'o'},
-        {"topic", required_argument, NULL, 't'},
-        {"brokers", required_argument, NULL, 'b'},
         {"print-config", no_argument, NULL, OPT_PRINT},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    bool print = false;
-    char errstr[256], *end;
-    int opt, rc;
+    static const struct eqm_replay_cmdline cl = {
+        PROGRAM " custody", PROGRAM, "s:n:a:m:e:", longopts, custody_usage, custody_option,
+    };
+    int rc = eqm_replay_options(&cl, argc, argv, &c->o, c);
 
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, ":s:n:a:m:e:o:t:b:X:F:h", longopts, NULL)) != -1) {
-        /* -o, -t, -b, -F and -X: where the events go (eqm/tools/output.h). */
-        rc = eqm_output_option(&c->o, opt, optarg, PROGRAM);
-        if (rc < 0)
-            return -1;
-        if (rc > 0)
-            continue;
-        switch (opt) {
-        case 's':
-            errno = 0;
-            c->opts.seed = strtoull(optarg, &end, 10);
-            if (errno || *end || !*optarg || *optarg == '-') {
-                fprintf(stderr, "%s: --seed %s: expected a whole number\n", PROGRAM, optarg);
-                return -1;
-            }
-            break;
-        case 'n':
-            errno = 0;
-            c->opts.events = strtol(optarg, &end, 10);
-            if (errno || *end || c->opts.events < 1 || c->opts.events > 100000000) {
-                fprintf(stderr, "%s: --events %s: expected 1 to 100000000\n", PROGRAM, optarg);
-                return -1;
-            }
-            break;
-        case 'a':
-            c->area_list = optarg;
-            break;
-        case 'm':
-            if (eqm_synth_custody_multipliers_parse(optarg, c->opts.multiplier, errstr,
-                                                    sizeof(errstr)) != 0) {
-                fprintf(stderr, "%s: --multiplier: %s\n", PROGRAM, errstr);
-                return -1;
-            }
-            break;
-        case OPT_CENSUS:
-            c->census = optarg;
-            break;
-        case OPT_END: {
-            int64_t us;
-            char when[40];
-            snprintf(when, sizeof(when), "%.10sT12:00:00Z", optarg);
-            if (strlen(optarg) != 10 || eqm_time_parse_rfc3339(when, strlen(when), &us) != 0) {
-                fprintf(stderr, "%s: --end %s: expected a date YYYY-MM-DD\n", PROGRAM, optarg);
-                return -1;
-            }
-            c->opts.end_day = (int32_t)(us / 86400000000LL);
-            break;
-        }
-        case OPT_DAYS:
-            c->opts.days = (int)strtol(optarg, &end, 10);
-            if (*end || c->opts.days < 1 || c->opts.days > 3660) {
-                fprintf(stderr, "%s: --days %s: expected 1 to 3660\n", PROGRAM, optarg);
-                return -1;
-            }
-            break;
-        case OPT_DUPS:
-            c->opts.duplicate_share = strtod(optarg, &end);
-            if (*end || !*optarg || !(c->opts.duplicate_share >= 0) ||
-                c->opts.duplicate_share > 1) {
-                fprintf(stderr, "%s: --duplicates %s: expected a share from 0 to 1\n", PROGRAM,
-                        optarg);
-                return -1;
-            }
-            break;
-        case 'e':
-            c->expected = optarg;
-            break;
-        case OPT_PRINT:
-            print = true;
-            break;
-        case 'h':
-            custody_usage(stdout);
-            return 1;
-        case ':':
-            fprintf(stderr, "%s custody: %s needs a value\n", PROGRAM, argv[optind - 1]);
-            return -1;
-        default:
-            fprintf(stderr, "%s custody: unknown option %s (see --help)\n", PROGRAM,
-                    argv[optind - 1]);
-            return -1;
-        }
-    }
+    if (rc != 0)
+        return rc;
     if (optind < argc) {
         fprintf(stderr, "%s custody: unexpected argument \"%s\" (see --help)\n", PROGRAM,
                 argv[optind]);
         return -1;
     }
-    if (print) {
+    if (c->print) {
         static const char *const kinds[EQM_SYNTH_CUSTODY__KINDS] = {
             "arrest", "use_of_force", "strip_search", "diversion", "taser"};
         static const char *const groups[] = {"asian", "black", "mixed", "white", "other"};
@@ -362,21 +351,21 @@ int eqm_replay_synth_custody(int argc, char **argv) {
         goto out;
     }
 
-    eqm_replay_signals_install();
-    while (eqm_replay_running() && (rc = eqm_synth_custody_next(g, &ev, &area)) == 1) {
+    eqm_signals_install();
+    while (eqm_signals_running() && (rc = eqm_synth_custody_next(g, &ev, &area)) == 1) {
         if (eqm_output_send(out, ev, area, &t, 0) != 0) {
             fatal = true;
             break;
         }
         sent++;
     }
-    if (rc < 0 || (rc == 1 && eqm_replay_running() && !fatal)) {
+    if (rc < 0 || (rc == 1 && eqm_signals_running() && !fatal)) {
         fprintf(stderr, "%s: out of memory\n", PROGRAM);
         fatal = true;
     }
     if (eqm_output_finish(out) != 0)
         fatal = true;
-    if (!eqm_replay_running()) {
+    if (!eqm_signals_running()) {
         fprintf(stderr, "%s: interrupted\n", PROGRAM);
         fatal = true;
     }
@@ -389,8 +378,8 @@ int eqm_replay_synth_custody(int argc, char **argv) {
         eqm_time_day_format(first, d1);
         eqm_time_day_format(last, d2);
         fprintf(stderr, "events=%ld duplicates=%ld %s=%zu", eqm_synth_custody_events(g),
-                eqm_synth_custody_duplicates(g),
-                eqm_output_is_file(out) ? "written" : "delivered", t.delivered);
+                eqm_synth_custody_duplicates(g), eqm_output_is_file(out) ? "written" : "delivered",
+                t.delivered);
         if (t.failed)
             fprintf(stderr, " failed=%zu", t.failed);
         fprintf(stderr, " days=%s..%s\n", d1, d2);

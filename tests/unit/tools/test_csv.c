@@ -89,6 +89,29 @@ static FILE *file_of(const char *data, size_t len) {
     return fp;
 }
 
+/* The next row: it must start on line (0: any) and have nfields fields. */
+static const char *const *next_row(struct eqm_csv_reader *r, unsigned long line, size_t nfields) {
+    const char *const *f;
+    size_t n;
+
+    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
+    if (line)
+        assert_int_equal(eqm_csv_reader_line(r), line);
+    assert_int_equal(n, nfields);
+    return f;
+}
+
+/* End of input must come next; then the reader is freed and fp closed. */
+static void expect_end(struct eqm_csv_reader **r, FILE *fp) {
+    const char *const *f;
+    size_t n;
+
+    assert_int_equal(eqm_csv_reader_next(*r, &f, &n), 0);
+    eqm_csv_reader_free(r);
+    assert_null(*r);
+    fclose(fp);
+}
+
 /* Reads everything, writing the transcript into out. */
 static void transcribe(FILE *fp, char *out, size_t size, const char *err) {
     struct eqm_csv_reader *r = NULL;
@@ -144,7 +167,7 @@ static void test_block_boundaries(void **state) {
     const size_t block = 65536;
     struct eqm_csv_reader *r = NULL;
     const char *const *f;
-    size_t n, len = 0;
+    size_t len = 0;
     char *data = malloc(3 * block);
     FILE *fp;
 
@@ -166,27 +189,19 @@ static void test_block_boundaries(void **state) {
     fp = file_of(data, len);
     assert_int_equal(eqm_csv_reader_new(&r, fp), 0);
 
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
-    assert_int_equal(n, 1);
+    f = next_row(r, 1, 1);
     assert_int_equal(strlen(f[0]), block - 1);
     assert_int_equal(strspn(f[0], "x"), block - 1);
 
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
-    assert_int_equal(eqm_csv_reader_line(r), 2);
-    assert_int_equal(n, 1);
+    f = next_row(r, 2, 1);
     assert_int_equal(strlen(f[0]), fill + 1);
     assert_int_equal(strspn(f[0], "y"), fill);
     assert_int_equal(f[0][fill], '"');
 
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
-    assert_int_equal(eqm_csv_reader_line(r), 3);
-    assert_int_equal(n, 2);
+    f = next_row(r, 3, 2);
     assert_string_equal(f[0], "last");
     assert_string_equal(f[1], "row");
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 0);
-
-    eqm_csv_reader_free(&r);
-    fclose(fp);
+    expect_end(&r, fp);
     free(data);
 }
 
@@ -194,7 +209,7 @@ static void test_block_boundaries(void **state) {
 static void test_growth(void **state) {
     struct eqm_csv_reader *r = NULL;
     const char *const *f;
-    size_t n, len = 0;
+    size_t len = 0;
     const size_t nfields = 5000, big = 300000;
     char *data = malloc(nfields * 8 + big + 64);
     FILE *fp;
@@ -211,20 +226,16 @@ static void test_growth(void **state) {
 
     fp = file_of(data, len);
     assert_int_equal(eqm_csv_reader_new(&r, fp), 0);
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
-    assert_int_equal(n, nfields);
+    f = next_row(r, 1, nfields);
     for (size_t i = 0; i < nfields; i++) {
         char want[16];
         snprintf(want, sizeof(want), "%zu", i);
         assert_string_equal(f[i], want);
     }
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
-    assert_int_equal(n, 2);
+    f = next_row(r, 2, 2);
     assert_int_equal(strlen(f[0]), big);
     assert_string_equal(f[1], "end");
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 0);
-    eqm_csv_reader_free(&r);
-    fclose(fp);
+    expect_end(&r, fp);
     free(data);
 }
 
@@ -247,13 +258,9 @@ static void test_row_too_long(void **state) {
     assert_int_equal(eqm_csv_reader_next(r, &f, &n), -1);
     assert_int_equal(eqm_csv_reader_line(r), 1);
     assert_non_null(strstr(eqm_csv_reader_error(r), "longer than"));
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
-    assert_int_equal(eqm_csv_reader_line(r), 3);
-    assert_int_equal(n, 1);
+    f = next_row(r, 3, 1);
     assert_string_equal(f[0], "ok");
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 0);
-    eqm_csv_reader_free(&r);
-    fclose(fp);
+    expect_end(&r, fp);
     free(data);
 }
 
@@ -306,73 +313,73 @@ static void test_api(void **state) {
     assert_int_equal(fclose(fp), 0);
 }
 
-/* The real police.uk file: 218 rows of 15 fields after the header. */
-static void test_police_file(void **state) {
-    struct eqm_csv_reader *r = NULL;
-    const char *const *f;
-    size_t n, rows = 0;
-    FILE *fp = fopen(POLICE_CSV, "rb");
-    int rc;
+/* A value a real file must hold: field col of the row on line. */
+struct cell {
+    unsigned long line;
+    size_t col;
+    const char *value;
+};
 
-    assert_non_null(fp);
-    assert_int_equal(eqm_csv_reader_new(&r, fp), 0);
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
-    assert_int_equal(n, 15);
-    assert_string_equal(f[0], "Type");
-    assert_string_equal(f[8], "Self-defined ethnicity");
-    assert_string_equal(f[14], "Removal of more than just outer clothing");
-    while ((rc = eqm_csv_reader_next(r, &f, &n)) == 1) {
-        rows++;
-        assert_int_equal(n, 15);
-        assert_int_equal(eqm_csv_reader_line(r), rows + 1);
-        if (rows == 4) { /* line 5 */
-            assert_string_equal(f[1], "2025-07-01T04:00:00+00:00");
-            assert_string_equal(f[7], "25-34");
-            assert_string_equal(f[12], "Arrest");
-            assert_string_equal(f[13], "");
+/* The two real files: every row on its own line with nfields fields, rows
+ * data rows after the header, and a few values read by hand. */
+static const struct {
+    const char *path;
+    size_t nfields, rows;
+    struct cell cells[8]; /* up to the first with a NULL value */
+} real_files[] = {
+    /* police.uk: 218 rows of 15 fields after the header. */
+    {POLICE_CSV,
+     15,
+     218,
+     {{1, 0, "Type"},
+      {1, 8, "Self-defined ethnicity"},
+      {1, 14, "Removal of more than just outer clothing"},
+      {5, 1, "2025-07-01T04:00:00+00:00"},
+      {5, 7, "25-34"},
+      {5, 12, "Arrest"},
+      {5, 13, ""}}},
+    /* The Census file quotes its categories, which contain commas. */
+    {CENSUS_CSV,
+     4,
+     331 * 19,
+     {{1, 3, "population"},
+      {2, 0, "E06000001"},
+      {2, 1, "Hartlepool"},
+      {2, 2, "Asian, Asian British or Asian Welsh: Bangladeshi"},
+      {2, 3, "278"}}},
+};
+
+static void test_real_files(void **state) {
+    for (size_t i = 0; i < sizeof(real_files) / sizeof(real_files[0]); i++) {
+        struct eqm_csv_reader *r = NULL;
+        const char *const *f;
+        size_t n, lines = 0;
+        FILE *fp = fopen(real_files[i].path, "rb");
+        int rc;
+
+        assert_non_null(fp);
+        assert_int_equal(eqm_csv_reader_new(&r, fp), 0);
+        while ((rc = eqm_csv_reader_next(r, &f, &n)) == 1) {
+            lines++;
+            assert_int_equal(n, real_files[i].nfields);
+            assert_int_equal(eqm_csv_reader_line(r), lines);
+            for (const struct cell *c = real_files[i].cells; c->value; c++)
+                if (c->line == lines)
+                    assert_string_equal(f[c->col], c->value);
         }
+        assert_int_equal(rc, 0);
+        assert_int_equal(lines, real_files[i].rows + 1);
+        eqm_csv_reader_free(&r);
+        fclose(fp);
     }
-    assert_int_equal(rc, 0);
-    assert_int_equal(rows, 218);
-    eqm_csv_reader_free(&r);
-    fclose(fp);
-}
-
-/* The Census file quotes its categories, which contain commas. */
-static void test_census_file(void **state) {
-    struct eqm_csv_reader *r = NULL;
-    const char *const *f;
-    size_t n, rows = 0;
-    FILE *fp = fopen(CENSUS_CSV, "rb");
-    int rc;
-
-    assert_non_null(fp);
-    assert_int_equal(eqm_csv_reader_new(&r, fp), 0);
-    assert_int_equal(eqm_csv_reader_next(r, &f, &n), 1);
-    assert_int_equal(n, 4);
-    assert_string_equal(f[3], "population");
-    while ((rc = eqm_csv_reader_next(r, &f, &n)) == 1) {
-        rows++;
-        assert_int_equal(n, 4);
-        if (rows == 1) {
-            assert_string_equal(f[0], "E06000001");
-            assert_string_equal(f[1], "Hartlepool");
-            assert_string_equal(f[2], "Asian, Asian British or Asian Welsh: Bangladeshi");
-            assert_string_equal(f[3], "278");
-        }
-    }
-    assert_int_equal(rc, 0);
-    assert_int_equal(rows, 331 * 19);
-    eqm_csv_reader_free(&r);
-    fclose(fp);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cases),       cmocka_unit_test(test_block_boundaries),
-        cmocka_unit_test(test_growth),      cmocka_unit_test(test_row_too_long),
-        cmocka_unit_test(test_read_error),  cmocka_unit_test(test_api),
-        cmocka_unit_test(test_police_file), cmocka_unit_test(test_census_file),
+        cmocka_unit_test(test_cases),      cmocka_unit_test(test_block_boundaries),
+        cmocka_unit_test(test_growth),     cmocka_unit_test(test_row_too_long),
+        cmocka_unit_test(test_read_error), cmocka_unit_test(test_api),
+        cmocka_unit_test(test_real_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

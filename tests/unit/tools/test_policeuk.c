@@ -222,108 +222,91 @@ static void test_every_row_converts(void **state) {
     assert_int_equal(linked_true, 92);
 }
 
-/* Line 2: the first record, everything filled in but the operation. */
-static void test_line_2(void **state) {
+/* ---- rows read from the file by hand ---------------------------------- */
+
+/* What one field of a converted line must be: a string (NULL: null), a
+ * tri-state boolean, or a number. */
+enum kind { STR, BOOL, NUM };
+struct field_want {
+    const char *key;
+    enum kind kind;
+    const char *str;
+    enum tri b;
+    double num;
+};
+#define S(k, v)                                                                                    \
+    { k, STR, v, NUL_, 0 }
+#define B(k, v)                                                                                    \
+    { k, BOOL, NULL, v, 0 }
+#define N(k, v)                                                                                    \
+    { k, NUM, NULL, NUL_, v }
+
+static const struct {
+    size_t line;
+    struct field_want want[16]; /* up to the first with key NULL */
+} lines[] = {
+    /* The first record, everything filled in but the operation. */
+    {2,
+     {S("occurred_at", "2025-07-01T03:40:00+00:00"), S("type", "Person search"),
+      S("gender", "Male"), S("age_range", "18-24"),
+      S("self_defined_ethnicity", "White - Any other White background"),
+      S("officer_defined_ethnicity", "White"),
+      S("legislation", "Misuse of Drugs Act 1971 (section 23)"),
+      S("object_of_search", "Controlled drugs"), S("outcome", "A no further action disposal"),
+      B("outcome_linked_to_object_of_search", T_), B("removal_of_more_than_outer_clothing", F_),
+      B("operation", NUL_), S("operation_name", NULL), N("latitude", 52.662682),
+      N("longitude", 0.161303)}},
+    /* A vehicle search: no person, so blanks everywhere. */
+    {6,
+     {S("type", "Vehicle search"), S("occurred_at", "2025-07-01T04:00:00+00:00"), S("gender", NULL),
+      S("age_range", NULL), S("self_defined_ethnicity", NULL), S("officer_defined_ethnicity", NULL),
+      S("outcome", "Arrest"), B("outcome_linked_to_object_of_search", T_),
+      B("removal_of_more_than_outer_clothing", NUL_)}},
+    /* Part of an operation, ethnicity not stated, age blank. */
+    {9,
+     {S("occurred_at", "2025-07-01T14:34:00+00:00"), B("operation", T_), S("operation_name", NULL),
+      S("age_range", NULL), S("self_defined_ethnicity", "Other ethnic group - Not stated"),
+      S("officer_defined_ethnicity", "Black"),
+      S("legislation", "Police and Criminal Evidence Act 1984 (section 1)"),
+      S("object_of_search", "Offensive weapons"), B("outcome_linked_to_object_of_search", NUL_),
+      N("latitude", 52.536061), N("longitude", -0.263298)}},
+    /* Operation False. */
+    {31,
+     {B("operation", F_),
+      S("self_defined_ethnicity", "White - English/Welsh/Scottish/Northern Irish/British")}},
+    /* The one removal of more than outer clothing. */
+    {131,
+     {S("occurred_at", "2025-07-18T20:55:00+00:00"), B("removal_of_more_than_outer_clothing", T_),
+      B("outcome_linked_to_object_of_search", T_)}},
+    /* Person and vehicle. */
+    {177,
+     {S("type", "Person and Vehicle search"),
+      S("self_defined_ethnicity",
+        "Mixed/Multiple ethnic groups - Any other Mixed/Multiple ethnic background"),
+      S("officer_defined_ethnicity", "Asian"), N("latitude", 52.453549), N("longitude", 0.060031)}},
+    /* A summons. */
+    {194, {S("outcome", "Summons / charged by post"), S("age_range", "over 34")}},
+    /* Under 10. */
+    {213, {S("age_range", "under 10")}},
+};
+
+static void test_lines(void **state) {
     struct eqm_policeuk_columns cols;
-    json_t *ev;
 
     header_cols(&cols);
-    ev = convert_line(&cols, 2);
-    expect_str(ev, "occurred_at", "2025-07-01T03:40:00+00:00");
-    expect_str(ev, "type", "Person search");
-    expect_str(ev, "gender", "Male");
-    expect_str(ev, "age_range", "18-24");
-    expect_str(ev, "self_defined_ethnicity", "White - Any other White background");
-    expect_str(ev, "officer_defined_ethnicity", "White");
-    expect_str(ev, "legislation", "Misuse of Drugs Act 1971 (section 23)");
-    expect_str(ev, "object_of_search", "Controlled drugs");
-    expect_str(ev, "outcome", "A no further action disposal");
-    expect_bool(ev, "outcome_linked_to_object_of_search", T_);
-    expect_bool(ev, "removal_of_more_than_outer_clothing", F_);
-    expect_bool(ev, "operation", NUL_);
-    expect_str(ev, "operation_name", NULL);
-    expect_num(ev, "latitude", 52.662682);
-    expect_num(ev, "longitude", 0.161303);
-    json_decref(ev);
-}
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        json_t *ev = convert_line(&cols, lines[i].line);
 
-/* Line 6: a vehicle search - no person, so blanks everywhere. */
-static void test_line_6_vehicle(void **state) {
-    struct eqm_policeuk_columns cols;
-    json_t *ev;
-
-    header_cols(&cols);
-    ev = convert_line(&cols, 6);
-    expect_str(ev, "type", "Vehicle search");
-    expect_str(ev, "occurred_at", "2025-07-01T04:00:00+00:00");
-    expect_str(ev, "gender", NULL);
-    expect_str(ev, "age_range", NULL);
-    expect_str(ev, "self_defined_ethnicity", NULL);
-    expect_str(ev, "officer_defined_ethnicity", NULL);
-    expect_str(ev, "outcome", "Arrest");
-    expect_bool(ev, "outcome_linked_to_object_of_search", T_);
-    expect_bool(ev, "removal_of_more_than_outer_clothing", NUL_);
-    json_decref(ev);
-}
-
-/* Line 9: part of an operation, ethnicity not stated, age blank. */
-static void test_line_9_operation(void **state) {
-    struct eqm_policeuk_columns cols;
-    json_t *ev;
-
-    header_cols(&cols);
-    ev = convert_line(&cols, 9);
-    expect_str(ev, "occurred_at", "2025-07-01T14:34:00+00:00");
-    expect_bool(ev, "operation", T_);
-    expect_str(ev, "operation_name", NULL);
-    expect_str(ev, "age_range", NULL);
-    expect_str(ev, "self_defined_ethnicity", "Other ethnic group - Not stated");
-    expect_str(ev, "officer_defined_ethnicity", "Black");
-    expect_str(ev, "legislation", "Police and Criminal Evidence Act 1984 (section 1)");
-    expect_str(ev, "object_of_search", "Offensive weapons");
-    expect_bool(ev, "outcome_linked_to_object_of_search", NUL_);
-    expect_num(ev, "latitude", 52.536061);
-    expect_num(ev, "longitude", -0.263298);
-    json_decref(ev);
-}
-
-/* Line 31: operation False; line 131: the one removal of more than outer
- * clothing; line 177: person and vehicle; line 194: summons; line 213:
- * under 10. */
-static void test_other_lines(void **state) {
-    struct eqm_policeuk_columns cols;
-    json_t *ev;
-
-    header_cols(&cols);
-    ev = convert_line(&cols, 31);
-    expect_bool(ev, "operation", F_);
-    expect_str(ev, "self_defined_ethnicity",
-               "White - English/Welsh/Scottish/Northern Irish/British");
-    json_decref(ev);
-
-    ev = convert_line(&cols, 131);
-    expect_str(ev, "occurred_at", "2025-07-18T20:55:00+00:00");
-    expect_bool(ev, "removal_of_more_than_outer_clothing", T_);
-    expect_bool(ev, "outcome_linked_to_object_of_search", T_);
-    json_decref(ev);
-
-    ev = convert_line(&cols, 177);
-    expect_str(ev, "type", "Person and Vehicle search");
-    expect_str(ev, "self_defined_ethnicity",
-               "Mixed/Multiple ethnic groups - Any other Mixed/Multiple ethnic background");
-    expect_str(ev, "officer_defined_ethnicity", "Asian");
-    expect_num(ev, "latitude", 52.453549);
-    expect_num(ev, "longitude", 0.060031);
-    json_decref(ev);
-
-    ev = convert_line(&cols, 194);
-    expect_str(ev, "outcome", "Summons / charged by post");
-    expect_str(ev, "age_range", "over 34");
-    json_decref(ev);
-
-    ev = convert_line(&cols, 213);
-    expect_str(ev, "age_range", "under 10");
-    json_decref(ev);
+        for (const struct field_want *w = lines[i].want; w->key; w++) {
+            if (w->kind == STR)
+                expect_str(ev, w->key, w->str);
+            else if (w->kind == BOOL)
+                expect_bool(ev, w->key, w->b);
+            else
+                expect_num(ev, w->key, w->num);
+        }
+        json_decref(ev);
+    }
 }
 
 /* Coordinates come out of the dump as the CSV wrote them. */
@@ -554,13 +537,17 @@ static void test_bad_shape(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_real),        cmocka_unit_test(test_header_variants),
-        cmocka_unit_test(test_every_row_converts), cmocka_unit_test(test_line_2),
-        cmocka_unit_test(test_line_6_vehicle),     cmocka_unit_test(test_line_9_operation),
-        cmocka_unit_test(test_other_lines),        cmocka_unit_test(test_dump_coordinates),
-        cmocka_unit_test(test_event_ids),          cmocka_unit_test(test_content_canonical),
-        cmocka_unit_test(test_ids_unique_in_file), cmocka_unit_test(test_bad_rows),
-        cmocka_unit_test(test_good_variants),      cmocka_unit_test(test_missing_columns_are_null),
+        cmocka_unit_test(test_header_real),
+        cmocka_unit_test(test_header_variants),
+        cmocka_unit_test(test_every_row_converts),
+        cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_dump_coordinates),
+        cmocka_unit_test(test_event_ids),
+        cmocka_unit_test(test_content_canonical),
+        cmocka_unit_test(test_ids_unique_in_file),
+        cmocka_unit_test(test_bad_rows),
+        cmocka_unit_test(test_good_variants),
+        cmocka_unit_test(test_missing_columns_are_null),
         cmocka_unit_test(test_bad_shape),
     };
     return cmocka_run_group_tests(tests, load_file, free_file);

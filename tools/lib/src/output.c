@@ -13,6 +13,9 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "eqm/kafka.h"
+#include "eqm/signals.h"
+
 /* Compact, doubles with 15 significant digits (EQM_POLICEUK_JSON_FLAGS). */
 #define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
@@ -25,35 +28,9 @@ struct eqm_output {
     char *buf; /* the event being sent, reused */
     size_t buf_cap;
     size_t dr_errors_shown;
+    /* -X split into names and values, for eqm_kafka_new() */
+    char *prop_names[EQM_OUTPUT_MAX_PROPS], *prop_values[EQM_OUTPUT_MAX_PROPS];
 };
-
-/* ---- Signals ------------------------------------------------------------ */
-
-static volatile sig_atomic_t run = 1;
-
-/* The first signal stops reading and drains; a second one exits at once. */
-static void on_signal(int sig) {
-    if (!run) {
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
-    run = 0;
-}
-
-void eqm_replay_signals_install(void) {
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
-bool eqm_replay_running(void) {
-    return run;
-}
 
 /* ---- Options ------------------------------------------------------------ */
 
@@ -75,8 +52,7 @@ static bool secret_prop(const char *prop) {
            !strcmp(name, "sasl.oauthbearer.config");
 }
 
-int eqm_output_option(struct eqm_output_opts *o, int opt, const char *arg,
-                             const char *prog) {
+int eqm_output_option(struct eqm_output_opts *o, int opt, const char *arg, const char *prog) {
     switch (opt) {
     case 'o':
         o->output = arg;
@@ -145,17 +121,6 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
             reason);
 }
 
-static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, const char *where,
-                    const char *prog) {
-    char errstr[512];
-
-    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-        fprintf(stderr, "%s: %s%s%s\n", prog, where ? where : "", where ? ": " : "", errstr);
-        return -1;
-    }
-    return 0;
-}
-
 static char *trim(char *s) {
     char *e;
 
@@ -167,24 +132,23 @@ static char *trim(char *s) {
 }
 
 /* A kcat-style property file: name=value lines, # comments; errors as
- * path:line: message. */
-static int conf_file(rd_kafka_conf_t *conf, const char *path, const char *prog) {
+ * path:line: message, with librdkafka's own words. */
+static int conf_file(rd_kafka_conf_t *conf, const char *path, char *errstr, size_t sz) {
     FILE *fp = fopen(path, "r");
-    char line[4096], where[600];
+    char line[4096], err[512];
     unsigned long lineno = 0;
     int ret = -1;
 
     if (!fp) {
-        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+        snprintf(errstr, sz, "%s: %s", path, strerror(errno));
         return -1;
     }
     while (fgets(line, sizeof(line), fp)) {
         char *name, *eq;
 
         lineno++;
-        snprintf(where, sizeof(where), "%s:%lu", path, lineno);
         if (!strchr(line, '\n') && !feof(fp)) {
-            fprintf(stderr, "%s: %s: line too long\n", prog, where);
+            snprintf(errstr, sz, "%s:%lu: line too long", path, lineno);
             goto out;
         }
         line[strcspn(line, "\r\n")] = '\0';
@@ -193,12 +157,15 @@ static int conf_file(rd_kafka_conf_t *conf, const char *path, const char *prog) 
             continue;
         eq = strchr(name, '=');
         if (!eq) {
-            fprintf(stderr, "%s: %s: expected property=value\n", prog, where);
+            snprintf(errstr, sz, "%s:%lu: expected property=value", path, lineno);
             goto out;
         }
         *eq = '\0';
-        if (conf_set(conf, trim(name), trim(eq + 1), where, prog) != 0)
+        if (rd_kafka_conf_set(conf, trim(name), trim(eq + 1), err, sizeof(err)) !=
+            RD_KAFKA_CONF_OK) {
+            snprintf(errstr, sz, "%s:%lu: %s", path, lineno, err);
             goto out;
+        }
     }
     ret = 0;
 out:
@@ -206,53 +173,97 @@ out:
     return ret;
 }
 
-static int producer_new(struct eqm_output *out, const char *client_id) {
+static bool is_brokers_prop(const char *name) {
+    return !strcmp(name, "bootstrap.servers") || !strcmp(name, "metadata.broker.list");
+}
+
+/*
+ * eqm_kafka_new()'s hook, between the defaults and -X: the -F file, then
+ * the check that the brokers will be known once -X is applied too (so the
+ * message comes before librdkafka's own warning, and names our options).
+ */
+static int conf_hook(rd_kafka_conf_t *conf, void *arg, char *errstr, size_t sz) {
+    struct eqm_output *out = arg;
     const struct eqm_output_opts *o = out->o;
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    const char *prog = out->prog;
-    char errstr[512], v[512];
+    const char *brokers = NULL;
+    char v[512];
     size_t vs = sizeof(v);
 
-    /* Defaults first, then the file, then -X: the later one wins. */
-    if ((o->brokers && conf_set(conf, "bootstrap.servers", o->brokers, "-b", prog) != 0) ||
-        conf_set(conf, "client.id", client_id, NULL, prog) != 0 ||
-        conf_set(conf, "enable.idempotence", "true", NULL, prog) != 0 ||
-        conf_set(conf, "acks", "all", NULL, prog) != 0 ||
-        (o->prop_file && conf_file(conf, o->prop_file, prog) != 0))
-        goto fail;
+    if (o->prop_file && conf_file(conf, o->prop_file, errstr, sz) != 0)
+        return -1;
+    if (rd_kafka_conf_get(conf, "bootstrap.servers", v, &vs) == RD_KAFKA_CONF_OK)
+        brokers = v;
+    for (int i = 0; i < o->n_props; i++)
+        if (is_brokers_prop(out->prop_names[i]))
+            brokers = out->prop_values[i];
+    if (!brokers || !*brokers) {
+        snprintf(errstr, sz,
+                 "no brokers: give -b host:port or set EQM_KAFKA_BROKERS "
+                 "(or --output FILE to write JSON lines instead)");
+        return -1;
+    }
+    return 0;
+}
+
+/* Splits -X name=value into the names and values eqm_kafka_new() takes. */
+static int props_split(struct eqm_output *out) {
+    const struct eqm_output_opts *o = out->o;
+
     for (int i = 0; i < o->n_props; i++) {
-        char name[256];
         const char *eq = strchr(o->props[i], '=');
 
-        snprintf(name, sizeof(name), "%.*s", (int)(eq - o->props[i]), o->props[i]);
-        if (conf_set(conf, name, eq + 1, "-X", prog) != 0)
-            goto fail;
+        out->prop_names[i] = strndup(o->props[i], (size_t)(eq - o->props[i]));
+        out->prop_values[i] = strdup(eq + 1);
+        if (!out->prop_names[i] || !out->prop_values[i])
+            return -1;
     }
-    if (rd_kafka_conf_get(conf, "bootstrap.servers", v, &vs) != RD_KAFKA_CONF_OK || !*v) {
-        fprintf(stderr,
-                "%s: no brokers: give -b host:port or set EQM_KAFKA_BROKERS "
-                "(or --output FILE to write JSON lines instead)\n",
-                prog);
-        goto fail;
+    return 0;
+}
+
+static void props_free(struct eqm_output *out) {
+    for (int i = 0; i < EQM_OUTPUT_MAX_PROPS; i++) {
+        free(out->prop_names[i]);
+        free(out->prop_values[i]);
+        out->prop_names[i] = out->prop_values[i] = NULL;
     }
-    rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
-    rd_kafka_conf_set_error_cb(conf, error_cb);
-    rd_kafka_conf_set_opaque(conf, out);
-    out->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+}
+
+/* The producer: its defaults, then -F, then -X (the later one wins). */
+static int producer_new(struct eqm_output *out, const char *client_id) {
+    static const char *const defaults[] = {"enable.idempotence", "true", "acks", "all", NULL};
+    const struct eqm_output_opts *o = out->o;
+    struct eqm_kafka_spec spec = {
+        .type = RD_KAFKA_PRODUCER,
+        .client_id = client_id,
+        .brokers = o->brokers,
+        .props = defaults,
+        .conf_hook = conf_hook,
+        .hook_arg = out,
+        .user_names = out->prop_names,
+        .user_values = out->prop_values,
+        .n_user = o->n_props,
+        .opaque = out,
+        .dr_msg_cb = dr_msg_cb,
+        .error_cb = error_cb,
+    };
+    char errstr[1024];
+
+    if (props_split(out) != 0) {
+        fprintf(stderr, "%s: out of memory\n", out->prog);
+        return -1;
+    }
+    out->rk = eqm_kafka_new(&spec, errstr, sizeof(errstr));
     if (!out->rk) {
-        fprintf(stderr, "%s: cannot create the Kafka producer: %s\n", prog, errstr);
-        goto fail;
+        fprintf(stderr, "%s: %s\n", out->prog, errstr);
+        return -1;
     }
-    return 0; /* rd_kafka_new took conf */
-fail:
-    rd_kafka_conf_destroy(conf);
-    return -1;
+    return 0;
 }
 
 /* ---- Output ------------------------------------------------------------- */
 
-int eqm_output_new(struct eqm_output **outp, const struct eqm_output_opts *o,
-                          const char *prog, const char *client_id, bool quiet) {
+int eqm_output_new(struct eqm_output **outp, const struct eqm_output_opts *o, const char *prog,
+                   const char *client_id, bool quiet) {
     struct eqm_output *out = calloc(1, sizeof(*out));
 
     if (!out) {
@@ -270,6 +281,7 @@ int eqm_output_new(struct eqm_output **outp, const struct eqm_output_opts *o,
             return -1;
         }
     } else if (producer_new(out, client_id) != 0) {
+        props_free(out);
         free(out);
         return -1;
     }
@@ -281,24 +293,12 @@ bool eqm_output_is_file(const struct eqm_output *out) {
     return out->out != NULL;
 }
 
-int eqm_output_send(struct eqm_output *out, const json_t *ev, const char *key,
-                           struct eqm_output_tally *t, unsigned long line) {
-    size_t len = json_dumpb(ev, out->buf, out->buf_cap, JSON_FLAGS);
+int eqm_output_send_bytes(struct eqm_output *out, const char *event, size_t len, const char *key,
+                          struct eqm_output_tally *t, unsigned long line) {
     rd_kafka_resp_err_t err;
 
-    if (len == 0)
-        goto nomem;
-    if (len + 1 > out->buf_cap) {
-        char *b = realloc(out->buf, 2 * len + 1);
-        if (!b)
-            goto nomem;
-        out->buf = b;
-        out->buf_cap = 2 * len + 1;
-        len = json_dumpb(ev, out->buf, out->buf_cap, JSON_FLAGS);
-    }
     if (out->out) {
-        out->buf[len] = '\n';
-        if (fwrite(out->buf, 1, len + 1, out->out) != len + 1) {
+        if (fwrite(event, 1, len, out->out) != len || fputc('\n', out->out) == EOF) {
             fprintf(stderr, "%s: %s: %s\n", out->prog, out->o->output, strerror(errno));
             return -1;
         }
@@ -306,12 +306,12 @@ int eqm_output_send(struct eqm_output *out, const json_t *ev, const char *key,
         return 0;
     }
     for (;;) {
-        err = rd_kafka_producev(out->rk, RD_KAFKA_V_TOPIC(out->o->topic),
-                                RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(out->buf, len),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(t),
-                                RD_KAFKA_V_END);
+        err = rd_kafka_producev(
+            out->rk, RD_KAFKA_V_TOPIC(out->o->topic), RD_KAFKA_V_KEY(key, strlen(key)),
+            RD_KAFKA_V_VALUE((void *)event, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_OPAQUE(t), RD_KAFKA_V_END);
         /* A full queue drains as delivery reports are served. */
-        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || !run)
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || !eqm_signals_running())
             break;
         rd_kafka_poll(out->rk, 100);
     }
@@ -326,6 +326,23 @@ int eqm_output_send(struct eqm_output *out, const json_t *ev, const char *key,
     }
     rd_kafka_poll(out->rk, 0);
     return 0;
+}
+
+int eqm_output_send(struct eqm_output *out, const json_t *ev, const char *key,
+                    struct eqm_output_tally *t, unsigned long line) {
+    size_t len = json_dumpb(ev, out->buf, out->buf_cap, JSON_FLAGS);
+
+    if (len == 0)
+        goto nomem;
+    if (len + 1 > out->buf_cap) {
+        char *b = realloc(out->buf, 2 * len + 1);
+        if (!b)
+            goto nomem;
+        out->buf = b;
+        out->buf_cap = 2 * len + 1;
+        len = json_dumpb(ev, out->buf, out->buf_cap, JSON_FLAGS);
+    }
+    return eqm_output_send_bytes(out, out->buf, len, key, t, line);
 nomem:
     fprintf(stderr, "%s: out of memory\n", out->prog);
     return -1;
@@ -338,7 +355,7 @@ int eqm_output_finish(struct eqm_output *out) {
     if (out->rk) {
         /* Every delivery report; on a signal, give up on the rest. */
         while (rd_kafka_outq_len(out->rk) > 0) {
-            if (!run) {
+            if (!eqm_signals_running()) {
                 if (!out->quiet)
                     fprintf(stderr, "%s: interrupted: %d messages not yet delivered are purged\n",
                             out->prog, rd_kafka_outq_len(out->rk));
@@ -373,6 +390,7 @@ int eqm_output_free(struct eqm_output **outp, bool fatal) {
             fprintf(stderr, "%s: %s: %s\n", out->prog, out->o->output, strerror(errno));
         ret = -1;
     }
+    props_free(out);
     free(out->buf);
     free(out);
     *outp = NULL;

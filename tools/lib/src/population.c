@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "eqm/tools/csv.h"
+#include "eqm/tools/keymap.h"
 #include "eqm/ethnicity.h"
 #include "eqm/pg.h"
 #include "eqm/pgarray.h"
@@ -23,82 +24,6 @@
 #define AREA_MAX 64
 
 static const char *const header[] = {"area_code", "area_name", "census_category", "population"};
-
-/* Keys seen so far: open addressing over FNV-1a hashes, strings in one arena. */
-struct key_slot {
-    uint64_t hash;
-    size_t off; /* into keys.arena, +1 (0 = empty slot) */
-    unsigned long line;
-};
-
-struct key_set {
-    struct key_slot *slots;
-    size_t cap, used;
-    struct eqm_buf arena;
-};
-
-static uint64_t fnv1a(const char *s, size_t len) {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-static int key_set_grow(struct key_set *ks) {
-    size_t cap = ks->cap ? ks->cap * 2 : 1024;
-    struct key_slot *slots = calloc(cap, sizeof(*slots));
-
-    if (!slots)
-        return -1;
-    for (size_t i = 0; i < ks->cap; i++) {
-        if (!ks->slots[i].off)
-            continue;
-        size_t j = ks->slots[i].hash & (cap - 1);
-        while (slots[j].off)
-            j = (j + 1) & (cap - 1);
-        slots[j] = ks->slots[i];
-    }
-    free(ks->slots);
-    ks->slots = slots;
-    ks->cap = cap;
-    return 0;
-}
-
-/*
- * Adds key (len bytes) seen on line. Returns 0 if new, 1 if already there
- * (*first_line says where), -1 out of memory.
- */
-static int key_set_add(struct key_set *ks, const char *key, size_t len, unsigned long line,
-                       unsigned long *first_line) {
-    uint64_t h = fnv1a(key, len);
-    size_t j;
-
-    if (2 * (ks->used + 1) > ks->cap && key_set_grow(ks) != 0)
-        return -1;
-    for (j = h & (ks->cap - 1); ks->slots[j].off; j = (j + 1) & (ks->cap - 1)) {
-        const char *k = ks->arena.data + ks->slots[j].off - 1;
-        if (ks->slots[j].hash == h && strlen(k) == len && !memcmp(k, key, len)) {
-            *first_line = ks->slots[j].line;
-            return 1;
-        }
-    }
-    ks->slots[j].hash = h;
-    ks->slots[j].off = ks->arena.len + 1;
-    ks->slots[j].line = line;
-    ks->used++;
-    /* The NUL keeps keys apart in the arena. */
-    if (eqm_buf_append(&ks->arena, key, len) != 0 || eqm_buf_append(&ks->arena, "", 1) != 0)
-        return -1;
-    return 0;
-}
-
-static void key_set_free(struct key_set *ks) {
-    free(ks->slots);
-    eqm_buf_free(&ks->arena);
-    memset(ks, 0, sizeof(*ks));
-}
 
 static const char *trim(const char *s, size_t *len) {
     size_t n = strlen(s);
@@ -224,19 +149,24 @@ static int exec(PGconn *conn, const char *path, const char *sql, char *errstr, s
     return -1;
 }
 
+/* What the rows so far held: (area_code, census_category) pairs with the
+ * line each was first given on, and the distinct area codes. */
+struct seen {
+    struct eqm_keymap keys, codes;
+};
+
 /*
  * Checks one data row and appends its COPY line. Returns 0, or -1 with a
  * message (no position: the caller adds it).
  */
-static int add_row(const char *const *f, size_t n, unsigned long line, struct key_set *keys,
+static int add_row(const char *const *f, size_t n, unsigned long line, struct seen *seen,
                    struct eqm_buf *copy, int64_t *population, char *msg, size_t sz) {
     size_t code_len, name_len, cat_len, pop_len;
     const char *code, *name, *cat, *pop;
     enum eqm_ethnic_group g;
-    unsigned long first = 0;
-    bool recognised = false;
+    bool recognised = false, added = false;
+    uint64_t *first;
     char key[512];
-    int rc;
 
     if (n != 4) {
         snprintf(msg, sz, "expected 4 fields, found %zu", n);
@@ -276,15 +206,17 @@ static int add_row(const char *const *f, size_t n, unsigned long line, struct ke
     memcpy(key, code, code_len);
     key[code_len] = '\x1f';
     memcpy(key + code_len + 1, cat, cat_len);
-    rc = key_set_add(keys, key, code_len + 1 + cat_len, line, &first);
-    if (rc == 1) {
+    /* The line a key was first given on, so that a repeat can name it. */
+    first = eqm_keymap_get(&seen->keys, key, code_len + 1 + cat_len, line, &added);
+    if (first && !added) {
         snprintf(msg, sz, "%.*s \"%.*s\" given twice (first on line %lu)", (int)code_len, code,
-                 (int)cat_len, cat, first);
+                 (int)cat_len, cat, (unsigned long)*first);
         return -1;
     }
     eqm_buf_reset(copy);
-    if (rc < 0 || copy_field(copy, code, code_len, '\t') ||
-        copy_field(copy, name, name_len, '\t') || copy_field(copy, cat, cat_len, '\t') ||
+    if (!first || !eqm_keymap_get(&seen->codes, code, code_len, 0, NULL) ||
+        copy_field(copy, code, code_len, '\t') || copy_field(copy, name, name_len, '\t') ||
+        copy_field(copy, cat, cat_len, '\t') ||
         copy_field(copy, eqm_ethnicity_name(g), strlen(eqm_ethnicity_name(g)), '\t') ||
         copy_field(copy, pop, pop_len, '\n')) {
         snprintf(msg, sz, "out of memory");
@@ -297,7 +229,7 @@ int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
                             struct eqm_population_load_stats *st, char *errstr, size_t sz) {
     struct eqm_csv_reader *r = NULL;
     struct eqm_buf copy = {0};
-    struct key_set keys = {0};
+    struct seen seen;
     struct eqm_population_load_stats s = {0};
     const char *const *f;
     PGresult *res = NULL;
@@ -306,6 +238,7 @@ int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
     size_t n;
     int ret = -1, rc;
 
+    memset(&seen, 0, sizeof(seen));
     if (!path)
         path = "population file";
     if (!conn_idle(conn, path, errstr, sz))
@@ -361,7 +294,7 @@ int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
             snprintf(errstr, sz, "%s:%lu: %s", path, line, eqm_csv_reader_error(r));
             goto out;
         }
-        if (add_row(f, n, line, &keys, &copy, &pop, msg, sizeof(msg)) != 0) {
+        if (add_row(f, n, line, &seen, &copy, &pop, msg, sizeof(msg)) != 0) {
             snprintf(errstr, sz, "%s:%lu: %s", path, line, msg);
             goto out;
         }
@@ -408,15 +341,7 @@ int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
              " FROM eqm_population_load",
              errstr, sz) != 0)
         goto out;
-    res = PQexec(conn, "SELECT count(DISTINCT area_code) FROM eqm_population_load");
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        eqm_pg_error(conn, res, "counting districts", msg, sizeof(msg));
-        snprintf(errstr, sz, "%s: %s", path, msg);
-        goto out;
-    }
-    s.districts = (size_t)strtoull(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
-    res = NULL;
+    s.districts = seen.codes.used;
     if (exec(conn, path, "COMMIT", errstr, sz) != 0)
         goto out;
     in_tx = false;
@@ -430,7 +355,8 @@ out:
         copy_abort(conn);
     if (in_tx)
         rollback(conn);
-    key_set_free(&keys);
+    eqm_keymap_free(&seen.keys);
+    eqm_keymap_free(&seen.codes);
     eqm_buf_free(&copy);
     eqm_csv_reader_free(&r);
     return ret;

@@ -8,9 +8,16 @@
  * case, and the day a case falls on is decided outside its draws.
  *
  * The expected counts are kept here by the groups and tactics the
- * generator chose, with its own names for them: they do not go through
- * the consumer's mappings, so a test comparing them with the database
- * checks those mappings too.
+ * generator chose, not by re-reading the labels it sent: they do not go
+ * through the consumer's mappings, so a test comparing them with the
+ * database checks those mappings too. The counters themselves are the
+ * custody service's columns (custody.h), so the two cannot drift apart.
+ * The options (defaults, multiplier specs) are synth_custody_opts.c.
+ *
+ * Why one file of some 840 lines: the vocabulary, the simulation of a
+ * case, the events it becomes and the counts it adds all work on the same
+ * private case structures (struct scase, struct sevent); splitting them
+ * further would publish those in a header for no reader's benefit.
  */
 #include "eqm/tools/synth_custody.h"
 
@@ -18,7 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "custody.h"
 #include "eqm/timeutil.h"
+#include "eqm/tools/keymap.h"
 
 /* ---- random numbers ---------------------------------------------------- */
 
@@ -48,8 +57,8 @@ static uint64_t case_seed(uint64_t seed, long k) {
 
 /* ---- the vocabulary ---------------------------------------------------- */
 
-/* Group, counter and tactic names as the contract and the counts table
- * spell them, written out here rather than taken from the service. */
+/* Group names as the contract spells them, written out here rather than
+ * taken from the service's mappings. */
 static const char *const eth_names[EQM_ETH__COUNT] = {
     [EQM_ETH_NOT_STATED] = "not_stated", [EQM_ETH_ASIAN] = "asian", [EQM_ETH_BLACK] = "black",
     [EQM_ETH_MIXED] = "mixed",           [EQM_ETH_WHITE] = "white", [EQM_ETH_OTHER] = "other",
@@ -65,62 +74,21 @@ static const char *const age_names[AGE__COUNT] = {"under 10", "10-17",   "18-24"
 enum { DIM_ETHNICITY, DIM_GENDER, DIM_AGE, DIM__COUNT };
 static const char *const dim_names[DIM__COUNT] = {"ethnicity", "gender", "age_range"};
 
-#define N_TACTICS 13
-enum {
-    T_HANDCUFFING,
-    T_RESTRAINT,
-    T_LIMB_RESTRAINTS,
-    T_UNARMED_SKILLS,
-    T_SPIT_GUARD,
-    T_TASER_DRAWN,
-    T_TASER_AIMED,
-    T_TASER_DISCHARGED,
-    T_BATON,
-    T_IRRITANT_SPRAY,
-    T_DOG,
-    T_FIREARM,
-    T_OTHER
-};
+/* Tactics and counters are the custody service's own (custody.h): its
+ * tactic list, in its order, and the count columns of
+ * equality.custody_daily, in CU_* order, named by its counts table. What
+ * stays the generator's own is how a producer spells a tactic or a group
+ * (below), so that the consumer's mappings are still tested. */
+#define N_TACTICS EQM_CUSTODY_N_TACTICS
+/* Index into eqm_custody_tactics[] (and our own tables) of CU_T_x. */
+#define T_(x) (CU_T_##x - CU_TACTIC_FIRST)
+_Static_assert(CU__COUNT < 256, "a counter fits the 8 bits pack() gives it");
+_Static_assert(N_TACTICS <= 32, "one bit per tactic in struct sevent");
 
-enum {
-    C_ARRESTS,
-    C_DETENTIONS,
-    C_STRIP_SEARCHES,
-    C_USE_OF_FORCE,
-    C_DISPOSALS,
-    C_OUT_OF_COURT,
-    C_CHARGED,
-    C_TACTIC, /* + tactic */
-    C_NOT_RECORDED = C_TACTIC + N_TACTICS,
-    C_UOF_CUSTODY,
-    C_UOF_COMMUNITY,
-    C__COUNT
-};
-static const char *const counter_names[C__COUNT] = {
-    "arrests",
-    "detentions",
-    "strip_searches",
-    "use_of_force",
-    "disposals",
-    "out_of_court",
-    "charged",
-    "tactic_handcuffing",
-    "tactic_restraint",
-    "tactic_limb_restraints",
-    "tactic_unarmed_skills",
-    "tactic_spit_guard",
-    "tactic_taser_drawn",
-    "tactic_taser_aimed",
-    "tactic_taser_discharged",
-    "tactic_baton",
-    "tactic_irritant_spray",
-    "tactic_dog",
-    "tactic_firearm",
-    "tactic_other",
-    "tactic_not_recorded",
-    "uof_custody",
-    "uof_community",
-};
+/* The name of count column CU_x, as the service's counts table has it. */
+static const char *counter_name(int counter) {
+    return eqm_custody_service.tables[0].count_columns[counter];
+}
 
 /*
  * Chance of each tactic in a use of force (several may be used), loosely
@@ -133,21 +101,22 @@ static const struct {
     double p;
     const char *spellings[4]; /* [0] is the name itself */
 } tactics[N_TACTICS] = {
-    [T_HANDCUFFING] = {0.80,
-                       {"handcuffing", "Handcuffing", "non-compliant handcuffing", "handcuffs"}},
-    [T_RESTRAINT] = {0.25, {"restraint", "ground_restraint", "Ground restraint", NULL}},
-    [T_LIMB_RESTRAINTS] = {0.04, {"limb_restraints", "limb/body restraints", NULL, NULL}},
-    [T_UNARMED_SKILLS] = {0.18, {"unarmed_skills", "Unarmed skills", NULL, NULL}},
-    [T_SPIT_GUARD] = {0.04, {"spit_guard", "spit and bite guard", "Spit guard", NULL}},
-    [T_TASER_DRAWN] = {0.07, {"taser_drawn", "CED drawn", "Taser drawn", NULL}},
-    [T_TASER_AIMED] = {0.03, {"taser_aimed", "taser red-dotted", "CED aimed", NULL}},
-    [T_TASER_DISCHARGED] = {0.015, {"taser_discharged", "taser_fired", "Taser fired", "CED fired"}},
-    [T_BATON] = {0.01, {"baton", "baton drawn", NULL, NULL}},
-    [T_IRRITANT_SPRAY] = {0.02, {"irritant_spray", "PAVA spray", "CS spray", NULL}},
-    [T_DOG] = {0.01, {"dog", "police dog", NULL, NULL}},
-    [T_FIREARM] = {0.003, {"firearm", "firearm aimed", NULL, NULL}},
+    [T_(HANDCUFFING)] = {0.80,
+                         {"handcuffing", "Handcuffing", "non-compliant handcuffing", "handcuffs"}},
+    [T_(RESTRAINT)] = {0.25, {"restraint", "ground_restraint", "Ground restraint", NULL}},
+    [T_(LIMB_RESTRAINTS)] = {0.04, {"limb_restraints", "limb/body restraints", NULL, NULL}},
+    [T_(UNARMED_SKILLS)] = {0.18, {"unarmed_skills", "Unarmed skills", NULL, NULL}},
+    [T_(SPIT_GUARD)] = {0.04, {"spit_guard", "spit and bite guard", "Spit guard", NULL}},
+    [T_(TASER_DRAWN)] = {0.07, {"taser_drawn", "CED drawn", "Taser drawn", NULL}},
+    [T_(TASER_AIMED)] = {0.03, {"taser_aimed", "taser red-dotted", "CED aimed", NULL}},
+    [T_(TASER_DISCHARGED)] = {0.015,
+                              {"taser_discharged", "taser_fired", "Taser fired", "CED fired"}},
+    [T_(BATON)] = {0.01, {"baton", "baton drawn", NULL, NULL}},
+    [T_(IRRITANT_SPRAY)] = {0.02, {"irritant_spray", "PAVA spray", "CS spray", NULL}},
+    [T_(DOG)] = {0.01, {"dog", "police dog", NULL, NULL}},
+    [T_(FIREARM)] = {0.003, {"firearm", "firearm aimed", NULL, NULL}},
     /* Names the consumer does not know: each counts as "other". */
-    [T_OTHER] = {0.03, {"other", "shield", "improvised technique", "AEP"}},
+    [T_(OTHER)] = {0.03, {"other", "shield", "improvised technique", "AEP"}},
 };
 
 /* Labels a person's self-defined ethnicity may come as: police.uk's
@@ -321,10 +290,8 @@ struct eqm_synth_custody {
     struct pending pend[MAX_PENDING];
     int n_pend;
     uint64_t dup_rng;
-    /* expected counts: open addressing on packed keys */
-    uint64_t *keys;
-    int64_t *vals;
-    size_t cap, n_keys;
+    /* expected counts, by pack()ed key (its 8 bytes) */
+    struct eqm_keymap counts;
 };
 
 static double clamp_p(double p) {
@@ -365,14 +332,14 @@ static void draw_force(const struct eqm_synth_custody *g, struct scase *c, struc
     }
     for (int t = 0; t < N_TACTICS; t++) {
         double p = tactics[t].p;
-        if (t == T_TASER_DRAWN || t == T_TASER_AIMED || t == T_TASER_DISCHARGED)
+        if (t == T_(TASER_DRAWN) || t == T_(TASER_AIMED) || t == T_(TASER_DISCHARGED))
             p *= m_taser[c->group];
         if (uniform(s) < clamp_p(p))
             e->tactics |= 1u << t;
         e->spelling[t] = uniform(s) < P_OWN_SPELLING ? 0 : pick(s, n_spellings(t));
     }
     if (!e->tactics)
-        e->tactics = 1u << T_HANDCUFFING; /* force was used: at least one tactic */
+        e->tactics = 1u << T_(HANDCUFFING); /* force was used: at least one tactic */
     e->dup_entry = uniform(s) < P_DUP_TACTIC;
     e->blank_entry = uniform(s) < P_BLANK_TACTIC;
 }
@@ -483,92 +450,6 @@ static void simulate(const struct eqm_synth_custody *g, long k, struct scase *c)
         }
 }
 
-/* ---- options ------------------------------------------------------------ */
-
-void eqm_synth_custody_defaults(struct eqm_synth_custody_opts *o) {
-    memset(o, 0, sizeof(*o));
-    o->seed = 1;
-    o->events = 1000;
-    for (int k = 0; k < EQM_SYNTH_CUSTODY__KINDS; k++)
-        for (int g = 0; g < EQM_ETH__COUNT; g++)
-            o->multiplier[k][g] = 1.0;
-    o->end_day = eqm_time_days_from_civil(2025, 6, 30);
-    o->days = 365;
-}
-
-static int group_of(const char *s, size_t n) {
-    for (int g = 0; g < EQM_ETH__COUNT; g++)
-        if (g != EQM_ETH_NOT_STATED && strlen(eth_names[g]) == n && !strncmp(eth_names[g], s, n))
-            return g;
-    return -1;
-}
-
-int eqm_synth_custody_multipliers_parse(const char *spec,
-                                        double mult[EQM_SYNTH_CUSTODY__KINDS][EQM_ETH__COUNT],
-                                        char *errstr, size_t sz) {
-    static const char *const kinds[EQM_SYNTH_CUSTODY__KINDS] = {
-        "arrest", "use_of_force", "strip_search", "diversion", "taser"};
-    const char *p = spec;
-
-    if (!spec || !*spec) {
-        snprintf(errstr, sz, "empty multiplier list (expected e.g. black=2.5)");
-        return -1;
-    }
-    for (;;) {
-        size_t len = strcspn(p, ",");
-        const char *colon = memchr(p, ':', len), *eq = memchr(p, '=', len);
-        const char *grp = colon ? colon + 1 : p;
-        int kind = -1, g;
-        char num[32], *end;
-        double x;
-
-        if (!eq || eq < grp) {
-            snprintf(errstr, sz, "multiplier \"%.*s\": expected [KIND:]GROUP=NUMBER", (int)len, p);
-            return -1;
-        }
-        if (colon) {
-            for (int k = 0; k < EQM_SYNTH_CUSTODY__KINDS; k++)
-                if (strlen(kinds[k]) == (size_t)(colon - p) &&
-                    !strncmp(kinds[k], p, (size_t)(colon - p)))
-                    kind = k;
-            if (kind < 0) {
-                snprintf(errstr, sz,
-                         "multiplier \"%.*s\": unknown kind \"%.*s\" (arrest, use_of_force, "
-                         "strip_search, diversion or taser)",
-                         (int)len, p, (int)(colon - p), p);
-                return -1;
-            }
-        }
-        g = group_of(grp, (size_t)(eq - grp));
-        if (g < 0) {
-            snprintf(errstr, sz,
-                     "multiplier \"%.*s\": unknown group \"%.*s\" (asian, black, mixed, white "
-                     "or other)",
-                     (int)len, p, (int)(eq - grp), grp);
-            return -1;
-        }
-        snprintf(num, sizeof(num), "%.*s", (int)(p + len - eq - 1), eq + 1);
-        x = strtod(num, &end);
-        if (!num[0] || *end || !isfinite(x) || x <= 0 || x > 100 ||
-            (size_t)(p + len - eq - 1) >= sizeof(num)) {
-            snprintf(errstr, sz, "multiplier \"%.*s\": expected a number above 0, at most 100",
-                     (int)len, p);
-            return -1;
-        }
-        if (kind >= 0) {
-            mult[kind][g] = x;
-        } else {
-            mult[EQM_SYNTH_CUSTODY_ARREST][g] = x;
-            mult[EQM_SYNTH_CUSTODY_USE_OF_FORCE][g] = x;
-            mult[EQM_SYNTH_CUSTODY_STRIP_SEARCH][g] = x;
-            mult[EQM_SYNTH_CUSTODY_DIVERSION][g] = 1.0 / x;
-        }
-        if (!p[len])
-            return 0;
-        p += len + 1;
-    }
-}
-
 /* ---- expected counts ---------------------------------------------------- */
 
 static uint64_t pack(int32_t day, int area, int dim, int grp, int counter) {
@@ -576,83 +457,49 @@ static uint64_t pack(int32_t day, int area, int dim, int grp, int counter) {
            ((uint64_t)grp << 8) | (uint64_t)counter;
 }
 
-static size_t slot_hash(uint64_t key) {
-    uint64_t s = key;
-    return (size_t)splitmix64(&s);
-}
-
-/* Keys are stored + 1 so that 0 marks an empty slot. */
+/* One more event of this packed key. */
 static int counts_add(struct eqm_synth_custody *g, uint64_t key) {
-    size_t i;
+    uint64_t *n = eqm_keymap_get(&g->counts, (const char *)&key, sizeof(key), 0, NULL);
 
-    if (2 * (g->n_keys + 1) > g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 4096;
-        uint64_t *keys = calloc(cap, sizeof(*keys));
-        int64_t *vals = calloc(cap, sizeof(*vals));
-        if (!keys || !vals) {
-            free(keys);
-            free(vals);
-            return -1;
-        }
-        for (size_t j = 0; j < g->cap; j++) {
-            if (!g->keys[j])
-                continue;
-            i = slot_hash(g->keys[j] - 1) & (cap - 1);
-            while (keys[i])
-                i = (i + 1) & (cap - 1);
-            keys[i] = g->keys[j];
-            vals[i] = g->vals[j];
-        }
-        free(g->keys);
-        free(g->vals);
-        g->keys = keys;
-        g->vals = vals;
-        g->cap = cap;
-    }
-    for (i = slot_hash(key) & (g->cap - 1); g->keys[i]; i = (i + 1) & (g->cap - 1))
-        if (g->keys[i] == key + 1) {
-            g->vals[i]++;
-            return 0;
-        }
-    g->keys[i] = key + 1;
-    g->vals[i] = 1;
-    g->n_keys++;
+    if (!n)
+        return -1;
+    ++*n;
     return 0;
 }
 
 static int count_event(struct eqm_synth_custody *g, const struct scase *c, const struct sevent *e,
                        int32_t day) {
-    int counters[C__COUNT], n = 0;
+    int counters[CU__COUNT], n = 0;
     const int grp[DIM__COUNT] = {c->eth, c->gender, c->age};
 
     switch (e->type) {
     case E_ARREST:
-        counters[n++] = C_ARRESTS;
+        counters[n++] = CU_ARRESTS;
         break;
     case E_DETENTION:
-        counters[n++] = C_DETENTIONS;
+        counters[n++] = CU_DETENTIONS;
         break;
     case E_STRIP_SEARCH:
-        counters[n++] = C_STRIP_SEARCHES;
+        counters[n++] = CU_STRIP_SEARCHES;
         break;
     case E_USE_OF_FORCE:
-        counters[n++] = C_USE_OF_FORCE;
+        counters[n++] = CU_USE_OF_FORCE;
         if (e->tactics_form != 0)
-            counters[n++] = C_NOT_RECORDED;
+            counters[n++] = CU_TACTIC_NOT_RECORDED;
         for (int t = 0; t < N_TACTICS && e->tactics_form == 0; t++)
             if (e->tactics & (1u << t))
-                counters[n++] = C_TACTIC + t;
+                counters[n++] = CU_TACTIC_FIRST + t;
         if (e->setting == 1)
-            counters[n++] = C_UOF_CUSTODY;
+            counters[n++] = CU_UOF_CUSTODY;
         else if (e->setting == 2)
-            counters[n++] = C_UOF_COMMUNITY;
+            counters[n++] = CU_UOF_COMMUNITY;
         break;
     case E_DISPOSAL:
-        counters[n++] = C_DISPOSALS;
+        counters[n++] = CU_DISPOSALS;
         if (e->outcome >= O_CAUTION && e->outcome <= O_CANNABIS_WARNING)
-            counters[n++] = C_OUT_OF_COURT;
+            counters[n++] = CU_OUT_OF_COURT;
         if (e->outcome == O_CHARGED)
-            counters[n++] = C_CHARGED;
+            counters[n++] = CU_CHARGED;
         break;
     }
     for (int d = 0; d < DIM__COUNT; d++)
@@ -695,22 +542,23 @@ static int by_key(const void *pa, const void *pb) {
 
 long eqm_synth_custody_counts(const struct eqm_synth_custody *g,
                               struct eqm_synth_custody_count **rows) {
-    struct sortable *tmp = calloc(g->n_keys + 1, sizeof(*tmp));
-    struct eqm_synth_custody_count *out = calloc(g->n_keys + 1, sizeof(*out));
-    size_t n = 0;
+    struct sortable *tmp = calloc(g->counts.used + 1, sizeof(*tmp));
+    struct eqm_synth_custody_count *out = calloc(g->counts.used + 1, sizeof(*out));
+    size_t n = 0, pos = 0, len;
+    const char *key;
+    uint64_t count;
 
     if (!tmp || !out) {
         free(tmp);
         free(out);
         return -1;
     }
-    for (size_t i = 0; i < g->cap; i++)
-        if (g->keys[i]) {
-            tmp[n].key = g->keys[i] - 1;
-            tmp[n].n = g->vals[i];
-            tmp[n].g = g;
-            n++;
-        }
+    while (eqm_keymap_next(&g->counts, &pos, &key, &len, &count)) {
+        memcpy(&tmp[n].key, key, sizeof(tmp[n].key));
+        tmp[n].n = (int64_t)count;
+        tmp[n].g = g;
+        n++;
+    }
     qsort(tmp, n, sizeof(*tmp), by_key);
     for (size_t i = 0; i < n; i++) {
         uint64_t k = tmp[i].key;
@@ -719,7 +567,7 @@ long eqm_synth_custody_counts(const struct eqm_synth_custody *g,
         out[i].area = g->o.areas[(k >> 16) & 0xffff];
         out[i].dimension = dim_names[dim];
         out[i].grp = grp_name(dim, (int)((k >> 8) & 0xf));
-        out[i].counter = counter_names[k & 0xff];
+        out[i].counter = counter_name((int)(k & 0xff));
         out[i].n = tmp[i].n;
     }
     free(tmp);
@@ -995,8 +843,7 @@ void eqm_synth_custody_free(struct eqm_synth_custody **gp) {
     json_decref(g->last);
     for (int i = 0; i < g->n_pend; i++)
         json_decref(g->pend[i].event);
-    free(g->keys);
-    free(g->vals);
+    eqm_keymap_free(&g->counts);
     free(g);
     *gp = NULL;
 }

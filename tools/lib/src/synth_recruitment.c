@@ -1,30 +1,33 @@
+/*
+ * synth_recruitment.c - synthetic recruitment events by quota (see
+ * eqm/tools/synth_recruitment.h). Its command line is eqm-replay's
+ * (tools/replay/synth_recruitment_cmd.c).
+ */
 #include "eqm/tools/synth_recruitment.h"
 
-#include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
-#include <librdkafka/rdkafka.h>
 
 #include "eqm/timeutil.h"
-
-#define PROGRAM "eqm-replay synth recruitment"
 
 static const char *const group_names[EQM_SYNTH_GROUPS] = {"asian", "black", "mixed",
                                                           "white", "other", "not_stated"};
 /* What a producer sends for each group: police.uk / Census labels, so the
  * consumer's mapping is exercised; not_stated sends nothing. */
 static const char *const group_labels[EQM_SYNTH_GROUPS] = {
-    "Asian/Asian British - Indian", "Black/African/Caribbean/Black British - African",
+    "Asian/Asian British - Indian",
+    "Black/African/Caribbean/Black British - African",
     "Mixed/Multiple ethnic groups - White and Asian",
-    "White - English/Welsh/Scottish/Northern Irish/British", "Other ethnic group - Arab", NULL};
+    "White - English/Welsh/Scottish/Northern Irish/British",
+    "Other ethnic group - Arab",
+    NULL};
 static const char *const stage_names[EQM_SYNTH_STAGES] = {
-    "application", "eligibility", "assessment_centre", "interview", "vetting",
-    "medical",     "fitness",     "offer",             "appointment"};
+    "application", "eligibility", "assessment_centre", "interview", "vetting", "medical",
+    "fitness",     "offer",       "appointment"};
 
 /* Dimensions other than ethnicity: the groups drawn, and what is sent. */
 enum { D_ETH, D_SEX, D_AGE, D_DIS, D__COUNT };
@@ -35,15 +38,28 @@ static const char *const sex_sent[] = {"Male", "Female", NULL};
 static const char *const age_groups[] = {"18-24", "25-34", "35-44", "45+"};
 static const char *const dis_groups[] = {"yes", "no", "not_stated"};
 
+/* The index of name in names[0..n), or -1. */
+static int index_of(const char *const *names, int n, const char *name) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], name))
+            return i;
+    return -1;
+}
+
 const char *eqm_synth_group_name(int g) {
     return g >= 0 && g < EQM_SYNTH_GROUPS ? group_names[g] : NULL;
 }
 
 int eqm_synth_group_index(const char *name) {
-    for (int g = 0; g < EQM_SYNTH_GROUPS; g++)
-        if (!strcmp(group_names[g], name))
-            return g;
-    return -1;
+    return index_of(group_names, EQM_SYNTH_GROUPS, name);
+}
+
+const char *eqm_synth_stage_name(int s) {
+    return s >= 0 && s < EQM_SYNTH_STAGES ? stage_names[s] : NULL;
+}
+
+int eqm_synth_stage_index(const char *name) {
+    return index_of(stage_names, EQM_SYNTH_STAGES, name);
 }
 
 void eqm_synth_recruitment_defaults(struct eqm_synth_recruitment *o) {
@@ -88,6 +104,7 @@ struct gen {
     long events;
     int (*emit)(void *, const char *, size_t);
     void *arg;
+    bool failed; /* a JSON value could not be made or set: out of memory */
     int64_t funnel[EQM_SYNTH_STAGES][D__COUNT][MAX_DIM_GROUPS][4];
     int64_t wf[D__COUNT][MAX_DIM_GROUPS][5];
 };
@@ -119,14 +136,21 @@ static void draw(struct gen *gn, struct person *p, int eth) {
     p->alive = true;
 }
 
-static void set_characteristics(json_t *ev, const struct person *p) {
+/* Sets obj[key] = value (taking value); a failure is remembered, and
+ * send_event() then stops the generation. */
+static void set(struct gen *gn, json_t *obj, const char *key, json_t *value) {
+    if (json_object_set_new(obj, key, value) != 0)
+        gn->failed = true;
+}
+
+static void set_characteristics(struct gen *gn, json_t *ev, const struct person *p) {
     if (group_labels[p->grp[D_ETH]])
-        json_object_set_new(ev, "ethnicity", json_string(group_labels[p->grp[D_ETH]]));
+        set(gn, ev, "ethnicity", json_string(group_labels[p->grp[D_ETH]]));
     if (sex_sent[p->grp[D_SEX]])
-        json_object_set_new(ev, "sex", json_string(sex_sent[p->grp[D_SEX]]));
-    json_object_set_new(ev, "age_range", json_string(age_groups[p->grp[D_AGE]]));
+        set(gn, ev, "sex", json_string(sex_sent[p->grp[D_SEX]]));
+    set(gn, ev, "age_range", json_string(age_groups[p->grp[D_AGE]]));
     if (p->grp[D_DIS] < 2)
-        json_object_set_new(ev, "disability", json_string(dis_groups[p->grp[D_DIS]]));
+        set(gn, ev, "disability", json_string(dis_groups[p->grp[D_DIS]]));
 }
 
 /* A new event with the envelope: the n-th second of local-ish day. */
@@ -138,16 +162,16 @@ static json_t *event_new(struct gen *gn, const char *type, int32_t day, long sec
              (second / 60) % 60, second % 60);
     snprintf(id, sizeof(id), "synth-rec-%llu-%.40s-%.40s-%ld", (unsigned long long)gn->o->seed,
              gn->o->role, gn->o->campaign, gn->events);
-    json_object_set_new(ev, "event_id", json_string(id));
-    json_object_set_new(ev, "event_type", json_string(type));
-    json_object_set_new(ev, "occurred_at", json_string(ts));
-    json_object_set_new(ev, "area", json_string(gn->o->area));
-    json_object_set_new(ev, "role", json_string(gn->o->role));
+    set(gn, ev, "event_id", json_string(id));
+    set(gn, ev, "event_type", json_string(type));
+    set(gn, ev, "occurred_at", json_string(ts));
+    set(gn, ev, "area", json_string(gn->o->area));
+    set(gn, ev, "role", json_string(gn->o->role));
     return ev;
 }
 
 static int send_event(struct gen *gn, json_t *ev) {
-    char *s = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+    char *s = gn->failed ? NULL : json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
     int rc = -1;
     json_decref(ev);
     if (s) {
@@ -204,18 +228,18 @@ static int funnel(struct gen *gn) {
             if (p > (int64_t)n - w)
                 p = (int64_t)n - w;
             for (size_t i = 0; i < n; i++) {
-                const char *result = (int64_t)i < w ? "withdrawn"
+                const char *result = (int64_t)i < w       ? "withdrawn"
                                      : (int64_t)i < w + p ? "passed"
                                                           : "failed";
                 int r = (int64_t)i < w ? 3 : (int64_t)i < w + p ? 1 : 2;
                 json_t *ev = event_new(gn, "application_stage", day, second++);
                 char ref[64];
                 snprintf(ref, sizeof(ref), "cand-%08llx", (unsigned long long)next(&gn->rng));
-                json_object_set_new(ev, "candidate_ref", json_string(ref));
-                json_object_set_new(ev, "campaign", json_string(o->campaign));
-                json_object_set_new(ev, "stage", json_string(stage_names[s]));
-                json_object_set_new(ev, "result", json_string(result));
-                set_characteristics(ev, pick[i]);
+                set(gn, ev, "candidate_ref", json_string(ref));
+                set(gn, ev, "campaign", json_string(o->campaign));
+                set(gn, ev, "stage", json_string(stage_names[s]));
+                set(gn, ev, "result", json_string(result));
+                set_characteristics(gn, ev, pick[i]);
                 if (send_event(gn, ev) != 0)
                     goto out;
                 for (int d = 0; d < D__COUNT; d++) {
@@ -245,26 +269,26 @@ static int workforce(struct gen *gn) {
         json_t *counts = json_object();
         char d[11];
         eqm_time_day_format(o->end_day - 25, d);
-        json_object_set_new(ev, "as_of", json_string(d));
-        json_object_set_new(ev, "dimension", json_string("ethnicity"));
+        set(gn, ev, "as_of", json_string(d));
+        set(gn, ev, "dimension", json_string("ethnicity"));
         for (int g = 0; g < EQM_SYNTH_GROUPS; g++) {
             if (o->headcount[g] <= 0)
                 continue;
-            json_object_set_new(counts, group_labels[g] ? group_labels[g] : "Not stated",
-                                json_integer(o->headcount[g]));
+            set(gn, counts, group_labels[g] ? group_labels[g] : "Not stated",
+                json_integer(o->headcount[g]));
             gn->wf[D_ETH][g][0] += o->headcount[g];
         }
-        json_object_set_new(ev, "counts", counts);
+        set(gn, ev, "counts", counts);
         if (send_event(gn, ev) != 0)
             return -1;
     }
     for (int kind = 0; kind < 2; kind++) {
         for (int g = 0; g < EQM_SYNTH_GROUPS; g++) {
-            int64_t n = kind == 0 ? o->joiners[g]
-                        : o->leavers[g] >= 0
-                            ? o->leavers[g]
-                            : llround((double)o->headcount[g] * o->leaver_rate *
-                                      o->leaver_multiplier[g]);
+            int64_t n =
+                kind == 0 ? o->joiners[g]
+                : o->leavers[g] >= 0
+                    ? o->leavers[g]
+                    : llround((double)o->headcount[g] * o->leaver_rate * o->leaver_multiplier[g]);
             int64_t los = llround(o->service_years[g] * 365.25);
             for (int64_t i = 0; i < n; i++) {
                 struct person p;
@@ -273,10 +297,10 @@ static int workforce(struct gen *gn) {
                 /* After the snapshot, spread over the 20 days to the end. */
                 ev = event_new(gn, kind == 0 ? "joined" : "left",
                                o->end_day - 20 + (int32_t)(i % 21), second++);
-                set_characteristics(ev, &p);
+                set_characteristics(gn, ev, &p);
                 if (kind == 1) {
-                    json_object_set_new(ev, "length_of_service_days", json_integer(los));
-                    json_object_set_new(ev, "reason", json_string("resignation"));
+                    set(gn, ev, "length_of_service_days", json_integer(los));
+                    set(gn, ev, "reason", json_string("resignation"));
                 }
                 if (send_event(gn, ev) != 0)
                     return -1;
@@ -321,375 +345,19 @@ long eqm_synth_recruitment_run(const struct eqm_synth_recruitment *o,
                 for (int all = 0; all < 2; all++)
                     fprintf(expected, "funnel\t%s\t%s\t%s\t%s\t%s\t%lld\t%lld\t%lld\t%lld\n",
                             o->role, all ? "*" : o->campaign, stage_names[s], dim_names[d],
-                            dim_group(d, i), (long long)c[0], (long long)c[1],
-                            (long long)c[2], (long long)c[3]);
+                            dim_group(d, i), (long long)c[0], (long long)c[1], (long long)c[2],
+                            (long long)c[3]);
             }
     for (int d = 0; expected && d < D__COUNT; d++)
         for (int i = 0; i < dim_size(d); i++) {
             const int64_t *c = gn->wf[d][i];
             if (!c[0] && !c[1] && !c[2])
                 continue;
-            fprintf(expected, "workforce\t%s\t%s\t%s\t%s\t%lld\t%lld\t%lld\t%lld\t%lld\n",
-                    o->role, o->area, dim_names[d], dim_group(d, i), (long long)c[0],
-                    (long long)c[1], (long long)c[2], (long long)c[3], (long long)c[4]);
+            fprintf(expected, "workforce\t%s\t%s\t%s\t%s\t%lld\t%lld\t%lld\t%lld\t%lld\n", o->role,
+                    o->area, dim_names[d], dim_group(d, i), (long long)c[0], (long long)c[1],
+                    (long long)c[2], (long long)c[3], (long long)c[4]);
         }
     n = gn->events;
     free(gn);
     return n;
-}
-
-/* ---- the command --------------------------------------------------------- */
-
-struct sink {
-    FILE *out;
-    rd_kafka_t *rk;
-    const char *topic;
-    const char *key;
-    long failed;
-};
-
-static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque) {
-    struct sink *sk = opaque;
-    (void)rk;
-    if (rkm->err) {
-        if (sk->failed++ < 3)
-            fprintf(stderr, "%s: delivery failed: %s\n", PROGRAM, rd_kafka_err2str(rkm->err));
-    }
-}
-
-static int emit_line(void *arg, const char *json, size_t len) {
-    struct sink *sk = arg;
-    rd_kafka_resp_err_t err;
-    if (sk->out)
-        return fwrite(json, 1, len, sk->out) == len && fputc('\n', sk->out) != EOF ? 0 : -1;
-    for (int tries = 0; tries < 600; tries++) {
-        err = rd_kafka_producev(sk->rk, RD_KAFKA_V_TOPIC(sk->topic),
-                                RD_KAFKA_V_KEY(sk->key, strlen(sk->key)),
-                                RD_KAFKA_V_VALUE((void *)json, len),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            break;
-        rd_kafka_poll(sk->rk, 100);
-    }
-    if (err) {
-        fprintf(stderr, "%s: cannot produce: %s\n", PROGRAM, rd_kafka_err2str(err));
-        return -1;
-    }
-    rd_kafka_poll(sk->rk, 0);
-    return 0;
-}
-
-static void usage(FILE *out) {
-    fprintf(out,
-            "Usage: " PROGRAM " [options]\n"
-            "\n"
-            "Sends synthetic recruitment.events (a funnel through the contract's nine stages,\n"
-            "a headcount snapshot, joiners and leavers) and writes the exact expected counts.\n"
-            "Outcomes are quotas per group and stage, so rates are exact up to rounding; the\n"
-            "seed picks who, their sex, age band and disability, and the event ids.\n"
-            "GROUP is asian, black, mixed, white, other or not_stated; LIST is GROUP=N,...\n"
-            "\n"
-            "  --seed N                  seed (default 1); ids depend on seed, role, campaign\n"
-            "  --role ROLE               police_officer (default), police_staff, ...\n"
-            "  --campaign NAME           campaign (default synth)\n"
-            "  --area AREA               area of every event (default synth-area)\n"
-            "  --end YYYY-MM-DD          last day of the events (default 2025-07-01)\n"
-            "  --candidates LIST         applicants per group\n"
-            "  --pass-rate P             pass rate at every stage (default 0.8)\n"
-            "  --withdraw-rate W         withdrawal rate at every stage (default 0.05)\n"
-            "  --multiplier GROUP:STAGE=M  pass-rate multiplier (STAGE may be *); repeatable\n"
-            "  --headcount LIST          headcount snapshot by ethnicity (as of end - 25 days)\n"
-            "  --joiners LIST            joiners after the snapshot\n"
-            "  --leavers LIST            leavers after the snapshot (overrides the rate)\n"
-            "  --leaver-rate R           leavers = round(headcount * R * multiplier)\n"
-            "  --leaver-multiplier LIST  GROUP=M,...\n"
-            "  --service-years LIST      length of service of each leaver (default 10)\n"
-            "  --expected FILE           write the expected counts (tab-separated) to FILE\n"
-            "  -o, --output FILE         JSON lines to FILE (- = stdout) instead of Kafka\n"
-            "  -t, --topic TOPIC         default recruitment.events\n"
-            "  -b, --brokers LIST        default $EQM_KAFKA_BROKERS\n"
-            "  -X PROPERTY=VALUE         librdkafka property (repeatable)\n"
-            "  -h, --help\n");
-}
-
-/* "white=400,black=12" into int or double per-group values. */
-static int parse_list(const char *s, int64_t *ints, double *dbls) {
-    char buf[512], *save = NULL;
-    snprintf(buf, sizeof(buf), "%s", s);
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '='), *end;
-        int g;
-        if (!eq)
-            return -1;
-        *eq = '\0';
-        g = eqm_synth_group_index(tok);
-        if (g < 0)
-            return -1;
-        errno = 0;
-        if (ints) {
-            long long v = strtoll(eq + 1, &end, 10);
-            if (*end || end == eq + 1 || v < 0 || errno)
-                return -1;
-            ints[g] = v;
-        } else {
-            double v = strtod(eq + 1, &end);
-            if (*end || end == eq + 1 || !(v >= 0) || errno)
-                return -1;
-            dbls[g] = v;
-        }
-    }
-    return 0;
-}
-
-static int parse_multiplier(struct eqm_synth_recruitment *o, const char *s) {
-    char buf[128], *colon, *eq, *end;
-    double m;
-    int g, st = -1;
-    snprintf(buf, sizeof(buf), "%s", s);
-    colon = strchr(buf, ':');
-    eq = strchr(buf, '=');
-    if (!colon || !eq || eq < colon)
-        return -1;
-    *colon = *eq = '\0';
-    g = eqm_synth_group_index(buf);
-    if (g < 0 && strcmp(buf, "*"))
-        return -1;
-    if (strcmp(colon + 1, "*")) {
-        for (int i = 0; i < EQM_SYNTH_STAGES; i++)
-            if (!strcmp(stage_names[i], colon + 1))
-                st = i;
-        if (st < 0)
-            return -1;
-    }
-    m = strtod(eq + 1, &end);
-    if (*end || end == eq + 1 || !(m >= 0))
-        return -1;
-    for (int gi = 0; gi < EQM_SYNTH_GROUPS; gi++)
-        for (int si = 0; si < EQM_SYNTH_STAGES; si++)
-            if ((g < 0 || g == gi) && (st < 0 || st == si))
-                o->multiplier[gi][si] = m;
-    return 0;
-}
-
-static int parse_rate(const char *s, double *out) {
-    char *end;
-    double v = strtod(s, &end);
-    if (*end || end == s || !(v >= 0 && v <= 1))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-int eqm_synth_recruitment_main(int argc, char **argv) {
-    enum { O_SEED = 256, O_ROLE, O_CAMPAIGN, O_AREA, O_END, O_CAND, O_PASS, O_WD, O_MULT,
-           O_HC, O_JOIN, O_LEAVE, O_LRATE, O_LMULT, O_SVC, O_EXP };
-    static const struct option longopts[] = {
-        {"seed", required_argument, NULL, O_SEED},
-        {"role", required_argument, NULL, O_ROLE},
-        {"campaign", required_argument, NULL, O_CAMPAIGN},
-        {"area", required_argument, NULL, O_AREA},
-        {"end", required_argument, NULL, O_END},
-        {"candidates", required_argument, NULL, O_CAND},
-        {"pass-rate", required_argument, NULL, O_PASS},
-        {"withdraw-rate", required_argument, NULL, O_WD},
-        {"multiplier", required_argument, NULL, O_MULT},
-        {"headcount", required_argument, NULL, O_HC},
-        {"joiners", required_argument, NULL, O_JOIN},
-        {"leavers", required_argument, NULL, O_LEAVE},
-        {"leaver-rate", required_argument, NULL, O_LRATE},
-        {"leaver-multiplier", required_argument, NULL, O_LMULT},
-        {"service-years", required_argument, NULL, O_SVC},
-        {"expected", required_argument, NULL, O_EXP},
-        {"output", required_argument, NULL, 'o'},
-        {"topic", required_argument, NULL, 't'},
-        {"brokers", required_argument, NULL, 'b'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct eqm_synth_recruitment o;
-    struct sink sk = {.topic = "recruitment.events"};
-    const char *output = NULL, *expected_path = NULL, *brokers = getenv("EQM_KAFKA_BROKERS");
-    const char *props[64];
-    int n_props = 0, c, ret = 1;
-    FILE *expected = NULL;
-    long n;
-    char errstr[512];
-
-    eqm_synth_recruitment_defaults(&o);
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:t:b:X:h", longopts, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
-        case O_SEED: {
-            char *end;
-            o.seed = strtoull(optarg, &end, 10);
-            bad = *end || end == optarg;
-            break;
-        }
-        case O_ROLE:
-            o.role = optarg;
-            break;
-        case O_CAMPAIGN:
-            o.campaign = optarg;
-            break;
-        case O_AREA:
-            o.area = optarg;
-            break;
-        case O_END: {
-            int y, m, d;
-            char tail;
-            bad = sscanf(optarg, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 ||
-                  d < 1 || d > 31;
-            if (!bad)
-                o.end_day = eqm_time_days_from_civil(y, (unsigned)m, (unsigned)d);
-            break;
-        }
-        case O_CAND:
-            bad = parse_list(optarg, o.candidates, NULL);
-            break;
-        case O_PASS:
-            bad = parse_rate(optarg, &o.pass_rate);
-            break;
-        case O_WD:
-            bad = parse_rate(optarg, &o.withdraw_rate);
-            break;
-        case O_MULT:
-            bad = parse_multiplier(&o, optarg);
-            break;
-        case O_HC:
-            bad = parse_list(optarg, o.headcount, NULL);
-            o.headcount_snapshot = 1;
-            break;
-        case O_JOIN:
-            bad = parse_list(optarg, o.joiners, NULL);
-            break;
-        case O_LEAVE:
-            bad = parse_list(optarg, o.leavers, NULL);
-            break;
-        case O_LRATE:
-            bad = parse_rate(optarg, &o.leaver_rate);
-            break;
-        case O_LMULT:
-            bad = parse_list(optarg, NULL, o.leaver_multiplier);
-            break;
-        case O_SVC:
-            bad = parse_list(optarg, NULL, o.service_years);
-            break;
-        case O_EXP:
-            expected_path = optarg;
-            break;
-        case 'o':
-            output = optarg;
-            break;
-        case 't':
-            sk.topic = optarg;
-            break;
-        case 'b':
-            brokers = optarg;
-            break;
-        case 'X':
-            bad = !strchr(optarg, '=') || optarg[0] == '=' || n_props == 64;
-            if (!bad)
-                props[n_props++] = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        case ':':
-            fprintf(stderr, "%s: %s needs a value\n", PROGRAM, argv[optind - 1]);
-            return 1;
-        default:
-            fprintf(stderr, "%s: unknown option %s (see --help)\n", PROGRAM, argv[optind - 1]);
-            return 1;
-        }
-        if (bad) {
-            fprintf(stderr, "%s: bad value for %s: \"%s\" (see --help)\n", PROGRAM,
-                    argv[optind - 1], optarg);
-            return 1;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "%s: unexpected argument \"%s\"\n", PROGRAM, argv[optind]);
-        return 1;
-    }
-    sk.key = o.role;
-    if (output) {
-        sk.out = strcmp(output, "-") ? fopen(output, "w") : stdout;
-        if (!sk.out) {
-            fprintf(stderr, "%s: %s: %s\n", PROGRAM, output, strerror(errno));
-            return 1;
-        }
-    } else {
-        rd_kafka_conf_t *conf = rd_kafka_conf_new();
-        bool ok = brokers && *brokers &&
-                  rd_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr,
-                                    sizeof(errstr)) == RD_KAFKA_CONF_OK &&
-                  rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr,
-                                    sizeof(errstr)) == RD_KAFKA_CONF_OK;
-        if (!brokers || !*brokers)
-            snprintf(errstr, sizeof(errstr),
-                     "no brokers: give -b host:port or set EQM_KAFKA_BROKERS (or -o FILE)");
-        for (int i = 0; ok && i < n_props; i++) {
-            char name[256];
-            const char *eq = strchr(props[i], '=');
-            snprintf(name, sizeof(name), "%.*s", (int)(eq - props[i]), props[i]);
-            ok = rd_kafka_conf_set(conf, name, eq + 1, errstr, sizeof(errstr)) ==
-                 RD_KAFKA_CONF_OK;
-        }
-        if (ok) {
-            rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
-            rd_kafka_conf_set_opaque(conf, &sk);
-            sk.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-            ok = sk.rk != NULL;
-            if (ok)
-                conf = NULL; /* rd_kafka_new took it */
-        }
-        if (conf)
-            rd_kafka_conf_destroy(conf);
-        if (!ok) {
-            fprintf(stderr, "%s: %s\n", PROGRAM, errstr);
-            return 1;
-        }
-    }
-    if (expected_path) {
-        expected = fopen(expected_path, "w");
-        if (!expected) {
-            fprintf(stderr, "%s: %s: %s\n", PROGRAM, expected_path, strerror(errno));
-            goto out;
-        }
-    }
-    n = eqm_synth_recruitment_run(&o, emit_line, &sk, expected);
-    if (n < 0) {
-        fprintf(stderr, "%s: generation stopped (out of memory or cannot write)\n", PROGRAM);
-        goto out;
-    }
-    if (sk.rk) {
-        /* Bounded: five minutes at most for every delivery report. */
-        for (int i = 0; i < 600 && rd_kafka_outq_len(sk.rk) > 0; i++)
-            rd_kafka_flush(sk.rk, 500);
-        if (rd_kafka_outq_len(sk.rk) > 0) {
-            fprintf(stderr, "%s: %d messages not delivered\n", PROGRAM,
-                    rd_kafka_outq_len(sk.rk));
-            goto out;
-        }
-        if (sk.failed) {
-            fprintf(stderr, "%s: %ld deliveries failed\n", PROGRAM, sk.failed);
-            goto out;
-        }
-    }
-    if (expected && fflush(expected) != 0) {
-        fprintf(stderr, "%s: %s: %s\n", PROGRAM, expected_path, strerror(errno));
-        goto out;
-    }
-    fprintf(stderr, "events=%ld %s\n", n, sk.out ? "written" : "delivered");
-    ret = 0;
-out:
-    if (expected && fclose(expected) != 0)
-        ret = 1;
-    if (sk.rk)
-        rd_kafka_destroy(sk.rk);
-    if (sk.out && sk.out != stdout && fclose(sk.out) != 0)
-        ret = 1;
-    return ret;
 }

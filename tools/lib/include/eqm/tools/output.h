@@ -1,12 +1,15 @@
 /*
  * eqm/tools/output.h - where eqm-replay's events go: an idempotent Kafka
  * producer, or JSON lines in a file (--output). Shared by every subcommand
- * that produces events (police-uk, synth custody), so they take the same
- * options (-o, -t, -b, -X, -F, env EQM_KAFKA_BROKERS), configure the
- * producer alike and count deliveries alike.
+ * that produces events (police-uk, synth custody, synth recruitment), so
+ * they take the same options (-o, -t, -b, -X, -F, env EQM_KAFKA_BROKERS),
+ * configure the producer alike (eqm_kafka_new()) and count deliveries
+ * alike.
  *
- * Also the run flag: the first SIGINT or SIGTERM stops sending and gives up
- * waiting for delivery reports; a second one exits at once.
+ * Signals are eqm/signals.h's: a program that installs them gets the
+ * documented behaviour here, where the first SIGINT or SIGTERM stops
+ * waiting on a full queue and gives up waiting for delivery reports (the
+ * rest are purged); a second one ends the process at once.
  */
 #ifndef EQM_OUTPUT_H
 #define EQM_OUTPUT_H
@@ -48,19 +51,20 @@ void eqm_output_defaults(struct eqm_output_opts *o, const char *topic);
  * its argument. Returns 1 taken, 0 not an output option, -1 a bad -X
  * (reported on stderr, prefixed with prog).
  */
-int eqm_output_option(struct eqm_output_opts *o, int opt, const char *arg,
-                             const char *prog);
+int eqm_output_option(struct eqm_output_opts *o, int opt, const char *arg, const char *prog)
+    __attribute__((warn_unused_result));
 
 /*
- * Opens the output: the --output file (- for stdout), or a producer
- * configured with the defaults (client.id client_id, enable.idempotence,
- * acks=all), then -F, then -X. prog prefixes every message; quiet leaves
- * out the notes that further delivery failures are only counted and that
- * an interrupt purges what is undelivered. Returns 0 and *out, or -1
- * (reported) leaving *out untouched. o must outlive the output.
+ * Opens the output: the --output file (- for stdout), or a producer made
+ * by eqm_kafka_new() with the defaults (client.id client_id,
+ * enable.idempotence, acks=all), then -F (errors as path:line: ...), then
+ * -X. prog prefixes every message; quiet leaves out the notes that
+ * further delivery failures are only counted and that an interrupt purges
+ * what is undelivered. Returns 0 and *out, or -1 (reported) leaving *out
+ * untouched. o must outlive the output.
  */
-int eqm_output_new(struct eqm_output **out, const struct eqm_output_opts *o,
-                          const char *prog, const char *client_id, bool quiet);
+int eqm_output_new(struct eqm_output **out, const struct eqm_output_opts *o, const char *prog,
+                   const char *client_id, bool quiet) __attribute__((warn_unused_result));
 
 /* True when events go to a file (counted as written), not Kafka. */
 bool eqm_output_is_file(const struct eqm_output *out);
@@ -73,26 +77,27 @@ bool eqm_output_is_file(const struct eqm_output *out);
  * producer error.
  */
 int eqm_output_send(struct eqm_output *out, const json_t *ev, const char *key,
-                           struct eqm_output_tally *t, unsigned long line);
+                    struct eqm_output_tally *t, unsigned long line)
+    __attribute__((warn_unused_result));
+
+/* The same for an event already serialised (len bytes of JSON, no
+ * newline), sent as it is: a generator that writes its own bytes. */
+int eqm_output_send_bytes(struct eqm_output *out, const char *event, size_t len, const char *key,
+                          struct eqm_output_tally *t, unsigned long line)
+    __attribute__((warn_unused_result));
 
 /*
  * Waits for every delivery report (or, after a signal, purges the rest),
  * then checks for a fatal producer error and flushes the file. Returns 0,
  * or -1 (reported).
  */
-int eqm_output_finish(struct eqm_output *out);
+int eqm_output_finish(struct eqm_output *out) __attribute__((warn_unused_result));
 
 /*
  * Destroys the producer or closes the file; NULL-safe, sets *outp to NULL.
  * Returns -1 if closing the file failed, reported unless fatal says an
  * error has already been reported; else 0.
  */
-int eqm_output_free(struct eqm_output **outp, bool fatal);
-
-/* Installs the SIGINT and SIGTERM handlers. */
-void eqm_replay_signals_install(void);
-
-/* False once a signal has asked to stop. */
-bool eqm_replay_running(void);
+int eqm_output_free(struct eqm_output **outp, bool fatal) __attribute__((warn_unused_result));
 
 #endif

@@ -96,7 +96,8 @@ int eqm_policeuk_header_check(const char *const *fields, size_t n,
  */
 json_t *eqm_policeuk_row_to_event(const struct eqm_policeuk_columns *cols,
                                   const char *const *fields, size_t n, const char *area,
-                                  const char *event_id, char *errstr, size_t errstr_size);
+                                  const char *event_id, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 /*
  * Writes the row's canonical content into out (at most size bytes, NUL

@@ -101,7 +101,8 @@ int eqm_synth_custody_new(struct eqm_synth_custody **out, const struct eqm_synth
  * the same object as an event already returned (same event_id and bytes),
  * as a retrying producer would send it.
  */
-int eqm_synth_custody_next(struct eqm_synth_custody *g, const json_t **event, const char **area);
+int eqm_synth_custody_next(struct eqm_synth_custody *g, const json_t **event, const char **area)
+    __attribute__((warn_unused_result));
 
 /* Events made so far: distinct ones, and extra copies. */
 long eqm_synth_custody_events(const struct eqm_synth_custody *g);
@@ -127,14 +128,16 @@ struct eqm_synth_custody_count {
  * (the strings in it are the generator's); -1 out of memory.
  */
 long eqm_synth_custody_counts(const struct eqm_synth_custody *g,
-                              struct eqm_synth_custody_count **rows);
+                              struct eqm_synth_custody_count **rows)
+    __attribute__((warn_unused_result));
 
 /*
  * Writes the expected counts as tab-separated lines with a header:
  *   day	area	dimension	grp	counter	n
  * (day as YYYY-MM-DD). Returns 0, or -1 on a write error or out of memory.
  */
-int eqm_synth_custody_write_counts(const struct eqm_synth_custody *g, FILE *fp);
+int eqm_synth_custody_write_counts(const struct eqm_synth_custody *g, FILE *fp)
+    __attribute__((warn_unused_result));
 
 void eqm_synth_custody_free(struct eqm_synth_custody **g);
 

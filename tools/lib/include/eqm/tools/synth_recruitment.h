@@ -1,7 +1,8 @@
 /*
  * synth_recruitment.h - synthetic recruitment.events with exact expected
- * counts: `eqm-replay synth recruitment` (README "Recruitment and
- * workforce", generator).
+ * counts, for `eqm-replay synth recruitment` (its command line is
+ * tools/replay/synth_recruitment_cmd.c; README "Recruitment and
+ * workforce").
  *
  * Outcomes are allocated by quota, not drawn: at each stage a group's
  * entrants withdraw round(n * withdraw_rate), pass round((n - withdrawn) *
@@ -18,32 +19,37 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define EQM_SYNTH_GROUPS 6   /* asian, black, mixed, white, other, not_stated */
+#define EQM_SYNTH_GROUPS 6 /* asian, black, mixed, white, other, not_stated */
 #define EQM_SYNTH_STAGES 9
 
 struct eqm_synth_recruitment {
     uint64_t seed;
-    const char *role;       /* "police_officer" */
-    const char *campaign;   /* "2025-intake" */
-    const char *area;       /* area of workforce events */
-    int32_t end_day;        /* every event is on or before this local day */
-    double pass_rate;       /* per stage, before multipliers */
-    double withdraw_rate;   /* per stage */
-    int64_t candidates[EQM_SYNTH_GROUPS];           /* applicants per group */
+    const char *role;                     /* "police_officer" */
+    const char *campaign;                 /* "2025-intake" */
+    const char *area;                     /* area of workforce events */
+    int32_t end_day;                      /* every event is on or before this local day */
+    double pass_rate;                     /* per stage, before multipliers */
+    double withdraw_rate;                 /* per stage */
+    int64_t candidates[EQM_SYNTH_GROUPS]; /* applicants per group */
     double multiplier[EQM_SYNTH_GROUPS][EQM_SYNTH_STAGES];
-    int64_t headcount[EQM_SYNTH_GROUPS];            /* snapshot (ethnicity) */
+    int64_t headcount[EQM_SYNTH_GROUPS]; /* snapshot (ethnicity) */
     int64_t joiners[EQM_SYNTH_GROUPS];
-    int64_t leavers[EQM_SYNTH_GROUPS];              /* explicit; -1 = by rate */
-    double leaver_rate;                             /* of the snapshot */
+    int64_t leavers[EQM_SYNTH_GROUPS]; /* explicit; -1 = by rate */
+    double leaver_rate;                /* of the snapshot */
     double leaver_multiplier[EQM_SYNTH_GROUPS];
-    double service_years[EQM_SYNTH_GROUPS];         /* of every leaver */
-    int headcount_snapshot;                         /* send the snapshot */
+    double service_years[EQM_SYNTH_GROUPS]; /* of every leaver */
+    int headcount_snapshot;                 /* send the snapshot */
 };
 
 /* Broad group name of index 0..5 (asian, black, mixed, white, other,
  * not_stated), or NULL; index of a name, or -1. */
 const char *eqm_synth_group_name(int g);
-int eqm_synth_group_index(const char *name);
+int eqm_synth_group_index(const char *name) __attribute__((warn_unused_result));
+
+/* The same for the contract's stages, 0..8 in funnel order (application
+ * ... appointment). */
+const char *eqm_synth_stage_name(int s);
+int eqm_synth_stage_index(const char *name) __attribute__((warn_unused_result));
 
 /* Defaults: seed 1, police_officer, campaign "synth", area "synth-area",
  * end day 2025-07-01, pass rate 0.8, withdraw rate 0.05, multipliers 1,
@@ -63,10 +69,6 @@ void eqm_synth_recruitment_defaults(struct eqm_synth_recruitment *o);
  */
 long eqm_synth_recruitment_run(const struct eqm_synth_recruitment *o,
                                int (*emit)(void *arg, const char *json, size_t len), void *arg,
-                               FILE *expected);
-
-/* `eqm-replay synth recruitment ...`: argv[0] is "recruitment". Returns the
- * exit status. */
-int eqm_synth_recruitment_main(int argc, char **argv);
+                               FILE *expected) __attribute__((warn_unused_result));
 
 #endif /* EQM_SYNTH_RECRUITMENT_H */
