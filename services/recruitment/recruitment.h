@@ -32,15 +32,17 @@ enum { REC_ENTERED = 0, REC_PASSED, REC_FAILED, REC_WITHDRAWN, REC__COUNT };
 enum { WF_JOINERS = 0, WF_LEAVERS, WF_SERVICE_DAYS, WF_SERVICE_KNOWN, WF__COUNT };
 
 /* The contract's stages in order, then the two derived ones. */
-#define REC_N_STAGES 9
+#define REC_N_STAGES         9
 #define REC_STAGE_END_TO_END 9
 #define REC_STAGE_WITHDRAWAL 10
-#define REC_N_FIGURE_STAGES 11
+#define REC_N_FIGURE_STAGES  11
 
 #define REC_N_DIMENSIONS 4
-#define REC_GROUP_MAX 48 /* bytes of a free category (age band) */
+#define REC_GROUP_MAX    48 /* bytes of a free category (age band) */
 
 extern const struct eqm_service eqm_recruitment_service;
+/* Its alert measure families (recruitment_alerts.c), for the catalogue. */
+extern const struct eqm_alert_source eqm_recruitment_alerts;
 
 /* Stage name of index 0..10, or NULL; index of a name, or -1. */
 const char *eqm_recruitment_stage_name(int stage);
@@ -72,12 +74,12 @@ struct eqm_rec_figure {
     const char *grp;
     const char *comparison_grp; /* NULL when there is none */
     struct eqm_rec_cell cell;
-    int64_t base;               /* denominator of pass_rate */
+    int64_t base;                                             /* denominator of pass_rate */
     int64_t cmp_passed, cmp_base, cmp_withdrawn, cmp_entered; /* -1 without comparison */
-    struct eqm_estimate pass_rate;   /* Wilson interval */
+    struct eqm_estimate pass_rate;                            /* Wilson interval */
     struct eqm_estimate cmp_rate;
-    struct eqm_estimate ratio;       /* adverse impact ratio, Katz interval */
-    double p_value;                  /* Fisher, two-sided */
+    struct eqm_estimate ratio; /* adverse impact ratio, Katz interval */
+    double p_value;            /* Fisher, two-sided */
     bool has_p;
     struct eqm_estimate withdrawal_rate;  /* withdrawn / entered */
     struct eqm_estimate withdrawal_ratio; /* over the comparison group's */
@@ -124,12 +126,12 @@ int eqm_recruitment_stage_figures(const struct eqm_rec_group *groups, int n, int
 
 struct eqm_wf_group {
     const char *grp;
-    bool has_snapshot;           /* the dimension has a snapshot */
-    int64_t snapshot;            /* group's count in the latest snapshot (0 if absent) */
-    int64_t net_since;           /* joiners - leavers after the snapshot, up to the end */
-    int64_t joiners, leavers;    /* in the window */
+    bool has_snapshot;                   /* the dimension has a snapshot */
+    int64_t snapshot;                    /* group's count in the latest snapshot (0 if absent) */
+    int64_t net_since;                   /* joiners - leavers after the snapshot, up to the end */
+    int64_t joiners, leavers;            /* in the window */
     int64_t service_days, service_known; /* of the window's leavers */
-    int64_t population;          /* Census population, -1 unknown */
+    int64_t population;                  /* Census population, -1 unknown */
 };
 
 struct eqm_wf_figure {
@@ -139,16 +141,16 @@ struct eqm_wf_figure {
     struct eqm_estimate share;
     int64_t population, population_total; /* -1 unknown */
     struct eqm_estimate population_share;
-    struct eqm_estimate representation;   /* share / population share, Katz */
+    struct eqm_estimate representation; /* share / population share, Katz */
     int64_t joiners, joiners_total;
     struct eqm_estimate joiners_share;
     int64_t leavers;
-    double avg_headcount;                 /* headcount - (joiners - leavers) / 2 */
-    struct eqm_estimate leaver_rate;      /* leavers / avg_headcount */
-    int64_t ref_leavers;                  /* -1 without reference */
+    double avg_headcount;            /* headcount - (joiners - leavers) / 2 */
+    struct eqm_estimate leaver_rate; /* leavers / avg_headcount */
+    int64_t ref_leavers;             /* -1 without reference */
     double ref_avg_headcount;
     struct eqm_estimate ref_leaver_rate;
-    struct eqm_estimate leaver_ratio;     /* Katz on the average headcounts */
+    struct eqm_estimate leaver_ratio; /* Katz on the average headcounts */
     int64_t service_known;
     struct eqm_estimate mean_service_years; /* service days / known / 365.25 */
     const char *note;
@@ -168,6 +170,7 @@ int eqm_workforce_add_bme(struct eqm_wf_group *groups, int *n, int cap);
 
 /* The recompute hook (recompute.c). */
 int eqm_recruitment_recompute(PGconn *conn, const struct eqm_service *svc,
-                              const struct eqm_figures_scope *scope, char *errstr, size_t errstr_size);
+                              const struct eqm_figures_scope *scope, char *errstr,
+                              size_t errstr_size);
 
 #endif /* EQM_RECRUITMENT_H */

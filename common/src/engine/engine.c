@@ -20,7 +20,8 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "eqm/alerts.h"
+#include "eqm/alert_eval.h"
+#include "eqm/alert_rules.h"
 #include "eqm/envelope.h"
 #include "eqm/kafka.h"
 #include "eqm/signals.h"
@@ -1800,8 +1801,8 @@ static int kafka_new(struct eqm_engine *e, char *errstr, size_t sz) {
 }
 
 int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
-                   const struct eqm_config *cfg, const struct eqm_engine_config *ecfg, char *errstr,
-                   size_t sz) {
+                   const struct eqm_alert_catalog *catalog, const struct eqm_config *cfg,
+                   const struct eqm_engine_config *ecfg, char *errstr, size_t sz) {
     struct eqm_engine *e = calloc(1, sizeof(*e));
     int applied;
 
@@ -1841,7 +1842,7 @@ int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
         goto fail;
     }
     if (ecfg->alerts_enabled) {
-        if (eqm_alert_rules_load(&e->rules, ecfg->alerts_rules, errstr, sz) != 0 ||
+        if (eqm_alert_rules_load(&e->rules, catalog, ecfg->alerts_rules, errstr, sz) != 0 ||
             eqm_alert_rules_check_windows(e->rules, ecfg->alerts_rules, svc->name, ecfg->window_days,
                                           ecfg->n_windows, errstr, sz) != 0)
             goto fail;

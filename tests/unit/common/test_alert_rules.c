@@ -14,7 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "eqm/alerts.h"
+#include "eqm/alert_rules.h"
+#include "catalog.h"
 
 #define OK_RULE                                                                                    \
     "{\"name\":\"r\",\"measure\":\"stop_search.searches\",\"dimension\":\"ethnicity\","            \
@@ -42,7 +43,7 @@ static void test_defaults_load(void **state) {
                                            "workforce.representation_ratio",
                                            "workforce.leaver_rate_ratio"};
     (void)state;
-    assert_int_equal(eqm_alert_rules_load(&rules, NULL, err, sizeof(err)), 0);
+    assert_int_equal(eqm_alert_rules_load(&rules, &eqm_alert_catalog, NULL, err, sizeof(err)), 0);
     assert_non_null(rules);
     assert_true(eqm_alert_rules_count(rules, "stop-search") >= 5);
     assert_true(eqm_alert_rules_count(rules, "custody") >= 8);
@@ -75,8 +76,9 @@ static void test_ok_and_defaults_of_optional_fields(void **state) {
     char err[512] = "";
     const struct eqm_alert_rule *r;
     (void)state;
-    assert_int_equal(
-        eqm_alert_rules_parse(&rules, "{\"rules\":[" OK_RULE "]}", "t.json", err, sizeof(err)), 0);
+    assert_int_equal(eqm_alert_rules_parse(&rules, &eqm_alert_catalog, "{\"rules\":[" OK_RULE "]}",
+                                           "t.json", err, sizeof(err)),
+                     0);
     r = eqm_alert_rules_get(rules, 0);
     assert_string_equal(r->source, "stop-search");
     assert_null(r->groups);
@@ -148,7 +150,8 @@ static void test_errors(void **state) {
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct eqm_alert_rules *rules = (struct eqm_alert_rules *)&bad; /* must stay untouched */
         char err[512] = "";
-        if (eqm_alert_rules_parse(&rules, bad[i].json, "t.json", err, sizeof(err)) != -1)
+        if (eqm_alert_rules_parse(&rules, &eqm_alert_catalog, bad[i].json, "t.json", err,
+                                  sizeof(err)) != -1)
             fail_msg("case %zu accepted: %s", i, bad[i].json);
         assert_ptr_equal(rules, (struct eqm_alert_rules *)&bad);
         if (!strstr(err, bad[i].expect))
@@ -166,11 +169,11 @@ static void test_file_errors_name_the_file(void **state) {
     assert_true(fd >= 0);
     assert_int_equal(write(fd, text, strlen(text)), (int)strlen(text));
     close(fd);
-    assert_int_equal(eqm_alert_rules_load(&rules, path, err, sizeof(err)), -1);
+    assert_int_equal(eqm_alert_rules_load(&rules, &eqm_alert_catalog, path, err, sizeof(err)), -1);
     snprintf(want, sizeof(want), "%s:rule 2: \"measure\" is required: a string", path);
     assert_string_equal(err, want);
     unlink(path);
-    assert_int_equal(eqm_alert_rules_load(&rules, path, err, sizeof(err)), -1);
+    assert_int_equal(eqm_alert_rules_load(&rules, &eqm_alert_catalog, path, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "cannot open"));
     assert_null(rules);
 }
@@ -185,7 +188,8 @@ static void test_rule_windows_checked(void **state) {
                        "\"dimension\":\"ethnicity\",\"window_days\":91,\"comparison\":\">=\","
                        "\"threshold\":2,\"audience\":\"a\"}]}";
     (void)state;
-    assert_int_equal(eqm_alert_rules_parse(&rules, text, "t.json", err, sizeof(err)), 0);
+    assert_int_equal(
+        eqm_alert_rules_parse(&rules, &eqm_alert_catalog, text, "t.json", err, sizeof(err)), 0);
     assert_int_equal(
         eqm_alert_rules_check_windows(rules, "t.json", "stop-search", all, 3, err, sizeof(err)), 0);
     assert_int_equal(eqm_alert_rules_check_windows(rules, "t.json", "stop-search", short_only, 2,
@@ -202,7 +206,7 @@ static void test_rule_windows_checked(void **state) {
     assert_non_null(strstr(err, "(built-in defaults):rule 2 (\"c\"): \"window_days\": 91"));
     eqm_alert_rules_free(&rules);
     /* The defaults fit the default windows, for every service. */
-    assert_int_equal(eqm_alert_rules_load(&rules, NULL, err, sizeof(err)), 0);
+    assert_int_equal(eqm_alert_rules_load(&rules, &eqm_alert_catalog, NULL, err, sizeof(err)), 0);
     assert_int_equal(
         eqm_alert_rules_check_windows(rules, "", "stop-search", all, 3, err, sizeof(err)), 0);
     assert_int_equal(eqm_alert_rules_check_windows(rules, "", "custody", all, 3, err, sizeof(err)),

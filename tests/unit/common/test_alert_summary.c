@@ -10,12 +10,22 @@
 
 #include <string.h>
 
-#include "eqm/alerts.h"
+#include "eqm/alert_rules.h"
+#include "eqm/alert_summary.h"
+#include "catalog.h"
+
+/* Sets the figure's measure, and the family the catalogue gives it (how
+ * the measure reads). */
+static void measure(struct eqm_alert_figure *f, const char *m) {
+    f->measure = m;
+    f->family = eqm_alert_catalog_find(&eqm_alert_catalog, m, NULL);
+    assert_non_null(f->family);
+}
 
 static struct eqm_alert_figure stop_search(void) {
     struct eqm_alert_figure f;
     memset(&f, 0, sizeof(f));
-    f.measure = "stop_search.searches";
+    measure(&f, "stop_search.searches");
     f.area_name = "Cambridge";
     f.dimension = "ethnicity";
     f.grp = "black";
@@ -74,7 +84,7 @@ static void test_share_measure(void **state) {
     struct eqm_alert_figure f = stop_search();
     char buf[512];
     (void)state;
-    f.measure = "stop_search.find_rate";
+    measure(&f, "stop_search.find_rate");
     f.value = 0.62;
     f.ci_low = 0.45;
     f.ci_high = 0.85;
@@ -91,7 +101,7 @@ static void test_custody_and_gender(void **state) {
     struct eqm_alert_figure f = stop_search();
     char buf[512];
     (void)state;
-    f.measure = "custody.use_of_force_by_tactic.limb_restraints";
+    measure(&f, "custody.use_of_force_by_tactic.limb_restraints");
     f.dimension = "gender";
     f.grp = "male";
     f.reference_grp = "female";
@@ -110,7 +120,7 @@ static void test_recruitment(void **state) {
     char buf[512];
     (void)state;
     memset(&f, 0, sizeof(f));
-    f.measure = "recruitment.adverse_impact_ratio";
+    measure(&f, "recruitment.adverse_impact_ratio");
     f.role = "police_officer";
     f.stage = "assessment_centre";
     f.dimension = "ethnicity";
