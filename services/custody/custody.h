@@ -55,6 +55,8 @@ extern const char *const eqm_custody_tactics[EQM_CUSTODY_N_TACTICS];
 
 /* The service description handed to the engine. */
 extern const struct eqm_service eqm_custody_service;
+/* Its alert measure families (custody_alerts.c), for the catalogue. */
+extern const struct eqm_alert_source eqm_custody_alerts;
 
 /*
  * Index into eqm_custody_tactics of a tactic as a producer wrote it:

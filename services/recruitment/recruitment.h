@@ -42,6 +42,8 @@ enum { WF_JOINERS = 0, WF_LEAVERS, WF_SERVICE_DAYS, WF_SERVICE_KNOWN, WF__COUNT 
 #define REC_GROUP_MAX    48 /* bytes of a free category (age band) */
 
 extern const struct eqm_service eqm_recruitment_service;
+/* Its alert measure families (recruitment_alerts.c), for the catalogue. */
+extern const struct eqm_alert_source eqm_recruitment_alerts;
 
 /* Stage name of index 0..10, or NULL; index of a name, or -1. */
 const char *eqm_recruitment_stage_name(int stage);

@@ -23,6 +23,8 @@ enum {
 
 /* The service description handed to the engine. */
 extern const struct eqm_service eqm_stop_search_service;
+/* Its alert measure families (stop_search_alerts.c), for the catalogue. */
+extern const struct eqm_alert_source eqm_stop_search_alerts;
 
 /* Group of a police.uk gender value: male, female, other, not_stated. */
 const char *eqm_stop_search_gender(const char *s);

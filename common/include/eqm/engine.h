@@ -35,6 +35,8 @@
 #include "eqm/config.h"
 #include "eqm/service.h"
 
+struct eqm_alert_catalog; /* eqm/alert_rules.h */
+
 /* The engine's settings (a consumer's --help lists them). */
 struct eqm_engine_config {
     char *topic;    /* input topic */
@@ -70,14 +72,16 @@ struct eqm_engine;
 
 /*
  * Creates an engine for svc with cfg and ecfg (all must outlive it):
- * connects to PostgreSQL, applies migrations, loads the alert rules,
+ * connects to PostgreSQL, applies migrations, loads the alert rules
+ * (every service's, checked against catalog; svc evaluates its own),
  * creates the Kafka consumer and the dead-letter producer. The process's
  * time zone must already be ecfg->timezone (eqm_time_set_zone()).
  * Returns 0 and *out, or -1 with errstr and *out untouched.
  */
 int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
-                   const struct eqm_config *cfg, const struct eqm_engine_config *ecfg, char *errstr,
-                   size_t errstr_size) __attribute__((warn_unused_result));
+                   const struct eqm_alert_catalog *catalog, const struct eqm_config *cfg,
+                   const struct eqm_engine_config *ecfg, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 /*
  * Runs until stopped (eqm/signals.h) or idle. Returns the process exit
@@ -93,9 +97,13 @@ void eqm_engine_free(struct eqm_engine **e);
  * The whole of a consumer's main(): settings (the common table and the
  * engine's, with the service's topic and group as defaults), logs,
  * signals, the process-wide settings a consumer wants (time zone, one
- * malloc arena), then the engine until it stops. Returns the exit code:
- * 0, 1 (could not start, or a fatal error), 2 (bad settings).
+ * malloc arena), then the engine until it stops. catalog holds every
+ * service's alert measure families (the program links services/catalog/:
+ * &eqm_alert_catalog), against which the rules file is checked. Returns
+ * the exit code: 0, 1 (could not start, or a fatal error), 2 (bad
+ * settings).
  */
-int eqm_service_main(const struct eqm_service *svc, int argc, char **argv);
+int eqm_service_main(const struct eqm_service *svc, const struct eqm_alert_catalog *catalog,
+                     int argc, char **argv);
 
 #endif /* EQM_ENGINE_H */

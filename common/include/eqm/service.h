@@ -7,9 +7,10 @@
  * envelope, the sink, figures, alerts, the engine) is written against it.
  *
  * A service describes itself with a struct eqm_service: its counts tables
- * (key and count columns), its measures and dimensions, the alert measure
- * families its figures offer, and a handler turning one event into count
- * increments through a sink. The engine does the rest (eqm/engine.h).
+ * (key and count columns), its measures and dimensions, and a handler
+ * turning one event into count increments through a sink. The engine
+ * does the rest (eqm/engine.h). The alert measure families its figures
+ * offer are a struct eqm_alert_source of their own (below).
  */
 #ifndef EQM_SERVICE_H
 #define EQM_SERVICE_H
@@ -71,7 +72,7 @@ int eqm_sink_add_dimensions(struct eqm_sink *sink, int table, const char *area,
 /* A measure of the engine's figures (equality.figures, eqm/metrics.h). */
 #define EQM_BASE_POPULATION (-1)
 struct eqm_measure {
-    const char *name; /* e.g. "stop_search.find_rate" */
+    const char *name; /* dotted: "<subject>.<figure>" */
     int numerator;    /* count column index */
     int base;         /* count column index, or EQM_BASE_POPULATION */
 };
@@ -88,7 +89,7 @@ struct eqm_dimension {
  * count columns that batches add to.
  */
 struct eqm_counts_table {
-    const char *name;               /* e.g. "equality.stop_search_daily" */
+    const char *name;               /* e.g. "equality.<service>_daily" */
     const char *const *key_columns; /* after "day" */
     int n_key_columns;
     const char *const *count_columns;
@@ -101,17 +102,52 @@ struct eqm_counts_table {
 #define EQM_HANDLE_FAILED (-2)
 
 /*
- * A family of measures whose figures alert rules may judge, and where
- * they are kept: sql selects them in the column order that
- * eqm/alert_eval.h documents, from the service's own tables, joined to
- * the rule's parameters (the CTE p).
+ * A family of measures whose figures alert rules may judge: where they
+ * are kept, and how their alerts read. sql selects them in the column
+ * order that eqm/alert_eval.h documents, from the service's own tables or
+ * views (or the engine's figures: EQM_ALERT_FAMILY_FIGURES_SQL), joined to
+ * the rule's parameters (the CTE p). The summary sentence is built by
+ * eqm/alert_summary.h from says and counts, templates whose placeholders
+ * that header lists.
  */
+struct eqm_alert_figure;
 struct eqm_alert_family {
     const char *measure; /* exact name, or a prefix ending in '.' */
     bool prefix;
     const char *value_field; /* the value's name in the alert message */
     const char *sql;
+    const char *people; /* who the groups are: NULL "people", or e.g. "applicants" */
+    const char *says;   /* what the figure says; NULL: a generic sentence */
+    const char *counts; /* the counts behind it; NULL: "n of base", or "n" */
+    /* Optional: says for this figure, where the words depend on more
+     * than the measure (e.g. on the stage); it returns NULL for says. */
+    const char *(*says_for)(const struct eqm_alert_figure *f);
 };
+
+/*
+ * A service's alert families, under the service's name: a rule that
+ * names one of them is that service's ("source"), and only that service
+ * evaluates it.
+ *
+ * Not a member of struct eqm_service, on purpose: every consumer loads
+ * the whole rules file, so the rules parser needs every service's
+ * families (the catalogue, services/catalog/), while a program links only
+ * its own handler. Each service keeps this in a file of its own
+ * (services/<name>/<name>_alerts.c), so that the catalogue pulls in the
+ * families and nothing else of the other services.
+ */
+struct eqm_alert_source {
+    const char *name; /* the service's name, as struct eqm_service.name */
+    const struct eqm_alert_family *families;
+    int n_families;
+};
+
+/* A struct eqm_alert_source initializer for name and an array families. */
+#define EQM_ALERT_SOURCE(name_, families_)                                                         \
+    {                                                                                              \
+        .name = (name_), .families = (families_),                                                  \
+        .n_families = (int)(sizeof(families_) / sizeof((families_)[0]))                            \
+    }
 
 /* What a recomputation of the figures covers (the service's settings). */
 #define EQM_MAX_WINDOWS 8
@@ -134,9 +170,6 @@ struct eqm_service {
     int n_measures;
     const struct eqm_dimension *dimensions;
     int n_dimensions;
-    /* The measures of this service that alert rules may name. */
-    const struct eqm_alert_family *alert_families;
-    int n_alert_families;
     /*
      * Turns one valid envelope (and the whole event object) into
      * increments through sink. Returns 0; or EQM_HANDLE_REJECT with *rej

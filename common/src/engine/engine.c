@@ -24,7 +24,8 @@
 #include <unistd.h>
 
 #include "consumer.h"
-#include "eqm/alerts.h"
+#include "eqm/alert_eval.h"
+#include "eqm/alert_rules.h"
 #include "eqm/batch.h"
 #include "eqm/envelope.h"
 #include "eqm/log.h"
@@ -623,8 +624,8 @@ static int on_ahead(void *opaque, int32_t partition, int64_t stored, int64_t low
 /* ---- making, running, freeing ------------------------------------------------------ */
 
 int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
-                   const struct eqm_config *cfg, const struct eqm_engine_config *ecfg, char *errstr,
-                   size_t sz) {
+                   const struct eqm_alert_catalog *catalog, const struct eqm_config *cfg,
+                   const struct eqm_engine_config *ecfg, char *errstr, size_t sz) {
     struct eqm_engine *e = calloc(1, sizeof(*e));
     struct eqm_consumer_hooks hooks = {on_rebalance, on_assigned, on_revoked, on_ahead, NULL};
 
@@ -656,9 +657,9 @@ int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
         goto fail;
     eqm_store_set_reconnect_max(e->store, (long)(ecfg->pg_reconnect_max_s * 1000.0));
     if (ecfg->alerts_enabled) {
-        if (eqm_alert_rules_load(&e->rules, ecfg->alerts_rules, errstr, sz) != 0 ||
-            eqm_alert_rules_check_windows(e->rules, ecfg->alerts_rules, svc->name,
-                                          ecfg->window_days, ecfg->n_windows, errstr, sz) != 0)
+        if (eqm_alert_rules_load(&e->rules, catalog, ecfg->alerts_rules, errstr, sz) != 0 ||
+            eqm_alert_rules_check_windows(e->rules, ecfg->alerts_rules, svc->name, ecfg->window_days,
+                                          ecfg->n_windows, errstr, sz) != 0)
             goto fail;
         eqm_log_info("alert rules loaded", "rules=%d file=%s",
                      eqm_alert_rules_count(e->rules, svc->name),

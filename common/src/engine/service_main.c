@@ -24,7 +24,8 @@ static int process_setup(const struct eqm_engine_config *ecfg, char *errstr, siz
     return eqm_time_set_zone(ecfg->timezone, errstr, sz);
 }
 
-int eqm_service_main(const struct eqm_service *svc, int argc, char **argv) {
+int eqm_service_main(const struct eqm_service *svc, const struct eqm_alert_catalog *catalog,
+                     int argc, char **argv) {
     const struct eqm_config_default defaults[] = {
         {"topic", svc->default_topic}, {"group.id", svc->default_group}, {NULL, NULL}};
     struct eqm_config cfg;
@@ -40,7 +41,7 @@ int eqm_service_main(const struct eqm_service *svc, int argc, char **argv) {
         goto out;
     eqm_signals_install();
     if (process_setup(&ecfg, errstr, sizeof(errstr)) != 0 ||
-        eqm_engine_new(&engine, svc, &cfg, &ecfg, errstr, sizeof(errstr)) != 0) {
+        eqm_engine_new(&engine, svc, catalog, &cfg, &ecfg, errstr, sizeof(errstr)) != 0) {
         eqm_log_error("cannot start", "error=%s", eqm_log_q(errstr));
         rc = 1;
         goto out;

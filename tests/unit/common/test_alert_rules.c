@@ -14,7 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "eqm/alerts.h"
+#include "eqm/alert_rules.h"
+#include "catalog.h"
 
 #define OK_RULE                                                                                    \
     "{\"name\":\"r\",\"measure\":\"stop_search.searches\",\"dimension\":\"ethnicity\","            \
@@ -42,7 +43,7 @@ static void test_defaults_load(void **state) {
                                            "workforce.representation_ratio",
                                            "workforce.leaver_rate_ratio"};
     (void)state;
-    assert_int_equal(eqm_alert_rules_load(&rules, NULL, err, sizeof(err)), 0);
+    assert_int_equal(eqm_alert_rules_load(&rules, &eqm_alert_catalog, NULL, err, sizeof(err)), 0);
     assert_non_null(rules);
     assert_true(eqm_alert_rules_count(rules, "stop-search") >= 5);
     assert_true(eqm_alert_rules_count(rules, "custody") >= 8);
@@ -70,13 +71,53 @@ static void test_defaults_load(void **state) {
     eqm_alert_rules_free(&rules); /* NULL-safe */
 }
 
+/* A family's measure as a rule names it: a prefix family as "x.y.*". */
+static void rule_measure(char *out, size_t size, const struct eqm_alert_family *fam) {
+    snprintf(out, size, "%s%s", fam->measure, fam->prefix ? "*" : "");
+}
+
+/* Every family of every service in the catalogue has a rule in the
+ * defaults (schemas/alert-rules.json, compiled in) that loads against it,
+ * and is found by its own name under its own service's. */
+static void test_every_family_loads_from_the_defaults(void **state) {
+    struct eqm_alert_rules *rules = NULL;
+    char err[512] = "", m[128];
+    (void)state;
+    assert_int_equal(eqm_alert_rules_load(&rules, &eqm_alert_catalog, NULL, err, sizeof(err)), 0);
+    for (int s = 0; s < eqm_alert_catalog.n_sources; s++) {
+        const struct eqm_alert_source *src = eqm_alert_catalog.sources[s];
+        assert_true(src->n_families > 0);
+        for (int i = 0; i < src->n_families; i++) {
+            const struct eqm_alert_family *fam = &src->families[i];
+            const char *source = NULL;
+            int found = 0;
+            rule_measure(m, sizeof(m), fam);
+            assert_ptr_equal(eqm_alert_catalog_find(&eqm_alert_catalog, m, &source), fam);
+            assert_string_equal(source, src->name);
+            assert_non_null(fam->sql);
+            assert_non_null(fam->value_field);
+            for (int r = 0; r < eqm_alert_rules_total(rules); r++) {
+                const struct eqm_alert_rule *rule = eqm_alert_rules_get(rules, r);
+                if (rule->family == fam) {
+                    assert_string_equal(rule->source, src->name);
+                    found = 1;
+                }
+            }
+            if (!found)
+                fail_msg("no default rule for %s (%s)", m, src->name);
+        }
+    }
+    eqm_alert_rules_free(&rules);
+}
+
 static void test_ok_and_defaults_of_optional_fields(void **state) {
     struct eqm_alert_rules *rules = NULL;
     char err[512] = "";
     const struct eqm_alert_rule *r;
     (void)state;
-    assert_int_equal(
-        eqm_alert_rules_parse(&rules, "{\"rules\":[" OK_RULE "]}", "t.json", err, sizeof(err)), 0);
+    assert_int_equal(eqm_alert_rules_parse(&rules, &eqm_alert_catalog, "{\"rules\":[" OK_RULE "]}",
+                                           "t.json", err, sizeof(err)),
+                     0);
     r = eqm_alert_rules_get(rules, 0);
     assert_string_equal(r->source, "stop-search");
     assert_null(r->groups);
@@ -148,7 +189,8 @@ static void test_errors(void **state) {
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct eqm_alert_rules *rules = (struct eqm_alert_rules *)&bad; /* must stay untouched */
         char err[512] = "";
-        if (eqm_alert_rules_parse(&rules, bad[i].json, "t.json", err, sizeof(err)) != -1)
+        if (eqm_alert_rules_parse(&rules, &eqm_alert_catalog, bad[i].json, "t.json", err,
+                                  sizeof(err)) != -1)
             fail_msg("case %zu accepted: %s", i, bad[i].json);
         assert_ptr_equal(rules, (struct eqm_alert_rules *)&bad);
         if (!strstr(err, bad[i].expect))
@@ -166,11 +208,11 @@ static void test_file_errors_name_the_file(void **state) {
     assert_true(fd >= 0);
     assert_int_equal(write(fd, text, strlen(text)), (int)strlen(text));
     close(fd);
-    assert_int_equal(eqm_alert_rules_load(&rules, path, err, sizeof(err)), -1);
+    assert_int_equal(eqm_alert_rules_load(&rules, &eqm_alert_catalog, path, err, sizeof(err)), -1);
     snprintf(want, sizeof(want), "%s:rule 2: \"measure\" is required: a string", path);
     assert_string_equal(err, want);
     unlink(path);
-    assert_int_equal(eqm_alert_rules_load(&rules, path, err, sizeof(err)), -1);
+    assert_int_equal(eqm_alert_rules_load(&rules, &eqm_alert_catalog, path, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "cannot open"));
     assert_null(rules);
 }
@@ -185,7 +227,8 @@ static void test_rule_windows_checked(void **state) {
                        "\"dimension\":\"ethnicity\",\"window_days\":91,\"comparison\":\">=\","
                        "\"threshold\":2,\"audience\":\"a\"}]}";
     (void)state;
-    assert_int_equal(eqm_alert_rules_parse(&rules, text, "t.json", err, sizeof(err)), 0);
+    assert_int_equal(
+        eqm_alert_rules_parse(&rules, &eqm_alert_catalog, text, "t.json", err, sizeof(err)), 0);
     assert_int_equal(
         eqm_alert_rules_check_windows(rules, "t.json", "stop-search", all, 3, err, sizeof(err)), 0);
     assert_int_equal(eqm_alert_rules_check_windows(rules, "t.json", "stop-search", short_only, 2,
@@ -202,7 +245,7 @@ static void test_rule_windows_checked(void **state) {
     assert_non_null(strstr(err, "(built-in defaults):rule 2 (\"c\"): \"window_days\": 91"));
     eqm_alert_rules_free(&rules);
     /* The defaults fit the default windows, for every service. */
-    assert_int_equal(eqm_alert_rules_load(&rules, NULL, err, sizeof(err)), 0);
+    assert_int_equal(eqm_alert_rules_load(&rules, &eqm_alert_catalog, NULL, err, sizeof(err)), 0);
     assert_int_equal(
         eqm_alert_rules_check_windows(rules, "", "stop-search", all, 3, err, sizeof(err)), 0);
     assert_int_equal(eqm_alert_rules_check_windows(rules, "", "custody", all, 3, err, sizeof(err)),
@@ -212,13 +255,58 @@ static void test_rule_windows_checked(void **state) {
     eqm_alert_rules_free(&rules);
 }
 
+/* The catalogue decides what a rule may name and whose it is: a small
+ * one of its own shows how (families in order, a prefix family by "x.*"
+ * or in full, the list an unknown measure is told). */
+static void test_catalog_names_the_source(void **state) {
+    static const struct eqm_alert_family a_fams[] = {{.measure = "a.one"}, {.measure = "a.two"}};
+    static const struct eqm_alert_family b_fams[] = {{.measure = "b.one"},
+                                                     {.measure = "c.each.", .prefix = true}};
+    static const struct eqm_alert_source a = {"svc-a", a_fams, 2}, b = {"svc-b", b_fams, 2};
+    static const struct eqm_alert_source *const sources[] = {&a, &b};
+    static const struct eqm_alert_catalog cat = {sources, 2};
+    const char *source = NULL;
+    struct eqm_alert_rules *rules = NULL;
+    char err[512] = "";
+    (void)state;
+    assert_ptr_equal(eqm_alert_catalog_find(&cat, "a.two", &source), &a_fams[1]);
+    assert_string_equal(source, "svc-a");
+    assert_ptr_equal(eqm_alert_catalog_find(&cat, "c.each.*", &source), &b_fams[1]);
+    assert_string_equal(source, "svc-b");
+    assert_ptr_equal(eqm_alert_catalog_find(&cat, "c.each.some_thing", NULL), &b_fams[1]);
+    assert_null(eqm_alert_catalog_find(&cat, "c.each.", NULL));
+    assert_null(eqm_alert_catalog_find(&cat, "c.each.Upper", NULL));
+    assert_null(eqm_alert_catalog_find(&cat, "a.three", NULL));
+    assert_null(eqm_alert_catalog_find(NULL, "a.one", NULL));
+    assert_int_equal(eqm_alert_rules_parse(&rules, &cat,
+                                           "{\"rules\":[{\"name\":\"x\",\"measure\":"
+                                           "\"a.three\"}]}",
+                                           "t.json", err, sizeof(err)),
+                     -1);
+    assert_string_equal(err, "t.json:rule 1: unknown measure \"a.three\" (a.*, b.one, c.each.*)");
+    assert_null(rules);
+    assert_int_equal(eqm_alert_rules_parse(&rules, &cat,
+                                           "{\"rules\":[{\"name\":\"x\",\"measure\":\"c.each.*\","
+                                           "\"dimension\":\"d\",\"window_days\":28,"
+                                           "\"comparison\":\">=\",\"threshold\":2,"
+                                           "\"audience\":\"a\"}]}",
+                                           "t.json", err, sizeof(err)),
+                     0);
+    assert_ptr_equal(eqm_alert_rules_get(rules, 0)->family, &b_fams[1]);
+    assert_string_equal(eqm_alert_rules_get(rules, 0)->source, "svc-b");
+    assert_int_equal(eqm_alert_rules_count(rules, "svc-b"), 1);
+    eqm_alert_rules_free(&rules);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_load),
+        cmocka_unit_test(test_every_family_loads_from_the_defaults),
         cmocka_unit_test(test_ok_and_defaults_of_optional_fields),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_file_errors_name_the_file),
         cmocka_unit_test(test_rule_windows_checked),
+        cmocka_unit_test(test_catalog_names_the_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

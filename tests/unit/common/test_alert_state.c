@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "eqm/alerts.h"
+#include "eqm/alert_state.h"
 
 #define DAY_US (86400 * INT64_C(1000000))
 

@@ -1,6 +1,8 @@
 /*
  * test_summary.c - the plain-English sentence of an alert: group, measure,
- * area, window, figures with the interval, counts; resolved says so.
+ * area, window, figures with the interval, counts; resolved says so. The
+ * measures' words are their families' (the catalogue's): every family
+ * reads, with no placeholder left over.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,14 +10,25 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
-#include "eqm/alerts.h"
+#include "eqm/alert_rules.h"
+#include "eqm/alert_summary.h"
+#include "catalog.h"
+
+/* Sets the figure's measure, and the family the catalogue gives it (how
+ * the measure reads). */
+static void measure(struct eqm_alert_figure *f, const char *m) {
+    f->measure = m;
+    f->family = eqm_alert_catalog_find(&eqm_alert_catalog, m, NULL);
+    assert_non_null(f->family);
+}
 
 static struct eqm_alert_figure stop_search(void) {
     struct eqm_alert_figure f;
     memset(&f, 0, sizeof(f));
-    f.measure = "stop_search.searches";
+    measure(&f, "stop_search.searches");
     f.area_name = "Cambridge";
     f.dimension = "ethnicity";
     f.grp = "black";
@@ -74,7 +87,7 @@ static void test_share_measure(void **state) {
     struct eqm_alert_figure f = stop_search();
     char buf[512];
     (void)state;
-    f.measure = "stop_search.find_rate";
+    measure(&f, "stop_search.find_rate");
     f.value = 0.62;
     f.ci_low = 0.45;
     f.ci_high = 0.85;
@@ -91,7 +104,7 @@ static void test_custody_and_gender(void **state) {
     struct eqm_alert_figure f = stop_search();
     char buf[512];
     (void)state;
-    f.measure = "custody.use_of_force_by_tactic.limb_restraints";
+    measure(&f, "custody.use_of_force_by_tactic.limb_restraints");
     f.dimension = "gender";
     f.grp = "male";
     f.reference_grp = "female";
@@ -110,7 +123,7 @@ static void test_recruitment(void **state) {
     char buf[512];
     (void)state;
     memset(&f, 0, sizeof(f));
-    f.measure = "recruitment.adverse_impact_ratio";
+    measure(&f, "recruitment.adverse_impact_ratio");
     f.role = "police_officer";
     f.stage = "assessment_centre";
     f.dimension = "ethnicity";
@@ -145,6 +158,62 @@ static void test_truncates_safely(void **state) {
     assert_string_equal(buf, "Black people in");
 }
 
+/* A template with a placeholder that is not one would reach a reader as
+ * it stands: the check names it. */
+static void test_template_check(void **state) {
+    struct eqm_alert_family ok = {.measure = "x.y",
+                                  .says = "{group}{area} at {value} times {reference}, {role}, "
+                                          "{stage}, {rest}",
+                                  .counts = "{n} of {base}, {n|search|searches}"};
+    struct eqm_alert_family bad = ok, open = ok;
+    char err[256] = "";
+    (void)state;
+    assert_int_equal(eqm_alert_summary_check(&ok, err, sizeof(err)), 0);
+    bad.counts = "{n} {things}";
+    assert_int_equal(eqm_alert_summary_check(&bad, err, sizeof(err)), -1);
+    assert_string_equal(err, "x.y: counts: unknown placeholder \"{things}\"");
+    open.says = "{group at";
+    assert_int_equal(eqm_alert_summary_check(&open, err, sizeof(err)), -1);
+    assert_string_equal(err, "x.y: says: a \"{\" is not closed");
+}
+
+/* Every family's sentence: known placeholders only, and none left over
+ * in what a reader gets, whatever the stage. */
+static void test_every_family_reads(void **state) {
+    static const char *const stages[] = {NULL, "end_to_end", "withdrawal", "interview"};
+    (void)state;
+    for (int s = 0; s < eqm_alert_catalog.n_sources; s++) {
+        const struct eqm_alert_source *src = eqm_alert_catalog.sources[s];
+        for (int i = 0; i < src->n_families; i++) {
+            const struct eqm_alert_family *fam = &src->families[i];
+            char err[256] = "", m[128], buf[1024];
+            if (eqm_alert_summary_check(fam, err, sizeof(err)) != 0)
+                fail_msg("%s", err);
+            assert_non_null(fam->says);
+            snprintf(m, sizeof(m), "%s%s", fam->measure, fam->prefix ? "some_kind" : "");
+            for (size_t k = 0; k < sizeof(stages) / sizeof(stages[0]); k++) {
+                struct eqm_alert_figure f = {.family = fam,
+                                             .measure = m,
+                                             .area_name = "Cambridge",
+                                             .role = "police_officer",
+                                             .stage = stages[k],
+                                             .dimension = "ethnicity",
+                                             .grp = "black",
+                                             .reference_grp = "white",
+                                             .window_days = 365,
+                                             .window_end = "2026-03-14",
+                                             .has_value = 1,
+                                             .value = 2.5,
+                                             .n = 20,
+                                             .base = 100};
+                eqm_alert_summary(buf, sizeof(buf), &f, 0, 1.8);
+                if (strpbrk(buf, "{}") || !strstr(buf, "2.5 times") || !strstr(buf, "20"))
+                    fail_msg("%s: \"%s\"", m, buf);
+            }
+        }
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_contract_example),
@@ -154,6 +223,8 @@ int main(void) {
         cmocka_unit_test(test_custody_and_gender),
         cmocka_unit_test(test_recruitment),
         cmocka_unit_test(test_truncates_safely),
+        cmocka_unit_test(test_template_check),
+        cmocka_unit_test(test_every_family_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
