@@ -20,7 +20,7 @@ if ! command -v clang-format >/dev/null 2>&1; then
     say "clang-format not installed (./dev.sh setup installs it)"
     rc=1
 elif ! clang-format --dry-run -Werror "${files[@]}" 2>/tmp/eqm-lint-format.$$; then
-    grep -o '^[^:]*\.[ch]' /tmp/eqm-lint-format.$$ | sort -u | sed 's/^/lint: not formatted: /'
+    grep -oE '^[^:]+\.[ch]:[0-9]+:[0-9]+: error' /tmp/eqm-lint-format.$$ | cut -d: -f1 | sort -u | sed 's/^/lint: not formatted: /'
     say "run: clang-format -i FILE (the style is .clang-format)"
     rc=1
 else

@@ -21,6 +21,9 @@
 #                                        PATTERN, tab-separated, for the expected_*.py
 #   eqm_dump_counts TABLE FILE           every non-zero count of a (day, area, dimension,
 #                                        grp) counts table: day area dim grp column value
+#   eqm_replay_areas FIRST LAST          the police.uk month $CSV once per area
+#                                        area-FIRST .. area-LAST, onto stop-search.events
+#   eqm_searches                         stop-search events counted (whole force, gender)
 #   eqm_crash_rounds TOTAL ROUNDS -- CMD...
 #                                        kill a consumer mid-stream, round by round
 set -euo pipefail
@@ -30,6 +33,11 @@ set -euo pipefail
 export EQM_SOURCE_DIR EQM_BUILD_DIR
 BIN=$EQM_BUILD_DIR/bin
 export BIN
+# The shared test data (../shared/data, its README) and the real police.uk
+# month most tests replay (218 searches).
+: "${EQM_SHARED_DIR:=$EQM_SOURCE_DIR/../shared}"
+SHARED=$EQM_SHARED_DIR
+CSV=$SHARED/data/police-uk/2025-07-cambridgeshire-stop-and-search.csv
 
 # shellcheck source=../../tools/stack.sh
 source "$EQM_SOURCE_DIR/tools/stack.sh"
@@ -178,4 +186,16 @@ eqm_dump_counts() {
         SELECT c.day, c.area, c.dimension, c.grp, kv.key, kv.value
           FROM $1 c, jsonb_each_text(to_jsonb(c) - 'day' - 'area' - 'dimension' - 'grp') AS kv
          WHERE kv.value::bigint <> 0" >"$2"
+}
+
+eqm_replay_areas() {
+    local i
+    for i in $(seq "$1" "$2"); do
+        "$BIN/eqm-replay" police-uk --area "area-$i" "$CSV" 2>/dev/null
+    done
+}
+
+eqm_searches() {
+    psql_val "SELECT coalesce(sum(searches), 0) FROM equality.stop_search_daily
+              WHERE area = 'force' AND dimension = 'gender'"
 }

@@ -7,23 +7,16 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 
-SHARED=${EQM_SHARED_DIR:-$EQM_SOURCE_DIR/../shared}
-CSV=$SHARED/data/police-uk/2025-07-cambridgeshire-stop-and-search.csv
 AREAS=16
 
 eqm_test_stack_up
 "$BIN/eqm-admin" migrate >/dev/null
-for i in $(seq 1 $AREAS); do
-    "$BIN/eqm-replay" police-uk --area "area-$i" "$CSV" 2>/dev/null
-done
+eqm_replay_areas 1 $AREAS
 total=$((218 * AREAS))
 
 consumer=("$BIN/eqm-stop-search" --batch-max-messages 5 --batch-max-ms 20
           -X session.timeout.ms=4000 -X heartbeat.interval.ms=500)
-counted() {
-    psql_val "SELECT coalesce(sum(searches), 0) FROM equality.stop_search_daily
-              WHERE area = 'force' AND dimension = 'gender'"
-}
+counted() { eqm_searches; }
 above() { [ "$(counted)" -gt "$1" ]; }
 
 log_a=$(mktemp) log_b=$(mktemp)

@@ -6,27 +6,20 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 
-SHARED=${EQM_SHARED_DIR:-$EQM_SOURCE_DIR/../shared}
-CSV=$SHARED/data/police-uk/2025-07-cambridgeshire-stop-and-search.csv
 AREAS=12
 ROWS=$(($(wc -l <"$CSV") - 1))   # 218
 
 eqm_test_stack_up
 "$BIN/eqm-admin" migrate >/dev/null
 
-for i in $(seq 1 $AREAS); do
-    "$BIN/eqm-replay" police-uk --area "area-$i" "$CSV" 2>/dev/null
-done
+eqm_replay_areas 1 $AREAS
 total=$((ROWS * AREAS))
 
 # An array, not a function: $! must be the service's own pid for kill -9.
 consumer=("$BIN/eqm-stop-search" --batch-max-messages 5 --batch-max-ms 20
           -X session.timeout.ms=3000 -X heartbeat.interval.ms=500 --log-level error)
 
-counted() {
-    psql_val "SELECT coalesce(sum(searches), 0) FROM equality.stop_search_daily
-              WHERE area = 'force' AND dimension = 'gender'"
-}
+counted() { eqm_searches; }
 
 # Each round: start, wait until the consumer has committed something beyond
 # what was there, let it run a little longer, then kill -9 it.

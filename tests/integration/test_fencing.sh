@@ -8,8 +8,6 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 
-SHARED=${EQM_SHARED_DIR:-$EQM_SOURCE_DIR/../shared}
-CSV=$SHARED/data/police-uk/2025-07-cambridgeshire-stop-and-search.csv
 T=stop-search.events
 
 eqm_test_stack_up
@@ -27,10 +25,7 @@ log=$(mktemp)
 pid=$!
 eqm_test_bg $pid
 
-counted() {
-    psql_val "SELECT coalesce(sum(searches), 0) FROM equality.stop_search_daily
-              WHERE area = 'force' AND dimension = 'gender'"
-}
+counted() { eqm_searches; }
 started() { [ "$(counted)" -gt 0 ]; }
 eqm_wait_until 60 started || fail "the consumer counted nothing within 60 s"
 

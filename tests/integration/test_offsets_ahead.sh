@@ -11,23 +11,16 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 
-SHARED=${EQM_SHARED_DIR:-$EQM_SOURCE_DIR/../shared}
-CSV=$SHARED/data/police-uk/2025-07-cambridgeshire-stop-and-search.csv
 T=stop-search.events
 
 eqm_test_stack_up
 "$BIN/eqm-admin" migrate >/dev/null
-for i in 1 2 3 4 5 6; do
-    "$BIN/eqm-replay" police-uk --area "area-$i" "$CSV" 2>/dev/null
-done
+eqm_replay_areas 1 6
 first=$(($(wc -l <"$CSV") - 1))
 first=$((first * 6))
 consumer=("$BIN/eqm-stop-search" -X session.timeout.ms=6000 --log-level warn)
 timeout 120 "${consumer[@]}" --exit-when-idle 3 2>"$EQM_TEST_DIR/first.log"
-counted() {
-    psql_val "SELECT coalesce(sum(searches), 0) FROM equality.stop_search_daily
-              WHERE area = 'force' AND dimension = 'gender'"
-}
+counted() { eqm_searches; }
 assert_eq "$first" "$(counted)" "the first log counted"
 
 # The partition holding the most, and half as many new events for it.

@@ -7,28 +7,18 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 
-SHARED=${EQM_SHARED_DIR:-$EQM_SOURCE_DIR/../shared}
-CSV=$SHARED/data/police-uk/2025-07-cambridgeshire-stop-and-search.csv
 ROWS=$(($(wc -l <"$CSV") - 1))
 
 eqm_test_stack_up
 "$BIN/eqm-admin" migrate >/dev/null
-replay() { # FIRST LAST: areas area-FIRST .. area-LAST
-    for i in $(seq "$1" "$2"); do
-        "$BIN/eqm-replay" police-uk --area "area-$i" "$CSV" 2>/dev/null
-    done
-}
-counted() {
-    psql_val "SELECT coalesce(sum(searches), 0) FROM equality.stop_search_daily
-              WHERE area = 'force' AND dimension = 'gender'"
-}
+counted() { eqm_searches; }
 above() { [ "$(counted)" -gt "$1" ]; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 consumer=("$BIN/eqm-stop-search" --batch-max-messages 5 --batch-max-ms 20
           -X session.timeout.ms=6000 --log-level warn)
 
 # 1. A three-second outage.
-replay 1 12
+eqm_replay_areas 1 12
 total=$((ROWS * 12))
 "${consumer[@]}" --exit-when-idle 4 --pg-reconnect-max-s 60 --log-level info 2>"$EQM_TEST_DIR/short.log" &
 pid=$!
@@ -45,7 +35,7 @@ grep -q 'msg="reconnected to PostgreSQL"' "$EQM_TEST_DIR/short.log" \
 assert_eq "$total" "$(counted)" "every event counted once across the outage"
 
 # 2. An outage longer than the reconnect budget (2 s).
-replay 13 18
+eqm_replay_areas 13 18
 total=$((ROWS * 18))
 before=$(counted)
 "${consumer[@]}" --exit-when-idle 4 --pg-reconnect-max-s 2 2>"$EQM_TEST_DIR/long.log" &

@@ -8,8 +8,6 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 
-SHARED=${EQM_SHARED_DIR:-$EQM_SOURCE_DIR/../shared}
-CSV=$SHARED/data/police-uk/2025-07-cambridgeshire-stop-and-search.csv
 CENSUS=$SHARED/data/census-2021/ethnic-group-by-district.csv
 CAMBS=E06000031,E07000008,E07000009,E07000010,E07000011,E07000012
 

@@ -40,9 +40,9 @@ static const struct pick self_defined[] = {
 };
 /* The broad group of each self_defined entry, for the officer's view. */
 static const char *const self_broad[] = {
-    "White", "White", "White", "White", "White", "Black", "Black", "Black", "Asian", "Asian",
-    "Asian", "Asian", "Asian", "Mixed", "Mixed", "Mixed", "Mixed", "Other", "Other", NULL,
-    NULL,    NULL,
+    "White", "White", "White", "White", "White", "Black", "Black", "Black",
+    "Asian", "Asian", "Asian", "Asian", "Asian", "Mixed", "Mixed", "Mixed",
+    "Mixed", "Other", "Other", NULL,    NULL,    NULL,
 };
 static const struct pick officer_defined[] = {
     {"White", 50}, {"Black", 30}, {"Asian", 12}, {"Mixed", 2}, {"Other", 4}, {NULL, 20},
@@ -99,8 +99,8 @@ static const char *const areas[BENCH_GEN_MAX_AREAS] = {
 };
 /* Boroughs differ a lot in how many searches they see. */
 static const unsigned area_weight[BENCH_GEN_MAX_AREAS] = {
-    2, 6, 8, 5, 9, 7, 10, 9, 8, 8, 9, 10, 6, 9, 6, 6, 6, 7, 8, 8, 4, 12, 9, 5, 10, 7, 4, 12, 6, 12, 8,
-    14, 9,
+    2, 6, 8, 5, 9,  7, 10, 9,  8, 8, 9,  10, 6,  9, 6,  6, 6,
+    7, 8, 8, 4, 12, 9, 5,  10, 7, 4, 12, 6,  12, 8, 14, 9,
 };
 
 /* splitmix64: a good 64-bit stream from any seed. */
@@ -150,7 +150,8 @@ void bench_gen_init(struct bench_gen *g, uint64_t seed, uint64_t n, int n_areas,
 
 /* A JSON string or null. */
 static int put_str(char *p, size_t room, const char *name, const char *v) {
-    return v ? snprintf(p, room, ",\"%s\":\"%s\"", name, v) : snprintf(p, room, ",\"%s\":null", name);
+    return v ? snprintf(p, room, ",\"%s\":\"%s\"", name, v)
+             : snprintf(p, room, ",\"%s\":null", name);
 }
 
 size_t bench_gen_event(const struct bench_gen *g, uint64_t i, char *buf, int *area) {
@@ -185,8 +186,8 @@ size_t bench_gen_event(const struct bench_gen *g, uint64_t i, char *buf, int *ar
     n = snprintf(buf, room,
                  "{\"event_id\":\"%s-%08x-%04x-4%03x-%04x-%012llx\",\"event_type\":\"stop_search\","
                  "\"occurred_at\":\"%s\",\"area\":\"%s\"",
-                 g->tag, (unsigned)(u1 >> 32), (unsigned)(u1 >> 16) & 0xffff,
-                 (unsigned)u1 & 0xfff, (unsigned)(0x8000 | ((u2 >> 48) & 0x3fff)),
+                 g->tag, (unsigned)(u1 >> 32), (unsigned)(u1 >> 16) & 0xffff, (unsigned)u1 & 0xfff,
+                 (unsigned)(0x8000 | ((u2 >> 48) & 0x3fff)),
                  (unsigned long long)(u2 & 0xffffffffffffULL), when, areas[a]);
     len += (size_t)n;
 
@@ -197,23 +198,25 @@ size_t bench_gen_event(const struct bench_gen *g, uint64_t i, char *buf, int *ar
     k = CHOOSE(&s, age_range);
     len += (size_t)put_str(buf + len, room - len, "age_range", age_range[k].value);
     eth = CHOOSE(&s, self_defined);
-    len += (size_t)put_str(buf + len, room - len, "self_defined_ethnicity", self_defined[eth].value);
+    len +=
+        (size_t)put_str(buf + len, room - len, "self_defined_ethnicity", self_defined[eth].value);
     /* Officers mostly see the broad group the person states. */
-    odi = self_broad[eth] && below(&s, 100) < 85 ? self_broad[eth]
-                                                 : officer_defined[CHOOSE(&s, officer_defined)].value;
+    odi = self_broad[eth] && below(&s, 100) < 85
+              ? self_broad[eth]
+              : officer_defined[CHOOSE(&s, officer_defined)].value;
     len += (size_t)put_str(buf + len, room - len, "officer_defined_ethnicity", odi);
     k = CHOOSE(&s, powers);
     len += (size_t)put_str(buf + len, room - len, "legislation", powers[k].legislation);
     len += (size_t)put_str(buf + len, room - len, "object_of_search", powers[k].object);
     k = CHOOSE(&s, outcome);
     len += (size_t)put_str(buf + len, room - len, "outcome", outcome[k].value);
-    len += (size_t)snprintf(buf + len, room - len,
-                            ",\"outcome_linked_to_object_of_search\":%s"
-                            ",\"removal_of_more_than_outer_clothing\":%s"
-                            ",\"operation\":%s,\"operation_name\":null"
-                            ",\"latitude\":51.%06u,\"longitude\":-0.%06u}",
-                            tristate[CHOOSE(&s, tristate)].value, removal[CHOOSE(&s, removal)].value,
-                            below(&s, 100) < 3 ? "true" : "false", below(&s, 1000000),
-                            below(&s, 1000000));
+    len += (size_t)snprintf(
+        buf + len, room - len,
+        ",\"outcome_linked_to_object_of_search\":%s"
+        ",\"removal_of_more_than_outer_clothing\":%s"
+        ",\"operation\":%s,\"operation_name\":null"
+        ",\"latitude\":51.%06u,\"longitude\":-0.%06u}",
+        tristate[CHOOSE(&s, tristate)].value, removal[CHOOSE(&s, removal)].value,
+        below(&s, 100) < 3 ? "true" : "false", below(&s, 1000000), below(&s, 1000000));
     return len;
 }

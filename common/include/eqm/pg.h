@@ -9,7 +9,6 @@
 
 #include <libpq-fe.h>
 
-
 /*
  * Connects with a conninfo or URI (application_name set to app). Returns
  * the connection, or NULL with errstr (the password is never echoed).

@@ -16,11 +16,11 @@ struct eth_label {
     enum eqm_ethnic_group group;
 };
 
-#define A EQM_ETH_ASIAN
-#define B EQM_ETH_BLACK
-#define M EQM_ETH_MIXED
-#define W EQM_ETH_WHITE
-#define O EQM_ETH_OTHER
+#define A  EQM_ETH_ASIAN
+#define B  EQM_ETH_BLACK
+#define M  EQM_ETH_MIXED
+#define W  EQM_ETH_WHITE
+#define O  EQM_ETH_OTHER
 #define NS EQM_ETH_NOT_STATED
 
 /*
@@ -156,28 +156,21 @@ static const struct eth_label headings[] = {
 #undef NS
 
 static const char *const group_names[EQM_ETH__COUNT] = {
-    [EQM_ETH_NOT_STATED] = "not_stated",
-    [EQM_ETH_ASIAN] = "asian",
-    [EQM_ETH_BLACK] = "black",
-    [EQM_ETH_MIXED] = "mixed",
-    [EQM_ETH_WHITE] = "white",
-    [EQM_ETH_OTHER] = "other",
+    [EQM_ETH_NOT_STATED] = "not_stated", [EQM_ETH_ASIAN] = "asian", [EQM_ETH_BLACK] = "black",
+    [EQM_ETH_MIXED] = "mixed",           [EQM_ETH_WHITE] = "white", [EQM_ETH_OTHER] = "other",
 };
 
 /* ASCII only: tolower() would follow whatever locale the process set. */
-static int lower(int c)
-{
+static int lower(int c) {
     return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
 }
 
-static bool blank(int c)
-{
+static bool blank(int c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
 /* True when the n bytes at s equal the first n bytes of label, ignoring case. */
-static bool same_prefix(const char *s, const char *label, size_t n)
-{
+static bool same_prefix(const char *s, const char *label, size_t n) {
     for (size_t i = 0; i < n; i++) {
         if (lower((unsigned char)s[i]) != lower((unsigned char)label[i]))
             return false;
@@ -185,8 +178,7 @@ static bool same_prefix(const char *s, const char *label, size_t n)
     return true;
 }
 
-static const struct eth_label *find_label(const char *s, size_t len)
-{
+static const struct eth_label *find_label(const char *s, size_t len) {
     for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
         if (strlen(labels[i].label) == len && same_prefix(s, labels[i].label, len))
             return &labels[i];
@@ -194,8 +186,7 @@ static const struct eth_label *find_label(const char *s, size_t len)
     return NULL;
 }
 
-static const struct eth_label *find_heading(const char *s, size_t len)
-{
+static const struct eth_label *find_heading(const char *s, size_t len) {
     for (size_t i = 0; i < sizeof(headings) / sizeof(headings[0]); i++) {
         size_t n = strlen(headings[i].label);
         if (n >= len || !same_prefix(s, headings[i].label, n))
@@ -208,8 +199,7 @@ static const struct eth_label *find_heading(const char *s, size_t len)
     return NULL;
 }
 
-enum eqm_ethnic_group eqm_ethnicity_map(const char *s, size_t len, bool *recognised)
-{
+enum eqm_ethnic_group eqm_ethnicity_map(const char *s, size_t len, bool *recognised) {
     const struct eth_label *hit;
 
     if (s == NULL)
@@ -236,15 +226,12 @@ enum eqm_ethnic_group eqm_ethnicity_map(const char *s, size_t len, bool *recogni
     return hit != NULL ? hit->group : EQM_ETH_NOT_STATED;
 }
 
-const char *eqm_ethnicity_name(enum eqm_ethnic_group g)
-{
+const char *eqm_ethnicity_name(enum eqm_ethnic_group g) {
     if ((int)g < 0 || g >= EQM_ETH__COUNT)
         return NULL;
     return group_names[g];
 }
 
-bool eqm_ethnicity_is_bme(enum eqm_ethnic_group g)
-{
-    return g == EQM_ETH_ASIAN || g == EQM_ETH_BLACK || g == EQM_ETH_MIXED ||
-           g == EQM_ETH_OTHER;
+bool eqm_ethnicity_is_bme(enum eqm_ethnic_group g) {
+    return g == EQM_ETH_ASIAN || g == EQM_ETH_BLACK || g == EQM_ETH_MIXED || g == EQM_ETH_OTHER;
 }

@@ -658,8 +658,8 @@ int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
     eqm_store_set_reconnect_max(e->store, (long)(ecfg->pg_reconnect_max_s * 1000.0));
     if (ecfg->alerts_enabled) {
         if (eqm_alert_rules_load(&e->rules, catalog, ecfg->alerts_rules, errstr, sz) != 0 ||
-            eqm_alert_rules_check_windows(e->rules, ecfg->alerts_rules, svc->name, ecfg->window_days,
-                                          ecfg->n_windows, errstr, sz) != 0)
+            eqm_alert_rules_check_windows(e->rules, ecfg->alerts_rules, svc->name,
+                                          ecfg->window_days, ecfg->n_windows, errstr, sz) != 0)
             goto fail;
         eqm_log_info("alert rules loaded", "rules=%d file=%s",
                      eqm_alert_rules_count(e->rules, svc->name),

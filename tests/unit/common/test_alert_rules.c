@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,15 +300,6 @@ static void test_catalog_names_the_source(void **state) {
     eqm_alert_rules_free(&rules);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults_load),
-        cmocka_unit_test(test_every_family_loads_from_the_defaults),
-        cmocka_unit_test(test_ok_and_defaults_of_optional_fields),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_file_errors_name_the_file),
-        cmocka_unit_test(test_rule_windows_checked),
-        cmocka_unit_test(test_catalog_names_the_source),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_defaults_load, test_every_family_loads_from_the_defaults,
+              test_ok_and_defaults_of_optional_fields, test_errors, test_file_errors_name_the_file,
+              test_rule_windows_checked, test_catalog_names_the_source)

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <string.h>
 
 #include "eqm/alert_state.h"
@@ -199,16 +201,6 @@ static void test_late_event_cannot_reopen(void **state) {
     assert_int_equal(st.first_breached_us, 4);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fires_once_and_resolves_once),
-        cmocka_unit_test(test_a_million_breaching_evaluations_one_alert),
-        cmocka_unit_test(test_pending),
-        cmocka_unit_test(test_min_count_and_significance),
-        cmocka_unit_test(test_severity_up_and_not_down),
-        cmocka_unit_test(test_lower_is_worse),
-        cmocka_unit_test(test_reminder),
-        cmocka_unit_test(test_late_event_cannot_reopen),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_fires_once_and_resolves_once, test_a_million_breaching_evaluations_one_alert,
+              test_pending, test_min_count_and_significance, test_severity_up_and_not_down,
+              test_lower_is_worse, test_reminder, test_late_event_cannot_reopen)

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -214,17 +216,6 @@ static void test_every_family_reads(void **state) {
     }
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_contract_example),
-        cmocka_unit_test(test_resolved),
-        cmocka_unit_test(test_no_interval_and_other_groups),
-        cmocka_unit_test(test_share_measure),
-        cmocka_unit_test(test_custody_and_gender),
-        cmocka_unit_test(test_recruitment),
-        cmocka_unit_test(test_truncates_safely),
-        cmocka_unit_test(test_template_check),
-        cmocka_unit_test(test_every_family_reads),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_contract_example, test_resolved, test_no_interval_and_other_groups,
+              test_share_measure, test_custody_and_gender, test_recruitment, test_truncates_safely,
+              test_template_check, test_every_family_reads)

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "eqm/bme.h"
 
 static void test_members(void **state) {
@@ -56,10 +58,4 @@ static void test_sum(void **state) {
     assert_int_equal(sum[1], -3);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_members),
-        cmocka_unit_test(test_sum),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_members, test_sum)

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -729,31 +731,12 @@ static void test_set_unknown(void **state) {
     assert_int_equal(f->cfg.n_props, 0);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        T(test_defaults),
-        T(test_precedence),
-        T(test_config_path_sources),
-        T(test_command_line_forms),
-        T(test_command_line_errors),
-        T(test_environment_errors),
-        T(test_file_syntax),
-        T(test_file_errors),
-        T(test_ranges_accept_bounds),
-        T(test_windows),
-        T(test_kafka_passthrough),
-        T(test_kafka_passthrough_errors),
-        T(test_pg_url_refused_on_command_line),
-        T(test_print_config),
-        T(test_print_config_masks_password_after_sslpassword),
-        T(test_print_config_masks_password_with_blanks_around_equals),
-        T(test_print_config_masks_quoted_password),
-        T(test_help),
-        T(test_help_program_default),
-        T(test_program_reads_its_own_tables),
-        T(test_set_unknown),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN_FIXTURE(test_defaults, test_precedence, test_config_path_sources,
+                      test_command_line_forms, test_command_line_errors, test_environment_errors,
+                      test_file_syntax, test_file_errors, test_ranges_accept_bounds, test_windows,
+                      test_kafka_passthrough, test_kafka_passthrough_errors,
+                      test_pg_url_refused_on_command_line, test_print_config,
+                      test_print_config_masks_password_after_sslpassword,
+                      test_print_config_masks_password_with_blanks_around_equals,
+                      test_print_config_masks_quoted_password, test_help, test_help_program_default,
+                      test_program_reads_its_own_tables, test_set_unknown)

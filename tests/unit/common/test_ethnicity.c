@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,27 +134,25 @@ static const char *const unknown[] = {
     "Martian",
     "bme",
     "Whiteish",
-    "White British",                    /* no separator: not a heading match */
-    "White and Black Caribbean",        /* a Mixed subcategory without its heading */
-    "White/Black Caribbean",            /* "/" after a short heading is not a separator */
-    "Other - something",                /* "Other" alone is not a heading */
+    "White British",                              /* no separator: not a heading match */
+    "White and Black Caribbean",                  /* a Mixed subcategory without its heading */
+    "White/Black Caribbean",                      /* "/" after a short heading is not a separator */
+    "Other - something",                          /* "Other" alone is not a heading */
     "Chinese or other ethnic group - Vietnamese", /* asian or other: do not guess */
 };
 
-static void test_known_labels(void **state)
-{
+static void test_known_labels(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
         bool rec = false;
         enum eqm_ethnic_group g = eqm_ethnicity_map(known[i].label, strlen(known[i].label), &rec);
         if (g != known[i].group || !rec)
-            fail_msg("\"%s\": got %s recognised=%d, want %s", known[i].label,
-                     eqm_ethnicity_name(g), rec, eqm_ethnicity_name(known[i].group));
+            fail_msg("\"%s\": got %s recognised=%d, want %s", known[i].label, eqm_ethnicity_name(g),
+                     rec, eqm_ethnicity_name(known[i].group));
     }
 }
 
-static void test_unknown(void **state)
-{
+static void test_unknown(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
         bool rec = true;
@@ -170,8 +170,7 @@ static void test_unknown(void **state)
     assert_int_equal(eqm_ethnicity_map("Black", 5, NULL), EQM_ETH_BLACK);
 }
 
-static void test_case_space_len(void **state)
-{
+static void test_case_space_len(void **state) {
     bool rec = false;
     (void)state;
 
@@ -221,8 +220,7 @@ static void test_case_space_len(void **state)
     assert_true(rec);
 }
 
-static void test_name_and_bme(void **state)
-{
+static void test_name_and_bme(void **state) {
     (void)state;
     assert_string_equal(eqm_ethnicity_name(EQM_ETH_ASIAN), "asian");
     assert_string_equal(eqm_ethnicity_name(EQM_ETH_BLACK), "black");
@@ -231,7 +229,7 @@ static void test_name_and_bme(void **state)
     assert_string_equal(eqm_ethnicity_name(EQM_ETH_OTHER), "other");
     assert_string_equal(eqm_ethnicity_name(EQM_ETH_NOT_STATED), "not_stated");
     assert_null(eqm_ethnicity_name(EQM_ETH__COUNT));
-    assert_null(eqm_ethnicity_name((enum eqm_ethnic_group)-1));
+    assert_null(eqm_ethnicity_name((enum eqm_ethnic_group) - 1));
 
     /* Every name maps back to its group. */
     for (int g = 0; g < EQM_ETH__COUNT; g++) {
@@ -258,8 +256,7 @@ static void test_name_and_bme(void **state)
  * CR/LF. Records spanning lines are not needed for these files. Returns
  * the number of fields.
  */
-static size_t csv_split(char *line, char **fields, size_t max)
-{
+static size_t csv_split(char *line, char **fields, size_t max) {
     size_t n = 0;
     char *r = line;
     size_t len = strlen(line);
@@ -298,8 +295,7 @@ static size_t csv_split(char *line, char **fields, size_t max)
     }
 }
 
-static void test_csv_split(void **state)
-{
+static void test_csv_split(void **state) {
     char line[] = "a,\"b, \"\"c\"\"\",,\"\",d\r\n";
     char *f[8];
     (void)state;
@@ -312,8 +308,7 @@ static void test_csv_split(void **state)
     assert_string_equal(f[4], "d");
 }
 
-static int column(char **fields, size_t n, const char *name)
-{
+static int column(char **fields, size_t n, const char *name) {
     for (size_t i = 0; i < n; i++) {
         if (strcmp(fields[i], name) == 0)
             return (int)i;
@@ -322,8 +317,7 @@ static int column(char **fields, size_t n, const char *name)
     return -1;
 }
 
-static void test_census_csv(void **state)
-{
+static void test_census_csv(void **state) {
     static const char *const cambs[] = {"E06000031", "E07000008", "E07000009",
                                         "E07000010", "E07000011", "E07000012"};
     int64_t cambs_sum[EQM_ETH__COUNT] = {0};
@@ -354,8 +348,8 @@ static void test_census_csv(void **state)
 
         enum eqm_ethnic_group g = eqm_ethnicity_map(f[c_cat], strlen(f[c_cat]), &rec);
         if (!rec || g == EQM_ETH_NOT_STATED)
-            fail_msg("census category \"%s\": %s recognised=%d", f[c_cat],
-                     eqm_ethnicity_name(g), rec);
+            fail_msg("census category \"%s\": %s recognised=%d", f[c_cat], eqm_ethnicity_name(g),
+                     rec);
 
         long long pop = strtoll(f[c_pop], &end, 10);
         assert_true(end != f[c_pop] && *end == '\0' && pop >= 0);
@@ -397,8 +391,7 @@ static void test_census_csv(void **state)
                      894517);
 }
 
-static void test_police_csv(void **state)
-{
+static void test_police_csv(void **state) {
     int self[EQM_ETH__COUNT] = {0}, officer[EQM_ETH__COUNT] = {0};
     int self_blank = 0, officer_blank = 0, rows = 0;
     char *line = NULL;
@@ -455,13 +448,5 @@ static void test_police_csv(void **state)
     assert_int_equal(officer_blank, 18);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_known_labels), cmocka_unit_test(test_unknown),
-        cmocka_unit_test(test_case_space_len), cmocka_unit_test(test_name_and_bme),
-        cmocka_unit_test(test_csv_split),    cmocka_unit_test(test_census_csv),
-        cmocka_unit_test(test_police_csv),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_known_labels, test_unknown, test_case_space_len, test_name_and_bme,
+              test_csv_split, test_census_csv, test_police_csv)

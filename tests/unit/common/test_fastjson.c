@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "eqm/fastjson.h"
 
 #define FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
@@ -59,13 +61,41 @@ static int check_str(const char *s) {
 
 static void test_edge_cases(void **state) {
     static const char *const declined[] = {
-        "", " ", "[]", "\"x\"", "1", "null", "{", "{\"a\"", "{\"a\":}", "{\"a\":1,}",
-        "{\"a\":1 \"b\":2}", "{\"a\":1}x", "{\"a\":1}{}", "{\"a\":\"x\\\"y\"}",
-        "{\"a\":\"\\u00e9\"}", "{\"a\":\"caf\xc3\xa9\"}", "{\"a\":\"\xff\"}",
-        "{\"a\":\"tab\there\"}", "{\"a\":{}}", "{\"a\":[1]}", "{\"a\":1,\"a\":2}",
-        "{\"a\":01}", "{\"a\":1e3}", "{\"a\":-}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":+1}",
-        "{\"a\":tru}", "{\"a\":nul}", "{\"a\":True}", "{\"a\":12345678901234567890}",
-        "{'a':1}", "{a:1}", "{\"a\":\"x}", "{\"a\":1}\n\x01",
+        "",
+        " ",
+        "[]",
+        "\"x\"",
+        "1",
+        "null",
+        "{",
+        "{\"a\"",
+        "{\"a\":}",
+        "{\"a\":1,}",
+        "{\"a\":1 \"b\":2}",
+        "{\"a\":1}x",
+        "{\"a\":1}{}",
+        "{\"a\":\"x\\\"y\"}",
+        "{\"a\":\"\\u00e9\"}",
+        "{\"a\":\"caf\xc3\xa9\"}",
+        "{\"a\":\"\xff\"}",
+        "{\"a\":\"tab\there\"}",
+        "{\"a\":{}}",
+        "{\"a\":[1]}",
+        "{\"a\":1,\"a\":2}",
+        "{\"a\":01}",
+        "{\"a\":1e3}",
+        "{\"a\":-}",
+        "{\"a\":1.}",
+        "{\"a\":.5}",
+        "{\"a\":+1}",
+        "{\"a\":tru}",
+        "{\"a\":nul}",
+        "{\"a\":True}",
+        "{\"a\":12345678901234567890}",
+        "{'a':1}",
+        "{a:1}",
+        "{\"a\":\"x}",
+        "{\"a\":1}\n\x01",
     };
     static const char *const taken[] = {
         "{}",
@@ -137,10 +167,4 @@ static void test_fixtures(void **state) {
     assert_true(taken > files / 3);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_edge_cases),
-        cmocka_unit_test(test_fixtures),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_edge_cases, test_fixtures)

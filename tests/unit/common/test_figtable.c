@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <string.h>
 
 #include "eqm/figtable.h"
@@ -150,12 +152,5 @@ static void test_rows_and_bad_rows(void **state) {
     eqm_figtable_free(&w);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_engine_statement),
-        cmocka_unit_test(test_ordered_statement),
-        cmocka_unit_test(test_param_statement),
-        cmocka_unit_test(test_rows_and_bad_rows),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_engine_statement, test_ordered_statement, test_param_statement,
+              test_rows_and_bad_rows)

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <string.h>
 
 #include "eqm/log.h"
@@ -48,11 +50,4 @@ static void test_long_value_cut_and_closed(void **state) {
     assert_int_equal(q[n - 1], '"');
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quote_escapes),
-        cmocka_unit_test(test_four_at_once),
-        cmocka_unit_test(test_long_value_cut_and_closed),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_quote_escapes, test_four_at_once, test_long_value_cut_and_closed)

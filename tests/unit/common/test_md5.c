@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -88,11 +90,4 @@ static void test_padding_lengths(void **state) {
     }
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfc1321_whole),
-        cmocka_unit_test(test_rfc1321_in_pieces),
-        cmocka_unit_test(test_padding_lengths),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_rfc1321_whole, test_rfc1321_in_pieces, test_padding_lengths)

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -390,16 +392,6 @@ static void test_never_nan(void **state) {
         }
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_population_ratio),
-        cmocka_unit_test(test_population_bme),
-        cmocka_unit_test(test_population_missing),
-        cmocka_unit_test(test_population_zero_counts),
-        cmocka_unit_test(test_share_ratio),
-        cmocka_unit_test(test_share_zero_counts),
-        cmocka_unit_test(test_reference_and_not_stated),
-        cmocka_unit_test(test_never_nan),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_population_ratio, test_population_bme, test_population_missing,
+              test_population_zero_counts, test_share_ratio, test_share_zero_counts,
+              test_reference_and_not_stated, test_never_nan)

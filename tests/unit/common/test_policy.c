@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "eqm/policy.h"
 
 static const struct eqm_policy_limits lim = {100, 50, 200};
@@ -108,12 +110,4 @@ static void test_figures_due(void **state) {
     assert_false(eqm_policy_figures_due(&f, 1000, 0.02, 10000000, true));
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full),
-        cmocka_unit_test(test_age),
-        cmocka_unit_test(test_figures),
-        cmocka_unit_test(test_figures_due),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_full, test_age, test_figures, test_figures_due)

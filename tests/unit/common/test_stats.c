@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <math.h>
 
 #include "eqm/stats.h"
@@ -623,23 +625,8 @@ static void test_adverse_impact_invalid(void **state) {
     assert_no_value(&r);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_wilson_published),
-        cmocka_unit_test(test_wilson_edges),
-        cmocka_unit_test(test_wilson_invalid),
-        cmocka_unit_test(test_rate_per_1000),
-        cmocka_unit_test(test_katz_published),
-        cmocka_unit_test(test_katz_hand),
-        cmocka_unit_test(test_katz_zero_counts),
-        cmocka_unit_test(test_katz_invalid),
-        cmocka_unit_test(test_fisher_published),
-        cmocka_unit_test(test_fisher_large),
-        cmocka_unit_test(test_fisher_symmetry),
-        cmocka_unit_test(test_fisher_against_reference),
-        cmocka_unit_test(test_fisher_degenerate_and_invalid),
-        cmocka_unit_test(test_adverse_impact),
-        cmocka_unit_test(test_adverse_impact_invalid),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_wilson_published, test_wilson_edges, test_wilson_invalid, test_rate_per_1000,
+              test_katz_published, test_katz_hand, test_katz_zero_counts, test_katz_invalid,
+              test_fisher_published, test_fisher_large, test_fisher_symmetry,
+              test_fisher_against_reference, test_fisher_degenerate_and_invalid,
+              test_adverse_impact, test_adverse_impact_invalid)

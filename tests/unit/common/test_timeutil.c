@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -420,25 +422,9 @@ static void test_clocks(void **state) {
     assert_true(b >= a);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfc3339_offsets),
-        cmocka_unit_test(test_rfc3339_separators),
-        cmocka_unit_test(test_rfc3339_fractions),
-        cmocka_unit_test(test_rfc3339_calendar),
-        cmocka_unit_test(test_rfc3339_malformed),
-        cmocka_unit_test(test_rfc3339_length_is_honoured),
-        cmocka_unit_test(test_local_day_london_bst),
-        cmocka_unit_test(test_local_day_london_dst_changes),
-        cmocka_unit_test(test_local_day_utc_and_others),
-        cmocka_unit_test(test_set_zone_errors),
-        cmocka_unit_test(test_days_from_civil_known),
-        cmocka_unit_test(test_day_format_known),
-        cmocka_unit_test(test_calendar_walk),
-        cmocka_unit_test(test_round_trip_wide),
-        cmocka_unit_test(test_parse_agrees_with_calendar),
-        cmocka_unit_test(test_parse_range),
-        cmocka_unit_test(test_clocks),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_rfc3339_offsets, test_rfc3339_separators, test_rfc3339_fractions,
+              test_rfc3339_calendar, test_rfc3339_malformed, test_rfc3339_length_is_honoured,
+              test_local_day_london_bst, test_local_day_london_dst_changes,
+              test_local_day_utc_and_others, test_set_zone_errors, test_days_from_civil_known,
+              test_day_format_known, test_calendar_walk, test_round_trip_wide,
+              test_parse_agrees_with_calendar, test_parse_range, test_clocks)

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <string.h>
 
 #include "eqm/utf8.h"
@@ -87,12 +89,4 @@ static void test_blank(void **state) {
     assert_false(eqm_utf8_blank("\xFF", 1)); /* not UTF-8 is not blank */
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid),
-        cmocka_unit_test(test_chars_and_cut),
-        cmocka_unit_test(test_copy_and_fix),
-        cmocka_unit_test(test_blank),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_valid, test_chars_and_cut, test_copy_and_fix, test_blank)

@@ -4,12 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eqm/log.h"
 #include "eqm/timeutil.h"
 
 int harness_init(struct harness *h, const struct eqm_service *svc) {
     char err[256];
     memset(h, 0, sizeof(*h));
     h->svc = svc;
+    eqm_log_init("unit-test", EQM_LOG_INFO);
     if (eqm_time_set_zone("Europe/London", err, sizeof(err)) != 0)
         return -1;
     h->sink = eqm_sink_collect_new(svc->tables, svc->n_tables);

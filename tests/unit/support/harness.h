@@ -36,6 +36,25 @@ void harness_free(struct harness *h);
 int harness_setup(void **state, const struct eqm_service *svc);
 int harness_teardown(void **state);
 
+/*
+ * A test file's setup() and teardown() around a harness for svc, and
+ * run(f, json) / run_force(f, json, force_area) running the handler on a
+ * message ("force" as the whole-force area for run()).
+ */
+#define HARNESS_FIXTURE(svc)                                                                       \
+    static int setup(void **state) {                                                               \
+        return harness_setup(state, &(svc));                                                       \
+    }                                                                                              \
+    static int teardown(void **state) {                                                            \
+        return harness_teardown(state);                                                            \
+    }                                                                                              \
+    static int run_force(struct harness *f, const char *json, const char *force_area) {            \
+        return harness_run(f, json, force_area);                                                   \
+    }                                                                                              \
+    static int run(struct harness *f, const char *json) {                                          \
+        return harness_run(f, json, "force");                                                      \
+    }
+
 /* Runs len bytes through the consumer's path with force_area: the
  * handler's result, or -2 if the envelope was refused (h->rej says why). */
 int harness_run_bytes(struct harness *h, const char *bytes, size_t len, const char *force_area);

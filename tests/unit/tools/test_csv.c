@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,12 +376,5 @@ static void test_real_files(void **state) {
     }
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cases),      cmocka_unit_test(test_block_boundaries),
-        cmocka_unit_test(test_growth),     cmocka_unit_test(test_row_too_long),
-        cmocka_unit_test(test_read_error), cmocka_unit_test(test_api),
-        cmocka_unit_test(test_real_files),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_cases, test_block_boundaries, test_growth, test_row_too_long, test_read_error,
+              test_api, test_real_files)

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -129,12 +131,4 @@ static void test_reset(void **state) {
     eqm_keymap_free(&m);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_add_and_find),
-        cmocka_unit_test(test_growth),
-        cmocka_unit_test(test_binary_keys_and_walk),
-        cmocka_unit_test(test_reset),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_add_and_find, test_growth, test_binary_keys_and_walk, test_reset)

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -261,17 +263,7 @@ static void summary_line(void **state) {
     assert_int_equal(strlen(buf), 15);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(message_key_value_headers),
-        cmocka_unit_test(message_outbox_id_full_range),
-        cmocka_unit_test(message_refuses_unsendable_rows),
-        cmocka_unit_test(payload_agrees),
-        cmocka_unit_test(payload_disagrees),
-        cmocka_unit_test(backoff_doubles_to_the_cap),
-        cmocka_unit_test(backoff_jitter_shortens_at_most_half),
-        cmocka_unit_test(marks_only_acknowledged_rows),
-        cmocka_unit_test(summary_line),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(message_key_value_headers, message_outbox_id_full_range,
+              message_refuses_unsendable_rows, payload_agrees, payload_disagrees,
+              backoff_doubles_to_the_cap, backoff_jitter_shortens_at_most_half,
+              marks_only_acknowledged_rows, summary_line)

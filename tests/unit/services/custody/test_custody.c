@@ -33,25 +33,7 @@
 #define FORCE    "force"
 
 /* Each test's state: the handler run as the engine runs it. */
-
-static int setup(void **state) {
-    eqm_log_init("custody-test", EQM_LOG_INFO);
-    return harness_setup(state, &eqm_custody_service);
-}
-
-static int teardown(void **state) {
-    return harness_teardown(state);
-}
-
-/* Parses json as the engine would and runs the handler on it: returns the
- * handler's result, or -2 if the envelope was refused. */
-static int run_force(struct harness *f, const char *json, const char *force_area) {
-    return harness_run(f, json, force_area);
-}
-
-static int run(struct harness *f, const char *json) {
-    return run_force(f, json, FORCE);
-}
+HARNESS_FIXTURE(eqm_custody_service)
 
 /* An event of type and extra fields (a JSON fragment starting with ','). */
 static char *event(const char *type, const char *extra) {

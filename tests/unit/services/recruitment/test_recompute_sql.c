@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <string.h>
 
 #include "recruitment.h"
@@ -72,10 +74,4 @@ static void test_workforce_statement(void **state) {
     eqm_buf_free(&b);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_attrition_statement),
-        cmocka_unit_test(test_workforce_statement),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN(test_attrition_statement, test_workforce_statement)

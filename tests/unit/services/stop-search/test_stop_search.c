@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,24 +41,7 @@ static const char *const dims[4] = {"ethnicity", "officer_defined_ethnicity", "g
                                     "age_range"};
 
 /* Each test's state: the handler run as the engine runs it. */
-
-static int setup(void **state) {
-    return harness_setup(state, &eqm_stop_search_service);
-}
-
-static int teardown(void **state) {
-    return harness_teardown(state);
-}
-
-/* Parses json as the engine would and runs the handler on it: returns the
- * handler's result, or -2 if the envelope was refused. */
-static int run_force(struct harness *f, const char *json, const char *force_area) {
-    return harness_run(f, json, force_area);
-}
-
-static int run(struct harness *f, const char *json) {
-    return run_force(f, json, FORCE);
-}
+HARNESS_FIXTURE(eqm_stop_search_service)
 
 /* An event with the envelope filled in and the rest given as JSON members
  * (without braces). */
@@ -637,24 +622,7 @@ static void test_policeuk_file(void **state) {
     fclose(fp);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        T(test_full_policeuk_event),
-        T(test_booleans),
-        T(test_not_stated),
-        T(test_groups),
-        T(test_section_60),
-        T(test_arrests),
-        T(test_unknown_event_type),
-        T(test_area_is_force),
-        T(test_unicode_area),
-        T(test_service_description),
-        T(test_envelope_time_bounds),
-        T(test_envelope_sizes),
-        T(test_envelope_lengths_are_characters),
-        T(test_policeuk_file),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+EQM_UNIT_MAIN_FIXTURE(test_full_policeuk_event, test_booleans, test_not_stated, test_groups,
+                      test_section_60, test_arrests, test_unknown_event_type, test_area_is_force,
+                      test_unicode_area, test_service_description, test_envelope_time_bounds,
+                      test_envelope_sizes, test_envelope_lengths_are_characters, test_policeuk_file)
