@@ -210,8 +210,11 @@ static const char *one_of(const json_t *event, const char *name, const char *con
     return NULL;
 }
 
+/* Out of memory is no fault of the event's: the engine stops without
+ * committing, and the event is read again. */
 static int oom(struct eqm_reject *rej) {
-    return reject(rej, "internal", "out of memory");
+    (void)rej;
+    return EQM_HANDLE_FAILED;
 }
 
 static int handle_stage(const struct eqm_envelope *env, const json_t *event, const char *role,
@@ -285,7 +288,8 @@ static int parse_day(const char *s, int32_t *day) {
                 return -1;
         }
         *day = eqm_time_days_from_civil(y, (unsigned)m, (unsigned)d);
-        return 0;
+        /* The same range as event times: a date PostgreSQL takes. */
+        return *day >= EQM_TIME_FIRST_DAY && *day <= EQM_TIME_LAST_DAY ? 0 : -1;
     }
     if (eqm_time_parse_rfc3339(s, n, &us) != 0)
         return -1;
@@ -318,7 +322,7 @@ static int handle_flow(const struct eqm_envelope *env, const json_t *event, cons
             int32_t day;
             if (!json_is_string(start) || parse_day(json_string_value(start), &day) != 0)
                 return reject(rej, "bad_service_start",
-                              "service_start must be a date (YYYY-MM-DD) or an RFC 3339 "
+                              "service_start must be a date (YYYY-MM-DD, years 1 to 9999) or an RFC 3339 "
                               "date-time");
             if (day > env->day)
                 return reject(rej, "bad_service_start",
@@ -389,7 +393,8 @@ static int handle_headcount(const struct eqm_envelope *env, const json_t *event,
     if (asv && !json_is_null(asv)) {
         if (!json_is_string(asv) || parse_day(json_string_value(asv), &as_of) != 0)
             return reject(rej, "bad_as_of",
-                          "as_of must be a date (YYYY-MM-DD) or an RFC 3339 date-time");
+                          "as_of must be a date (YYYY-MM-DD, years 1 to 9999) or an RFC 3339 "
+                          "date-time");
     }
     eqm_time_day_format(as_of, as_of_s);
 

@@ -13,6 +13,18 @@ CAMBS=E06000031,E07000008,E07000009,E07000010,E07000011,E07000012
 
 eqm_test_stack_up
 
+# A category that is not UTF-8 (but reads as a known one) is the loader's
+# file:line error, not PostgreSQL's COPY error, and loads nothing.
+bad=$EQM_TEST_DIR/bad-census.csv
+{ head -n 2 "$CENSUS"; printf 'E06000001,Hartlepool,"White: Irish\xff",10\n'; } >"$bad"
+rc=0
+err=$("$BIN/eqm-admin" load-population "$bad" 2>&1) || rc=$?
+[ "$rc" -ne 0 ] || fail "a census_category that is not UTF-8 was loaded"
+grep -q "bad-census.csv:3: census_category is not valid UTF-8" <<<"$err" \
+    || fail "no file:line error for a category that is not UTF-8: $err"
+assert_eq 0 "$(psql_val "SELECT count(*) FROM equality.population_district")" \
+    "nothing of the bad file loaded"
+
 "$BIN/eqm-admin" load-population "$CENSUS"
 "$BIN/eqm-admin" define-area cambridgeshire "$CAMBS"
 

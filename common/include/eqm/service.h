@@ -27,6 +27,7 @@
 #define EQM_MAX_TABLES    4
 #define EQM_EVENT_ID_MAX  128 /* characters */
 #define EQM_AREA_MAX      64  /* characters */
+#define EQM_OCCURRED_AT_MAX 64 /* characters */
 
 /* The common fields every event has, validated by the engine. */
 struct eqm_envelope {

@@ -279,10 +279,26 @@ static void print_help(const char *program, const char *usage, FILE *out,
 static void mask_secret(const char *v, char *out, size_t sz) {
     PQconninfoOption *opts;
     size_t o = 0;
+    char uri[1024];
+    bool uri_password = false;
 
     out[0] = '\0';
     if (!*v)
         return;
+    /* A URI's password may hold '/' or '@' unescaped: libpq then reads
+     * pieces of it as host or database names, which would be printed. So
+     * the user information (up to the last '@') is cut out first, the user
+     * name kept, the password never looked at. */
+    if (!strncmp(v, "postgresql://", 13) || !strncmp(v, "postgres://", 11)) {
+        const char *start = strstr(v, "://") + 3, *at = strrchr(start, '@');
+        if (at) {
+            size_t user = strcspn(start, ":@");
+            uri_password = start + user < at;
+            snprintf(uri, sizeof(uri), "%.*s%.*s%s", (int)(start - v), v,
+                     (int)(start + user < at ? user : (size_t)(at - start)), start, at);
+            v = uri;
+        }
+    }
     opts = PQconninfoParse(v, NULL);
     if (!opts) {
         snprintf(out, sz, "(unparsable connection string, not shown)");
@@ -298,6 +314,8 @@ static void mask_secret(const char *v, char *out, size_t sz) {
         if (o >= sz)
             o = sz - 1;
     }
+    if (uri_password && o + 1 < sz)
+        snprintf(out + o, sz - o, "%spassword='****'", o ? " " : "");
     PQconninfoFree(opts);
 }
 

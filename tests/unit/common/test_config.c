@@ -589,6 +589,20 @@ static void test_print_config(void **state) {
 }
 
 /* Conninfo strings libpq accepts that --print-config must not leak. */
+/* A URI password with '/' or '@' in it, unescaped: libpq would read its
+ * pieces as the host and the database; none of it is printed. */
+static void test_print_config_masks_uri_password_with_slash_and_at(void **state) {
+    struct fixture *f = *state;
+    const char *o = print_with_url(f, "postgresql://eqm:pa/ss@w0rd@db.example:5432/eqm");
+    assert_null(strstr(o, "pa/ss"));
+    assert_null(strstr(o, "ss@w0rd"));
+    assert_null(strstr(o, "w0rd"));
+    assert_non_null(strstr(o, "user='eqm'"));
+    assert_non_null(strstr(o, "host='db.example'"));
+    assert_non_null(strstr(o, "dbname='eqm'"));
+    assert_non_null(strstr(o, "password='****'"));
+}
+
 static void test_print_config_masks_password_after_sslpassword(void **state) {
     struct fixture *f = *state;
     /* sslpassword (libpq >= 13) comes first and hides the real password. */
@@ -736,6 +750,7 @@ EQM_UNIT_MAIN_FIXTURE(test_defaults, test_precedence, test_config_path_sources,
                       test_file_syntax, test_file_errors, test_ranges_accept_bounds, test_windows,
                       test_kafka_passthrough, test_kafka_passthrough_errors,
                       test_pg_url_refused_on_command_line, test_print_config,
+                      test_print_config_masks_uri_password_with_slash_and_at,
                       test_print_config_masks_password_after_sslpassword,
                       test_print_config_masks_password_with_blanks_around_equals,
                       test_print_config_masks_quoted_password, test_help, test_help_program_default,

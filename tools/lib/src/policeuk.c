@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "eqm/service.h"
 #include "eqm/timeutil.h"
 
 #define AREA_MAX     64
@@ -186,6 +187,13 @@ static int check_date(const char *v, size_t len, char *errstr, size_t sz) {
 
     if (len == 0) {
         snprintf(errstr, sz, "Date is blank");
+        return -1;
+    }
+    /* The consumer takes an occurred_at of at most this many characters
+     * (ASCII, here): a longer one would convert and then be refused. */
+    if (len > EQM_OCCURRED_AT_MAX) {
+        snprintf(errstr, sz, "Date \"%.40s...\" is %zu characters long (at most %d)", v, len,
+                 EQM_OCCURRED_AT_MAX);
         return -1;
     }
     if (eqm_time_parse_rfc3339(v, len, &us) == 0)

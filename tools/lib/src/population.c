@@ -20,6 +20,7 @@
 #include "eqm/ethnicity.h"
 #include "eqm/pg.h"
 #include "eqm/pgarray.h"
+#include "eqm/utf8.h"
 
 #define AREA_MAX 64
 
@@ -63,41 +64,6 @@ static int copy_field(struct eqm_buf *b, const char *s, size_t n, char end) {
     return eqm_buf_append(b, &end, 1);
 }
 
-/* Well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
-static bool utf8_valid(const char *p, size_t n) {
-    const unsigned char *s = (const unsigned char *)p;
-    size_t i = 0;
-
-    while (i < n) {
-        unsigned c = s[i];
-        size_t k;
-        unsigned lo = 0x80, hi = 0xBF;
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF)
-            k = 1;
-        else if (c >= 0xE0 && c <= 0xEF) {
-            k = 2;
-            lo = c == 0xE0 ? 0xA0 : 0x80;
-            hi = c == 0xED ? 0x9F : 0xBF;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            k = 3;
-            lo = c == 0xF0 ? 0x90 : 0x80;
-            hi = c == 0xF4 ? 0x8F : 0xBF;
-        } else
-            return false;
-        if (n - i <= k || s[i + 1] < lo || s[i + 1] > hi)
-            return false;
-        for (size_t j = 2; j <= k; j++)
-            if (s[i + j] < 0x80 || s[i + j] > 0xBF)
-                return false;
-        i += k + 1;
-    }
-    return true;
-}
 
 static int parse_count(const char *s, size_t len, int64_t *out) {
     int64_t v = 0;
@@ -183,9 +149,13 @@ static int add_row(const char *const *f, size_t n, unsigned long line, struct se
                                  : "census_category");
         return -1;
     }
-    if (!utf8_valid(code, code_len) || !utf8_valid(name, name_len)) {
+    /* What COPY would refuse, said here with its line. */
+    if (!eqm_utf8_valid(code, code_len) || !eqm_utf8_valid(name, name_len) ||
+        !eqm_utf8_valid(cat, cat_len)) {
         snprintf(msg, sz, "%s is not valid UTF-8",
-                 utf8_valid(code, code_len) ? "area_name" : "area_code");
+                 !eqm_utf8_valid(code, code_len)   ? "area_code"
+                 : !eqm_utf8_valid(name, name_len) ? "area_name"
+                                                   : "census_category");
         return -1;
     }
     g = eqm_ethnicity_map(cat, cat_len, &recognised);
