@@ -56,6 +56,13 @@ assert_eq "$new" "$(psql_val "SELECT next_offset FROM equality.kafka_offsets
                               WHERE topic = '$T' AND partition = $part")" \
     "the stored offset follows the new log"
 
+assert_eq "stop|1
+reread|1" "$(psql_val "SELECT action || '|' || count(*) FROM equality.offset_events
+                        WHERE topic = '$T' AND partition = $part GROUP BY action ORDER BY action DESC")" \
+    "each finding recorded"
+"$BIN/eqm-admin" status | grep -q "Stored offsets found beyond the end of the log" \
+    || fail "eqm-admin status does not show the findings"
+
 # Read again (a restart): nothing counted twice.
 timeout 120 "${consumer[@]}" --exit-when-idle 3 2>"$EQM_TEST_DIR/again.log"
 assert_eq "$((first + new))" "$(counted)" "a restart counts nothing twice"

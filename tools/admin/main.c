@@ -37,7 +37,8 @@ static void usage(FILE *out) {
             "  define-area NAME CODES        define an area as a set of district codes,\n"
             "                                comma-separated; its population is their sum\n"
             "  areas                         list areas with population by broad group\n"
-            "  status                        offsets, watermarks, counts and dead letters\n"
+            "  status                        offsets, watermarks, counts, dead letters and\n"
+            "                                offsets found beyond the end of the log\n"
             "  alerts [list] [--all]         firing and pending alerts (--all: every state)\n"
             "  silence FP --until DATE --reason TEXT [--by NAME]\n"
             "                                a panel has reviewed alert FP (fingerprint or a\n"
@@ -209,7 +210,11 @@ int main(int argc, char **argv) {
                                 "FROM equality.event_keys GROUP BY source ORDER BY source") ||
                     print_query(conn, "Dead letters",
                                 "SELECT source, reason_code, count(*) AS messages "
-                                "FROM equality.dead_letters GROUP BY 1, 2 ORDER BY 1, 2")
+                                "FROM equality.dead_letters GROUP BY 1, 2 ORDER BY 1, 2") ||
+                    print_query(conn, "Stored offsets found beyond the end of the log",
+                                "SELECT consumer_group, topic, action, count(*) AS partitions, "
+                                "max(found_at)::timestamp(0) AS last_found "
+                                "FROM equality.offset_events GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")
                 ? 1
                 : 0;
     }

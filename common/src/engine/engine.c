@@ -614,6 +614,10 @@ static int on_ahead(void *opaque, int32_t partition, int64_t stored, int64_t low
                   "topic=%s partition=%d stored=%lld log_start=%lld log_end=%lld action=%s",
                   e->ecfg->topic, (int)partition, (long long)stored, (long long)low,
                   (long long)high, stop ? "stop" : "reread");
+    if (eqm_store_offset_event(e->store, partition, stored, low, high, stop ? "stop" : "reread") !=
+        0)
+        eqm_log_warn("cannot record the offset ahead of the log", "error=%s",
+                     eqm_log_q(eqm_store_error(e->store)));
     if (stop) {
         e->fatal = 1;
         return -1;

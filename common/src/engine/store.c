@@ -774,3 +774,29 @@ long eqm_store_expire_keys(struct eqm_store *s, long horizon_days) {
     PQclear(res);
     return n;
 }
+
+int eqm_store_offset_event(struct eqm_store *s, int32_t partition, int64_t stored, int64_t low,
+                           int64_t high, const char *action) {
+    char p[16], st[24], lo[24], hi[24];
+    const char *params[7] = {s->group, s->topic, p, st, low >= 0 ? lo : NULL, high >= 0 ? hi : NULL,
+                             action};
+    PGresult *res;
+    int rc = 0;
+
+    snprintf(p, sizeof(p), "%d", (int)partition);
+    snprintf(st, sizeof(st), "%lld", (long long)stored);
+    snprintf(lo, sizeof(lo), "%lld", (long long)low);
+    snprintf(hi, sizeof(hi), "%lld", (long long)high);
+    res = PQexecParams(s->conn,
+                       "INSERT INTO equality.offset_events (consumer_group, topic, partition, "
+                       "stored_offset, log_start, log_end, action) VALUES ($1, $2, $3, $4, $5, $6, "
+                       "$7)",
+                       7, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        eqm_pg_error(s->conn, res, "recording an offset ahead of the log", s->errstr,
+                     sizeof(s->errstr));
+        rc = -1;
+    }
+    PQclear(res);
+    return rc;
+}

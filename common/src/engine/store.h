@@ -149,6 +149,11 @@ void eqm_store_drop(struct eqm_store *s, const char *why);
 enum eqm_store_result eqm_store_figures(struct eqm_store *s, eqm_store_figures_fn fn, void *arg)
     __attribute__((warn_unused_result));
 
+/* Records a stored offset found beyond the end of its log (one statement,
+ * between batches). 0, or -1 (see eqm_store_error()). */
+int eqm_store_offset_event(struct eqm_store *s, int32_t partition, int64_t stored, int64_t low,
+                           int64_t high, const char *action) __attribute__((warn_unused_result));
+
 /*
  * Drops the de-duplication keys of days more than horizon_days before
  * the newest event, and logs what it did. Returns the number dropped, or
