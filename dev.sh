@@ -171,7 +171,7 @@ cmd_status() {
 
 cmd_build_fuzz() {
     CC=clang cmake -S "$ROOT" -B "$FUZZ_DIR" -DEQM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
-    cmake --build "$FUZZ_DIR" -j"$JOBS" --target fuzz-message fuzz-rfc3339 fuzz-config fuzz-policeuk
+    cmake --build "$FUZZ_DIR" -j"$JOBS" --target fuzz-message fuzz-rfc3339 fuzz-config fuzz-policeuk fuzz-population fuzz-rules
 }
 
 # Every fuzz target for $1 seconds, one after the other (tests/fuzz/run.sh

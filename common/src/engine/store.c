@@ -66,6 +66,18 @@ bool eqm_store_in_flight(const struct eqm_store *s) {
     return s->pl.active;
 }
 
+/* Runs sql with text parameters; the result when its status is want, else
+ * NULL with the error (naming what) in s->errstr. */
+static PGresult *query(struct eqm_store *s, const char *what, ExecStatusType want, const char *sql,
+                       int n, const char *const *params) {
+    PGresult *res = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) == want)
+        return res;
+    eqm_pg_error(s->conn, res, what, s->errstr, sizeof(s->errstr));
+    PQclear(res);
+    return NULL;
+}
+
 /* ---- connecting ------------------------------------------------------------ */
 
 static int prepare(struct eqm_store *s, const char *name, const char *sql) {
@@ -167,15 +179,11 @@ static int connect_once(struct eqm_store *s) {
         return -1;
     if (prepare_all(s) != 0)
         return -1;
-    res = PQexecParams(s->conn,
-                       "SELECT (extract(epoch FROM max_occurred_at) * 1e6)::bigint "
-                       "FROM equality.watermarks WHERE source = $1",
-                       1, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        eqm_pg_error(s->conn, res, "reading watermark", s->errstr, sizeof(s->errstr));
-        PQclear(res);
+    if (!(res = query(s, "reading watermark", PGRES_TUPLES_OK,
+                      "SELECT (extract(epoch FROM max_occurred_at) * 1e6)::bigint "
+                      "FROM equality.watermarks WHERE source = $1",
+                      1, params)))
         return -1;
-    }
     if (PQntuples(res) == 1)
         s->watermark_us = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
@@ -272,23 +280,17 @@ int eqm_store_offsets_load(struct eqm_store *s, const int32_t *partitions, int n
     params[0] = s->group;
     params[1] = s->topic;
     params[2] = s->a[0].data;
-    res = PQexecParams(s->conn,
-                       "INSERT INTO equality.kafka_offsets (consumer_group, topic, partition) "
-                       "SELECT $1, $2, p FROM unnest($3::int[]) AS p ON CONFLICT DO NOTHING",
-                       3, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        eqm_pg_error(s->conn, res, "creating offset rows", s->errstr, sizeof(s->errstr));
+    if (!(res = query(s, "creating offset rows", PGRES_COMMAND_OK,
+                      "INSERT INTO equality.kafka_offsets (consumer_group, topic, partition) "
+                      "SELECT $1, $2, p FROM unnest($3::int[]) AS p ON CONFLICT DO NOTHING",
+                      3, params)))
         goto out;
-    }
     PQclear(res);
-    res = PQexecParams(s->conn,
-                       "SELECT partition, next_offset FROM equality.kafka_offsets "
-                       "WHERE consumer_group = $1 AND topic = $2 AND partition = ANY($3::int[])",
-                       3, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        eqm_pg_error(s->conn, res, "reading offsets", s->errstr, sizeof(s->errstr));
+    if (!(res = query(s, "reading offsets", PGRES_TUPLES_OK,
+                      "SELECT partition, next_offset FROM equality.kafka_offsets "
+                      "WHERE consumer_group = $1 AND topic = $2 AND partition = ANY($3::int[])",
+                      3, params)))
         goto out;
-    }
     for (int i = 0; i < n; i++) {
         committed[i] = -1;
         for (int r = 0; r < PQntuples(res); r++)
@@ -761,11 +763,9 @@ long eqm_store_expire_keys(struct eqm_store *s, long horizon_days) {
     if (horizon_days <= 0 || s->watermark_us == 0)
         return 0;
     eqm_time_day_format(eqm_time_local_day(s->watermark_us) - (int32_t)horizon_days, cutoff);
-    res = PQexecParams(s->conn,
-                       "DELETE FROM equality.event_keys WHERE source = $1 AND event_day < $2", 2,
-                       NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        eqm_pg_error(s->conn, res, "expiring de-duplication keys", s->errstr, sizeof(s->errstr));
+    res = query(s, "expiring de-duplication keys", PGRES_COMMAND_OK,
+                "DELETE FROM equality.event_keys WHERE source = $1 AND event_day < $2", 2, params);
+    if (!res) {
         eqm_log_warn("cannot expire de-duplication keys", "error=%s", eqm_log_q(s->errstr));
     } else if ((n = atol(PQcmdTuples(res))) > 0) {
         eqm_log_info("de-duplication keys expired", "keys=%ld before=%s horizon_days=%ld", n,
@@ -781,22 +781,17 @@ int eqm_store_offset_event(struct eqm_store *s, int32_t partition, int64_t store
     const char *params[7] = {s->group, s->topic, p, st, low >= 0 ? lo : NULL, high >= 0 ? hi : NULL,
                              action};
     PGresult *res;
-    int rc = 0;
+    int rc;
 
     snprintf(p, sizeof(p), "%d", (int)partition);
     snprintf(st, sizeof(st), "%lld", (long long)stored);
     snprintf(lo, sizeof(lo), "%lld", (long long)low);
     snprintf(hi, sizeof(hi), "%lld", (long long)high);
-    res = PQexecParams(s->conn,
-                       "INSERT INTO equality.offset_events (consumer_group, topic, partition, "
-                       "stored_offset, log_start, log_end, action) VALUES ($1, $2, $3, $4, $5, $6, "
-                       "$7)",
-                       7, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        eqm_pg_error(s->conn, res, "recording an offset ahead of the log", s->errstr,
-                     sizeof(s->errstr));
-        rc = -1;
-    }
+    res = query(s, "recording an offset ahead of the log", PGRES_COMMAND_OK,
+                "INSERT INTO equality.offset_events (consumer_group, topic, partition, "
+                "stored_offset, log_start, log_end, action) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                7, params);
+    rc = res ? 0 : -1;
     PQclear(res);
     return rc;
 }

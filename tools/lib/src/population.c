@@ -64,7 +64,6 @@ static int copy_field(struct eqm_buf *b, const char *s, size_t n, char end) {
     return eqm_buf_append(b, &end, 1);
 }
 
-
 static int parse_count(const char *s, size_t len, int64_t *out) {
     int64_t v = 0;
 
@@ -195,15 +194,13 @@ static int add_row(const char *const *f, size_t n, unsigned long line, struct se
     return 0;
 }
 
-int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
-                            struct eqm_population_load_stats *st, char *errstr, size_t sz) {
+int eqm_population_read(FILE *fp, const char *path, eqm_population_row_fn *row, void *arg,
+                        struct eqm_population_load_stats *st, char *errstr, size_t sz) {
     struct eqm_csv_reader *r = NULL;
     struct eqm_buf copy = {0};
     struct seen seen;
     struct eqm_population_load_stats s = {0};
     const char *const *f;
-    PGresult *res = NULL;
-    bool in_tx = false, in_copy = false;
     char msg[384];
     size_t n;
     int ret = -1, rc;
@@ -211,8 +208,6 @@ int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
     memset(&seen, 0, sizeof(seen));
     if (!path)
         path = "population file";
-    if (!conn_idle(conn, path, errstr, sz))
-        return -1;
     if (eqm_csv_reader_new(&r, fp) != 0) {
         snprintf(errstr, sz, "%s: cannot read (out of memory or no file)", path);
         return -1;
@@ -234,7 +229,63 @@ int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
                  eqm_csv_reader_line(r), header[0], header[1], header[2], header[3]);
         goto out;
     }
+    while ((rc = eqm_csv_reader_next(r, &f, &n)) != 0) {
+        unsigned long line = eqm_csv_reader_line(r);
+        int64_t pop = 0;
 
+        if (rc < 0) {
+            snprintf(errstr, sz, "%s:%lu: %s", path, line, eqm_csv_reader_error(r));
+            goto out;
+        }
+        if (add_row(f, n, line, &seen, &copy, &pop, msg, sizeof(msg)) != 0) {
+            snprintf(errstr, sz, "%s:%lu: %s", path, line, msg);
+            goto out;
+        }
+        if (row(arg, copy.data, copy.len, msg, sizeof(msg)) != 0) {
+            snprintf(errstr, sz, "%s: %s", path, msg);
+            goto out;
+        }
+        s.rows++;
+        s.population += pop;
+    }
+    if (s.rows == 0) {
+        snprintf(errstr, sz, "%s: no data rows after the header", path);
+        goto out;
+    }
+    s.districts = seen.codes.used;
+    if (st)
+        *st = s;
+    ret = 0;
+out:
+    eqm_keymap_free(&seen.keys);
+    eqm_keymap_free(&seen.codes);
+    eqm_buf_free(&copy);
+    eqm_csv_reader_free(&r);
+    return ret;
+}
+
+/* eqm_population_read()'s row callback for the load: one COPY line. */
+static int put_copy(void *arg, const char *line, size_t len, char *msg, size_t sz) {
+    PGconn *conn = arg;
+    if (PQputCopyData(conn, line, (int)len) != 1) {
+        eqm_pg_error(conn, NULL, "COPY", msg, sz);
+        return -1;
+    }
+    return 0;
+}
+
+int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
+                            struct eqm_population_load_stats *st, char *errstr, size_t sz) {
+    struct eqm_population_load_stats s = {0};
+    PGresult *res = NULL;
+    bool in_tx = false, in_copy = false;
+    char msg[384];
+    int ret = -1, rc;
+
+    if (!path)
+        path = "population file";
+    if (!conn_idle(conn, path, errstr, sz))
+        return -1;
     if (exec(conn, path, "BEGIN", errstr, sz) != 0)
         goto out;
     in_tx = true;
@@ -255,31 +306,9 @@ int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
     PQclear(res);
     res = NULL;
     in_copy = true;
-
-    while ((rc = eqm_csv_reader_next(r, &f, &n)) != 0) {
-        unsigned long line = eqm_csv_reader_line(r);
-        int64_t pop = 0;
-
-        if (rc < 0) {
-            snprintf(errstr, sz, "%s:%lu: %s", path, line, eqm_csv_reader_error(r));
-            goto out;
-        }
-        if (add_row(f, n, line, &seen, &copy, &pop, msg, sizeof(msg)) != 0) {
-            snprintf(errstr, sz, "%s:%lu: %s", path, line, msg);
-            goto out;
-        }
-        if (PQputCopyData(conn, copy.data, (int)copy.len) != 1) {
-            eqm_pg_error(conn, NULL, "COPY", msg, sizeof(msg));
-            snprintf(errstr, sz, "%s: %s", path, msg);
-            goto out;
-        }
-        s.rows++;
-        s.population += pop;
-    }
-    if (s.rows == 0) {
-        snprintf(errstr, sz, "%s: no data rows after the header", path);
+    /* Every row checked (file:line messages) as it streams into COPY. */
+    if (eqm_population_read(fp, path, put_copy, conn, &s, errstr, sz) != 0)
         goto out;
-    }
     in_copy = false;
     if (PQputCopyEnd(conn, NULL) != 1) {
         eqm_pg_error(conn, NULL, "COPY", msg, sizeof(msg));
@@ -311,7 +340,6 @@ int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
              " FROM eqm_population_load",
              errstr, sz) != 0)
         goto out;
-    s.districts = seen.codes.used;
     if (exec(conn, path, "COMMIT", errstr, sz) != 0)
         goto out;
     in_tx = false;
@@ -325,10 +353,6 @@ out:
         copy_abort(conn);
     if (in_tx)
         rollback(conn);
-    eqm_keymap_free(&seen.keys);
-    eqm_keymap_free(&seen.codes);
-    eqm_buf_free(&copy);
-    eqm_csv_reader_free(&r);
     return ret;
 }
 

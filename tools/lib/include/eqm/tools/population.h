@@ -47,6 +47,21 @@ int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
     __attribute__((warn_unused_result));
 
 /*
+ * The loader's reading half, without PostgreSQL: reads and checks the
+ * file as eqm_population_load_csv() does (same header, same row checks,
+ * same path:line messages) and hands each good row to row() as one line
+ * of COPY's text format, area_code TAB area_name TAB census_category TAB
+ * broad_group TAB population LF (valid UTF-8, escaped as COPY needs).
+ * row() returns 0, or -1 with msg (the read stops). Returns 0 and *st
+ * (if not NULL), or -1 with errstr.
+ */
+typedef int eqm_population_row_fn(void *arg, const char *line, size_t len, char *msg,
+                                  size_t msg_size);
+int eqm_population_read(FILE *fp, const char *path, eqm_population_row_fn *row, void *arg,
+                        struct eqm_population_load_stats *st, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/*
  * Makes area (1-64 bytes, not blank) the set of the ncodes district codes
  * (ncodes >= 1; repeats count once), replacing any earlier definition, in
  * one transaction. Every code must already be in
