@@ -321,9 +321,10 @@ static int handle_flow(const struct eqm_envelope *env, const json_t *event, cons
         } else if (start && !json_is_null(start)) {
             int32_t day;
             if (!json_is_string(start) || parse_day(json_string_value(start), &day) != 0)
-                return reject(rej, "bad_service_start",
-                              "service_start must be a date (YYYY-MM-DD, years 1 to 9999) or an RFC 3339 "
-                              "date-time");
+                return reject(
+                    rej, "bad_service_start",
+                    "service_start must be a date (YYYY-MM-DD, years 1 to 9999) or an RFC 3339 "
+                    "date-time");
             if (day > env->day)
                 return reject(rej, "bad_service_start",
                               "service_start is after the day the person left");

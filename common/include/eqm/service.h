@@ -22,12 +22,12 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-#define EQM_MAX_KEY_PARTS 5 /* recruitment: role, campaign, stage, dimension, grp */
-#define EQM_MAX_COUNTS    32
-#define EQM_MAX_TABLES    4
-#define EQM_EVENT_ID_MAX  128 /* characters */
-#define EQM_AREA_MAX      64  /* characters */
-#define EQM_OCCURRED_AT_MAX 64 /* characters */
+#define EQM_MAX_KEY_PARTS   5 /* recruitment: role, campaign, stage, dimension, grp */
+#define EQM_MAX_COUNTS      32
+#define EQM_MAX_TABLES      4
+#define EQM_EVENT_ID_MAX    128 /* characters */
+#define EQM_AREA_MAX        64  /* characters */
+#define EQM_OCCURRED_AT_MAX 64  /* characters */
 
 /* The common fields every event has, validated by the engine. */
 struct eqm_envelope {

@@ -70,8 +70,8 @@ int eqm_envelope_parse(const json_t *event, int64_t now_us, long max_future_skew
     if (required_string(event, "area", EQM_AREA_MAX, &env->area, rej, "missing_area", "bad_area") !=
         0)
         return -1;
-    if (required_string(event, "occurred_at", EQM_OCCURRED_AT_MAX, &when, rej, "missing_occurred_at",
-                        "bad_occurred_at") != 0)
+    if (required_string(event, "occurred_at", EQM_OCCURRED_AT_MAX, &when, rej,
+                        "missing_occurred_at", "bad_occurred_at") != 0)
         return -1;
     v = json_object_get(event, "occurred_at");
     if (eqm_time_parse_rfc3339(when, json_string_length(v), &env->occurred_us) != 0) {
