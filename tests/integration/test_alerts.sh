@@ -138,6 +138,36 @@ ctl_fp=$(psql_val "SELECT fingerprint FROM equality.alert_outbox
     --by "panel chair" >/dev/null
 "$BIN/eqm-admin" alerts | grep -q "reviewed at panel" || fail "alerts list shows the silence"
 
+eqm_test_log "the panel acknowledges the black alert, then the force answers it"
+cur() { psql_val "SELECT $1 FROM equality.alerts_current WHERE fingerprint = '$fp'"; }
+assert_eq 0 "$(cur days_unanswered)" "a firing alert fired today is unanswered for 0 days"
+"$BIN/eqm-admin" alerts ack "${fp:0:8}" --by "panel chair" --note "to the next meeting" \
+    | grep -q "^acknowledged $fp (firing since " || fail "ack says what it acknowledged"
+assert_eq "panel chair" "$(cur acknowledged_by)" "acknowledged by"
+assert_eq 0 "$(cur days_unanswered)" "an acknowledgement is not an answer"
+"$BIN/eqm-admin" alerts | grep -q "panel chair $(date +%F)" || fail "alerts list shows the ack"
+rc=0
+"$BIN/eqm-admin" alerts respond "$fp" --by "force lead" 2>"$EQM_TEST_DIR/err" || rc=$?
+assert_eq 2 "$rc" "respond without --text is a usage error"
+grep -q "(--text) is required" "$EQM_TEST_DIR/err" || fail "respond says --text is required"
+inactive=$(psql_val "SELECT fingerprint FROM equality.alert_state
+                     WHERE first_breached_at IS NULL LIMIT 1")
+if [[ -n $inactive ]]; then
+    rc=0
+    "$BIN/eqm-admin" alerts ack "$inactive" 2>"$EQM_TEST_DIR/err" || rc=$?
+    assert_eq 1 "$rc" "an alert that never breached cannot be acknowledged"
+    grep -q "has never breached its rule" "$EQM_TEST_DIR/err" || fail "and it says why"
+fi
+"$BIN/eqm-admin" alerts respond "$fp" --by "force lead" \
+    --text "Arrests follow two warrants executed in one week; reviewed by the inspector." >/dev/null
+assert_eq "" "$(cur days_unanswered)" "answered: no longer counted as unanswered"
+assert_eq "force lead" "$(cur responded_by)" "responded by"
+assert_eq 2 "$(psql_val "SELECT count(*) FROM equality.alert_responses WHERE fingerprint = '$fp'
+                         AND status = 'firing'
+                         AND episode = (SELECT first_breached_at FROM equality.alert_state
+                                         WHERE fingerprint = '$fp')")" \
+    "both rows belong to the current episode"
+
 eqm_test_log "phases 3-5: hovering between 1.6 and 2.0 (and back above 2.0): no new alert"
 phase p3 2 white:200:40 black:50:18 other:4:0
 consume
@@ -175,8 +205,15 @@ assert_eq resolved "$(psql_val "SELECT status FROM equality.alert_state WHERE fi
     "still resolved"
 
 assert_eq "firing
+acknowledged
+responded
 resolved" "$(psql_val "SELECT event FROM equality.alert_history WHERE fingerprint = '$fp' ORDER BY at")" \
-    "alert_history: the two state changes"
+    "alert_history: the two state changes, the acknowledgement and the answer"
+"$BIN/eqm-admin" alerts history "${fp:0:8}" >"$EQM_TEST_DIR/history"
+grep -q "acknowledged .*by panel chair: to the next meeting" "$EQM_TEST_DIR/history" \
+    || fail "alerts history shows the acknowledgement and its note"
+grep -q "responded .*by force lead: Arrests follow two warrants" "$EQM_TEST_DIR/history" \
+    || fail "alerts history shows the answer"
 assert_eq "firing
 silenced
 resolved" "$(psql_val "SELECT event FROM equality.alert_history WHERE fingerprint = '$ctl_fp'
@@ -216,4 +253,15 @@ PY
 else
     eqm_test_log "eqm-alert-relay not built: skipping the Kafka part"
 fi
+
+eqm_test_log "phase 7: ratio 3.0 again -> it fires again, a new episode, unanswered"
+phase p7 6 white:200:40 black:50:30
+consume
+assert_eq firing "$(cur status)" "fires again at a newer window end"
+assert_eq 0 "$(cur days_unanswered)" "the new episode is unanswered"
+assert_eq "" "$(cur acknowledged_by)" "the old episode's acknowledgement does not carry over"
+# As it reads 12 days on (the breach moved back, not the clock):
+psql_val "UPDATE equality.alert_state SET first_breached_at = first_breached_at - interval '12 days'
+           WHERE fingerprint = '$fp'" >/dev/null
+assert_eq 12 "$(cur days_unanswered)" "open, not yet answered for 12 days"
 eqm_test_log "ok"

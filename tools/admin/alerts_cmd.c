@@ -1,8 +1,10 @@
 /*
  * alerts_cmd.c - eqm-admin's alert commands: list alerts, silence and
- * unsilence a fingerprint. A silence is a row in equality.alert_silences
- * (never deleted; unsilence stamps removed_at), so equality.alert_history
- * shows who silenced what, until when and why.
+ * unsilence a fingerprint, acknowledge and answer an alert, show one
+ * alert's history. A silence is a row in equality.alert_silences (never
+ * deleted; unsilence stamps removed_at); an acknowledgement or a response
+ * is a row in equality.alert_responses (never changed), so
+ * equality.alert_history shows who did what, when and why.
  */
 #include "alerts_cmd.h"
 
@@ -61,12 +63,97 @@ static const char *who(const char *by) {
     return u && *u ? u : NULL;
 }
 
+/*
+ * Records an acknowledgement (kind "ack", body the optional note) or a
+ * response (kind "response", body the text) for the alert's current
+ * episode. An alert that has never breached has no episode to answer.
+ */
+static int record_response(PGconn *conn, const char *fp, const char *kind, const char *body,
+                           const char *by) {
+    const char *p[4] = {fp, kind, body ? body : "", by};
+    PGresult *res =
+        query(conn, "recording the answer",
+              "INSERT INTO equality.alert_responses "
+              "(fingerprint, episode, kind, status, alert_id, body, created_by) "
+              "SELECT fingerprint, first_breached_at, $2, status, last_alert_id, $3, "
+              "coalesce($4, current_user) FROM equality.alert_state "
+              "WHERE fingerprint = $1 AND first_breached_at IS NOT NULL "
+              "RETURNING id, status, episode::timestamp(0), created_by",
+              4, p, PGRES_TUPLES_OK);
+    if (!res)
+        return 1;
+    if (PQntuples(res) != 1) {
+        fprintf(stderr,
+                "eqm-admin: alerts %s: alert %s has never breached its rule: there is "
+                "nothing to %s\n",
+                strcmp(kind, "ack") ? "respond" : "ack", fp,
+                strcmp(kind, "ack") ? "answer" : "acknowledge");
+        PQclear(res);
+        return 1;
+    }
+    printf("%s %s (%s since %s) by %s (record %s)\n",
+           strcmp(kind, "ack") ? "answered" : "acknowledged", fp, PQgetvalue(res, 0, 1),
+           PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return 0;
+}
+
+/* eqm-admin alerts ack|respond|history FP [options]: argv[2] is the verb. */
+static int alerts_verb(PGconn *conn, int argc, char **argv) {
+    const char *verb = argv[2], *by = NULL, *note = NULL, *text = NULL;
+    char fp[33];
+
+    if (argc < 4 || argv[3][0] == '-') {
+        fprintf(stderr, "eqm-admin: alerts %s: FINGERPRINT is required\n", verb);
+        return 2;
+    }
+    for (int i = 4; i < argc; i++) {
+        if (!strcmp(argv[i], "--by") && i + 1 < argc && strcmp(verb, "history"))
+            by = argv[++i];
+        else if (!strcmp(argv[i], "--note") && i + 1 < argc && !strcmp(verb, "ack"))
+            note = argv[++i];
+        else if (!strcmp(argv[i], "--text") && i + 1 < argc && !strcmp(verb, "respond"))
+            text = argv[++i];
+        else {
+            fprintf(stderr, "eqm-admin: alerts %s: unexpected argument \"%s\"\n", verb, argv[i]);
+            return 2;
+        }
+    }
+    if (!strcmp(verb, "respond") && (!text || !*text)) {
+        fprintf(stderr, "eqm-admin: alerts respond FINGERPRINT --text TEXT: the force's "
+                        "explanation or action (--text) is required\n");
+        return 2;
+    }
+    if (resolve_fp(conn, argv[3], fp) != 0)
+        return 1;
+    if (!strcmp(verb, "ack"))
+        return record_response(conn, fp, "ack", note, who(by));
+    if (!strcmp(verb, "respond"))
+        return record_response(conn, fp, "response", text, who(by));
+
+    const char *p[1] = {fp};
+    PGresult *res = query(conn, "reading the alert's history",
+                          "SELECT at::timestamp(0) AS at, event, status, severity, "
+                          "round(value::numeric, 2) AS value, window_end, detail "
+                          "FROM equality.alert_history WHERE fingerprint = $1 ORDER BY at, event",
+                          1, p, PGRES_TUPLES_OK);
+    if (!res)
+        return 1;
+    printf("History of alert %s\n", fp);
+    eqm_admin_table_print(res, "");
+    PQclear(res);
+    return 0;
+}
+
 int eqm_admin_alerts(PGconn *conn, int argc, char **argv) {
     const char *cmd = argv[1], *until = NULL, *reason = NULL, *by = NULL;
     int all = 0;
     char fp[33];
     PGresult *res;
 
+    if (!strcmp(cmd, "alerts") && argc >= 3 &&
+        (!strcmp(argv[2], "ack") || !strcmp(argv[2], "respond") || !strcmp(argv[2], "history")))
+        return alerts_verb(conn, argc, argv);
     for (int i = 3; i < argc; i++) {
         if (!strcmp(argv[i], "--until") && i + 1 < argc)
             until = argv[++i];
@@ -95,12 +182,16 @@ int eqm_admin_alerts(PGconn *conn, int argc, char **argv) {
                   all ? "SELECT fingerprint, status, severity, rule, coalesce(area, role) AS area, "
                         "stage, dimension, grp, window_days AS days, round(last_value::numeric, 2) "
                         "AS value, last_window_end AS window_end, first_breached_at::timestamp(0) "
-                        "AS first_breached, silenced_until::timestamp(0), silence_reason "
+                        "AS first_breached, silenced_until::timestamp(0), silence_reason, "
+                        "acknowledged_by || ' ' || acknowledged_at::date AS acknowledged, "
+                        "responded_by || ' ' || responded_at::date AS answered, days_unanswered "
                         "FROM equality.alerts_current ORDER BY status, rule, area, grp"
                       : "SELECT fingerprint, status, severity, rule, coalesce(area, role) AS area, "
                         "stage, dimension, grp, window_days AS days, round(last_value::numeric, 2) "
                         "AS value, last_window_end AS window_end, first_breached_at::timestamp(0) "
-                        "AS first_breached, silenced_until::timestamp(0), silence_reason "
+                        "AS first_breached, silenced_until::timestamp(0), silence_reason, "
+                        "acknowledged_by || ' ' || acknowledged_at::date AS acknowledged, "
+                        "responded_by || ' ' || responded_at::date AS answered, days_unanswered "
                         "FROM equality.alerts_current WHERE status IN ('firing', 'pending') "
                         "ORDER BY status, rule, area, grp",
                   0, NULL, PGRES_TUPLES_OK);

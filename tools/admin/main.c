@@ -9,6 +9,9 @@
  *   eqm-admin alerts [list] [--all]
  *   eqm-admin silence FINGERPRINT --until DATE --reason TEXT [--by NAME]
  *   eqm-admin unsilence FINGERPRINT [--by NAME]
+ *   eqm-admin alerts ack FINGERPRINT [--by NAME] [--note TEXT]
+ *   eqm-admin alerts respond FINGERPRINT --text TEXT [--by NAME]
+ *   eqm-admin alerts history FINGERPRINT
  *
  * Connects with EQM_PG_URL (or pg.url in the file named by EQM_CONFIG).
  */
@@ -43,7 +46,13 @@ static void usage(FILE *out) {
             "  silence FP --until DATE --reason TEXT [--by NAME]\n"
             "                                a panel has reviewed alert FP (fingerprint or a\n"
             "                                unique prefix): still evaluated, not published\n"
-            "  unsilence FP [--by NAME]      publish its alerts again\n\n"
+            "  unsilence FP [--by NAME]      publish its alerts again\n"
+            "  alerts ack FP [--by NAME] [--note TEXT]\n"
+            "                                the panel has seen alert FP (its current episode)\n"
+            "  alerts respond FP --text TEXT [--by NAME]\n"
+            "                                the force's explanation or action for alert FP\n"
+            "  alerts history FP             every state change, silence, acknowledgement and\n"
+            "                                response of alert FP, oldest first\n\n"
             "Connection: EQM_PG_URL (libpq conninfo or URI), or pg.url in the file named by\n"
             "EQM_CONFIG. Figures are recomputed by the services on their next batch or when\n"
             "they next start.\n");
