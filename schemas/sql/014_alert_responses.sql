@@ -20,25 +20,12 @@ CREATE TABLE equality.alert_responses (
 );
 CREATE INDEX alert_responses_fp ON equality.alert_responses (fingerprint, episode);
 
--- The history gains the acknowledgements and responses.
-CREATE OR REPLACE VIEW equality.alert_history AS
-SELECT o.created_at AS at, o.fingerprint, o.payload->>'transition' AS event, o.status,
-       o.payload->>'rule' AS rule, o.payload->>'area' AS area, o.payload->>'dimension' AS dimension,
-       o.payload->>'group' AS grp, (o.payload->>'window_days')::integer AS window_days,
-       o.payload->>'window_end' AS window_end, (o.payload->>'value')::double precision AS value,
-       o.payload->>'severity' AS severity, o.audience, o.publish AS published, o.alert_id,
-       o.payload->>'summary' AS detail
-  FROM equality.alert_outbox o
-UNION ALL
-SELECT s.created_at, s.fingerprint, 'silenced', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       NULL, NULL, NULL, NULL,
-       'until ' || s.until || ' by ' || s.created_by || ': ' || s.reason
-  FROM equality.alert_silences s
-UNION ALL
-SELECT s.removed_at, s.fingerprint, 'unsilenced', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       NULL, NULL, NULL, NULL, 'by ' || s.removed_by
-  FROM equality.alert_silences s
- WHERE s.removed_at IS NOT NULL
+-- The history gains the acknowledgements and responses: migration 004's
+-- view (state changes, silences, unsilences) keeps its definition under
+-- a new name, and equality.alert_history is it plus the answers.
+ALTER VIEW equality.alert_history RENAME TO alert_history_changes;
+CREATE VIEW equality.alert_history AS
+SELECT * FROM equality.alert_history_changes
 UNION ALL
 SELECT r.created_at, r.fingerprint,
        CASE r.kind WHEN 'ack' THEN 'acknowledged' ELSE 'responded' END, r.status,

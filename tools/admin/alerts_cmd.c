@@ -28,6 +28,24 @@ static PGresult *query(PGconn *conn, const char *what, const char *sql, int n,
     return res;
 }
 
+/*
+ * A statement that returns one row when it did its work (an INSERT ...
+ * SELECT ... RETURNING whose WHERE may match nothing). Returns 0 with *out
+ * set; 1 if the statement failed (said on stderr); -1 if it matched no row.
+ */
+static int one_row(PGconn *conn, const char *what, const char *sql, int n,
+                   const char *const *params, PGresult **out) {
+    PGresult *res = query(conn, what, sql, n, params, PGRES_TUPLES_OK);
+    if (!res)
+        return 1;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return -1;
+    }
+    *out = res;
+    return 0;
+}
+
 /* A full fingerprint, or a unique prefix of one (at least 6 characters). */
 static int resolve_fp(PGconn *conn, const char *arg, char out[33]) {
     const char *p[1] = {arg};
@@ -71,26 +89,23 @@ static const char *who(const char *by) {
 static int record_response(PGconn *conn, const char *fp, const char *kind, const char *body,
                            const char *by) {
     const char *p[4] = {fp, kind, body ? body : "", by};
-    PGresult *res =
-        query(conn, "recording the answer",
-              "INSERT INTO equality.alert_responses "
-              "(fingerprint, episode, kind, status, alert_id, body, created_by) "
-              "SELECT fingerprint, first_breached_at, $2, status, last_alert_id, $3, "
-              "coalesce($4, current_user) FROM equality.alert_state "
-              "WHERE fingerprint = $1 AND first_breached_at IS NOT NULL "
-              "RETURNING id, status, episode::timestamp(0), created_by",
-              4, p, PGRES_TUPLES_OK);
-    if (!res)
-        return 1;
-    if (PQntuples(res) != 1) {
+    PGresult *res = NULL;
+    int rc = one_row(conn, "recording the answer",
+                     "INSERT INTO equality.alert_responses "
+                     "(fingerprint, episode, kind, status, alert_id, body, created_by) "
+                     "SELECT fingerprint, first_breached_at, $2, status, last_alert_id, $3, "
+                     "coalesce($4, current_user) FROM equality.alert_state "
+                     "WHERE fingerprint = $1 AND first_breached_at IS NOT NULL "
+                     "RETURNING id, status, episode::timestamp(0), created_by",
+                     4, p, &res);
+    if (rc < 0)
         fprintf(stderr,
                 "eqm-admin: alerts %s: alert %s has never breached its rule: there is "
                 "nothing to %s\n",
                 strcmp(kind, "ack") ? "respond" : "ack", fp,
                 strcmp(kind, "ack") ? "answer" : "acknowledge");
-        PQclear(res);
+    if (rc != 0)
         return 1;
-    }
     printf("%s %s (%s since %s) by %s (record %s)\n",
            strcmp(kind, "ack") ? "answered" : "acknowledged", fp, PQgetvalue(res, 0, 1),
            PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 0));
@@ -147,7 +162,7 @@ static int alerts_verb(PGconn *conn, int argc, char **argv) {
 
 int eqm_admin_alerts(PGconn *conn, int argc, char **argv) {
     const char *cmd = argv[1], *until = NULL, *reason = NULL, *by = NULL;
-    int all = 0;
+    int all = 0, rc;
     char fp[33];
     PGresult *res;
 
@@ -221,20 +236,19 @@ int eqm_admin_alerts(PGconn *conn, int argc, char **argv) {
         p[3] = who(by);
         /* A bare date silences through the end of that day (server time
          * zone); anything else is read as a timestamptz. */
-        res = query(conn, "recording the silence",
-                    "WITH u AS (SELECT CASE WHEN $2 ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' "
-                    "THEN ($2::date + 1)::timestamptz ELSE $2::timestamptz END AS until) "
-                    "INSERT INTO equality.alert_silences (fingerprint, until, reason, created_by) "
-                    "SELECT $1, u.until, $3, coalesce($4, current_user) FROM u "
-                    "WHERE u.until > now() RETURNING id, until::timestamp(0)",
-                    4, p, PGRES_TUPLES_OK);
-        if (!res)
-            return 1;
-        if (PQntuples(res) != 1) {
+        rc = one_row(conn, "recording the silence",
+                     "WITH u AS (SELECT CASE WHEN $2 ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' "
+                     "THEN ($2::date + 1)::timestamptz ELSE $2::timestamptz END AS until) "
+                     "INSERT INTO equality.alert_silences (fingerprint, until, reason, created_by) "
+                     "SELECT $1, u.until, $3, coalesce($4, current_user) FROM u "
+                     "WHERE u.until > now() RETURNING id, until::timestamp(0)",
+                     4, p, &res);
+        if (rc < 0) {
             fprintf(stderr, "eqm-admin: silence: --until %s is not in the future\n", until);
-            PQclear(res);
             return 2;
         }
+        if (rc != 0)
+            return 1;
         printf("silenced %s until %s (silence %s); its alerts are still evaluated and stored, "
                "not published\n",
                fp, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0));
