@@ -2,10 +2,10 @@
 """tests/integration/http_receiver.py - a webhook receiver on loopback for
 tests/integration/test_notify_webhook_http.sh.
 
-    http_receiver.py DIR [--hang-seconds N]
+    http_receiver.py DIR [--hang-seconds N] [--tls CERT KEY]
 
 Listens on 127.0.0.1, port chosen by the system, and prints the port on
-stdout. Every request is recorded, before it is answered, as DIR/NNNN.json:
+stdout; with --tls it speaks HTTPS with that certificate and key. Every request is recorded, before it is answered, as DIR/NNNN.json:
 {"method", "path", "headers": [[name, value], ...], "body"}. The first
 segment of the path says how to answer:
 
@@ -23,6 +23,7 @@ import email.utils
 import http.server
 import json
 import os
+import ssl
 import sys
 import threading
 import time
@@ -96,6 +97,11 @@ def main():
         i = args.index("--hang-seconds")
         hang = float(args[i + 1])
         del args[i:i + 2]
+    tls = None
+    if "--tls" in args:
+        i = args.index("--tls")
+        tls = args[i + 1:i + 3]
+        del args[i:i + 3]
     if len(args) != 1:
         sys.stderr.write(__doc__)
         return 2
@@ -106,6 +112,10 @@ def main():
     server.seq = 0
     server.lock = threading.Lock()
     server.hang_seconds = hang
+    if tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(tls[0], tls[1])
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     server.serve_forever()
     return 0

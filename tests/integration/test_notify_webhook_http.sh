@@ -4,7 +4,8 @@
 # no PostgreSQL, no broker. Each reply must be classified as the README
 # says (2xx OK; 429 and 503 RETRY with their Retry-After; 5xx RETRY; other
 # 4xx PERMANENT; a server that hangs past the timeout and a refused
-# connection RETRY), the receiver must get the body of each shape with
+# connection RETRY; TLS verified: a certificate the CA file vouches for is
+# accepted, one nothing vouches for is not), the receiver must get the body of each shape with
 # Content-Type, User-Agent, Idempotency-Key and the secret header, and no
 # detail may quote the secret header, the URL's path, query or user
 # information, or be anything but UTF-8 of at most 511 bytes.
@@ -20,13 +21,14 @@ unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 
 work=$(mktemp -d /tmp/eqm-it-"$EQM_TEST_NAME".XXXXXX)
 receiver=
+tls_receiver=
 cleanup() {
-    local rc=$?
+    local rc=$? pid
     set +e
-    if [[ -n $receiver ]]; then
-        kill -TERM "$receiver" 2>/dev/null
-        eqm_wait_until 10 _eqm_pid_gone "$receiver" || kill -KILL "$receiver" 2>/dev/null
-    fi
+    for pid in $receiver $tls_receiver; do
+        kill -TERM "$pid" 2>/dev/null
+        eqm_wait_until 10 _eqm_pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+    done
     if ((rc != 0)); then
         eqm_test_log "exit $rc; receiver log:"
         tail -n 30 "$work/receiver.log" >&2
@@ -223,6 +225,28 @@ case $(field refused detail) in
 esac
 check_detail refused "$SECRET_VALUE" secretpath
 eqm_test_log "ok: refused: $(field refused detail)"
+
+# HTTPS: a self-signed certificate for 127.0.0.1. With it as the CA file
+# the POST is delivered; without, verification fails and it is a RETRY
+# (the certificate may be fixed), and nothing reached the handler.
+command -v openssl >/dev/null || fail "openssl is not installed"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$work/tls.key" -out "$work/tls.crt" \
+    2>"$work/openssl.log" || fail "openssl could not make a certificate"
+python3 "$here/http_receiver.py" "$work/tls-requests" --tls "$work/tls.crt" "$work/tls.key" \
+    >"$work/tls-port" 2>"$work/tls-receiver.log" &
+tls_receiver=$!
+eqm_wait_until 10 test -s "$work/tls-port" || fail "the TLS receiver did not start"
+tls_base=https://127.0.0.1:$(head -n 1 "$work/tls-port")
+probe tls_ok --ca-file "$work/tls.crt" --key k-tls "$tls_base/ok/tls"
+expect tls_ok ok 200 -1
+probe tls_unknown --timeout-ms 5000 "$tls_base/ok/unverified"
+expect tls_unknown retry 0 -1
+grep -qi "certificate" <<<"$(field tls_unknown detail)" ||
+    fail "tls_unknown: detail: $(field tls_unknown detail)"
+check_detail tls_unknown "$SECRET_VALUE" /ok/unverified
+assert_eq 1 "$(find "$work/tls-requests" -name '*.json' | wc -l)" "requests over TLS that got through"
+eqm_test_log "ok: unverified TLS: $(field tls_unknown detail)"
 
 # Only the requests above reached the receiver (refused one did not).
 n=$(find "$work/requests" -name '*.json' | wc -l)
