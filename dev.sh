@@ -20,7 +20,7 @@ FUZZ_DIR=${EQM_FUZZ_BUILD_DIR:-build-fuzz}
 STACK_DIR=${EQM_STACK_DIR:-$ROOT/.stack}
 JOBS=${EQM_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
-PACKAGES=(gcc make cmake pkg-config librdkafka-dev libjansson-dev libpq-dev libcmocka-dev
+PACKAGES=(gcc make cmake pkg-config librdkafka-dev libjansson-dev libpq-dev libcmocka-dev libcurl4-openssl-dev
     postgresql postgresql-contrib kcat python3 python3-jsonschema tzdata procps iproute2
     valgrind clang-format git clang libclang-rt-14-dev)
 
