@@ -61,6 +61,7 @@ struct eqm_engine_config {
     char *stats_file;         /* run statistics file (eqm/runstats.h); empty = off */
     char *alerts_rules;       /* rules file; empty = built-in defaults */
     bool alerts_enabled;
+    long alerts_hold_lag;      /* hold alert evaluation while more behind; 0 = never */
     char *offsets_ahead;       /* offsets.ahead.of.log: "reread" or "stop" */
     double pg_reconnect_max_s; /* give up reconnecting to PostgreSQL after this */
 };
