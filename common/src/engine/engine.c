@@ -330,19 +330,23 @@ static void hold_done(struct eqm_engine *e) {
         if (!cu->holding) {
             cu->holding = true;
             cu->since_ms = eqm_time_mono_ms();
+            if (e->stats)
+                stats_write(e);
             eqm_log_info("alert evaluation held while catching up",
                          "lag=%s alerts.hold.lag=%ld batch_full=%s", lag, e->ecfg->alerts_hold_lag,
                          cu->full ? "yes" : "no");
         }
         return;
     }
-    if (cu->holding)
-        eqm_log_info("caught up: alert rules evaluated",
-                     "lag=%s held_s=%.1f held_recomputations=%lu", lag,
-                     (double)(eqm_time_mono_ms() - cu->since_ms) / 1000.0, cu->held_runs);
     cu->owed = false;
+    if (!cu->holding)
+        return;
+    eqm_log_info("caught up: alert rules evaluated", "lag=%s held_s=%.1f held_recomputations=%lu",
+                 lag, (double)(eqm_time_mono_ms() - cu->since_ms) / 1000.0, cu->held_runs);
     cu->holding = false;
     cu->held_runs = 0;
+    if (e->stats)
+        stats_write(e);
 }
 
 static bool figures_due(struct eqm_engine *e, bool force) {
