@@ -16,7 +16,9 @@
 #     fire and none resolves; the log says the evaluation was held, then
 #     caught up;
 #  3. live: the same stream produced in small paced chunks while the
-#     service runs ends with the same fingerprints firing.
+#     service runs ends with the same fingerprints firing (and, judged as
+#     it arrives, January's Asian alert fires and resolves: the hold does
+#     not silence a live service).
 #
 # The expected alerts are computed here from the generated counts, the
 # Census population and the default rules (schemas/alert-rules.json): the
@@ -28,6 +30,8 @@ source "$here/lib.sh"
 
 eqm_test_stack_up --partitions 4 --topics custody.events,custody.live,equality.dead-letter
 "$BIN/eqm-admin" migrate >/dev/null
+assert_eq "alerts.hold.lag = 10000" "$("$BIN/eqm-custody" --print-config | grep '^alerts.hold.lag ')" \
+    "--print-config shows the hold and its default"
 A1=E07000008
 # The stream, in time order: each day's arrests per group, interleaved
 # within the day in proportion, so that every prefix of the stream has the
@@ -241,6 +245,12 @@ live_fired=$(outbox "status = 'firing'")
 live_resolved=$(outbox "status = 'resolved'")
 eqm_test_log "live: $live_fired firing and $live_resolved resolved messages"
 assert_eq "$on_fps" "$(fingerprints)" "live: the same fingerprints are firing as after the held backlog"
+# Live, the January figures are the figures as they stood: judging them is
+# right, and the hold must not stop it (the Asian alert fires, then resolves).
+assert_eq "firing
+resolved" "$(psql_val "SELECT status FROM equality.alert_outbox WHERE payload->>'group' = 'asian'
+                       AND payload->>'rule' = 'custody-arrests-ethnicity' ORDER BY id")" \
+    "live: the early Asian figures were judged as they arrived"
 assert_eq "$expected" "$(firing_now)" "live: the true alert is firing"
 eqm_test_log "counts: hold off fired=$off_fired resolved=$off_resolved; hold on fired=$on_fired" \
     "resolved=$on_resolved; live fired=$live_fired resolved=$live_resolved"

@@ -18,7 +18,9 @@
  *    owner (fencing);
  *  - recomputes the figures (eqm/metrics.h or the service's own) at most
  *    every metrics.interval.ms, and when idle or stopping, and judges them
- *    against the alert rules in the same transaction;
+ *    against the alert rules in the same transaction -- except while the
+ *    consumer is catching up (alerts.hold.lag, eqm_policy_alerts_held()):
+ *    then it judges once caught up;
  *  - stops gracefully once eqm_signals_running() turns false, or after
  *    exit.when.idle seconds without messages.
  *
