@@ -18,7 +18,9 @@
  *    owner (fencing);
  *  - recomputes the figures (eqm/metrics.h or the service's own) at most
  *    every metrics.interval.ms, and when idle or stopping, and judges them
- *    against the alert rules in the same transaction;
+ *    against the alert rules in the same transaction -- except while the
+ *    consumer is catching up (alerts.hold.lag, eqm_policy_alerts_held()):
+ *    then it judges once caught up;
  *  - stops gracefully once eqm_signals_running() turns false, or after
  *    exit.when.idle seconds without messages.
  *
@@ -61,6 +63,7 @@ struct eqm_engine_config {
     char *stats_file;         /* run statistics file (eqm/runstats.h); empty = off */
     char *alerts_rules;       /* rules file; empty = built-in defaults */
     bool alerts_enabled;
+    long alerts_hold_lag;      /* hold alert evaluation while more behind; 0 = never */
     char *offsets_ahead;       /* offsets.ahead.of.log: "reread" or "stop" */
     double pg_reconnect_max_s; /* give up reconnecting to PostgreSQL after this */
 };

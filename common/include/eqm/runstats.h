@@ -16,6 +16,10 @@
  *                                     message timestamp (CreateTime, set by
  *                                     the producer)
  *   peak_rss_kb                       VmHWM of the process
+ *   alerts_held, alerts_lag           1 while alert evaluation is held
+ *                                     catching up (alerts.hold.lag), else 0;
+ *                                     the lag at the last decision (-1 = not
+ *                                     known)
  */
 #ifndef EQM_RUNSTATS_H
 #define EQM_RUNSTATS_H
@@ -32,6 +36,8 @@ struct eqm_runstats {
     uint64_t samples;
     int64_t max_ms;
     uint64_t hist[EQM_RUNSTATS_MAX_MS + 1];
+    int alerts_held;    /* set by the engine before each write */
+    int64_t alerts_lag; /* -1 = not known */
 };
 
 /* Zeroes *rs. */

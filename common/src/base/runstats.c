@@ -74,12 +74,13 @@ int eqm_runstats_write(const struct eqm_runstats *rs, const char *path) {
     fprintf(f,
             "messages=%llu\nevents=%llu\nbatches=%llu\nfirst_message_us=%lld\n"
             "last_commit_us=%lld\nlatency_samples=%llu\nlatency_p50_ms=%lld\n"
-            "latency_p99_ms=%lld\nlatency_max_ms=%lld\npeak_rss_kb=%ld\n",
+            "latency_p99_ms=%lld\nlatency_max_ms=%lld\npeak_rss_kb=%ld\nalerts_held=%d\n"
+            "alerts_lag=%lld\n",
             (unsigned long long)rs->messages, (unsigned long long)rs->events,
             (unsigned long long)rs->batches, (long long)rs->first_message_us,
             (long long)rs->last_commit_us, (unsigned long long)rs->samples,
             (long long)eqm_runstats_quantile(rs, 0.50), (long long)eqm_runstats_quantile(rs, 0.99),
-            (long long)rs->max_ms, peak_rss_kb());
+            (long long)rs->max_ms, peak_rss_kb(), rs->alerts_held, (long long)rs->alerts_lag);
     bad = ferror(f);
     if (fclose(f) != 0 || bad) {
         remove(tmp);

@@ -113,6 +113,49 @@ int eqm_consumer_check_log_end(struct eqm_consumer *c) {
     return rc < 0 ? -1 : n;
 }
 
+int eqm_consumer_lag(struct eqm_consumer *c, int query_timeout_ms, int64_t *lag) {
+    int unknown = 0;
+
+    *lag = 0;
+    for (int i = 0; i < c->n_parts; i++) {
+        struct eqm_consumer_part *p = &c->parts[i];
+        int64_t low = -1, high = -1;
+        int64_t pos = p->next >= 0 ? p->next : p->committed;
+
+        if (rd_kafka_get_watermark_offsets(c->rk, c->topic, p->partition, &low, &high) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR)
+            low = high = -1;
+        /* The cached start is kept only with statistics on. */
+        if (low >= 0)
+            p->log_start = low;
+        if (((high < 0 && p->log_end < 0) || (pos < 0 && p->log_start < 0)) &&
+            query_timeout_ms > 0) {
+            if (rd_kafka_query_watermark_offsets(c->rk, c->topic, p->partition, &low, &high,
+                                                 query_timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                p->log_start = low;
+                p->log_end = high;
+            } else {
+                query_timeout_ms = 0; /* the broker is not answering: no more waits */
+            }
+        }
+        /* The cache, fed by every fetch, is fresher than an answer kept. */
+        if (high >= 0)
+            p->log_end = high;
+        else
+            high = p->log_end;
+        /* Messages deleted before they were read are not to be read. */
+        if (p->log_start >= 0 && pos < p->log_start)
+            pos = p->log_start;
+        if (high < 0 || pos < 0) {
+            unknown++;
+            continue;
+        }
+        if (high > pos)
+            *lag += high - pos;
+    }
+    return unknown;
+}
+
 void eqm_consumer_commit_to_kafka(struct eqm_consumer *c) {
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(c->n_parts);
     for (int i = 0; i < c->n_parts; i++)
@@ -158,8 +201,10 @@ static void assign(struct eqm_consumer *c, rd_kafka_topic_partition_list_t *list
          * consumer wait there while new messages below it go unread. The
          * stored value stays what the offset row is fenced on. */
         if (committed[i] > 0 &&
-            rd_kafka_query_watermark_offsets(c->rk, tp->topic, tp->partition, &low, &high, 5000) ==
-                RD_KAFKA_RESP_ERR_NO_ERROR) {
+            rd_kafka_query_watermark_offsets(c->rk, tp->topic, tp->partition, &low, &high, 5000) !=
+                RD_KAFKA_RESP_ERR_NO_ERROR)
+            low = high = -1;
+        if (high >= 0) {
             if (committed[i] > high) {
                 if (c->hooks.ahead(c->hooks.opaque, tp->partition, committed[i], low, high) != 0)
                     goto none;
@@ -171,7 +216,8 @@ static void assign(struct eqm_consumer *c, rd_kafka_topic_partition_list_t *list
                              (long long)(low - committed[i]));
             }
         }
-        c->parts[c->n_parts++] = (struct eqm_consumer_part){tp->partition, committed[i], -1, -1};
+        c->parts[c->n_parts++] =
+            (struct eqm_consumer_part){tp->partition, committed[i], -1, -1, low, high};
         eqm_log_info("partition assigned", "topic=%s partition=%d offset=%lld", tp->topic,
                      (int)tp->partition, (long long)tp->offset);
     }

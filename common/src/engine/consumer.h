@@ -45,6 +45,8 @@ struct eqm_consumer_part {
     int64_t committed; /* next offset as stored in PostgreSQL; -1 = NULL */
     int64_t next;      /* next offset after the batch being read; -1 = untouched */
     int64_t dl_sent;   /* dead letters up to this offset are on their topic */
+    int64_t log_start; /* the log's start and end as last asked of the */
+    int64_t log_end;   /* broker (assignment, eqm_consumer_lag()); -1 = not */
 };
 
 struct eqm_consumer;
@@ -94,6 +96,19 @@ int eqm_consumer_rewind(struct eqm_consumer *c) __attribute__((warn_unused_resul
  * such partitions, or -1 when the hook said stop.
  */
 int eqm_consumer_check_log_end(struct eqm_consumer *c) __attribute__((warn_unused_result));
+
+/*
+ * How far behind the ends of its logs this consumer is: the sum over the
+ * partitions held of (end of the log - position), where the position is
+ * the offset after the batch being read, else the stored offset, never
+ * below the log's start. The ends are librdkafka's cached high
+ * watermarks (kept fresh by fetch responses; no request). A partition
+ * without one, or without a known start when nothing was ever stored, is
+ * asked of the broker when query_timeout_ms > 0 (one request each,
+ * giving up at the first that fails). *lag gets the sum over the
+ * partitions known; returns the number not known.
+ */
+int eqm_consumer_lag(struct eqm_consumer *c, int query_timeout_ms, int64_t *lag);
 
 /* Writes the committed offsets to Kafka (asynchronously), for lag tools. */
 void eqm_consumer_commit_to_kafka(struct eqm_consumer *c);

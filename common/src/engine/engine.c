@@ -43,6 +43,26 @@
 /* Keys are expired once at start and then hourly, between batches. */
 #define EXPIRY_INTERVAL_MS (3600 * 1000)
 
+/* A partition without a known log end is asked of the broker at most this
+ * often, waiting at most WATERMARK_QUERY_TIMEOUT_MS (alerts.hold.lag). */
+#define WATERMARK_QUERY_INTERVAL_MS 2000
+#define WATERMARK_QUERY_TIMEOUT_MS  500
+
+/* Alert evaluation held while catching up (alerts.hold.lag). */
+struct catchup {
+    bool held;               /* the last decision (eqm_policy_alerts_held()) */
+    bool owed;               /* an evaluation was held, or none was made yet this
+                              * run: due as soon as the hold lifts */
+    bool holding;            /* the figures last committed were not judged */
+    bool last_full;          /* the last batch sent closed at batch.max.messages */
+    bool full;               /* at the last decision: that batch, or the one read */
+    bool idle;               /* this turn's poll found the queue empty */
+    int64_t lag;             /* at the last decision; -1 = not known */
+    int64_t since_ms;        /* holding since */
+    unsigned long held_runs; /* figures recomputed without judging, while holding */
+    int64_t last_query_ms;
+};
+
 /* The pipelined batch sent and not yet committed. */
 struct in_flight {
     bool active; /* sent, its commit not yet seen */
@@ -85,6 +105,7 @@ struct eqm_engine {
     unsigned fl_checks;
 
     struct eqm_policy_figures figures;
+    struct catchup catchup;
     int64_t last_activity_ms;
     int64_t last_expiry_ms; /* 0 = not yet this run */
     int64_t last_log_check_ms;
@@ -154,6 +175,8 @@ static int stats_message(struct eqm_engine *e, const rd_kafka_message_t *rkm) {
 
 static void stats_write(struct eqm_engine *e) {
     e->last_stats_ms = eqm_time_mono_ms();
+    e->stats->alerts_held = e->catchup.holding;
+    e->stats->alerts_lag = e->catchup.lag;
     if (eqm_runstats_write(e->stats, e->ecfg->stats_file) != 0)
         eqm_log_warn("cannot write stats file", "path=%s error=%s", eqm_log_q(e->ecfg->stats_file),
                      eqm_log_q(strerror(errno)));
@@ -242,7 +265,7 @@ static int run_figures(PGconn *conn, void *arg, char *errstr, size_t sz) {
                                  : eqm_metrics_recompute(conn, e->svc, &e->scope, errstr, sz);
     if (rows < 0)
         return -1;
-    if (e->rules) {
+    if (e->rules && !e->catchup.held) {
         int alerts =
             eqm_alerts_evaluate(conn, e->rules, e->svc->name, eqm_time_now_us(), errstr, sz);
         if (alerts < 0)
@@ -255,7 +278,80 @@ static int run_figures(PGconn *conn, void *arg, char *errstr, size_t sz) {
     return 0;
 }
 
-static bool figures_due(const struct eqm_engine *e, bool force) {
+/* ---- holding alerts while catching up ------------------------------------------ */
+
+/*
+ * Decides whether alert evaluation is held now (eqm/policy.h), with the
+ * batch being read counted as read and batch_full saying whether it, or
+ * the batch before it, closed full. Kept in e->catchup.held for the
+ * figures that follow.
+ */
+static bool hold_decide(struct eqm_engine *e, bool batch_full) {
+    struct catchup *cu = &e->catchup;
+    struct eqm_policy_catchup pc = {e->ecfg->alerts_hold_lag, 0, batch_full, cu->idle};
+    int64_t now = eqm_time_mono_ms();
+    int timeout = 0;
+
+    if (!e->rules || e->ecfg->alerts_hold_lag <= 0) {
+        cu->held = false;
+        return false;
+    }
+    if (now - cu->last_query_ms >= WATERMARK_QUERY_INTERVAL_MS)
+        timeout = WATERMARK_QUERY_TIMEOUT_MS;
+    if (eqm_consumer_lag(e->consumer, timeout, &pc.lag) > 0) {
+        pc.lag = -1;
+        if (timeout > 0)
+            cu->last_query_ms = now;
+    }
+    cu->lag = pc.lag;
+    cu->full = batch_full;
+    cu->held = eqm_policy_alerts_held(&pc);
+    return cu->held;
+}
+
+static void log_lag(char *out, size_t sz, int64_t lag) {
+    if (lag < 0)
+        snprintf(out, sz, "unknown");
+    else
+        snprintf(out, sz, "%lld", (long long)lag);
+}
+
+/* After the figures committed: judged, or held (said once per hold). */
+static void hold_done(struct eqm_engine *e) {
+    struct catchup *cu = &e->catchup;
+    char lag[24];
+
+    if (!e->rules)
+        return;
+    log_lag(lag, sizeof(lag), cu->lag);
+    if (cu->held) {
+        cu->owed = true;
+        cu->held_runs++;
+        if (!cu->holding) {
+            cu->holding = true;
+            cu->since_ms = eqm_time_mono_ms();
+            if (e->stats)
+                stats_write(e);
+            eqm_log_info("alert evaluation held while catching up",
+                         "lag=%s alerts.hold.lag=%ld batch_full=%s", lag, e->ecfg->alerts_hold_lag,
+                         cu->full ? "yes" : "no");
+        }
+        return;
+    }
+    cu->owed = false;
+    if (!cu->holding)
+        return;
+    eqm_log_info("caught up: alert rules evaluated", "lag=%s held_s=%.1f held_recomputations=%lu",
+                 lag, (double)(eqm_time_mono_ms() - cu->since_ms) / 1000.0, cu->held_runs);
+    cu->holding = false;
+    cu->held_runs = 0;
+    if (e->stats)
+        stats_write(e);
+}
+
+static bool figures_due(struct eqm_engine *e, bool force) {
+    /* A held evaluation may go once the hold has lifted. */
+    e->figures.alerts_owed = e->catchup.owed && !e->catchup.held;
     return eqm_policy_figures_due(&e->figures, e->ecfg->metrics_interval_ms,
                                   e->ecfg->metrics_max_share, eqm_time_mono_ms(), force);
 }
@@ -264,6 +360,7 @@ static void figures_done(struct eqm_engine *e) {
     e->figures_next = false;
     e->figures.dirty = false;
     e->figures.last_ms = eqm_time_mono_ms();
+    hold_done(e);
 }
 
 /* Figures only: the window may have moved, or we are idle. 0, or -1. */
@@ -506,7 +603,7 @@ static int commit_pipelined(struct eqm_engine *e, int64_t t0) {
  * fatal error.
  */
 static int flush_batch(struct eqm_engine *e, bool force_figures, bool may_pipeline) {
-    bool with_figures, pipelinable;
+    bool with_figures, pipelinable, full;
     int64_t t0 = eqm_time_mono_ms();
 
     /* The batch before this one commits first: this one's offsets follow
@@ -521,8 +618,11 @@ static int flush_batch(struct eqm_engine *e, bool force_figures, bool may_pipeli
                       (long long)(eqm_time_mono_ms() - t0), (long long)(t0 - e->batch_started_ms),
                       e->n_messages);
     }
-    if (e->n_messages == 0)
+    if (e->n_messages == 0) {
+        hold_decide(e, e->catchup.last_full);
         return figures_due(e, force_figures) ? figures_alone(e) : 0;
+    }
+    full = !e->ecfg->naive && e->n_messages >= (size_t)e->limits.max_messages;
 
     /* Dead letters must be on their topic before their offsets commit. */
     if (eqm_batch_n_dead_letters(e->batch) > 0) {
@@ -541,6 +641,8 @@ static int flush_batch(struct eqm_engine *e, bool force_figures, bool may_pipeli
         }
     }
 
+    hold_decide(e, full || e->catchup.last_full);
+    e->catchup.last_full = full;
     with_figures = figures_due(e, force_figures);
     /*
      * Figures hold up every event of the batch they commit with, and every
@@ -675,6 +777,9 @@ int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
     e->figures.computes = svc->n_measures > 0 || svc->recompute;
     e->figures.has_rules = e->rules != NULL;
     e->figures.dirty = true; /* figures are brought up to date once at start */
+    /* The last run may have stopped while holding: judge once caught up. */
+    e->catchup.owed = e->rules && ecfg->alerts_hold_lag > 0;
+    e->catchup.lag = -1;
     if (*ecfg->stats_file) {
         if (!(e->stats = malloc(sizeof(*e->stats)))) {
             snprintf(errstr, sz, "out of memory");
@@ -703,6 +808,7 @@ int eqm_engine_run(struct eqm_engine *e) {
         bool in_flight = eqm_store_in_flight(e->store);
         bool assigned = eqm_consumer_assigned_once(e->consumer);
         struct eqm_policy_state st;
+        bool idle_figures;
         int timeout = 100;
         rd_kafka_message_t *rkm;
 
@@ -713,6 +819,7 @@ int eqm_engine_run(struct eqm_engine *e) {
         if (in_flight && timeout > 1)
             timeout = 1; /* commit it as soon as PostgreSQL is done */
         rkm = eqm_consumer_poll(e->consumer, timeout);
+        e->catchup.idle = !rkm;
         if (!rkm) {
             e->stalled_since_ms = 0;
             /* Idle: has a log ended below its stored offset under us? */
@@ -740,6 +847,10 @@ int eqm_engine_run(struct eqm_engine *e) {
         now = eqm_time_mono_ms();
         in_flight = eqm_store_in_flight(e->store);
         assigned = eqm_consumer_assigned_once(e->consumer);
+        idle_figures = e->n_messages == 0 && !in_flight && assigned;
+        /* A held evaluation goes once caught up, new counts or not. */
+        if (idle_figures && e->catchup.owed)
+            hold_decide(e, e->catchup.last_full);
         st = (struct eqm_policy_state){
             .messages = e->n_messages,
             .slots = eqm_batch_n_slots(e->batch),
@@ -748,7 +859,7 @@ int eqm_engine_run(struct eqm_engine *e) {
             .polled_nothing = !rkm,
             .in_flight = in_flight,
             .figures_next = e->figures_next,
-            .figures_due = e->n_messages == 0 && !in_flight && assigned && figures_due(e, false),
+            .figures_due = idle_figures && figures_due(e, false),
             .assigned = assigned,
         };
         if (eqm_policy_flush(&e->limits, &st, now)) {
@@ -775,6 +886,15 @@ int eqm_engine_run(struct eqm_engine *e) {
      * freed. */
     if (!e->fatal && flush_batch(e, true, false) != 0)
         rc = 1;
+    if (e->catchup.owed) {
+        char lag[24];
+        log_lag(lag, sizeof(lag), e->catchup.lag);
+        /* Nothing is lost: the alert state is in PostgreSQL, and the next
+         * start judges the figures once caught up. */
+        eqm_log_warn("stopping with alert evaluation held: not caught up",
+                     "lag=%s alerts.hold.lag=%ld batch_full=%s idle=%s", lag, ecfg->alerts_hold_lag,
+                     e->catchup.full ? "yes" : "no", e->catchup.idle ? "yes" : "no");
+    }
     if (e->stats)
         stats_write(e);
     eqm_log_info("consumer stopping", "exit=%d", rc);

@@ -1,4 +1,4 @@
-/* When a batch closes and when figures are due (eqm/policy.h). */
+/* When a batch closes, when figures are due, when alerts are held (eqm/policy.h). */
 #include "eqm/policy.h"
 
 bool eqm_policy_flush(const struct eqm_policy_limits *lim, const struct eqm_policy_state *st,
@@ -22,8 +22,9 @@ bool eqm_policy_figures_due(const struct eqm_policy_figures *f, long interval_ms
 
     if (!f->computes)
         return false;
-    /* Nothing new: only the alert timer (reminders are due by the clock). */
-    if (!f->dirty)
+    /* Nothing new: only the alert timer (reminders are due by the clock),
+     * or an evaluation held while catching up that may go now. */
+    if (!f->dirty && !f->alerts_owed)
         return f->has_rules && now_ms - f->last_ms >= EQM_POLICY_ALERTS_TIMER_MS;
     /* Figures are recomputed over whole windows, which costs more as the
      * count tables grow, and hold up the events behind them: under load,
@@ -33,4 +34,13 @@ bool eqm_policy_figures_due(const struct eqm_policy_figures *f, long interval_ms
     if ((double)interval < stretch * (double)f->cost_ms)
         interval = (int64_t)(stretch * (double)f->cost_ms);
     return force || now_ms - f->last_ms >= interval;
+}
+
+bool eqm_policy_alerts_held(const struct eqm_policy_catchup *c) {
+    if (c->hold_lag <= 0)
+        return false;
+    if (c->lag < 0 || c->lag > c->hold_lag)
+        return true;
+    /* A full batch says more was queued; an empty poll since says not. */
+    return c->batch_full && !c->idle;
 }

@@ -120,6 +120,12 @@ static const struct eqm_setting settings[] = {
      "alert rules file (JSON); empty = the built-in defaults", NULL},
     {"alerts.enabled", EQM_SETTING_BOOL, OFF(alerts_enabled), "true", 0, 0, 0,
      "evaluate alert rules after each recomputation of the figures", NULL},
+    {"alerts.hold.lag", EQM_SETTING_LONG, OFF(alerts_hold_lag), "10000", 0, 1000000000, 0,
+     "catching up: while the partitions held are more than this many messages behind the ends "
+     "of their logs (or the last batch was full), figures are recomputed but not judged against "
+     "the alert rules; they are judged once caught up, so a replayed backlog gives the alerts of "
+     "the caught-up figures only (0 = never hold)",
+     NULL},
     {"pg.reconnect.max.s", EQM_SETTING_DOUBLE, OFF(pg_reconnect_max_s), "120", 0, 86400, 0,
      "when PostgreSQL goes away, try to reconnect (200 ms, doubling to 5 s) for this long; "
      "then stop with nothing of the batch committed (it is read again at the next start)",

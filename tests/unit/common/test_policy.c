@@ -84,7 +84,7 @@ static void test_figures(void **state) {
 }
 
 static void test_figures_due(void **state) {
-    struct eqm_policy_figures f = {true, false, true, 10000, 0};
+    struct eqm_policy_figures f = {true, false, true, 10000, 0, false};
     (void)state;
     /* Interval 1,000 ms, share 0.02: with a cheap recomputation, due after
      * the interval. */
@@ -104,10 +104,76 @@ static void test_figures_due(void **state) {
     assert_false(
         eqm_policy_figures_due(&f, 1000, 0.02, 10000 + EQM_POLICY_ALERTS_TIMER_MS - 1, false));
     assert_true(eqm_policy_figures_due(&f, 1000, 0.02, 10000 + EQM_POLICY_ALERTS_TIMER_MS, false));
+    /* An alert evaluation held while catching up, now free to go: due like
+     * new counts, at the interval (not at once), forced when stopping. */
+    f.alerts_owed = true;
+    assert_false(eqm_policy_figures_due(&f, 1000, 0.02, 10000 + 14699, false));
+    assert_true(eqm_policy_figures_due(&f, 1000, 0.02, 10000 + 14700, false));
+    assert_true(eqm_policy_figures_due(&f, 1000, 0.02, 10001, true));
+    f.cost_ms = 0;
+    assert_true(eqm_policy_figures_due(&f, 0, 1, 10000, false));
+    f.alerts_owed = false;
+    assert_false(eqm_policy_figures_due(&f, 0, 1, 10001, false));
     /* A service without figures: never. */
     f.computes = false;
     f.dirty = true;
     assert_false(eqm_policy_figures_due(&f, 1000, 0.02, 10000000, true));
 }
 
-EQM_UNIT_MAIN(test_full, test_age, test_figures, test_figures_due)
+/* Caught up: within alerts.hold.lag of the log ends, last batches not
+ * full. */
+static void test_alerts_held_lag(void **state) {
+    struct eqm_policy_catchup c = {10000, 0, false, false};
+    (void)state;
+    assert_false(eqm_policy_alerts_held(&c));
+    c.lag = 10000; /* at the threshold: caught up */
+    assert_false(eqm_policy_alerts_held(&c));
+    c.lag = 10001; /* above: behind */
+    assert_true(eqm_policy_alerts_held(&c));
+    /* An empty poll does not make a consumer that far behind caught up
+     * (fetches failing, or a queue drained faster than it fills). */
+    c.idle = true;
+    assert_true(eqm_policy_alerts_held(&c));
+    c.lag = 2500000000LL; /* more than a 32-bit count */
+    assert_true(eqm_policy_alerts_held(&c));
+    /* Not known (no watermark yet): held, idle or not. */
+    c.lag = -1;
+    assert_true(eqm_policy_alerts_held(&c));
+    c.idle = false;
+    assert_true(eqm_policy_alerts_held(&c));
+}
+
+static void test_alerts_held_full(void **state) {
+    struct eqm_policy_catchup c = {10000, 5, true, false};
+    (void)state;
+    /* A full batch: more was waiting, whatever the watermarks said. */
+    assert_true(eqm_policy_alerts_held(&c));
+    /* ... until a poll finds the queue empty. */
+    c.idle = true;
+    assert_false(eqm_policy_alerts_held(&c));
+    /* Idle does not excuse a lag above the threshold. */
+    c.lag = 10001;
+    assert_true(eqm_policy_alerts_held(&c));
+    c.batch_full = false;
+    c.idle = false;
+    c.lag = 0;
+    assert_false(eqm_policy_alerts_held(&c));
+}
+
+/* alerts.hold.lag = 0: never held, whatever the lag. */
+static void test_alerts_held_off(void **state) {
+    struct eqm_policy_catchup c = {0, -1, true, false};
+    (void)state;
+    assert_false(eqm_policy_alerts_held(&c));
+    c.lag = 1000000;
+    assert_false(eqm_policy_alerts_held(&c));
+    c.hold_lag = 1; /* the smallest hold: one message behind is caught up */
+    c.batch_full = false;
+    c.lag = 1;
+    assert_false(eqm_policy_alerts_held(&c));
+    c.lag = 2;
+    assert_true(eqm_policy_alerts_held(&c));
+}
+
+EQM_UNIT_MAIN(test_full, test_age, test_figures, test_figures_due, test_alerts_held_lag,
+              test_alerts_held_full, test_alerts_held_off)
