@@ -14,6 +14,12 @@
  * results are in. What must happen once it commits (partitions advanced,
  * statistics) is kept in struct in_flight, since the batch's memory is
  * reused at once.
+ *
+ * Over the project's 800-line guide, on purpose: what is left here is one
+ * state machine (poll, flush, the in-flight commit, rebalances) whose
+ * steps share struct eqm_engine; the parts with state of their own (the
+ * batch, the store, the consumer, the catch-up hold in catchup.c) are
+ * already apart, and the decisions are pure functions in policy.c.
  */
 #include "eqm/engine.h"
 
@@ -23,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "catchup.h"
 #include "consumer.h"
 #include "eqm/alert_eval.h"
 #include "eqm/alert_rules.h"
@@ -42,26 +49,6 @@
 
 /* Keys are expired once at start and then hourly, between batches. */
 #define EXPIRY_INTERVAL_MS (3600 * 1000)
-
-/* A partition without a known log end is asked of the broker at most this
- * often, waiting at most WATERMARK_QUERY_TIMEOUT_MS (alerts.hold.lag). */
-#define WATERMARK_QUERY_INTERVAL_MS 2000
-#define WATERMARK_QUERY_TIMEOUT_MS  500
-
-/* Alert evaluation held while catching up (alerts.hold.lag). */
-struct catchup {
-    bool held;               /* the last decision (eqm_policy_alerts_held()) */
-    bool owed;               /* an evaluation was held, or none was made yet this
-                              * run: due as soon as the hold lifts */
-    bool holding;            /* the figures last committed were not judged */
-    bool last_full;          /* the last batch sent closed at batch.max.messages */
-    bool full;               /* at the last decision: that batch, or the one read */
-    bool idle;               /* this turn's poll found the queue empty */
-    int64_t lag;             /* at the last decision; -1 = not known */
-    int64_t since_ms;        /* holding since */
-    unsigned long held_runs; /* figures recomputed without judging, while holding */
-    int64_t last_query_ms;
-};
 
 /* The pipelined batch sent and not yet committed. */
 struct in_flight {
@@ -105,7 +92,7 @@ struct eqm_engine {
     unsigned fl_checks;
 
     struct eqm_policy_figures figures;
-    struct catchup catchup;
+    struct eqm_catchup catchup;
     int64_t last_activity_ms;
     int64_t last_expiry_ms; /* 0 = not yet this run */
     int64_t last_log_check_ms;
@@ -278,74 +265,13 @@ static int run_figures(PGconn *conn, void *arg, char *errstr, size_t sz) {
     return 0;
 }
 
-/* ---- holding alerts while catching up ------------------------------------------ */
-
-/*
- * Decides whether alert evaluation is held now (eqm/policy.h), with the
- * batch being read counted as read and batch_full saying whether it, or
- * the batch before it, closed full. Kept in e->catchup.held for the
- * figures that follow.
- */
-static bool hold_decide(struct eqm_engine *e, bool batch_full) {
-    struct catchup *cu = &e->catchup;
-    struct eqm_policy_catchup pc = {e->ecfg->alerts_hold_lag, 0, batch_full, cu->idle};
-    int64_t now = eqm_time_mono_ms();
-    int timeout = 0;
-
-    if (!e->rules || e->ecfg->alerts_hold_lag <= 0) {
-        cu->held = false;
-        return false;
-    }
-    if (now - cu->last_query_ms >= WATERMARK_QUERY_INTERVAL_MS)
-        timeout = WATERMARK_QUERY_TIMEOUT_MS;
-    if (eqm_consumer_lag(e->consumer, timeout, &pc.lag) > 0) {
-        pc.lag = -1;
-        if (timeout > 0)
-            cu->last_query_ms = now;
-    }
-    cu->lag = pc.lag;
-    cu->full = batch_full;
-    cu->held = eqm_policy_alerts_held(&pc);
-    return cu->held;
+/* Alert evaluation held while catching up (catchup.h). */
+static void hold_decide(struct eqm_engine *e, bool batch_full) {
+    eqm_catchup_decide(&e->catchup, e->consumer, batch_full);
 }
 
-static void log_lag(char *out, size_t sz, int64_t lag) {
-    if (lag < 0)
-        snprintf(out, sz, "unknown");
-    else
-        snprintf(out, sz, "%lld", (long long)lag);
-}
-
-/* After the figures committed: judged, or held (said once per hold). */
 static void hold_done(struct eqm_engine *e) {
-    struct catchup *cu = &e->catchup;
-    char lag[24];
-
-    if (!e->rules)
-        return;
-    log_lag(lag, sizeof(lag), cu->lag);
-    if (cu->held) {
-        cu->owed = true;
-        cu->held_runs++;
-        if (!cu->holding) {
-            cu->holding = true;
-            cu->since_ms = eqm_time_mono_ms();
-            if (e->stats)
-                stats_write(e);
-            eqm_log_info("alert evaluation held while catching up",
-                         "lag=%s alerts.hold.lag=%ld batch_full=%s", lag, e->ecfg->alerts_hold_lag,
-                         cu->full ? "yes" : "no");
-        }
-        return;
-    }
-    cu->owed = false;
-    if (!cu->holding)
-        return;
-    eqm_log_info("caught up: alert rules evaluated", "lag=%s held_s=%.1f held_recomputations=%lu",
-                 lag, (double)(eqm_time_mono_ms() - cu->since_ms) / 1000.0, cu->held_runs);
-    cu->holding = false;
-    cu->held_runs = 0;
-    if (e->stats)
+    if (eqm_catchup_done(&e->catchup) && e->stats)
         stats_write(e);
 }
 
@@ -778,8 +704,7 @@ int eqm_engine_new(struct eqm_engine **out, const struct eqm_service *svc,
     e->figures.has_rules = e->rules != NULL;
     e->figures.dirty = true; /* figures are brought up to date once at start */
     /* The last run may have stopped while holding: judge once caught up. */
-    e->catchup.owed = e->rules && ecfg->alerts_hold_lag > 0;
-    e->catchup.lag = -1;
+    eqm_catchup_init(&e->catchup, e->rules != NULL, ecfg->alerts_hold_lag);
     if (*ecfg->stats_file) {
         if (!(e->stats = malloc(sizeof(*e->stats)))) {
             snprintf(errstr, sz, "out of memory");
@@ -886,15 +811,7 @@ int eqm_engine_run(struct eqm_engine *e) {
      * freed. */
     if (!e->fatal && flush_batch(e, true, false) != 0)
         rc = 1;
-    if (e->catchup.owed) {
-        char lag[24];
-        log_lag(lag, sizeof(lag), e->catchup.lag);
-        /* Nothing is lost: the alert state is in PostgreSQL, and the next
-         * start judges the figures once caught up. */
-        eqm_log_warn("stopping with alert evaluation held: not caught up",
-                     "lag=%s alerts.hold.lag=%ld batch_full=%s idle=%s", lag, ecfg->alerts_hold_lag,
-                     e->catchup.full ? "yes" : "no", e->catchup.idle ? "yes" : "no");
-    }
+    eqm_catchup_log_stopping(&e->catchup);
     if (e->stats)
         stats_write(e);
     eqm_log_info("consumer stopping", "exit=%d", rc);
