@@ -9,7 +9,7 @@
 -- alert fires again later, the new episode is unanswered until answered.
 CREATE TABLE equality.alert_responses (
     id              bigserial   PRIMARY KEY,
-    fingerprint     text        NOT NULL REFERENCES equality.alert_state (fingerprint),
+    fingerprint     text        NOT NULL,  -- equality.alert_state.fingerprint
     episode         timestamptz NOT NULL,  -- alert_state.first_breached_at then
     kind            text        NOT NULL CHECK (kind IN ('ack', 'response')),
     status          text        NOT NULL,  -- the alert's status when it was written
