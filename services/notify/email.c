@@ -45,9 +45,16 @@ static const char *str_or(const json_t *alert, const char *key, const char *def)
 static void num(const json_t *v, char *out, size_t size) {
     if (json_is_integer(v))
         snprintf(out, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    else if (json_is_real(v) && isfinite(json_real_value(v)))
-        snprintf(out, size, "%.4g", json_real_value(v));
-    else
+    else if (json_is_real(v) && isfinite(json_real_value(v))) {
+        double d = json_real_value(v);
+        /* Counts arrive as reals too (jsonb numbers): 18496, not 1.85e+04. */
+        if (d == floor(d) && fabs(d) < 1e15)
+            snprintf(out, size, "%.0f", d);
+        else if (fabs(d) >= 1000)
+            snprintf(out, size, "%.1f", d);
+        else
+            snprintf(out, size, "%.4g", d);
+    } else
         snprintf(out, size, "n/a");
 }
 
@@ -492,15 +499,27 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *arg) {
     return n;
 }
 
-/* Keeps the server's last reply line (SMTP replies arrive as HEADER_IN). */
+struct replies {
+    char last[301];     /* the server's last reply line */
+    char last_err[301]; /* its last 4xx or 5xx reply line: what refused us */
+};
+
+static void keep_line(char *dst, const char *data, size_t size) {
+    size_t n = size < 300 ? size : 300;
+    memcpy(dst, data, n);
+    dst[n] = '\0';
+    dst[strcspn(dst, "\r\n")] = '\0';
+}
+
+/* SMTP replies arrive as HEADER_IN. After a refusal curl says QUIT, so the
+ * last reply is "221 Bye": the refusal is kept apart. */
 static int debug_cb(CURL *c, curl_infotype type, char *data, size_t size, void *arg) {
-    char *last = arg;
+    struct replies *r = arg;
     (void)c;
     if (type == CURLINFO_HEADER_IN && size > 0) {
-        size_t n = size < 300 ? size : 300;
-        memcpy(last, data, n);
-        last[n] = '\0';
-        last[strcspn(last, "\r\n")] = '\0';
+        keep_line(r->last, data, size);
+        if (data[0] == '4' || data[0] == '5')
+            keep_line(r->last_err, data, size);
     }
     return 0;
 }
@@ -510,7 +529,8 @@ void eqm_email_send(const struct eqm_smtp *smtp, const char *to, const char *mes
     CURL *c = curl_easy_init();
     struct curl_slist *rcpt = NULL;
     struct upload up = {message, len, 0};
-    char errbuf[CURL_ERROR_SIZE] = "", last[301] = "", addr[300], from[300];
+    char errbuf[CURL_ERROR_SIZE] = "", addr[300], from[300];
+    struct replies replies = {"", ""};
     CURLcode rc;
     long code = 0;
 
@@ -549,11 +569,13 @@ void eqm_email_send(const struct eqm_smtp *smtp, const char *to, const char *mes
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, smtp->timeout_ms);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, debug_cb);
-    curl_easy_setopt(c, CURLOPT_DEBUGDATA, last);
+    curl_easy_setopt(c, CURLOPT_DEBUGDATA, &replies);
     curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
     rc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    eqm_email_classify((int)rc, code, errbuf[0] ? errbuf : curl_easy_strerror(rc), last, res);
+    eqm_email_classify((int)rc, code, errbuf[0] ? errbuf : curl_easy_strerror(rc),
+                       rc == CURLE_OK || !replies.last_err[0] ? replies.last : replies.last_err,
+                       res);
     curl_slist_free_all(rcpt);
     curl_easy_cleanup(c);
 }
