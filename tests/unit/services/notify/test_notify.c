@@ -1,0 +1,154 @@
+/*
+ * test_notify.c - eqm-notify's pure parts: which messages are usable
+ * alerts (and why not), the retry back-off (full jitter under a doubling
+ * cap, never shorter than the server asked, deterministic for a seed), the
+ * state after an attempt, and the start-up check that every audience the
+ * rules name has a subscriber (the default rules name four audiences:
+ * README "Rules").
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "unit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "notify.h"
+
+#define AID "0b7c6a1e-5f7d-4c1e-9a53-2f1d7e9c4b10"
+#define FP  "4f0c2a9d8e7b6a5f4e3d2c1b0a998877"
+
+static int parse(const char *text, char *why, size_t sz) {
+    struct eqm_notify_alert a;
+    int rc = eqm_notify_alert_parse(text, strlen(text), &a, why, sz);
+    if (rc == 0) {
+        assert_non_null(a.root);
+        json_decref(a.root);
+    } else {
+        assert_null(a.root);
+    }
+    return rc;
+}
+
+static void test_alert_parse(void **state) {
+    char why[256];
+    struct eqm_notify_alert a;
+    const char *ok = "{\"alert_id\": \"" AID "\", \"fingerprint\": \"" FP "\", \"status\": "
+                     "\"resolved\", \"audience\": \"edi-tactical-group\", \"severity\": "
+                     "\"warning\", \"summary\": \"Resolved: x\"}";
+    static const struct {
+        const char *text, *why;
+    } bad[] = {
+        {"", "empty message"},
+        {"not json", "not JSON"},
+        {"[1]", "not a JSON object"},
+        {"{\"alert_id\": \"x\"}", "alert_id missing or not a uuid"},
+        {"{\"alert_id\": \"" AID "\", \"fingerprint\": \"abc\"}",
+         "fingerprint missing or not 32 hex digits"},
+        {"{\"alert_id\": \"" AID "\", \"fingerprint\": \"" FP "\", \"status\": \"open\"}",
+         "status missing or not firing/resolved"},
+        {"{\"alert_id\": \"" AID "\", \"fingerprint\": \"" FP "\", \"status\": \"firing\","
+         " \"audience\": \"\", \"severity\": \"warning\", \"summary\": \"s\"}",
+         "audience missing or empty"},
+        {"{\"alert_id\": \"" AID "\", \"fingerprint\": \"" FP "\", \"status\": \"firing\","
+         " \"audience\": \"g\", \"severity\": \"warning\"}",
+         "summary missing or empty"},
+        {"{\"alert_id\": \"" AID "\", \"alert_id\": \"" AID "\"}", "not JSON"},
+    };
+    (void)state;
+
+    assert_int_equal(0, eqm_notify_alert_parse(ok, strlen(ok), &a, why, sizeof(why)));
+    assert_string_equal(AID, a.alert_id);
+    assert_string_equal(FP, a.fingerprint);
+    assert_string_equal("resolved", a.status);
+    assert_string_equal("edi-tactical-group", a.audience);
+    assert_string_equal("warning", a.severity);
+    assert_string_equal("Resolved: x", a.summary);
+    json_decref(a.root);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        why[0] = '\0';
+        if (parse(bad[i].text, why, sizeof(why)) != -1 || !strstr(why, bad[i].why))
+            fail_msg("case %zu: why \"%s\", want \"%s\"", i, why, bad[i].why);
+    }
+    /* Bytes that are not UTF-8 are refused before JSON is tried. */
+    assert_int_equal(-1, parse("{\"summary\": \"\xff\"}", why, sizeof(why)));
+    assert_string_equal("not UTF-8", why);
+}
+
+static void test_backoff(void **state) {
+    uint64_t rnd = 42, again = 42;
+    (void)state;
+    for (int attempt = 1; attempt <= 30; attempt++) {
+        int64_t cap = 500;
+        for (int i = 1; i < attempt && cap < 60000; i++)
+            cap *= 2;
+        if (cap > 60000)
+            cap = 60000;
+        for (int k = 0; k < 50; k++) {
+            int64_t d = eqm_notify_backoff_ms(attempt, 500, 60000, -1, &rnd);
+            assert_true(d >= 0 && d <= cap);
+        }
+    }
+    /* The same seed, the same delays. */
+    rnd = 7;
+    again = 7;
+    for (int k = 0; k < 20; k++)
+        assert_int_equal(eqm_notify_backoff_ms(3, 500, 60000, -1, &rnd),
+                         eqm_notify_backoff_ms(3, 500, 60000, -1, &again));
+    /* Full jitter spreads over the range: some short, some long. */
+    {
+        int low = 0, high = 0;
+        rnd = 99;
+        for (int k = 0; k < 200; k++) {
+            int64_t d = eqm_notify_backoff_ms(4, 1000, 60000, -1, &rnd);
+            low += d < 2000;
+            high += d > 6000;
+        }
+        assert_true(low > 20 && high > 20);
+    }
+    /* A server's Retry-After is a floor. */
+    for (int k = 0; k < 20; k++)
+        assert_true(eqm_notify_backoff_ms(1, 100, 1000, 30000, &rnd) >= 30000);
+}
+
+static void test_next_state(void **state) {
+    (void)state;
+    assert_string_equal("delivered", eqm_notify_next_state(EQM_DELIVERY_OK, 1, 5));
+    assert_string_equal("delivered", eqm_notify_next_state(EQM_DELIVERY_OK, 5, 5));
+    assert_string_equal("pending", eqm_notify_next_state(EQM_DELIVERY_RETRY, 1, 5));
+    assert_string_equal("pending", eqm_notify_next_state(EQM_DELIVERY_RETRY, 4, 5));
+    assert_string_equal("failed", eqm_notify_next_state(EQM_DELIVERY_RETRY, 5, 5));
+    assert_string_equal("failed", eqm_notify_next_state(EQM_DELIVERY_PERMANENT, 1, 5));
+}
+
+static void test_audiences(void **state) {
+    struct eqm_alert_rules *rules = NULL;
+    struct eqm_subs subs = {0};
+    char err[512];
+    (void)state;
+    assert_int_equal(0, eqm_alert_rules_load(&rules, &eqm_alert_catalog, NULL, err, sizeof(err)));
+    assert_int_equal(0,
+                     eqm_subs_parse(&subs,
+                                    "stop-search-scrutiny-group a email a@b.org\n"
+                                    "edi-tactical-group d email d@b.org mode=\"daily at 08:00\"\n",
+                                    "s", err, sizeof(err)));
+    /* edi-tactical-group has only a digest subscriber: not delivered now. */
+    assert_int_equal(3, eqm_notify_check_audiences(&subs, rules));
+    eqm_subs_free(&subs);
+    assert_int_equal(0, eqm_subs_parse(&subs,
+                                       "stop-search-scrutiny-group a email a@b.org\n"
+                                       "edi-tactical-group a email a@b.org\n"
+                                       "use-of-force-scrutiny-group a email a@b.org\n"
+                                       "positive-action-team a email a@b.org\n",
+                                       "s", err, sizeof(err)));
+    assert_int_equal(0, eqm_notify_check_audiences(&subs, rules));
+    eqm_subs_free(&subs);
+    eqm_alert_rules_free(&rules);
+}
+
+EQM_UNIT_MAIN(test_alert_parse, test_backoff, test_next_state, test_audiences)
