@@ -151,26 +151,13 @@ int eqm_email_header_text(struct eqm_buf *out, const char *name, const char *val
 }
 
 int eqm_email_html_escape(struct eqm_buf *out, const char *text) {
-    for (const char *p = text; *p; p++) {
-        switch (*p) {
-        case '&':
-            eqm_buf_append(out, "&amp;", 5);
-            break;
-        case '<':
-            eqm_buf_append(out, "&lt;", 4);
-            break;
-        case '>':
-            eqm_buf_append(out, "&gt;", 4);
-            break;
-        case '"':
-            eqm_buf_append(out, "&quot;", 6);
-            break;
-        case '\'':
-            eqm_buf_append(out, "&#39;", 5);
-            break;
-        default:
+    static const char *const entity[256] = {
+        ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;"};
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (entity[*p])
+            eqm_buf_append(out, entity[*p], strlen(entity[*p]));
+        else
             eqm_buf_append(out, p, 1);
-        }
     }
     return eqm_buf_ok(out) ? 0 : -1;
 }
@@ -206,14 +193,11 @@ static void add(struct facts *fs, const char *label, const char *fmt, ...) {
 }
 
 static const char *cmp_words(const char *cmp) {
-    if (!strcmp(cmp, ">="))
-        return "at or above";
-    if (!strcmp(cmp, ">"))
-        return "above";
-    if (!strcmp(cmp, "<="))
-        return "at or below";
-    if (!strcmp(cmp, "<"))
-        return "below";
+    static const char *const words[][2] = {
+        {">=", "at or above"}, {">", "above"}, {"<=", "at or below"}, {"<", "below"}};
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strcmp(cmp, words[i][0]) == 0)
+            return words[i][1];
     return cmp;
 }
 
@@ -376,19 +360,18 @@ int eqm_email_build(struct eqm_buf *out, const json_t *alert, const char *from, 
                    "This is a MIME message.\r\n",
                    datebuf, message_id, str_or(alert, "alert_id", "?"),
                    str_or(alert, "fingerprint", "?"), boundary);
-    eqm_buf_printf(out,
-                   "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                   "Content-Transfer-Encoding: base64\r\n\r\n",
-                   boundary);
-    if (eqm_email_body_text(&part, alert) || eqm_email_base64(out, part.data, part.len))
-        goto out;
-    eqm_buf_reset(&part);
-    eqm_buf_printf(out,
-                   "--%s\r\nContent-Type: text/html; charset=utf-8\r\n"
-                   "Content-Transfer-Encoding: base64\r\n\r\n",
-                   boundary);
-    if (eqm_email_body_html(&part, alert) || eqm_email_base64(out, part.data, part.len))
-        goto out;
+    /* Plain text first, HTML last: the last alternative is the preferred. */
+    for (int i = 0; i < 2; i++) {
+        static const char *const type[2] = {"text/plain", "text/html"};
+        eqm_buf_printf(out,
+                       "--%s\r\nContent-Type: %s; charset=utf-8\r\n"
+                       "Content-Transfer-Encoding: base64\r\n\r\n",
+                       boundary, type[i]);
+        eqm_buf_reset(&part);
+        if ((i == 0 ? eqm_email_body_text(&part, alert) : eqm_email_body_html(&part, alert)) ||
+            eqm_email_base64(out, part.data, part.len))
+            goto out;
+    }
     eqm_buf_printf(out, "--%s--\r\n", boundary);
     rc = eqm_buf_ok(out) ? 0 : -1;
 out:

@@ -36,8 +36,20 @@ const char *eqm_sub_channel_name(enum eqm_sub_channel c) {
     return c == EQM_SUB_EMAIL ? "email" : "webhook";
 }
 
+static const char *const shape_names[] = {"generic", "teams", "slack"};
+
 const char *eqm_sub_shape_name(enum eqm_sub_shape s) {
-    return s == EQM_SUB_SHAPE_TEAMS ? "teams" : s == EQM_SUB_SHAPE_SLACK ? "slack" : "generic";
+    return shape_names[s];
+}
+
+static int parse_shape(const char *v, enum eqm_sub_shape *out) {
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(v, shape_names[i]) == 0) {
+            *out = (enum eqm_sub_shape)i;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 static void sub_clear(struct eqm_sub *s) {
@@ -229,14 +241,6 @@ bad_time:
     return -1;
 }
 
-static char *dup_str(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 /* One line's fields into *sub. Returns 0, or -1 with why. */
 static int parse_fields(struct eqm_sub *sub, char **tok, int n, char *why, size_t sz) {
     bool have_shape = false, have_min = false, have_mode = false, have_secret = false;
@@ -270,8 +274,8 @@ static int parse_fields(struct eqm_sub *sub, char **tok, int n, char *why, size_
         snprintf(why, sz, "channel \"%.40s\" must be email or webhook", tok[2]);
         return -1;
     }
-    if (!(sub->audience = dup_str(tok[0])) || !(sub->id = dup_str(tok[1])) ||
-        !(sub->target = dup_str(tok[3]))) {
+    if (!(sub->audience = strdup(tok[0])) || !(sub->id = strdup(tok[1])) ||
+        !(sub->target = strdup(tok[3]))) {
         snprintf(why, sz, "out of memory");
         return -1;
     }
@@ -296,13 +300,7 @@ static int parse_fields(struct eqm_sub *sub, char **tok, int n, char *why, size_
                 return -1;
         } else if (strcmp(k, "shape") == 0 && !have_shape && sub->channel == EQM_SUB_WEBHOOK) {
             have_shape = true;
-            if (strcmp(v, "generic") == 0)
-                sub->shape = EQM_SUB_SHAPE_GENERIC;
-            else if (strcmp(v, "teams") == 0)
-                sub->shape = EQM_SUB_SHAPE_TEAMS;
-            else if (strcmp(v, "slack") == 0)
-                sub->shape = EQM_SUB_SHAPE_SLACK;
-            else {
+            if (parse_shape(v, &sub->shape) != 0) {
                 snprintf(why, sz, "shape=%.40s must be generic, teams or slack", v);
                 return -1;
             }
@@ -313,7 +311,7 @@ static int parse_fields(struct eqm_sub *sub, char **tok, int n, char *why, size_
                 snprintf(why, sz, "secret must be one header line \"Name: value\"");
                 return -1;
             }
-            if (!(sub->secret_header = dup_str(v))) {
+            if (!(sub->secret_header = strdup(v))) {
                 snprintf(why, sz, "out of memory");
                 return -1;
             }

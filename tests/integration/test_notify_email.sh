@@ -72,20 +72,22 @@ edi-tactical-group dave dave@force.example info
 EXP
 
 rules=$EQM_TEST_DIR/rules.json
-cat >"$rules" <<'JSON'
-{"rules": [
-  {"name": "arrest-black", "measure": "stop_search.arrest_rate", "dimension": "ethnicity",
-   "groups": ["black"], "window_days": 28, "comparison": ">=", "threshold": 2.0, "clear": 1.6,
-   "severity_steps": [{"at": 4.0, "severity": "critical"}],
-   "min_count": 10, "require_significant": true, "audience": "stop-search-scrutiny-group"},
-  {"name": "arrest-other", "measure": "stop_search.arrest_rate", "dimension": "ethnicity",
-   "groups": ["other"], "window_days": 28, "comparison": ">=", "threshold": 2.0, "clear": 1.6,
-   "min_count": 1, "require_significant": false, "audience": "edi-tactical-group"},
-  {"name": "arrest-asian", "measure": "stop_search.arrest_rate", "dimension": "ethnicity",
-   "groups": ["asian"], "window_days": 28, "comparison": ">=", "threshold": 2.0, "clear": 1.6,
-   "min_count": 10, "require_significant": false, "audience": "use-of-force-scrutiny-group"}
-]}
-JSON
+# The arrest-rate rules of test_alerts.sh, each for another audience.
+python3 - "$rules" <<'PY'
+import json, sys
+def rule(name, grp, audience, min_count, significant, **extra):
+    r = {"name": name, "measure": "stop_search.arrest_rate", "dimension": "ethnicity",
+         "groups": [grp], "window_days": 28, "comparison": ">=", "threshold": 2.0,
+         "clear": 1.6, "min_count": min_count, "require_significant": significant,
+         "audience": audience}
+    r.update(extra)
+    return r
+rules = [rule("arrest-black", "black", "stop-search-scrutiny-group", 10, True,
+              severity_steps=[{"at": 4.0, "severity": "critical"}]),
+         rule("arrest-other", "other", "edi-tactical-group", 1, False),
+         rule("arrest-asian", "asian", "use-of-force-scrutiny-group", 10, False)]
+json.dump({"rules": rules}, open(sys.argv[1], "w"), indent=1)
+PY
 
 # A mistake in the subscription file stops eqm-notify at start: file:line.
 printf 'stop-search-scrutiny-group alice email alice@force.example\nx y fax 123\n' >"$work/bad"
@@ -138,28 +140,7 @@ fi
 # arrest-rate ratio 1.0, then 3.0 (fires: warning, below the critical step
 # at 4.0) with "other" at 2.5 (fires for edi-tactical-group), then back to
 # 1.0 (both resolve). Asian: n below min_count, never fires.
-phase() {
-    local tag=$1 block=$2
-    shift 2
-    python3 - "$tag" "$block" "$@" <<'PY' | kcat -P -b "$EQM_KAFKA_BROKERS" -t stop-search.events -k force
-import datetime, json, sys
-tag, block, specs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-start = datetime.date(2026, 1, 5) + datetime.timedelta(days=28 * block)
-k = 0
-for spec in specs:
-    grp, searches, arrests = spec.split(":")
-    for i in range(int(searches)):
-        day = start + datetime.timedelta(days=27 - (k % 28))
-        k += 1
-        print(json.dumps({
-            "event_id": f"{tag}-{grp}-{i}", "event_type": "stop_search",
-            "occurred_at": f"{day.isoformat()}T12:00:00Z", "area": "force",
-            "self_defined_ethnicity": grp, "gender": "Male", "age_range": "18-24",
-            "legislation": "Misuse of Drugs Act 1971 (section 23)",
-            "outcome": "Arrest" if i < int(arrests) else "A no further action disposal",
-            "outcome_linked_to_object_of_search": i < int(arrests)}))
-PY
-}
+phase() { eqm_arrest_phase "$@"; }
 consume() {
     timeout 120 "$BIN/eqm-stop-search" --exit-when-idle 2 -X session.timeout.ms=6000 \
         --alerts-rules="$rules" --metrics-interval-ms=600000 --batch-max-ms=5000 \
@@ -281,6 +262,21 @@ assert_eq 0 "$(psql_val "SELECT count(*) FROM equality.notify_deliveries
 assert_eq "$(psql_val "SELECT count(*) FROM equality.notify_deliveries WHERE recipient = 'nobody'")" \
     "$(psql_val "SELECT count(*) FROM equality.notify_deliveries WHERE $refused")" \
     "every delivery to the refused recipient failed with the 550 reply"
+# eqm-admin notifications: the failed ones, masked; one alert's by prefix.
+rows_line() { if [ "$1" = 1 ]; then echo "(1 row)"; else echo "($1 rows)"; fi; }
+failed_n=$(psql_val "SELECT count(*) FROM equality.notify_deliveries WHERE state = 'failed'")
+out=$("$BIN/eqm-admin" notifications --state failed) || fail "eqm-admin notifications failed"
+grep -qF "$(rows_line "$failed_n")" <<<"$out" || fail "eqm-admin notifications --state failed: $out"
+grep -qF 'n***@force.example' <<<"$out" || fail "the recipient is listed masked: $out"
+if grep -qF 'nobody@force.example' <<<"$out"; then fail "a full address in the listing"; fi
+grep -qF '550 5.1.1' <<<"$out" || fail "the listing shows the server's reply: $out"
+aid=$(psql_val "SELECT alert_id FROM equality.notify_alerts ORDER BY received_at LIMIT 1")
+per_alert=$(psql_val "SELECT count(*) FROM equality.notify_deliveries WHERE alert_id = '$aid'")
+out=$("$BIN/eqm-admin" notifications --alert "${aid:0:8}")
+grep -qF "$(rows_line "$per_alert")" <<<"$out" || fail "eqm-admin notifications --alert: $out"
+rc=0
+"$BIN/eqm-admin" notifications --state lost >/dev/null 2>&1 || rc=$?
+assert_eq 2 "$rc" "a bad --state is a usage error"
 if grep -E -q '(alice|bob|carol|dave|nobody)@force' "$work/notify.log"; then
     fail "a full recipient address is in the log"
 fi

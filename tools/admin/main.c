@@ -9,6 +9,7 @@
  *   eqm-admin alerts [list] [--all]
  *   eqm-admin silence FINGERPRINT --until DATE --reason TEXT [--by NAME]
  *   eqm-admin unsilence FINGERPRINT [--by NAME]
+ *   eqm-admin notifications [--state STATE] [--alert PREFIX] [--limit N]
  *
  * Connects with EQM_PG_URL (or pg.url in the file named by EQM_CONFIG).
  */
@@ -24,6 +25,7 @@
 #include "eqm/tools/population.h"
 
 #include "alerts_cmd.h"
+#include "notify_cmd.h"
 #include "table.h"
 
 static void usage(FILE *out) {
@@ -43,7 +45,10 @@ static void usage(FILE *out) {
             "  silence FP --until DATE --reason TEXT [--by NAME]\n"
             "                                a panel has reviewed alert FP (fingerprint or a\n"
             "                                unique prefix): still evaluated, not published\n"
-            "  unsilence FP [--by NAME]      publish its alerts again\n\n"
+            "  unsilence FP [--by NAME]      publish its alerts again\n"
+            "  notifications [--state pending|delivered|failed] [--alert PREFIX] [--limit N]\n"
+            "                                eqm-notify's deliveries: alert, recipient (masked),\n"
+            "                                channel, state, attempts, last error, times\n\n"
             "Connection: EQM_PG_URL (libpq conninfo or URI), or pg.url in the file named by\n"
             "EQM_CONFIG. Figures are recomputed by the services on their next batch or when\n"
             "they next start.\n");
@@ -146,7 +151,7 @@ int main(int argc, char **argv) {
 
     if (strcmp(cmd, "migrate") && strcmp(cmd, "load-population") && strcmp(cmd, "define-area") &&
         strcmp(cmd, "areas") && strcmp(cmd, "status") && strcmp(cmd, "alerts") &&
-        strcmp(cmd, "silence") && strcmp(cmd, "unsilence")) {
+        strcmp(cmd, "silence") && strcmp(cmd, "unsilence") && strcmp(cmd, "notifications")) {
         fprintf(stderr, "eqm-admin: unknown command \"%s\"\n\n", cmd);
         usage(stderr);
         rc = 2;
@@ -182,6 +187,8 @@ int main(int argc, char **argv) {
         rc = cmd_define_area(conn, argv[2], argv[3]);
     } else if (!strcmp(cmd, "alerts") || !strcmp(cmd, "silence") || !strcmp(cmd, "unsilence")) {
         rc = eqm_admin_alerts(conn, argc, argv);
+    } else if (!strcmp(cmd, "notifications")) {
+        rc = eqm_admin_notifications(conn, argc, argv);
     } else if (!strcmp(cmd, "areas")) {
         rc = print_query(conn, "Population by area and broad group (Census 2021)",
                          "SELECT area, sum(population) FILTER (WHERE grp <> 'bme') AS total, "

@@ -41,9 +41,8 @@ static void test_alert_parse(void **state) {
     const char *ok = "{\"alert_id\": \"" AID "\", \"fingerprint\": \"" FP "\", \"status\": "
                      "\"resolved\", \"audience\": \"edi-tactical-group\", \"severity\": "
                      "\"warning\", \"summary\": \"Resolved: x\"}";
-    static const struct {
-        const char *text, *why;
-    } bad[] = {
+    /* {message, what the refusal says} */
+    static const char *const bad[][2] = {
         {"", "empty message"},
         {"not json", "not JSON"},
         {"[1]", "not a JSON object"},
@@ -72,8 +71,8 @@ static void test_alert_parse(void **state) {
     json_decref(a.root);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         why[0] = '\0';
-        if (parse(bad[i].text, why, sizeof(why)) != -1 || !strstr(why, bad[i].why))
-            fail_msg("case %zu: why \"%s\", want \"%s\"", i, why, bad[i].why);
+        if (parse(bad[i][0], why, sizeof(why)) != -1 || !strstr(why, bad[i][1]))
+            fail_msg("case %zu: why \"%s\", want \"%s\"", i, why, bad[i][1]);
     }
     /* Bytes that are not UTF-8 are refused before JSON is tried. */
     assert_int_equal(-1, parse("{\"summary\": \"\xff\"}", why, sizeof(why)));
@@ -126,26 +125,24 @@ static void test_next_state(void **state) {
     assert_string_equal("failed", eqm_notify_next_state(EQM_DELIVERY_PERMANENT, 1, 5));
 }
 
+static const char two_audiences[] = "stop-search-scrutiny-group a email a@b.org\n"
+                                    "edi-tactical-group d email d@b.org mode=\"daily at 08:00\"\n";
+static const char every_audience[] = "stop-search-scrutiny-group a email a@b.org\n"
+                                     "edi-tactical-group a email a@b.org\n"
+                                     "use-of-force-scrutiny-group a email a@b.org\n"
+                                     "positive-action-team a email a@b.org\n";
+
 static void test_audiences(void **state) {
     struct eqm_alert_rules *rules = NULL;
     struct eqm_subs subs = {0};
     char err[512];
     (void)state;
     assert_int_equal(0, eqm_alert_rules_load(&rules, &eqm_alert_catalog, NULL, err, sizeof(err)));
-    assert_int_equal(0,
-                     eqm_subs_parse(&subs,
-                                    "stop-search-scrutiny-group a email a@b.org\n"
-                                    "edi-tactical-group d email d@b.org mode=\"daily at 08:00\"\n",
-                                    "s", err, sizeof(err)));
+    assert_int_equal(0, eqm_subs_parse(&subs, two_audiences, "s", err, sizeof(err)));
     /* edi-tactical-group has only a digest subscriber: not delivered now. */
     assert_int_equal(3, eqm_notify_check_audiences(&subs, rules));
     eqm_subs_free(&subs);
-    assert_int_equal(0, eqm_subs_parse(&subs,
-                                       "stop-search-scrutiny-group a email a@b.org\n"
-                                       "edi-tactical-group a email a@b.org\n"
-                                       "use-of-force-scrutiny-group a email a@b.org\n"
-                                       "positive-action-team a email a@b.org\n",
-                                       "s", err, sizeof(err)));
+    assert_int_equal(0, eqm_subs_parse(&subs, every_audience, "s", err, sizeof(err)));
     assert_int_equal(0, eqm_notify_check_audiences(&subs, rules));
     eqm_subs_free(&subs);
     eqm_alert_rules_free(&rules);

@@ -163,16 +163,16 @@ static void test_load_file(void **state) {
     assert_non_null(strstr(err, "No such file"));
 }
 
+static const char minimums[] = "g all email a@b.org\n"
+                               "g warn email a@b.org min=warning\n"
+                               "g crit email a@b.org min=critical\n"
+                               "g dig email a@b.org mode=\"daily at 08:00\"\n";
+
 static void test_matches(void **state) {
     struct eqm_subs s = {0};
     char err[256];
     (void)state;
-    assert_int_equal(0, eqm_subs_parse(&s,
-                                       "g all email a@b.org\n"
-                                       "g warn email a@b.org min=warning\n"
-                                       "g crit email a@b.org min=critical\n"
-                                       "g dig email a@b.org mode=\"daily at 08:00\"\n",
-                                       "f", err, sizeof(err)));
+    assert_int_equal(0, eqm_subs_parse(&s, minimums, "f", err, sizeof(err)));
     assert_true(eqm_sub_matches(&s.items[0], "g", "info"));
     assert_true(eqm_sub_matches(&s.items[0], "g", "critical"));
     assert_false(eqm_sub_matches(&s.items[0], "other", "critical"));
