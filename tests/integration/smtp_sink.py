@@ -11,8 +11,9 @@ SIGTERM or SIGINT (or is killed: the test stops it that way too).
   smtp_sink.py --port P --dir D --cert C --key K --user U --password W
                [--reject ADDR]... [--delay-ms MS] --ready-file F
 
---delay-ms holds each message that long before accepting it, so that a
-test can kill the client while deliveries are in flight.
+--delay-ms waits that long between saving a message and saying 250, so that
+a test can kill the client after the server has the message and before it
+knows (the window of a duplicate).
 """
 import argparse
 import asyncio
@@ -41,8 +42,6 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            await asyncio.sleep(self.delay)
         for rcpt in envelope.rcpt_tos:
             name = "%d-%d-%d.eml" % (time.time_ns(), os.getpid(), next(self.seq))
             tmp = os.path.join(self.directory, "." + name)
@@ -52,6 +51,11 @@ class Handler:
                 f.flush()
                 os.fsync(f.fileno())
             os.rename(tmp, os.path.join(self.directory, name))
+        # Kept before the reply, as a real server commits before it says
+        # 250: a client killed during the delay has sent a message it
+        # never heard was accepted, and must send it again.
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 2.0.0 OK: queued"
 
 
