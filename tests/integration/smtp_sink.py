@@ -5,11 +5,11 @@ STARTTLS required (certificate and key given), AUTH PLAIN/LOGIN required
 with one test user, each accepted message saved as one file in --dir:
 the envelope recipient on a first line "X-Sink-Rcpt: ADDR", then the
 message exactly as received. Recipients given with --reject are refused at
-RCPT with 550. Writes "ready" to --ready-file once listening; runs until
+RCPT with 550, those given with --tempfail with 451 (every time). Writes "ready" to --ready-file once listening; runs until
 SIGTERM or SIGINT (or is killed: the test stops it that way too).
 
   smtp_sink.py --port P --dir D --cert C --key K --user U --password W
-               [--reject ADDR]... [--delay-ms MS] --ready-file F
+               [--reject ADDR]... [--tempfail ADDR]... [--delay-ms MS] --ready-file F
 
 --delay-ms waits that long between saving a message and saying 250, so that
 a test can kill the client after the server has the message and before it
@@ -29,8 +29,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Handler:
-    def __init__(self, directory, reject, delay_ms):
+    def __init__(self, directory, reject, tempfail, delay_ms):
         self.directory = directory
+        self.tempfail = set(a.lower() for a in tempfail)
         self.delay = delay_ms / 1000.0
         self.reject = set(a.lower() for a in reject)
         self.seq = itertools.count(1)
@@ -38,6 +39,8 @@ class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.reject:
             return "550 5.1.1 <%s>: mailbox unavailable" % address
+        if address.lower() in self.tempfail:
+            return "451 4.2.0 <%s>: try again later" % address
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -68,6 +71,7 @@ def main():
     ap.add_argument("--user", required=True)
     ap.add_argument("--password", required=True)
     ap.add_argument("--reject", action="append", default=[])
+    ap.add_argument("--tempfail", action="append", default=[])
     ap.add_argument("--ready-file", required=True)
     ap.add_argument("--delay-ms", type=int, default=0)
     args = ap.parse_args()
@@ -84,7 +88,7 @@ def main():
         return AuthResult(success=ok, handled=False)
 
     controller = Controller(
-        Handler(args.dir, args.reject, args.delay_ms),
+        Handler(args.dir, args.reject, args.tempfail, args.delay_ms),
         hostname="127.0.0.1",
         port=args.port,
         tls_context=ctx,
