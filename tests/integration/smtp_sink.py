@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A real SMTP server on loopback for the notification tests (aiosmtpd).
 
-STARTTLS required (certificate and key given), AUTH PLAIN/LOGIN required
+STARTTLS required (certificate and key given; or --implicit-tls: TLS from
+the first byte, as smtps://), AUTH PLAIN/LOGIN required
 with one test user, each accepted message saved as one file in --dir:
 the envelope recipient on a first line "X-Sink-Rcpt: ADDR", then the
 message exactly as received. Recipients given with --reject are refused at
@@ -9,7 +10,7 @@ RCPT with 550, those given with --tempfail with 451 (every time). Writes "ready"
 SIGTERM or SIGINT (or is killed: the test stops it that way too).
 
   smtp_sink.py --port P --dir D --cert C --key K --user U --password W
-               [--reject ADDR]... [--tempfail ADDR]... [--delay-ms MS] --ready-file F
+               [--reject ADDR]... [--tempfail ADDR]... [--delay-ms MS] [--implicit-tls] --ready-file F
 
 --delay-ms waits that long between saving a message and saying 250, so that
 a test can kill the client after the server has the message and before it
@@ -74,6 +75,7 @@ def main():
     ap.add_argument("--tempfail", action="append", default=[])
     ap.add_argument("--ready-file", required=True)
     ap.add_argument("--delay-ms", type=int, default=0)
+    ap.add_argument("--implicit-tls", action="store_true")
     args = ap.parse_args()
 
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -87,17 +89,20 @@ def main():
         )
         return AuthResult(success=ok, handled=False)
 
+    # STARTTLS on a plain port, or (--implicit-tls) TLS from the first byte,
+    # as a smtps:// relay on port 465 speaks.
+    tls = {"ssl_context": ctx} if args.implicit_tls else {
+        "tls_context": ctx, "require_starttls": True, "auth_require_tls": True}
     controller = Controller(
         Handler(args.dir, args.reject, args.tempfail, args.delay_ms),
         hostname="127.0.0.1",
         port=args.port,
-        tls_context=ctx,
-        require_starttls=True,
         auth_required=True,
-        auth_require_tls=True,
         authenticator=authenticator,
-        # The readiness probe of Controller.start() cannot do STARTTLS.
         ready_timeout=10,
+        # aiosmtpd counts only STARTTLS as TLS for AUTH; implicit TLS is TLS too.
+        **({"auth_require_tls": False} if args.implicit_tls else {}),
+        **tls,
     )
     controller.start()
     with open(args.ready_file, "w") as f:

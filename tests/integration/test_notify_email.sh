@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # eqm-notify's e-mail channel against a real SMTP server on loopback
 # (smtp_sink.py: aiosmtpd, STARTTLS required with a certificate made here,
-# AUTH required, a recipient refused with 550). Alerts end to end: events
-# -> eqm-stop-search -> outbox -> eqm-alert-relay -> equality.alerts ->
-# eqm-notify -> mailbox; then a copy of a message and malformed messages on
-# the topic; kill -9 of eqm-notify during deliveries; the SMTP server down
-# for longer than the retry interval, then up. After each: every subscriber
-# of the alert's audience (at or above its minimum severity) has each alert,
-# every copy with the same Message-ID, nobody else has any, and the subject
-# and both parts carry the summary and the figures (check_notify_mail.py,
-# from what the test sent); the refused recipient's deliveries are failed
-# with the server's reply. Prints the counts each fault phase saw.
+# AUTH required, one recipient refused with 550, one answered 451 every
+# time). Alerts end to end: events -> eqm-stop-search -> outbox ->
+# eqm-alert-relay -> equality.alerts -> eqm-notify -> mailbox; then a copy
+# of a message and malformed messages on the topic; kill -9 of eqm-notify
+# three times during deliveries; the SMTP server down for longer than the
+# retry interval, then up; smtps:// (TLS from the first byte). After each:
+# every subscriber of the alert's audience (at or above its minimum
+# severity) has each alert, every copy with the same Message-ID, nobody
+# else has any, and the subject and both parts carry the summary and the
+# figures (check_notify_mail.py, from what the test sent); the 550
+# recipient's deliveries are failed with the server's reply (address
+# masked), the 451 recipient's still pending and retried while the others
+# went out; no message was read twice; eqm-admin notifications lists them
+# masked. Prints the counts each fault phase saw.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -34,12 +38,13 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/ce
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 sink_pid=
+# sink_start [--implicit-tls]
 sink_start() {
     rm -f "$work/ready"
     "$PY_SINK" "$here/smtp_sink.py" --port "$port" --dir "$work/mail" --cert "$work/cert.pem" \
         --key "$work/key.pem" --user eqm --password 's3cret pass' \
-        --reject nobody@force.example --tempfail tina@force.example --delay-ms 80 --ready-file "$work/ready" \
-        >>"$work/sink.log" 2>&1 &
+        --reject nobody@force.example --tempfail tina@force.example --delay-ms 80 \
+        --ready-file "$work/ready" "$@" >>"$work/sink.log" 2>&1 &
     sink_pid=$!
     eqm_test_bg "$sink_pid"
     eqm_wait_until 30 test -f "$work/ready" || fail "the SMTP sink did not start"
@@ -99,10 +104,11 @@ grep -qF "$work/bad:2: channel \"fax\" must be email or webhook" <<<"$out" \
     || fail "the subscription error names file and line: $out"
 
 notify_pid=
+smtp_url=smtp://127.0.0.1:$port
 notify_start() {
     # A simple command, so $! is eqm-notify's own pid.
     EQM_SMTP_PASSWORD='s3cret pass' "$BIN/eqm-notify" --notify-subscriptions "$subs" \
-        --alerts-rules "$rules" --smtp-url "smtp://127.0.0.1:$port" --smtp-user eqm \
+        --alerts-rules "$rules" --smtp-url "$smtp_url" --smtp-user eqm \
         --smtp-from 'Equality Monitor <eqm@force.example>' --smtp-ca-file "$work/cert.pem" \
         --smtp-timeout-ms 3000 --notify-delivery-interval-ms 200 --notify-delivery-batch 5 \
         --notify-retry-backoff-ms 300 --notify-retry-backoff-max-ms 1500 \
@@ -263,6 +269,22 @@ eqm_wait_until 120 settled "$rows" || fail "deliveries not settled after the ser
 down_counts=$(check_mail)
 eqm_test_log "server down: $(($(expected_rows 8 2 0) - 10)) deliveries, $down_attempts attempts while down; after: $down_counts"
 
+# ---- 5. smtps:// (TLS from the first byte, as a relay on port 465) ---------------------
+kill -TERM "$notify_pid"
+rc=0
+wait "$notify_pid" || rc=$?
+assert_eq 0 "$rc" "SIGTERM stops eqm-notify cleanly"
+sink_kill
+sink_start --implicit-tls
+smtp_url=smtps://127.0.0.1:$port
+notify_start
+insert_alerts 4 tls
+timeout 120 "$BIN/eqm-alert-relay" --exit-when-idle 2 --log-level warn || fail "the relay failed"
+rows=$((rows + $(expected_rows 4 0 0)))
+eqm_wait_until 60 settled "$rows" || fail "deliveries over smtps:// not settled: $(pending) pending"
+tls_counts=$(check_mail)
+eqm_test_log "smtps://: $tls_counts"
+
 # ---- the end state ---------------------------------------------------------------------
 assert_eq 0 "$(psql_val "SELECT count(*) FROM equality.notify_deliveries
                           WHERE state = 'failed' AND recipient <> 'nobody'")" \
@@ -303,6 +325,6 @@ assert_eq 1 "$(grep -c 'msg="duplicate alert dropped"' "$work/notify.log")" \
 kill -TERM "$notify_pid"
 rc=0
 wait "$notify_pid" || rc=$?
-assert_eq 0 "$rc" "SIGTERM stops eqm-notify cleanly"
+assert_eq 0 "$rc" "SIGTERM stops eqm-notify cleanly, again"
 grep 'msg="notify stopping"' "$work/notify.log" | tail -1 >&2
-eqm_test_log "counts: end-to-end 4 alerts; kill -9 x$kills: $kill_counts; server down: $down_counts"
+eqm_test_log "counts: end-to-end 4 alerts; kill -9 x$kills: $kill_counts; server down: $down_counts; smtps: $tls_counts"
