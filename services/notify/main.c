@@ -32,7 +32,8 @@ int main(int argc, char **argv) {
     }
     if (eqm_subs_load(&subs, ncfg.subscriptions, errstr, sizeof(errstr)) != 0 ||
         eqm_alert_rules_load(&rules, &eqm_alert_catalog, ncfg.alerts_rules, errstr,
-                             sizeof(errstr)) != 0) {
+                             sizeof(errstr)) != 0 ||
+        eqm_notify_check_settings(&ncfg, &subs, errstr, sizeof(errstr)) != 0) {
         fprintf(stderr, "eqm-notify: %s\n", errstr);
         rc = 2;
         goto out;

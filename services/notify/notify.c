@@ -715,10 +715,8 @@ static int consumer_new(struct eqm_notify *n, const char *const *props, char *er
     return 0;
 }
 
-/* What the subscriptions need of the settings: e-mail subscribers need a
- * mail relay and a sender. 0, or -1 with errstr. */
-static int check_settings(const struct eqm_notify_config *ncfg, const struct eqm_subs *subs,
-                          char *errstr, size_t sz) {
+int eqm_notify_check_settings(const struct eqm_notify_config *ncfg, const struct eqm_subs *subs,
+                              char *errstr, size_t sz) {
     char from[300];
     bool any_email = false;
 
@@ -735,6 +733,13 @@ static int check_settings(const struct eqm_notify_config *ncfg, const struct eqm
                  "smtp.url must be smtp://HOST[:PORT] or smtps://HOST[:PORT] (there are "
                  "e-mail subscribers)");
         return -1;
+    }
+    for (const unsigned char *p = (const unsigned char *)ncfg->smtp_from; *p; p++) {
+        /* An encoded-word may not hold the address: keep the header plain. */
+        if (*p < 0x20 || *p > 0x7e) {
+            snprintf(errstr, sz, "smtp.from must be plain ASCII (\"Equality Monitor <addr>\")");
+            return -1;
+        }
     }
     if (eqm_email_from_address(ncfg->smtp_from, from, sizeof(from)) != 0) {
         snprintf(errstr, sz, "smtp.from must hold an address (\"Name <addr>\" or \"addr\")");
@@ -758,7 +763,7 @@ int eqm_notify_new(struct eqm_notify **out, const struct eqm_config *cfg,
     struct eqm_notify *n;
     char masked[300];
 
-    if (check_settings(ncfg, subs, errstr, sz) != 0)
+    if (eqm_notify_check_settings(ncfg, subs, errstr, sz) != 0)
         return -1;
     if (!(n = calloc(1, sizeof(*n)))) {
         snprintf(errstr, sz, "out of memory");

@@ -100,6 +100,12 @@ int eqm_notify_new(struct eqm_notify **out, const struct eqm_config *cfg,
                    const struct eqm_alert_rules *rules, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+/* What the subscriptions need of the settings: a topic and a group, and
+ * for e-mail subscribers an smtp:// or smtps:// URL and a plain ASCII
+ * sender with an address. 0, or -1 with errstr (a bad setting: exit 2). */
+int eqm_notify_check_settings(const struct eqm_notify_config *ncfg, const struct eqm_subs *subs,
+                              char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+
 /* Logs the warnings of eqm_notify_new() for rules and subs, and returns how
  * many audiences of rules have no subscriber. Exposed for the tests. */
 int eqm_notify_check_audiences(const struct eqm_subs *subs, const struct eqm_alert_rules *rules);

@@ -103,6 +103,13 @@ assert_eq 2 "$rc" "a bad subscription file is a bad setting"
 grep -qF "$work/bad:2: channel \"fax\" must be email or webhook" <<<"$out" \
     || fail "the subscription error names file and line: $out"
 
+# E-mail subscribers without a mail relay: a bad setting too, said so.
+rc=0
+out=$("$BIN/eqm-notify" --notify-subscriptions "$subs" --smtp-from eqm@force.example 2>&1) || rc=$?
+assert_eq 2 "$rc" "e-mail subscribers without smtp.url is a bad setting"
+grep -qF 'smtp.url must be smtp://HOST[:PORT] or smtps://HOST[:PORT]' <<<"$out" \
+    || fail "the missing smtp.url is named: $out"
+
 notify_pid=
 smtp_url=smtp://127.0.0.1:$port
 notify_start() {
