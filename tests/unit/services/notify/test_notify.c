@@ -4,7 +4,7 @@
  * cap, never shorter than the server asked, deterministic for a seed), the
  * state after an attempt, and the start-up check that every audience the
  * rules name has a subscriber (the default rules name four audiences:
- * README "Rules").
+ * README "Rules"), and the settings the subscriptions need.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -148,4 +148,39 @@ static void test_audiences(void **state) {
     eqm_alert_rules_free(&rules);
 }
 
-EQM_UNIT_MAIN(test_alert_parse, test_backoff, test_next_state, test_audiences)
+static void test_settings(void **state) {
+    struct eqm_notify_config c = {0};
+    struct eqm_subs email = {0}, hooks = {0};
+    char err[256];
+    (void)state;
+    assert_int_equal(0, eqm_subs_parse(&email, "g a email a@b.org\n", "s", err, sizeof(err)));
+    assert_int_equal(
+        0, eqm_subs_parse(&hooks, "g h webhook https://h.example/x\n", "s", err, sizeof(err)));
+    c.alerts_topic = "equality.alerts";
+    c.group_id = "eqm-notify";
+    c.smtp_url = "";
+    c.smtp_from = "";
+    /* Webhooks alone need no mail relay. */
+    assert_int_equal(0, eqm_notify_check_settings(&c, &hooks, err, sizeof(err)));
+    assert_int_equal(-1, eqm_notify_check_settings(&c, &email, err, sizeof(err)));
+    assert_non_null(strstr(err, "smtp.url must be smtp://HOST[:PORT] or smtps://HOST[:PORT]"));
+    c.smtp_url = "http://relay.example";
+    assert_int_equal(-1, eqm_notify_check_settings(&c, &email, err, sizeof(err)));
+    c.smtp_url = "smtps://relay.example:465";
+    assert_int_equal(-1, eqm_notify_check_settings(&c, &email, err, sizeof(err)));
+    assert_non_null(strstr(err, "smtp.from must hold an address"));
+    c.smtp_from = "\xc3\x89quipe <eqm@force.example>";
+    assert_int_equal(-1, eqm_notify_check_settings(&c, &email, err, sizeof(err)));
+    assert_non_null(strstr(err, "plain ASCII"));
+    c.smtp_from = "Equality Monitor <eqm@force.example>";
+    assert_int_equal(0, eqm_notify_check_settings(&c, &email, err, sizeof(err)));
+    c.smtp_url = "smtp://relay.example:587";
+    assert_int_equal(0, eqm_notify_check_settings(&c, &email, err, sizeof(err)));
+    c.group_id = "";
+    assert_int_equal(-1, eqm_notify_check_settings(&c, &email, err, sizeof(err)));
+    assert_non_null(strstr(err, "notify.group.id must not be empty"));
+    eqm_subs_free(&email);
+    eqm_subs_free(&hooks);
+}
+
+EQM_UNIT_MAIN(test_alert_parse, test_backoff, test_next_state, test_audiences, test_settings)
