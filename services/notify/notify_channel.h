@@ -1,7 +1,12 @@
 /*
- * notify_channel.h - what every eqm-notify channel (e-mail, webhook)
- * reports for one delivery attempt, so the delivery loop can decide
- * between done, try again later (see backoff.h) and give up.
+ * notify_channel.h - what one delivery attempt on a channel (e-mail,
+ * webhook) tells eqm-notify's delivery loop.
+ *
+ * OK: the server took the message; the delivery is stamped delivered.
+ * RETRY: a transient failure (connection, timeout, 4xx SMTP reply, HTTP
+ * 429/5xx); the loop schedules another attempt after a back-off.
+ * PERMANENT: the server refused the message for good (5xx SMTP reply,
+ * HTTP 4xx other than 408/429); the delivery is marked failed with detail.
  */
 #ifndef EQM_NOTIFY_CHANNEL_H
 #define EQM_NOTIFY_CHANNEL_H
@@ -13,6 +18,7 @@ enum eqm_delivery_outcome {
     EQM_DELIVERY_RETRY = 1,
     EQM_DELIVERY_PERMANENT = 2
 };
+
 struct eqm_delivery_result {
     enum eqm_delivery_outcome outcome;
     long status;            /* SMTP reply code or HTTP status; 0 if none */

@@ -24,6 +24,8 @@
 #   eqm_replay_areas FIRST LAST          the police.uk month $CSV once per area
 #                                        area-FIRST .. area-LAST, onto stop-search.events
 #   eqm_searches                         stop-search events counted (whole force, gender)
+#   eqm_arrest_phase TAG BLOCK GROUP:SEARCHES:ARRESTS...
+#                                        stop-search events of one 28-day block
 #   eqm_crash_rounds TOTAL ROUNDS -- CMD...
 #                                        kill a consumer mid-stream, round by round
 set -euo pipefail
@@ -198,4 +200,31 @@ eqm_replay_areas() {
 eqm_searches() {
     psql_val "SELECT coalesce(sum(searches), 0) FROM equality.stop_search_daily
               WHERE area = 'force' AND dimension = 'gender'"
+}
+
+# eqm_arrest_phase TAG BLOCK GROUP:SEARCHES:ARRESTS...: stop-search events
+# spread over the 28 days of block BLOCK (block 0 starts 2026-01-05), ids
+# unique per phase tag, on one partition (key force), for the alert tests.
+eqm_arrest_phase() {
+    local tag=$1 block=$2
+    shift 2
+    python3 - "$tag" "$block" "$@" <<'PY' | kcat -P -b "$EQM_KAFKA_BROKERS" -t stop-search.events -k force
+import datetime, json, sys
+tag, block, specs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+start = datetime.date(2026, 1, 5) + datetime.timedelta(days=28 * block)
+k = 0
+for spec in specs:
+    grp, searches, arrests = spec.split(":")
+    for i in range(int(searches)):
+        # day 27 always has an event, so the window ends on the block's last day
+        day = start + datetime.timedelta(days=27 - (k % 28))
+        k += 1
+        print(json.dumps({
+            "event_id": f"{tag}-{grp}-{i}", "event_type": "stop_search",
+            "occurred_at": f"{day.isoformat()}T12:00:00Z", "area": "force",
+            "self_defined_ethnicity": grp, "gender": "Male", "age_range": "18-24",
+            "legislation": "Misuse of Drugs Act 1971 (section 23)",
+            "outcome": "Arrest" if i < int(arrests) else "A no further action disposal",
+            "outcome_linked_to_object_of_search": i < int(arrests)}))
+PY
 }

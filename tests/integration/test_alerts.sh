@@ -38,31 +38,8 @@ cat >"$rules" <<'JSON'
 ]}
 JSON
 
-# phase BLOCK GROUP:SEARCHES:ARRESTS... -- events spread over the 28 days
-# of block BLOCK (block 0 starts 2026-01-05), ids unique per phase tag.
-phase() {
-    local tag=$1 block=$2
-    shift 2
-    python3 - "$tag" "$block" "$@" <<'PY' | kcat -P -b "$EQM_KAFKA_BROKERS" -t stop-search.events -k force
-import datetime, json, sys
-tag, block, specs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-start = datetime.date(2026, 1, 5) + datetime.timedelta(days=28 * block)
-k = 0
-for spec in specs:
-    grp, searches, arrests = spec.split(":")
-    for i in range(int(searches)):
-        # day 27 always has an event, so the window ends on the block's last day
-        day = start + datetime.timedelta(days=27 - (k % 28))
-        k += 1
-        print(json.dumps({
-            "event_id": f"{tag}-{grp}-{i}", "event_type": "stop_search",
-            "occurred_at": f"{day.isoformat()}T12:00:00Z", "area": "force",
-            "self_defined_ethnicity": grp, "gender": "Male", "age_range": "18-24",
-            "legislation": "Misuse of Drugs Act 1971 (section 23)",
-            "outcome": "Arrest" if i < int(arrests) else "A no further action disposal",
-            "outcome_linked_to_object_of_search": i < int(arrests)}))
-PY
-}
+# phase TAG BLOCK GROUP:SEARCHES:ARRESTS...: lib.sh's eqm_arrest_phase.
+phase() { eqm_arrest_phase "$@"; }
 # Each phase is judged whole: one batch (all its messages are on the topic
 # before the consumer starts; batch.max.ms 5 s), figures and alerts after
 # it and when idle, not every 200 ms. A figure judged on half a phase (e.g.

@@ -12,6 +12,7 @@
  *   eqm-admin alerts ack FINGERPRINT [--by NAME] [--note TEXT]
  *   eqm-admin alerts respond FINGERPRINT --text TEXT [--by NAME]
  *   eqm-admin alerts history FINGERPRINT
+ *   eqm-admin notifications [--state STATE] [--alert PREFIX] [--limit N]
  *
  * Connects with EQM_PG_URL (or pg.url in the file named by EQM_CONFIG).
  */
@@ -27,6 +28,7 @@
 #include "eqm/tools/population.h"
 
 #include "alerts_cmd.h"
+#include "notify_cmd.h"
 #include "table.h"
 
 static void usage(FILE *out) {
@@ -52,7 +54,10 @@ static void usage(FILE *out) {
             "  alerts respond FP --text TEXT [--by NAME]\n"
             "                                the force's explanation or action for alert FP\n"
             "  alerts history FP             every state change, silence, acknowledgement and\n"
-            "                                response of alert FP, oldest first\n\n"
+            "                                response of alert FP, oldest first\n"
+            "  notifications [--state pending|delivered|failed] [--alert PREFIX] [--limit N]\n"
+            "                                eqm-notify's deliveries: alert, recipient (masked),\n"
+            "                                channel, state, attempts, last error, times\n\n"
             "Connection: EQM_PG_URL (libpq conninfo or URI), or pg.url in the file named by\n"
             "EQM_CONFIG. Figures are recomputed by the services on their next batch or when\n"
             "they next start.\n");
@@ -155,7 +160,7 @@ int main(int argc, char **argv) {
 
     if (strcmp(cmd, "migrate") && strcmp(cmd, "load-population") && strcmp(cmd, "define-area") &&
         strcmp(cmd, "areas") && strcmp(cmd, "status") && strcmp(cmd, "alerts") &&
-        strcmp(cmd, "silence") && strcmp(cmd, "unsilence")) {
+        strcmp(cmd, "silence") && strcmp(cmd, "unsilence") && strcmp(cmd, "notifications")) {
         fprintf(stderr, "eqm-admin: unknown command \"%s\"\n\n", cmd);
         usage(stderr);
         rc = 2;
@@ -191,6 +196,8 @@ int main(int argc, char **argv) {
         rc = cmd_define_area(conn, argv[2], argv[3]);
     } else if (!strcmp(cmd, "alerts") || !strcmp(cmd, "silence") || !strcmp(cmd, "unsilence")) {
         rc = eqm_admin_alerts(conn, argc, argv);
+    } else if (!strcmp(cmd, "notifications")) {
+        rc = eqm_admin_notifications(conn, argc, argv);
     } else if (!strcmp(cmd, "areas")) {
         rc = print_query(conn, "Population by area and broad group (Census 2021)",
                          "SELECT area, sum(population) FILTER (WHERE grp <> 'bme') AS total, "

@@ -338,7 +338,12 @@ void eqm_config_print(const struct eqm_config *cfg, FILE *out) {
         case EQM_SETTING_STRING: {
             const char *v = *(char *const *)(base + it->offset);
             if (it->flags & EQM_SETTING_SECRET) {
-                mask_secret(v ? v : "", buf, sizeof(buf));
+                /* pg.url is a conninfo whose host and database may be
+                 * shown; any other secret (a password) never is. */
+                if (strcmp(it->name, "pg.url") == 0)
+                    mask_secret(v ? v : "", buf, sizeof(buf));
+                else
+                    snprintf(buf, sizeof(buf), "%s", v && *v ? "(set, not shown)" : "");
                 v = buf;
             }
             fprintf(out, "%s = %s\n", it->name, v ? v : "");
