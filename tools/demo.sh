@@ -47,7 +47,7 @@ q -c "SELECT measure, grp AS \"group\", n || ' / ' || base AS count,
        ORDER BY measure, grp"
 
 # The other services' parts of the demo, each run after the stack is up.
-for part in custody recruitment alerts; do
+for part in custody recruitment alerts notify; do
     if [ -x "$root/tools/demo-$part.sh" ]; then
         "$root/tools/demo-$part.sh"
     fi

@@ -18,6 +18,10 @@ segment of the path says how to answer:
                     (a careless server quoting what it was sent)
   /long/...         500 with 2,000 bytes of "é" (two bytes each)
   /hang/...         sleeps N seconds (default 5), then 200
+  /flaky/...        429 with Retry-After: 1 to the first request of each
+                    Idempotency-Key, 200 to every later one
+
+Each record also has "at", the time it arrived (seconds since the epoch).
 """
 import email.utils
 import http.server
@@ -39,7 +43,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.seq += 1
             seq = self.server.seq
-        rec = {"method": self.command, "path": self.path,
+        rec = {"method": self.command, "path": self.path, "at": time.time(),
                "headers": [[k, v] for k, v in self.headers.items()],
                "body": body.decode("utf-8", "replace")}
         final = os.path.join(self.server.dir, "%04d.json" % seq)
@@ -80,6 +84,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.answer(400, "\n".join(lines))
         elif kind == "long":
             self.answer(500, "é" * 1000)
+        elif kind == "flaky":
+            key = self.headers.get("Idempotency-Key", "")
+            with self.server.lock:
+                seen = self.server.keys.get(key, 0)
+                self.server.keys[key] = seen + 1
+            if seen == 0:
+                self.answer(429, "slow down", [("Retry-After", "1")])
+            else:
+                self.answer(200, "ok")
         elif kind == "hang":
             time.sleep(self.server.hang_seconds)
             try:
@@ -111,6 +124,7 @@ def main():
     server.dir = args[0]
     server.seq = 0
     server.lock = threading.Lock()
+    server.keys = {}
     server.hang_seconds = hang
     if tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
