@@ -26,6 +26,8 @@
 #   eqm_searches                         stop-search events counted (whole force, gender)
 #   eqm_arrest_phase TAG BLOCK GROUP:SEARCHES:ARRESTS...
 #                                        stop-search events of one 28-day block
+#   eqm_arrest_rules FILE                the notification tests' arrest-rate rules
+#   eqm_arrest_consume RULES             eqm-stop-search over what is on its topic
 #   eqm_crash_rounds TOTAL ROUNDS -- CMD...
 #                                        kill a consumer mid-stream, round by round
 set -euo pipefail
@@ -227,4 +229,35 @@ for spec in specs:
             "outcome": "Arrest" if i < int(arrests) else "A no further action disposal",
             "outcome_linked_to_object_of_search": i < int(arrests)}))
 PY
+}
+
+# eqm_arrest_rules FILE: the arrest-rate rules (28 days, ratio >= 2.0,
+# clearing at 1.6) of the notification tests, one audience each: black for
+# the stop and search scrutiny group (critical from 4.0), other for the EDI
+# tactical group (min_count 1, no significance test), asian for the use of
+# force scrutiny group (min_count 10).
+eqm_arrest_rules() {
+    python3 - "$1" <<'PY'
+import json, sys
+def rule(name, grp, audience, min_count, significant, **extra):
+    r = {"name": name, "measure": "stop_search.arrest_rate", "dimension": "ethnicity",
+         "groups": [grp], "window_days": 28, "comparison": ">=", "threshold": 2.0,
+         "clear": 1.6, "min_count": min_count, "require_significant": significant,
+         "audience": audience}
+    r.update(extra)
+    return r
+rules = [rule("arrest-black", "black", "stop-search-scrutiny-group", 10, True,
+              severity_steps=[{"at": 4.0, "severity": "critical"}]),
+         rule("arrest-other", "other", "edi-tactical-group", 1, False),
+         rule("arrest-asian", "asian", "use-of-force-scrutiny-group", 10, False)]
+json.dump({"rules": rules}, open(sys.argv[1], "w"), indent=1)
+PY
+}
+
+# eqm_arrest_consume RULES: eqm-stop-search over the events on its topic,
+# judged whole (one batch, figures once idle), then it exits.
+eqm_arrest_consume() {
+    timeout 120 "$BIN/eqm-stop-search" --exit-when-idle 2 -X session.timeout.ms=6000 \
+        --alerts-rules="$1" --metrics-interval-ms=600000 --batch-max-ms=5000 \
+        --log-level warn || fail "eqm-stop-search failed"
 }

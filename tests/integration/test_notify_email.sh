@@ -79,21 +79,7 @@ EXP
 
 rules=$EQM_TEST_DIR/rules.json
 # The arrest-rate rules of test_alerts.sh, each for another audience.
-python3 - "$rules" <<'PY'
-import json, sys
-def rule(name, grp, audience, min_count, significant, **extra):
-    r = {"name": name, "measure": "stop_search.arrest_rate", "dimension": "ethnicity",
-         "groups": [grp], "window_days": 28, "comparison": ">=", "threshold": 2.0,
-         "clear": 1.6, "min_count": min_count, "require_significant": significant,
-         "audience": audience}
-    r.update(extra)
-    return r
-rules = [rule("arrest-black", "black", "stop-search-scrutiny-group", 10, True,
-              severity_steps=[{"at": 4.0, "severity": "critical"}]),
-         rule("arrest-other", "other", "edi-tactical-group", 1, False),
-         rule("arrest-asian", "asian", "use-of-force-scrutiny-group", 10, False)]
-json.dump({"rules": rules}, open(sys.argv[1], "w"), indent=1)
-PY
+eqm_arrest_rules "$rules"
 
 # A mistake in the subscription file stops eqm-notify at start: file:line.
 printf 'stop-search-scrutiny-group alice email alice@force.example\nx y fax 123\n' >"$work/bad"
@@ -161,11 +147,7 @@ fi
 # at 4.0) with "other" at 2.5 (fires for edi-tactical-group), then back to
 # 1.0 (both resolve). Asian: n below min_count, never fires.
 phase() { eqm_arrest_phase "$@"; }
-consume() {
-    timeout 120 "$BIN/eqm-stop-search" --exit-when-idle 2 -X session.timeout.ms=6000 \
-        --alerts-rules="$rules" --metrics-interval-ms=600000 --batch-max-ms=5000 \
-        --log-level warn || fail "eqm-stop-search failed"
-}
+consume() { eqm_arrest_consume "$rules"; }
 phase p1 0 white:200:40 black:50:10 other:4:1
 consume
 phase p2 1 white:200:40 black:50:30 other:4:2 asian:8:6

@@ -45,17 +45,7 @@ edi-tactical-group          slack     webhook  $url/ok/slack        shape=slack
 SUBS
 
 rules=$EQM_TEST_DIR/rules.json
-cat >"$rules" <<'JSON'
-{"rules": [
-  {"name": "arrest-black", "measure": "stop_search.arrest_rate", "dimension": "ethnicity",
-   "groups": ["black"], "window_days": 28, "comparison": ">=", "threshold": 2.0, "clear": 1.6,
-   "severity_steps": [{"at": 4.0, "severity": "critical"}], "min_count": 10,
-   "require_significant": true, "audience": "stop-search-scrutiny-group"},
-  {"name": "arrest-other", "measure": "stop_search.arrest_rate", "dimension": "ethnicity",
-   "groups": ["other"], "window_days": 28, "comparison": ">=", "threshold": 2.0, "clear": 1.6,
-   "min_count": 1, "require_significant": false, "audience": "edi-tactical-group"}
-]}
-JSON
+eqm_arrest_rules "$rules"
 
 notify_pid=
 notify_start() {
@@ -72,11 +62,7 @@ settled() { [ "$(pending)" = 0 ] && [ "$(deliveries)" = "$1" ]; }
 
 # Alerts as test_alerts.sh makes them: ratio 1.0, then 3.0 (black fires,
 # warning; other at 2.5 fires for EDI), then 1.0 (both resolve).
-consume() {
-    timeout 120 "$BIN/eqm-stop-search" --exit-when-idle 2 -X session.timeout.ms=6000 \
-        --alerts-rules="$rules" --metrics-interval-ms=600000 --batch-max-ms=5000 \
-        --log-level warn || fail "eqm-stop-search failed"
-}
+consume() { eqm_arrest_consume "$rules"; }
 eqm_arrest_phase p1 0 white:200:40 black:50:10 other:4:1
 consume
 eqm_arrest_phase p2 1 white:200:40 black:50:30 other:4:2
