@@ -14,7 +14,8 @@
 # hex digits of md5 of the recipient id, computed here), the retry came
 # no sooner than the Retry-After, each body is its shape (generic: the
 # alert message as published), the secret header went only to its hook.
-# A kill -9 of eqm-notify between rounds loses nothing. Prints the counts.
+# A kill -9 of eqm-notify between rounds, and PostgreSQL stopped for 3 s
+# while it delivers, lose nothing. Prints the counts.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -84,8 +85,16 @@ wait "$notify_pid" 2>/dev/null || true
 eqm_arrest_phase p3 2 white:200:40 black:50:10 other:4:1
 consume
 timeout 120 "$BIN/eqm-alert-relay" --exit-when-idle 2 --log-level warn || fail "the relay failed"
+eqm_test_log "PostgreSQL stopped for 3 s under eqm-notify as it delivers the resolutions"
 notify_start
+in_flight() { [ "$(find "$work/requests" -name '*.json' | wc -l)" -gt 5 ]; }
+eqm_wait_until 30 in_flight || fail "no resolution was sent before the outage"
+eqm_pg_stop "$EQM_TEST_DIR"
+sleep 3
+kill -0 "$notify_pid" || fail "eqm-notify stopped when PostgreSQL did"
+eqm_pg_start "$EQM_TEST_DIR" >/dev/null || fail "PostgreSQL did not start again"
 eqm_wait_until 60 settled 8 || fail "deliveries not settled: $(pending) pending of $(deliveries)"
+grep -q 'msg="reconnected to PostgreSQL"' "$work/notify.log" || fail "eqm-notify did not reconnect"
 assert_eq 4 "$(psql_val "SELECT count(*) FROM equality.alert_outbox WHERE publish")" \
     "the events gave two firing and two resolved alerts"
 
