@@ -1,9 +1,11 @@
 /* The engine's Kafka side (consumer.h). */
 #include "consumer.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "eqm/kafka.h"
 #include "eqm/log.h"
@@ -55,7 +57,6 @@ void eqm_consumer_set_committed(struct eqm_consumer *c, const int64_t *committed
 
 int eqm_consumer_rewind(struct eqm_consumer *c) {
     rd_kafka_topic_partition_list_t *list;
-    rd_kafka_error_t *err;
     int rc = 0;
 
     if (c->n_parts == 0)
@@ -67,12 +68,46 @@ int eqm_consumer_rewind(struct eqm_consumer *c) {
         tp->offset = c->parts[i].committed >= 0 ? c->parts[i].committed : RD_KAFKA_OFFSET_BEGINNING;
         c->parts[i].next = -1;
     }
-    err = rd_kafka_seek_partitions(c->rk, list, 10000);
-    if (err) {
-        eqm_log_error("cannot rewind partitions", "error=%s",
-                      eqm_log_q(rd_kafka_error_string(err)));
-        rd_kafka_error_destroy(err);
-        rc = -1;
+    /*
+     * Each partition's seek can fail on its own (its error is in the
+     * list, not in the call's result). A partition not rewound would go on
+     * after the batch that was given up, and that batch would never be
+     * counted: try again a few times, then stop (nothing of the batch was
+     * committed, so a restart reads it from the stored offsets).
+     */
+    for (int attempt = 1;; attempt++) {
+        rd_kafka_error_t *err = rd_kafka_seek_partitions(c->rk, list, 10000);
+        rd_kafka_topic_partition_list_t *again = NULL;
+
+        if (err) {
+            eqm_log_error("cannot rewind partitions", "error=%s",
+                          eqm_log_q(rd_kafka_error_string(err)));
+            rd_kafka_error_destroy(err);
+            rc = -1;
+            break;
+        }
+        for (int i = 0; i < list->cnt; i++) {
+            rd_kafka_topic_partition_t *tp = &list->elems[i];
+            if (!tp->err)
+                continue;
+            eqm_log_warn("cannot rewind a partition",
+                         "partition=%" PRId32 " offset=%" PRId64 " attempt=%d error=%s",
+                         tp->partition, tp->offset, attempt, eqm_log_q(rd_kafka_err2str(tp->err)));
+            if (!again)
+                again = rd_kafka_topic_partition_list_new(list->cnt);
+            rd_kafka_topic_partition_list_add(again, tp->topic, tp->partition)->offset = tp->offset;
+        }
+        if (!again)
+            break;
+        rd_kafka_topic_partition_list_destroy(list);
+        list = again;
+        if (attempt == 5) {
+            eqm_log_error("partitions not rewound; stopping so that a restart reads them again",
+                          "partitions=%d", list->cnt);
+            rc = -1;
+            break;
+        }
+        usleep(200 * 1000);
     }
     rd_kafka_topic_partition_list_destroy(list);
     return rc;
