@@ -310,7 +310,16 @@ static void mask_secret(const char *v, char *out, size_t sz) {
             continue;
         if (strstr(opt->keyword, "password"))
             val = "****";
-        o += (size_t)snprintf(out + o, sz - o, "%s%s='%s'", o ? " " : "", opt->keyword, val);
+        o += (size_t)snprintf(out + o, sz - o, "%s%s='", o ? " " : "", opt->keyword);
+        /* Quoted as libpq reads it back: ' and \ escaped with \. */
+        for (const char *c = val; *c && o + 3 < sz; c++) {
+            if (*c == '\'' || *c == '\\')
+                out[o++] = '\\';
+            out[o++] = *c;
+        }
+        if (o + 1 < sz)
+            out[o++] = '\'';
+        out[o < sz ? o : sz - 1] = '\0';
         if (o >= sz)
             o = sz - 1;
     }

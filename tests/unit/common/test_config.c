@@ -625,6 +625,16 @@ static void test_print_config_masks_quoted_password(void **state) {
     assert_null(strstr(o, "cret"));
 }
 
+/* A value holding ' or \ is printed escaped, so that the printed
+ * conninfo reads back (libpq) to the same values (found by fuzz-config:
+ * tests/fuzz/regressions/config/pg-url-quote-in-value.conf). */
+static void test_print_config_escapes_quotes_in_values(void **state) {
+    struct fixture *f = *state;
+    const char *o = print_with_url(f, "host= xpas'sword=a dbname='e\\\\q'");
+    assert_non_null(strstr(o, "host='xpas\\'sword=a'"));
+    assert_non_null(strstr(o, "dbname='e\\\\q'"));
+}
+
 static void test_help(void **state) {
     struct fixture *f = *state;
     char *argv[] = {"eqm-test", "--topic", "x", "--help"};
@@ -753,5 +763,7 @@ EQM_UNIT_MAIN_FIXTURE(test_defaults, test_precedence, test_config_path_sources,
                       test_print_config_masks_uri_password_with_slash_and_at,
                       test_print_config_masks_password_after_sslpassword,
                       test_print_config_masks_password_with_blanks_around_equals,
-                      test_print_config_masks_quoted_password, test_help, test_help_program_default,
-                      test_program_reads_its_own_tables, test_set_unknown)
+                      test_print_config_masks_quoted_password,
+                      test_print_config_escapes_quotes_in_values, test_help,
+                      test_help_program_default, test_program_reads_its_own_tables,
+                      test_set_unknown)
