@@ -13,6 +13,7 @@ arrived, every copy of it with the same Message-ID <ALERT_ID.MD5(ID)[:16]
 @eqm-notify>, that nothing else arrived, and that each message's subject
 (decoded) carries status, severity and summary, its text/plain part the
 summary and the figures, and its text/html part the summary HTML-escaped.
+Digests (Message-ID <digest....>) are left to check_notify_digest.py.
 With --exact, no duplicates either. Prints "mails=N expected=N
 duplicates=N" on success.
 """
@@ -64,6 +65,8 @@ def main():
         first, rest = raw.split(b"\r\n", 1)
         rcpt = first.decode().split(": ", 1)[1]
         msg = email.message_from_bytes(rest, policy=policy.default)
+        if str(msg["Message-ID"]).startswith("<digest."):
+            continue
         alert_id = str(msg["X-EQM-Alert-Id"])
         key = (alert_id, rcpt)
         if key not in expected:

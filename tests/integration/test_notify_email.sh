@@ -133,9 +133,9 @@ expected_rows() { echo $(($1 * 4 + $2 * 5 + $3)); }
 sink_start
 notify_start
 eqm_wait_until 30 grep -q 'msg="notify started"' "$work/notify.log" || fail "eqm-notify did not start"
-grep -q 'msg="digest delivery not yet built.*recipient=erin' "$work/notify.log" \
+grep -q 'msg="digest subscriber".*recipient=erin.*every=weekly' "$work/notify.log" \
     || fail "the digest subscriber is logged at start"
-grep -q 'no immediate subscriber.*audience=use-of-force-scrutiny-group' "$work/notify.log" \
+grep -q 'no subscriber for an audience.*audience=use-of-force-scrutiny-group' "$work/notify.log" \
     || fail "an audience of the rules without a subscriber is a warning at start"
 if grep -E -q '(alice|bob|erin)@force' "$work/notify.log"; then
     fail "a full recipient address is in the log"
