@@ -598,76 +598,49 @@ static void alert_attempt(struct eqm_notify *n, const PGresult *rows, int i,
     json_decref(alert);
 }
 
-/* The severity's rank in SQL, as eqm_sub_matches() ranks it (an unknown
- * word is critical). */
-#define SQL_RANK(col) "(CASE " col " WHEN 'info' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END)"
-#define SQL_UTC(col)  "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define SQL_IN_PERIOD(st)                                                                          \
-    "coalesce((SELECT json_agg(json_build_object('alert_id', a.alert_id, 'fingerprint',"           \
-    " a.fingerprint, 'severity', a.severity, 'summary', a.payload->>'summary', 'at', " SQL_UTC(    \
-        "a.received_at") ") ORDER BY a.received_at, a.alert_id)"                                   \
-                         " FROM equality.notify_alerts a WHERE a.audience = $1 AND a.status = "    \
-                         "'" st "'"                                                                \
-                         " AND a.received_at > p.s AND a.received_at <= p.e AND " SQL_RANK(        \
-                             "a.severity") " >= $6::int), '[]'::json)"
 /* A digest's content (digest.h), read when it is sent: what fired and
  * what resolved in (period_start, period_end], and what is firing now
- * among the fingerprints of the audience, with where its answer stands. */
-#define SQL_DIGEST_CONTENT                                                                                                                                           \
-    "WITH p AS (SELECT to_timestamp($4::double precision) AS s,"                                                                                                     \
-    "                  to_timestamp($5::double precision) AS e)"                                                                                                     \
-    " SELECT json_build_object('type', 'digest', 'audience', $1::text, 'recipient', $2::text,"                                                                       \
-    "  'every', $3::text, 'period_start', " SQL_UTC("p.s") ", 'period_end', " SQL_UTC(                                                                               \
-        "p.e") ","                                                                                                                                                   \
-               "  'fired', " SQL_IN_PERIOD("firing") ", 'resolved', " SQL_IN_PERIOD(                                                                                 \
-                   "resolved") ","                                                                                                                                   \
-                               "  'open', coalesce((SELECT "                                                                                                         \
-                               "json_agg(json_build_object('fingerprint', c.fingerprint,"                                                                            \
-                               "    'severity', c.severity, 'summary', l.summary,"                                                                                   \
-                               "    'first_breached_at', " SQL_UTC(                                                                                                  \
-                                   "c.first_breached_at") ","                                                                                                        \
-                                                          "    'acknowledged_by', "                                                                                  \
-                                                          "c.acknowledged_by, "                                                                                      \
-                                                          "'acknowledged_at', " SQL_UTC("c."                                                                         \
-                                                                                        "acknowle"                                                                   \
-                                                                                        "dged_at") "    , 'responded_by', c.responded_by, 'responded_at', " SQL_UTC( \
-                                                              "c.responded_at") ","                                                                                  \
-                                                                                "    "                                                                               \
-                                                                                "'days_"                                                                             \
-                                                                                "unanswered', "                                                                      \
-                                                                                "c.days_"                                                                            \
-                                                                                "unanswered) "                                                                       \
-                                                                                "ORDER BY "                                                                          \
-                                                                                "c.first_"                                                                           \
-                                                                                "breached_at, "                                                                      \
-                                                                                "c.fingerprint)"                                                                     \
-                                                                                "    FROM "                                                                          \
-                                                                                "equality.alerts_"                                                                   \
-                                                                                "current c"                                                                          \
-                                                                                "    CROSS JOIN "                                                                    \
-                                                                                "LATERAL (SELECT "                                                                   \
-                                                                                "a.payload->>'"                                                                      \
-                                                                                "summary' AS "                                                                       \
-                                                                                "summary FROM "                                                                      \
-                                                                                "equality.notify_"                                                                   \
-                                                                                "alerts a"                                                                           \
-                                                                                "                "                                                                   \
-                                                                                "         WHERE "                                                                    \
-                                                                                "a.fingerprint = "                                                                   \
-                                                                                "c.fingerprint "                                                                     \
-                                                                                "AND a.audience "                                                                    \
-                                                                                "= $1"                                                                               \
-                                                                                "                "                                                                   \
-                                                                                "         ORDER "                                                                    \
-                                                                                "BY "                                                                                \
-                                                                                "a.received_at "                                                                     \
-                                                                                "DESC LIMIT 1) l"                                                                    \
-                                                                                "   WHERE "                                                                          \
-                                                                                "c.status = "                                                                        \
-                                                                                "'firing' "                                                                          \
-                                                                                "AND " SQL_RANK(                                                                     \
-                                                                                    "c.severity") " >= $6::int), '[]'::json))::text"                                 \
-                                                                                                  " FROM p"
+ * among the fingerprints of the audience, with where its answer stands.
+ * Severities rank as eqm_sub_matches() ranks them (an unknown word is
+ * critical); times are RFC 3339 in UTC. */
+#define SQL_DIGEST_CONTENT                                                                         \
+    "WITH p AS (SELECT to_timestamp($4::double precision) AS s,"                                   \
+    "                  to_timestamp($5::double precision) AS e,"                                   \
+    "                  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"' AS f),"                                    \
+    " i AS (SELECT a.status, json_build_object('alert_id', a.alert_id,"                            \
+    "              'fingerprint', a.fingerprint, 'severity', a.severity,"                          \
+    "              'summary', a.payload->>'summary',"                                              \
+    "              'at', to_char(a.received_at AT TIME ZONE 'UTC', p.f)) AS j"                     \
+    "         FROM equality.notify_alerts a, p"                                                    \
+    "        WHERE a.audience = $1 AND a.received_at > p.s AND a.received_at <= p.e"               \
+    "          AND (CASE a.severity WHEN 'info' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END)"          \
+    "              >= $6::int"                                                                     \
+    "        ORDER BY a.received_at, a.alert_id),"                                                 \
+    " o AS (SELECT json_build_object('fingerprint', c.fingerprint, 'severity', c.severity,"        \
+    "              'summary', l.summary,"                                                          \
+    "              'first_breached_at', to_char(c.first_breached_at AT TIME ZONE 'UTC', p.f),"     \
+    "              'acknowledged_by', c.acknowledged_by,"                                          \
+    "              'acknowledged_at', to_char(c.acknowledged_at AT TIME ZONE 'UTC', p.f),"         \
+    "              'responded_by', c.responded_by,"                                                \
+    "              'responded_at', to_char(c.responded_at AT TIME ZONE 'UTC', p.f),"               \
+    "              'days_unanswered', c.days_unanswered) AS j"                                     \
+    "         FROM equality.alerts_current c"                                                      \
+    "        CROSS JOIN LATERAL (SELECT a.payload->>'summary' AS summary"                          \
+    "                              FROM equality.notify_alerts a"                                  \
+    "                             WHERE a.fingerprint = c.fingerprint AND a.audience = $1"         \
+    "                             ORDER BY a.received_at DESC LIMIT 1) l, p"                       \
+    "        WHERE c.status = 'firing'"                                                            \
+    "          AND (CASE c.severity WHEN 'info' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END)"          \
+    "              >= $6::int"                                                                     \
+    "        ORDER BY c.first_breached_at, c.fingerprint)"                                         \
+    " SELECT json_build_object('type', 'digest', 'audience', $1::text, 'recipient', $2::text,"     \
+    "        'every', $3::text,"                                                                   \
+    "        'period_start', to_char(p.s AT TIME ZONE 'UTC', p.f),"                                \
+    "        'period_end', to_char(p.e AT TIME ZONE 'UTC', p.f),"                                  \
+    "        'fired', coalesce((SELECT json_agg(j) FROM i WHERE status = 'firing'), '[]'),"        \
+    "        'resolved', coalesce((SELECT json_agg(j) FROM i WHERE status = 'resolved'), '[]'),"   \
+    "        'open', coalesce((SELECT json_agg(j) FROM o), '[]'))::text"                           \
+    "   FROM p"
 
 /* A claimed digest: audience, recipient, period_end, channel, target,
  * message_id, attempts, period_start (the times as epoch seconds). */
