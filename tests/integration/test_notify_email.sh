@@ -20,22 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$here/lib.sh"
 
-command -v kcat >/dev/null || fail "kcat is not installed"
-command -v openssl >/dev/null || fail "openssl is not installed"
-# The Debian package's interpreter (aiosmtpd is a Debian package).
-PY_SINK=/usr/bin/python3
-"$PY_SINK" -c 'import aiosmtpd' 2>/dev/null || fail "python3-aiosmtpd is not installed"
-[[ -x $BIN/eqm-notify ]] || fail "$BIN/eqm-notify not built"
-
-# shellcheck disable=SC2119 # the default broker options
-eqm_test_stack_up
-"$BIN/eqm-admin" migrate >/dev/null
-work=$EQM_TEST_DIR/notify
-mkdir -p "$work/mail"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
-    -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null \
-    || fail "cannot make the test certificate"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+eqm_smtp_test_setup notify
 
 sink_pid=
 # sink_start [--implicit-tls]
