@@ -158,7 +158,7 @@ eqm_test_log "after the digests: $counts"
 # ---- run 3: a restart sends no second digest ---------------------------------------------
 notify_start "$all" 3
 # A few delivery rounds (every 200 ms).
-eqm_wait_until 10 grep -q 'msg="partition assigned"' "$work/notify-3.log" \
+eqm_wait_until 30 grep -q 'msg="partition assigned"' "$work/notify-3.log" \
     || fail "eqm-notify did not get its partition"
 sleep 2
 notify_stop
