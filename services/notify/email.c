@@ -330,53 +330,67 @@ int eqm_email_body_html(struct eqm_buf *out, const json_t *alert) {
     return rc == 0 && eqm_buf_ok(out) ? 0 : -1;
 }
 
-int eqm_email_build(struct eqm_buf *out, const json_t *alert, const char *from, const char *to,
-                    const char *message_id, int64_t date) {
-    struct eqm_buf subject = {0}, part = {0};
+int eqm_email_compose(struct eqm_buf *out, const struct eqm_email_parts *m) {
     char datebuf[64], boundary[48];
-    time_t t = (time_t)date;
+    time_t t = (time_t)m->date;
     struct tm tm;
     unsigned char d[16];
-    int rc = -1;
 
     eqm_buf_reset(out);
     gmtime_r(&t, &tm);
     strftime(datebuf, sizeof(datebuf), "%a, %d %b %Y %H:%M:%S +0000", &tm);
     /* The boundary cannot occur in base64 text ('=' and '_' are outside its
      * alphabet but for padding at the end). */
-    eqm_md5(message_id, strlen(message_id), d);
+    eqm_md5(m->message_id, strlen(m->message_id), d);
     snprintf(boundary, sizeof(boundary), "=_eqm_%02x%02x%02x%02x%02x%02x%02x%02x", d[0], d[1], d[2],
              d[3], d[4], d[5], d[6], d[7]);
-    if (eqm_email_subject(&subject, alert) != 0)
-        goto out;
-    if (eqm_email_header_text(out, "From", from) || eqm_email_header_text(out, "To", to) ||
-        eqm_email_header_text(out, "Subject", subject.data))
-        goto out;
+    if (eqm_email_header_text(out, "From", m->from) || eqm_email_header_text(out, "To", m->to) ||
+        eqm_email_header_text(out, "Subject", m->subject))
+        return -1;
     eqm_buf_printf(out,
                    "Date: %s\r\nMessage-ID: %s\r\nMIME-Version: 1.0\r\n"
-                   "Auto-Submitted: auto-generated\r\n"
-                   "X-EQM-Alert-Id: %s\r\nX-EQM-Fingerprint: %s\r\n"
+                   "Auto-Submitted: auto-generated\r\n%s"
                    "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n"
                    "This is a MIME message.\r\n",
-                   datebuf, message_id, str_or(alert, "alert_id", "?"),
-                   str_or(alert, "fingerprint", "?"), boundary);
+                   datebuf, m->message_id, m->extra_headers ? m->extra_headers : "", boundary);
     /* Plain text first, HTML last: the last alternative is the preferred. */
     for (int i = 0; i < 2; i++) {
         static const char *const type[2] = {"text/plain", "text/html"};
+        const struct eqm_buf *part = i == 0 ? m->text : m->html;
         eqm_buf_printf(out,
                        "--%s\r\nContent-Type: %s; charset=utf-8\r\n"
                        "Content-Transfer-Encoding: base64\r\n\r\n",
                        boundary, type[i]);
-        eqm_buf_reset(&part);
-        if ((i == 0 ? eqm_email_body_text(&part, alert) : eqm_email_body_html(&part, alert)) ||
-            eqm_email_base64(out, part.data, part.len))
-            goto out;
+        if (eqm_email_base64(out, part->data, part->len))
+            return -1;
     }
     eqm_buf_printf(out, "--%s--\r\n", boundary);
-    rc = eqm_buf_ok(out) ? 0 : -1;
+    return eqm_buf_ok(out) ? 0 : -1;
+}
+
+int eqm_email_build(struct eqm_buf *out, const json_t *alert, const char *from, const char *to,
+                    const char *message_id, int64_t date) {
+    struct eqm_buf subject = {0}, text = {0}, html = {0}, extra = {0};
+    int rc = -1;
+
+    eqm_buf_printf(&extra, "X-EQM-Alert-Id: %s\r\nX-EQM-Fingerprint: %s\r\n",
+                   str_or(alert, "alert_id", "?"), str_or(alert, "fingerprint", "?"));
+    if (eqm_email_subject(&subject, alert) != 0 || eqm_email_body_text(&text, alert) != 0 ||
+        eqm_email_body_html(&html, alert) != 0 || !eqm_buf_ok(&extra))
+        goto out;
+    rc = eqm_email_compose(out, &(struct eqm_email_parts){.from = from,
+                                                          .to = to,
+                                                          .subject = subject.data,
+                                                          .message_id = message_id,
+                                                          .date = date,
+                                                          .extra_headers = extra.data,
+                                                          .text = &text,
+                                                          .html = &html});
 out:
     eqm_buf_free(&subject);
-    eqm_buf_free(&part);
+    eqm_buf_free(&text);
+    eqm_buf_free(&html);
+    eqm_buf_free(&extra);
     return rc;
 }
 

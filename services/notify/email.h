@@ -60,6 +60,22 @@ int eqm_email_base64(struct eqm_buf *out, const void *data, size_t len)
 int eqm_email_build(struct eqm_buf *out, const json_t *alert, const char *from, const char *to,
                     const char *message_id, int64_t date) __attribute__((warn_unused_result));
 
+/* What a message is made of: the headers' values (UTF-8; subject not yet
+ * encoded), extra_headers ("Name: value\r\n" lines, or NULL) and the two
+ * bodies (UTF-8, CRLF line ends). */
+struct eqm_email_parts {
+    const char *from, *to, *subject, *message_id;
+    int64_t date; /* seconds since the epoch */
+    const char *extra_headers;
+    const struct eqm_buf *text, *html;
+};
+
+/* The whole RFC 5322 message of m into out (reset first): the headers and
+ * a multipart/alternative body, text/plain then text/html, each base64.
+ * Shared by the alert message and the digest. 0, or -1 out of memory. */
+int eqm_email_compose(struct eqm_buf *out, const struct eqm_email_parts *m)
+    __attribute__((warn_unused_result));
+
 /* The bare address of a From setting: inside <> if there are any. 0, or
  * -1 when it holds no plausible address (or a CR/LF). */
 int eqm_email_from_address(const char *from, char *out, size_t size)

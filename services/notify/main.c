@@ -7,6 +7,7 @@
 #include "eqm/config.h"
 #include "eqm/log.h"
 #include "eqm/signals.h"
+#include "eqm/timeutil.h"
 #include "notify.h"
 #include "subs.h"
 
@@ -22,7 +23,7 @@ int main(int argc, char **argv) {
 
     if (eqm_config_main(&cfg, &settings, 1, "eqm-notify", "notify", NULL, argc, argv, &rc) != 0)
         goto out;
-    /* The subscription file and the rules are settings too: a mistake in
+    /* The subscription file, the rules and the time zone are settings too: a mistake in
      * either is a bad setting (exit 2), `file:line: what`. */
     if (!*ncfg.subscriptions) {
         fprintf(stderr, "eqm-notify: notify.subscriptions (EQM_NOTIFY_SUBSCRIPTIONS) must name "
@@ -33,7 +34,8 @@ int main(int argc, char **argv) {
     if (eqm_subs_load(&subs, ncfg.subscriptions, errstr, sizeof(errstr)) != 0 ||
         eqm_alert_rules_load(&rules, &eqm_alert_catalog, ncfg.alerts_rules, errstr,
                              sizeof(errstr)) != 0 ||
-        eqm_notify_check_settings(&ncfg, &subs, errstr, sizeof(errstr)) != 0) {
+        eqm_notify_check_settings(&ncfg, &subs, errstr, sizeof(errstr)) != 0 ||
+        eqm_time_set_zone(ncfg.timezone, errstr, sizeof(errstr)) != 0) {
         fprintf(stderr, "eqm-notify: %s\n", errstr);
         rc = 2;
         goto out;

@@ -29,6 +29,8 @@
 #include "eqm/utf8.h"
 
 #include "backoff.h"
+#include "digest.h"
+#include "digest_schedule.h"
 #include "webhook.h"
 
 /* ---- pure parts ------------------------------------------------------------ */
@@ -125,6 +127,29 @@ const char *eqm_notify_next_state(enum eqm_delivery_outcome outcome, int attempt
     return "pending";
 }
 
+const char *eqm_notify_every_name(enum eqm_sub_mode mode) {
+    return mode == EQM_SUB_DAILY     ? "daily"
+           : mode == EQM_SUB_WEEKLY  ? "weekly"
+           : mode == EQM_SUB_MONTHLY ? "monthly"
+                                     : "immediate";
+}
+
+struct eqm_digest_schedule eqm_notify_schedule(const struct eqm_sub *s) {
+    static const enum eqm_digest_every every[] = {
+        [EQM_SUB_DAILY] = EQM_DIGEST_DAILY,
+        [EQM_SUB_WEEKLY] = EQM_DIGEST_WEEKLY,
+        [EQM_SUB_MONTHLY] = EQM_DIGEST_MONTHLY,
+    };
+    struct eqm_digest_schedule d = {.hour = s->digest_hour, .minute = s->digest_minute};
+
+    d.every = s->mode == EQM_SUB_IMMEDIATE ? EQM_DIGEST_DAILY : every[s->mode];
+    if (s->mode == EQM_SUB_WEEKLY)
+        d.weekday = (s->digest_day + 1) % 7;
+    if (s->mode == EQM_SUB_MONTHLY)
+        d.monthday = s->digest_day;
+    return d;
+}
+
 int eqm_notify_check_audiences(const struct eqm_subs *subs, const struct eqm_alert_rules *rules) {
     int missing = 0, total = rules ? eqm_alert_rules_total(rules) : 0;
 
@@ -134,24 +159,19 @@ int eqm_notify_check_audiences(const struct eqm_subs *subs, const struct eqm_ale
         if (s->mode == EQM_SUB_IMMEDIATE)
             continue;
         eqm_notify_mask(s->target, masked, sizeof(masked));
-        eqm_log_warn("digest delivery not yet built; this subscriber receives nothing for now",
-                     "audience=%s recipient=%s target=%s line=%d", s->audience, s->id, masked,
-                     s->line);
+        eqm_log_info("digest subscriber", "audience=%s recipient=%s target=%s every=%s",
+                     s->audience, s->id, masked, eqm_notify_every_name(s->mode));
     }
     for (int i = 0; i < total; i++) {
         const struct eqm_alert_rule *r = eqm_alert_rules_get(rules, i);
-        bool seen = false, immediate = false;
+        bool seen = false;
         for (int j = 0; j < i && !seen; j++)
             seen = strcmp(eqm_alert_rules_get(rules, j)->audience, r->audience) == 0;
         if (seen)
             continue;
-        for (size_t k = 0; k < subs->n; k++)
-            if (strcmp(subs->items[k].audience, r->audience) == 0 &&
-                subs->items[k].mode == EQM_SUB_IMMEDIATE)
-                immediate = true;
-        if (!immediate) {
+        if (eqm_subs_count(subs, r->audience) == 0) {
             missing++;
-            eqm_log_warn("no immediate subscriber for an audience the rules name: its alerts are "
+            eqm_log_warn("no subscriber for an audience the rules name: its alerts are "
                          "recorded, not delivered",
                          "audience=%s rule=%s", r->audience, r->name);
         }
@@ -182,6 +202,7 @@ struct eqm_notify {
     int pg_failures;
     struct notify_stats st;
     struct eqm_buf a[4], msg;
+    int64_t *last_due; /* per subscriber: the period_end last scheduled (s) */
     int64_t started_ms;
     char errstr[512];
 };
@@ -504,81 +525,251 @@ static int handle_message(struct eqm_notify *n, const rd_kafka_message_t *rkm) {
     "UPDATE equality.notify_deliveries SET attempts = attempts - 1, next_attempt_at = now()"       \
     " WHERE alert_id = $1::uuid AND recipient = $2 AND state = 'pending'"
 
-static void attempt(struct eqm_notify *n, const char *alert_id, const char *recipient,
-                    const char *channel, const char *target, const char *message_id,
-                    const char *audience, const char *payload, struct eqm_delivery_result *res) {
+/* Sends one message on the subscriber's channel: an e-mail already built
+ * in n->msg, or body as JSON to the webhook. */
+static void send_on(struct eqm_notify *n, const struct eqm_sub *sub, const char *target,
+                    const json_t *body, const char *message_id, bool generic,
+                    struct eqm_delivery_result *res) {
+    static const enum eqm_webhook_shape shapes[] = {EQM_WEBHOOK_GENERIC, EQM_WEBHOOK_TEAMS,
+                                                    EQM_WEBHOOK_SLACK};
+    struct eqm_webhook_target t = {
+        .url = target,
+        .shape = generic ? EQM_WEBHOOK_GENERIC : shapes[sub->shape],
+        .secret_header = sub->secret_header,
+        .ca_file = n->ncfg->webhook_ca_file,
+        .timeout_ms = n->ncfg->webhook_timeout_ms,
+    };
+
+    if (sub->channel == EQM_SUB_EMAIL) {
+        eqm_email_send(&n->smtp, target, n->msg.data, n->msg.len, res);
+        return;
+    }
+    if (eqm_webhook_send(&t, body, message_id, res) != 0 && res->detail[0] == '\0')
+        snprintf(res->detail, sizeof(res->detail), "webhook send failed");
+}
+
+/* The subscriber a claimed row is for, if it is still in the file on the
+ * same channel and of the same kind; else *res says so (permanent: a
+ * person removed from a list must not be written to). */
+static const struct eqm_sub *still_subscribed(struct eqm_notify *n, const char *audience,
+                                              const char *recipient, const char *channel,
+                                              bool digest, struct eqm_delivery_result *res) {
     const struct eqm_sub *sub = eqm_subs_find(n->subs, audience, recipient);
-    json_error_t jerr;
-    json_t *alert;
 
     memset(res, 0, sizeof(*res));
     res->retry_after_ms = -1;
-    if (!sub || strcmp(eqm_sub_channel_name(sub->channel), channel) != 0) {
-        /* Taken out of the file (or moved to another channel) since: a
-         * person removed from a list must not be written to. */
-        res->outcome = EQM_DELIVERY_PERMANENT;
-        snprintf(res->detail, sizeof(res->detail),
-                 "recipient %s of %s is no longer in the subscription file on this channel",
-                 recipient, audience);
+    if (sub && strcmp(eqm_sub_channel_name(sub->channel), channel) == 0 &&
+        (sub->mode != EQM_SUB_IMMEDIATE) == digest)
+        return sub;
+    res->outcome = EQM_DELIVERY_PERMANENT;
+    snprintf(res->detail, sizeof(res->detail),
+             "recipient %s of %s is no longer in the subscription file %s on this channel",
+             recipient, audience, digest ? "as a digest subscriber" : "");
+    return NULL;
+}
+
+/* A claimed delivery: alert_id, recipient, channel, target, message_id,
+ * attempts, audience, payload. */
+static void alert_attempt(struct eqm_notify *n, const PGresult *rows, int i,
+                          struct eqm_delivery_result *res) {
+    const char *recipient = PQgetvalue(rows, i, 1), *channel = PQgetvalue(rows, i, 2);
+    const char *target = PQgetvalue(rows, i, 3), *message_id = PQgetvalue(rows, i, 4);
+    const char *audience = PQgetvalue(rows, i, 6), *payload = PQgetvalue(rows, i, 7);
+    const struct eqm_sub *sub = still_subscribed(n, audience, recipient, channel, false, res);
+    json_error_t jerr;
+    json_t *alert;
+
+    if (!sub)
         return;
-    }
     alert = json_loads(payload, 0, &jerr);
     if (!alert) {
         res->outcome = EQM_DELIVERY_PERMANENT;
         snprintf(res->detail, sizeof(res->detail), "stored alert is not JSON: %s", jerr.text);
         return;
     }
-    if (sub->channel == EQM_SUB_EMAIL) {
-        if (eqm_email_build(&n->msg, alert, n->smtp.from, target, message_id,
-                            eqm_time_now_us() / 1000000) != 0) {
-            res->outcome = EQM_DELIVERY_RETRY;
-            snprintf(res->detail, sizeof(res->detail), "out of memory building the message");
-        } else {
-            eqm_email_send(&n->smtp, target, n->msg.data, n->msg.len, res);
-        }
+    if (sub->channel == EQM_SUB_EMAIL &&
+        eqm_email_build(&n->msg, alert, n->smtp.from, target, message_id,
+                        eqm_time_now_us() / 1000000) != 0) {
+        res->outcome = EQM_DELIVERY_RETRY;
+        snprintf(res->detail, sizeof(res->detail), "out of memory building the message");
     } else {
-        static const enum eqm_webhook_shape shapes[] = {EQM_WEBHOOK_GENERIC, EQM_WEBHOOK_TEAMS,
-                                                        EQM_WEBHOOK_SLACK};
-        struct eqm_webhook_target t = {
-            .url = target,
-            .shape = shapes[sub->shape],
-            .secret_header = sub->secret_header,
-            .ca_file = n->ncfg->webhook_ca_file,
-            .timeout_ms = n->ncfg->webhook_timeout_ms,
-        };
-        if (eqm_webhook_send(&t, alert, message_id, res) != 0 && res->detail[0] == '\0')
-            snprintf(res->detail, sizeof(res->detail), "webhook send failed");
+        send_on(n, sub, target, alert, message_id, false, res);
     }
     json_decref(alert);
 }
 
-/* One round: claim up to delivery.batch due rows, try each, record each.
- * Returns the rows claimed, or -1 after a PostgreSQL failure. */
-static int deliver_round(struct eqm_notify *n) {
+/* A digest's content (digest.h), read when it is sent: what fired and
+ * what resolved in (period_start, period_end], and what is firing now
+ * among the fingerprints of the audience, with where its answer stands.
+ * Severities rank as eqm_sub_matches() ranks them (an unknown word is
+ * critical); times are RFC 3339 in UTC. */
+#define SQL_DIGEST_CONTENT                                                                         \
+    "WITH p AS (SELECT to_timestamp($4::double precision) AS s,"                                   \
+    "                  to_timestamp($5::double precision) AS e,"                                   \
+    "                  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"' AS f),"                                    \
+    " i AS (SELECT a.status, json_build_object('alert_id', a.alert_id,"                            \
+    "              'fingerprint', a.fingerprint, 'severity', a.severity,"                          \
+    "              'summary', a.payload->>'summary',"                                              \
+    "              'at', to_char(a.received_at AT TIME ZONE 'UTC', p.f)) AS j"                     \
+    "         FROM equality.notify_alerts a, p"                                                    \
+    "        WHERE a.audience = $1 AND a.received_at > p.s AND a.received_at <= p.e"               \
+    "          AND (CASE a.severity WHEN 'info' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END)"          \
+    "              >= $6::int"                                                                     \
+    "        ORDER BY a.received_at, a.alert_id),"                                                 \
+    " o AS (SELECT json_build_object('fingerprint', c.fingerprint, 'severity', c.severity,"        \
+    "              'summary', l.summary,"                                                          \
+    "              'first_breached_at', to_char(c.first_breached_at AT TIME ZONE 'UTC', p.f),"     \
+    "              'acknowledged_by', c.acknowledged_by,"                                          \
+    "              'acknowledged_at', to_char(c.acknowledged_at AT TIME ZONE 'UTC', p.f),"         \
+    "              'responded_by', c.responded_by,"                                                \
+    "              'responded_at', to_char(c.responded_at AT TIME ZONE 'UTC', p.f),"               \
+    "              'days_unanswered', c.days_unanswered) AS j"                                     \
+    "         FROM equality.alerts_current c"                                                      \
+    "        CROSS JOIN LATERAL (SELECT a.payload->>'summary' AS summary"                          \
+    "                              FROM equality.notify_alerts a"                                  \
+    "                             WHERE a.fingerprint = c.fingerprint AND a.audience = $1"         \
+    "                             ORDER BY a.received_at DESC LIMIT 1) l, p"                       \
+    "        WHERE c.status = 'firing'"                                                            \
+    "          AND (CASE c.severity WHEN 'info' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END)"          \
+    "              >= $6::int"                                                                     \
+    "        ORDER BY c.first_breached_at, c.fingerprint)"                                         \
+    " SELECT json_build_object('type', 'digest', 'audience', $1::text, 'recipient', $2::text,"     \
+    "        'every', $3::text,"                                                                   \
+    "        'period_start', to_char(p.s AT TIME ZONE 'UTC', p.f),"                                \
+    "        'period_end', to_char(p.e AT TIME ZONE 'UTC', p.f),"                                  \
+    "        'fired', coalesce((SELECT json_agg(j) FROM i WHERE status = 'firing'), '[]'),"        \
+    "        'resolved', coalesce((SELECT json_agg(j) FROM i WHERE status = 'resolved'), '[]'),"   \
+    "        'open', coalesce((SELECT json_agg(j) FROM o), '[]'))::text"                           \
+    "   FROM p"
+
+/* A claimed digest: audience, recipient, period_end, channel, target,
+ * message_id, attempts, period_start (the times as epoch seconds). */
+static void digest_attempt(struct eqm_notify *n, const PGresult *rows, int i,
+                           struct eqm_delivery_result *res) {
+    const char *audience = PQgetvalue(rows, i, 0), *recipient = PQgetvalue(rows, i, 1);
+    const char *end = PQgetvalue(rows, i, 2), *channel = PQgetvalue(rows, i, 3);
+    const char *target = PQgetvalue(rows, i, 4), *message_id = PQgetvalue(rows, i, 5);
+    const char *start = PQgetvalue(rows, i, 7);
+    const struct eqm_sub *sub = still_subscribed(n, audience, recipient, channel, true, res);
+    char rank[8];
+    json_error_t jerr;
+    json_t *digest = NULL;
+    PGresult *q;
+
+    if (!sub)
+        return;
+    snprintf(rank, sizeof(rank), "%d", (int)sub->min_severity);
+    {
+        const char *p[6] = {audience, recipient, eqm_notify_every_name(sub->mode),
+                            start,    end,       rank};
+        q = PQexecParams(n->conn, SQL_DIGEST_CONTENT, 6, NULL, p, NULL, NULL, 0);
+    }
+    /* A failed read is a retry; the stamp that follows notices a lost
+     * connection and reconnects. */
+    if (PQresultStatus(q) != PGRES_TUPLES_OK || PQntuples(q) != 1) {
+        res->outcome = EQM_DELIVERY_RETRY;
+        snprintf(res->detail, sizeof(res->detail), "reading the digest's content: %s",
+                 PQerrorMessage(n->conn));
+        eqm_utf8_fix(res->detail, sizeof(res->detail));
+        goto out;
+    }
+    if (!(digest = json_loads(PQgetvalue(q, 0, 0), 0, &jerr))) {
+        res->outcome = EQM_DELIVERY_RETRY;
+        snprintf(res->detail, sizeof(res->detail), "digest content is not JSON: %s", jerr.text);
+        goto out;
+    }
+    if (sub->channel == EQM_SUB_EMAIL &&
+        eqm_digest_email_build(&n->msg, digest, strtoll(start, NULL, 10), strtoll(end, NULL, 10),
+                               n->smtp.from, target, message_id,
+                               eqm_time_now_us() / 1000000) != 0) {
+        res->outcome = EQM_DELIVERY_RETRY;
+        snprintf(res->detail, sizeof(res->detail), "out of memory building the digest");
+        goto out;
+    }
+    /* Teams and Slack receivers get the generic digest body. */
+    send_on(n, sub, target, digest, message_id, true, res);
+out:
+    json_decref(digest);
+    PQclear(q);
+}
+
+/* What the delivery loop sends: an alert's deliveries, or digests. The
+ * claim's columns are the row's key (nkey columns), then channel, target,
+ * message_id, attempts, then what attempt() reads; result and unclaim take
+ * the key as their first parameters (result then: state, status, error,
+ * delay in ms). */
+struct row_kind {
+    const char *claim, *result, *unclaim;
+    int nkey;
+    const char *const *key_names;
+    void (*attempt)(struct eqm_notify *n, const PGresult *rows, int i,
+                    struct eqm_delivery_result *res);
+};
+
+static const char *const alert_keys[] = {"alert_id", "recipient"};
+static const struct row_kind alert_rows = {SQL_CLAIM, SQL_RESULT, SQL_UNCLAIM,
+                                           2,         alert_keys, alert_attempt};
+
+#define SQL_DIGEST_KEY                                                                             \
+    " WHERE audience = $1 AND recipient = $2 AND period_end = to_timestamp($3::double precision)"
+#define SQL_DIGEST_CLAIM                                                                           \
+    "WITH due AS (SELECT audience, recipient, period_end FROM equality.notify_digests"             \
+    "              WHERE state = 'pending' AND next_attempt_at <= now()"                           \
+    "              ORDER BY next_attempt_at LIMIT $1::int FOR UPDATE SKIP LOCKED)"                 \
+    " UPDATE equality.notify_digests d"                                                            \
+    "    SET attempts = d.attempts + 1, last_attempt_at = now(),"                                  \
+    "        next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)"         \
+    "   FROM due WHERE d.audience = due.audience AND d.recipient = due.recipient"                  \
+    "    AND d.period_end = due.period_end"                                                        \
+    " RETURNING d.audience, d.recipient, extract(epoch FROM d.period_end)::bigint, d.channel,"     \
+    "           d.target, d.message_id, d.attempts, extract(epoch FROM d.period_start)::bigint"
+#define SQL_DIGEST_RESULT                                                                          \
+    "UPDATE equality.notify_digests"                                                               \
+    "   SET state = $4, last_status = nullif($5::int, 0), last_error = nullif($6, ''),"            \
+    "       delivered_at = CASE WHEN $4 = 'delivered' THEN now() END,"                             \
+    "       next_attempt_at = CASE WHEN $4 = 'pending'"                                            \
+    "           THEN now() + make_interval(secs => $7::double precision / 1000)"                   \
+    "           ELSE next_attempt_at END" SQL_DIGEST_KEY
+#define SQL_DIGEST_UNCLAIM                                                                         \
+    "UPDATE equality.notify_digests SET attempts = attempts - 1, next_attempt_at = "               \
+    "now()" SQL_DIGEST_KEY " AND state = 'pending'"
+
+static const char *const digest_keys[] = {"audience", "recipient", "period_end"};
+static const struct row_kind digest_rows = {
+    SQL_DIGEST_CLAIM, SQL_DIGEST_RESULT, SQL_DIGEST_UNCLAIM, 3, digest_keys, digest_attempt};
+
+/* Claims up to delivery.batch due rows of kind k, tries each, records
+ * each. Returns the rows claimed, or -1 after a PostgreSQL failure. */
+static int claim_round(struct eqm_notify *n, const struct row_kind *k) {
     char limit[24], lease[24];
     const char *params[2] = {limit, lease};
     PGresult *res;
     int rows, i;
 
-    if (pg_ensure(n) != 0)
-        return -1;
     snprintf(limit, sizeof(limit), "%ld", n->ncfg->delivery_batch);
     snprintf(lease, sizeof(lease), "%ld", n->lease_ms);
-    if (!(res = exec(n, "claiming deliveries", PGRES_TUPLES_OK, SQL_CLAIM, 2, params)))
+    if (!(res = exec(n, "claiming deliveries", PGRES_TUPLES_OK, k->claim, 2, params)))
         return -1;
     rows = PQntuples(res);
     for (i = 0; i < rows && eqm_signals_running(); i++) {
-        const char *alert_id = PQgetvalue(res, i, 0), *recipient = PQgetvalue(res, i, 1);
-        const char *channel = PQgetvalue(res, i, 2), *target = PQgetvalue(res, i, 3);
-        int attempts = atoi(PQgetvalue(res, i, 5));
+        const char *channel = PQgetvalue(res, i, k->nkey);
+        const char *target = PQgetvalue(res, i, k->nkey + 1);
+        int attempts = atoi(PQgetvalue(res, i, k->nkey + 3));
         struct eqm_delivery_result r;
-        const char *state;
-        char status[16], delay[24], masked[300];
+        const char *state, *p[8];
+        char status[16], delay[24], masked[300], keys[400];
         int64_t wait = 0;
+        size_t kl = 0;
         PGresult *u;
 
-        attempt(n, alert_id, recipient, channel, target, PQgetvalue(res, i, 4),
-                PQgetvalue(res, i, 6), PQgetvalue(res, i, 7), &r);
+        keys[0] = '\0';
+        for (int j = 0; j < k->nkey; j++) {
+            int w = snprintf(keys + kl, sizeof(keys) - kl, "%s%s=%.120s", j ? " " : "",
+                             k->key_names[j], PQgetvalue(res, i, j));
+            kl = w > 0 && (size_t)w < sizeof(keys) - kl ? kl + (size_t)w : sizeof(keys) - 1;
+            p[j] = PQgetvalue(res, i, j);
+        }
+        k->attempt(n, res, i, &r);
         n->st.attempts++;
         state = eqm_notify_next_state(r.outcome, attempts, n->ncfg->max_attempts);
         if (strcmp(state, "pending") == 0)
@@ -587,15 +778,15 @@ static int deliver_round(struct eqm_notify *n) {
         snprintf(status, sizeof(status), "%ld", r.status);
         snprintf(delay, sizeof(delay), "%" PRId64, wait);
         eqm_notify_mask(target, masked, sizeof(masked));
-        {
-            const char *p[6] = {alert_id, recipient, state, status, r.detail, delay};
-            u = PQexecParams(n->conn, SQL_RESULT, 6, NULL, p, NULL, NULL, 0);
-        }
+        p[k->nkey] = state;
+        p[k->nkey + 1] = status;
+        p[k->nkey + 2] = r.detail;
+        p[k->nkey + 3] = delay;
+        u = PQexecParams(n->conn, k->result, k->nkey + 4, NULL, p, NULL, NULL, 0);
         if (PQresultStatus(u) != PGRES_COMMAND_OK) {
             /* Sent but not stamped: the lease returns the row and it is sent
              * again, with the same Message-ID. */
-            eqm_log_error("delivery outcome not recorded; it will be attempted again",
-                          "alert_id=%s recipient=%s", alert_id, recipient);
+            eqm_log_error("delivery outcome not recorded; it will be attempted again", "%s", keys);
             PQclear(res);
             pg_drop(n, u, "recording a delivery");
             return -1;
@@ -603,30 +794,91 @@ static int deliver_round(struct eqm_notify *n) {
         PQclear(u);
         if (r.outcome == EQM_DELIVERY_OK) {
             n->st.delivered++;
-            eqm_log_info("delivered", "alert_id=%s recipient=%s channel=%s target=%s attempt=%d",
-                         alert_id, recipient, channel, masked, attempts);
+            eqm_log_info("delivered", "%s channel=%s target=%s attempt=%d", keys, channel, masked,
+                         attempts);
         } else if (strcmp(state, "pending") == 0) {
             n->st.retried++;
             eqm_log_warn("delivery failed; will retry",
-                         "alert_id=%s recipient=%s channel=%s target=%s attempt=%d status=%ld "
+                         "%s channel=%s target=%s attempt=%d status=%ld "
                          "retry_in_ms=%" PRId64 " error=%s",
-                         alert_id, recipient, channel, masked, attempts, r.status, wait,
-                         eqm_log_q(r.detail));
+                         keys, channel, masked, attempts, r.status, wait, eqm_log_q(r.detail));
         } else {
             n->st.failed++;
             eqm_log_error("delivery failed for good",
-                          "alert_id=%s recipient=%s channel=%s target=%s attempt=%d status=%ld "
-                          "error=%s",
-                          alert_id, recipient, channel, masked, attempts, r.status,
-                          eqm_log_q(r.detail));
+                          "%s channel=%s target=%s attempt=%d status=%ld error=%s", keys, channel,
+                          masked, attempts, r.status, eqm_log_q(r.detail));
         }
     }
     for (; i < rows; i++) {
-        const char *p[2] = {PQgetvalue(res, i, 0), PQgetvalue(res, i, 1)};
-        PQclear(PQexecParams(n->conn, SQL_UNCLAIM, 2, NULL, p, NULL, NULL, 0));
+        const char *p[3] = {PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+                            k->nkey > 2 ? PQgetvalue(res, i, 2) : NULL};
+        PQclear(PQexecParams(n->conn, k->unclaim, k->nkey, NULL, p, NULL, NULL, 0));
     }
     PQclear(res);
     return rows;
+}
+
+/* The digest of the latest period of each digest subscriber, written once
+ * (the key holds period_end): its period starts where the subscriber's
+ * previous digest ended, so a period missed while the service was down
+ * is in the next digest, or, for a first digest, one period back. */
+#define SQL_DIGEST_SCHEDULE                                                                        \
+    "INSERT INTO equality.notify_digests (audience, recipient, period_end, period_start, channel," \
+    " target, message_id)"                                                                         \
+    " SELECT $1, $2, to_timestamp($3::double precision),"                                          \
+    "        coalesce((SELECT max(period_end) FROM equality.notify_digests"                        \
+    "                   WHERE audience = $1 AND recipient = $2"                                    \
+    "                     AND period_end < to_timestamp($3::double precision)),"                   \
+    "                 to_timestamp($4::double precision)), $5, $6, $7"                             \
+    " ON CONFLICT DO NOTHING RETURNING extract(epoch FROM period_start)::bigint"
+
+static int schedule_digests(struct eqm_notify *n) {
+    int64_t now = eqm_time_now_us();
+
+    for (size_t i = 0; i < n->subs->n; i++) {
+        const struct eqm_sub *s = &n->subs->items[i];
+        struct eqm_digest_schedule d;
+        char end[24], prev[24], mid[EQM_EMAIL_MESSAGE_ID_SIZE];
+        int64_t due;
+        PGresult *res;
+
+        if (s->mode == EQM_SUB_IMMEDIATE)
+            continue;
+        d = eqm_notify_schedule(s);
+        due = eqm_digest_due(&d, now) / 1000000;
+        if (due == n->last_due[i])
+            continue;
+        snprintf(end, sizeof(end), "%" PRId64, due);
+        snprintf(prev, sizeof(prev), "%" PRId64, eqm_digest_previous(&d, due * 1000000) / 1000000);
+        eqm_digest_message_id(s->audience, s->id, due, mid, sizeof(mid));
+        {
+            const char *p[7] = {s->audience, s->id, end, prev, eqm_sub_channel_name(s->channel),
+                                s->target,   mid};
+            if (!(res = exec(n, "scheduling a digest", PGRES_TUPLES_OK, SQL_DIGEST_SCHEDULE, 7, p)))
+                return -1;
+        }
+        if (PQntuples(res) == 1)
+            eqm_log_info("digest scheduled",
+                         "audience=%s recipient=%s period_start=%s period_end=%s every=%s",
+                         s->audience, s->id, PQgetvalue(res, 0, 0), end,
+                         eqm_notify_every_name(s->mode));
+        PQclear(res);
+        n->last_due[i] = due;
+    }
+    return 0;
+}
+
+/* One round: the alerts' deliveries, then the digests (scheduled first).
+ * Returns the most rows one kind claimed, or -1 after a PostgreSQL failure. */
+static int deliver_round(struct eqm_notify *n) {
+    int a, d;
+
+    if (pg_ensure(n) != 0)
+        return -1;
+    if ((a = claim_round(n, &alert_rows)) < 0 || schedule_digests(n) != 0 ||
+        (d = claim_round(n, &digest_rows)) < 0)
+        return -1;
+    return a > d ? a : d;
 }
 
 /* ---- lifecycle ------------------------------------------------------------------ */
@@ -736,6 +988,11 @@ int eqm_notify_new(struct eqm_notify **out, const struct eqm_config *cfg,
     n->ncfg = ncfg;
     n->subs = subs;
     n->started_ms = eqm_time_mono_ms();
+    if (subs->n && !(n->last_due = calloc(subs->n, sizeof(*n->last_due)))) {
+        free(n);
+        snprintf(errstr, sz, "out of memory");
+        return -1;
+    }
     n->rnd = (uint64_t)getpid() ^ (uint64_t)eqm_time_now_us();
     n->smtp = (struct eqm_smtp){
         .url = ncfg->smtp_url,
@@ -840,6 +1097,7 @@ void eqm_notify_free(struct eqm_notify **np) {
     for (int i = 0; i < 4; i++)
         eqm_buf_free(&n->a[i]);
     eqm_buf_free(&n->msg);
+    free(n->last_due);
     free(n);
     *np = NULL;
 }
@@ -887,6 +1145,8 @@ static const struct eqm_setting notify_settings[] = {
            "longest one webhook call"),
     TEXT("webhook.ca.file", webhook_ca_file, "", 0, NULL,
          "CA certificates for webhook TLS (empty: the system's)"),
+    TEXT("timezone", timezone, "Europe/London", 0, NULL,
+         "the force's time zone (as the engine's): digest times are local times"),
     /* The delivery loop. */
     NUMBER("notify.delivery.interval.ms", delivery_interval_ms, "1000", 10, 3600000,
            "look for due deliveries at least this often"),

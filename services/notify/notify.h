@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "eqm/alert_rules.h"
+#include "digest_schedule.h"
 #include "eqm/config.h"
 #include "notify_channel.h"
 #include "subs.h"
@@ -43,6 +44,7 @@ struct eqm_notify_config {
     long delivery_batch;       /* most attempts per round */
     long retry_backoff_ms, retry_backoff_max_ms;
     long max_attempts; /* then a retryable failure is final */
+    char *timezone;    /* the force's; digests' schedules are local times */
 };
 
 /* The settings table, bound to ncfg. */
@@ -74,6 +76,14 @@ int eqm_notify_alert_parse(const char *data, size_t len, struct eqm_notify_alert
 const char *eqm_notify_next_state(enum eqm_delivery_outcome outcome, int attempts,
                                   long max_attempts);
 
+/* "daily", "weekly", "monthly" ("immediate" for the rest): a digest
+ * subscriber's every. */
+const char *eqm_notify_every_name(enum eqm_sub_mode mode);
+
+/* A digest subscriber's calendar (digest_schedule.h) from its mode:
+ * subs.h counts weekdays from Monday, the schedule from Sunday. */
+struct eqm_digest_schedule eqm_notify_schedule(const struct eqm_sub *sub);
+
 /* ---- the running service -------------------------------------------------- */
 
 struct eqm_notify;
@@ -81,7 +91,7 @@ struct eqm_notify;
 /*
  * Checks the settings against the subscriptions (e-mail subscribers need
  * smtp.url and smtp.from), warns about every audience of rules without a
- * subscriber and about digest subscribers (not built), applies the
+ * subscriber (logging each digest subscriber), applies the
  * migrations, connects, and creates the consumer. cfg, ncfg, subs and
  * rules must outlive the service. Returns 0 and *out, or -1 with errstr.
  */

@@ -13,6 +13,7 @@ arrived, every copy of it with the same Message-ID <ALERT_ID.MD5(ID)[:16]
 @eqm-notify>, that nothing else arrived, and that each message's subject
 (decoded) carries status, severity and summary, its text/plain part the
 summary and the figures, and its text/html part the summary HTML-escaped.
+Digests (Message-ID <digest....>) are left to check_notify_digest.py.
 With --exact, no duplicates either. Prints "mails=N expected=N
 duplicates=N" on success.
 """
@@ -45,6 +46,15 @@ def num(v):
     return "%.4g" % v
 
 
+def read_mails(maildir):
+    """(path, envelope recipient, parsed message) of each mail smtp_sink.py kept."""
+    for path in sorted(glob.glob(maildir + "/*.eml")):
+        raw = open(path, "rb").read()
+        first, rest = raw.split(b"\r\n", 1)
+        rcpt = first.decode().split(": ", 1)[1]
+        yield path, rcpt, email.message_from_bytes(rest, policy=policy.default)
+
+
 def main():
     maildir, alerts_file, subs_file = sys.argv[1:4]
     exact = "--exact" in sys.argv[4:]
@@ -59,11 +69,9 @@ def main():
                     a["alert_id"], hashlib.md5(rid.encode()).hexdigest()[:16])
                 expected[(a["alert_id"], addr)] = mid
     seen = collections.Counter()
-    for path in sorted(glob.glob(maildir + "/*.eml")):
-        raw = open(path, "rb").read()
-        first, rest = raw.split(b"\r\n", 1)
-        rcpt = first.decode().split(": ", 1)[1]
-        msg = email.message_from_bytes(rest, policy=policy.default)
+    for path, rcpt, msg in read_mails(maildir):
+        if str(msg["Message-ID"]).startswith("<digest."):
+            continue
         alert_id = str(msg["X-EQM-Alert-Id"])
         key = (alert_id, rcpt)
         if key not in expected:

@@ -261,3 +261,25 @@ eqm_arrest_consume() {
         --alerts-rules="$1" --metrics-interval-ms=600000 --batch-max-ms=5000 \
         --log-level warn || fail "eqm-stop-search failed"
 }
+
+# eqm_smtp_test_setup NAME: what the e-mail tests need before their SMTP
+# sink (smtp_sink.py): kcat, openssl, /usr/bin/python3 with aiosmtpd (the
+# Debian package's interpreter) and eqm-notify; the stack up and migrated;
+# work=$EQM_TEST_DIR/NAME with work/mail and a certificate for 127.0.0.1
+# (work/cert.pem, work/key.pem); sets work, PY_SINK and port (a free one).
+eqm_smtp_test_setup() {
+    command -v kcat >/dev/null || fail "kcat is not installed"
+    command -v openssl >/dev/null || fail "openssl is not installed"
+    PY_SINK=/usr/bin/python3
+    "$PY_SINK" -c 'import aiosmtpd' 2>/dev/null || fail "python3-aiosmtpd is not installed"
+    [[ -x $BIN/eqm-notify ]] || fail "$BIN/eqm-notify not built"
+    # shellcheck disable=SC2119 # the default broker options
+    eqm_test_stack_up
+    "$BIN/eqm-admin" migrate >/dev/null
+    work=$EQM_TEST_DIR/$1
+    mkdir -p "$work/mail"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
+        -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null \
+        || fail "cannot make the test certificate"
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+}

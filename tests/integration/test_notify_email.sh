@@ -20,22 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$here/lib.sh"
 
-command -v kcat >/dev/null || fail "kcat is not installed"
-command -v openssl >/dev/null || fail "openssl is not installed"
-# The Debian package's interpreter (aiosmtpd is a Debian package).
-PY_SINK=/usr/bin/python3
-"$PY_SINK" -c 'import aiosmtpd' 2>/dev/null || fail "python3-aiosmtpd is not installed"
-[[ -x $BIN/eqm-notify ]] || fail "$BIN/eqm-notify not built"
-
-# shellcheck disable=SC2119 # the default broker options
-eqm_test_stack_up
-"$BIN/eqm-admin" migrate >/dev/null
-work=$EQM_TEST_DIR/notify
-mkdir -p "$work/mail"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
-    -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null \
-    || fail "cannot make the test certificate"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+eqm_smtp_test_setup notify
 
 sink_pid=
 # sink_start [--implicit-tls]
@@ -138,9 +123,9 @@ expected_rows() { echo $(($1 * 4 + $2 * 5 + $3)); }
 sink_start
 notify_start
 eqm_wait_until 30 grep -q 'msg="notify started"' "$work/notify.log" || fail "eqm-notify did not start"
-grep -q 'msg="digest delivery not yet built.*recipient=erin' "$work/notify.log" \
+grep -q 'msg="digest subscriber".*recipient=erin.*every=weekly' "$work/notify.log" \
     || fail "the digest subscriber is logged at start"
-grep -q 'no immediate subscriber.*audience=use-of-force-scrutiny-group' "$work/notify.log" \
+grep -q 'no subscriber for an audience.*audience=use-of-force-scrutiny-group' "$work/notify.log" \
     || fail "an audience of the rules without a subscriber is a warning at start"
 if grep -E -q '(alice|bob|erin)@force' "$work/notify.log"; then
     fail "a full recipient address is in the log"

@@ -12,7 +12,7 @@
  *   eqm-admin alerts ack FINGERPRINT [--by NAME] [--note TEXT]
  *   eqm-admin alerts respond FINGERPRINT --text TEXT [--by NAME]
  *   eqm-admin alerts history FINGERPRINT
- *   eqm-admin notifications [--state STATE] [--alert PREFIX] [--limit N]
+ *   eqm-admin notifications [--state STATE] [--alert PREFIX] [--limit N] [--digests]
  *
  * Connects with EQM_PG_URL (or pg.url in the file named by EQM_CONFIG).
  */
@@ -56,8 +56,10 @@ static void usage(FILE *out) {
             "  alerts history FP             every state change, silence, acknowledgement and\n"
             "                                response of alert FP, oldest first\n"
             "  notifications [--state pending|delivered|failed] [--alert PREFIX] [--limit N]\n"
+            "  notifications --digests [--state pending|delivered|failed] [--limit N]\n"
             "                                eqm-notify's deliveries: alert, recipient (masked),\n"
-            "                                channel, state, attempts, last error, times\n\n"
+            "                                channel, state, attempts, last error, times\n"
+            "                                (--digests: the digests, newest period first)\n\n"
             "Connection: EQM_PG_URL (libpq conninfo or URI), or pg.url in the file named by\n"
             "EQM_CONFIG. Figures are recomputed by the services on their next batch or when\n"
             "they next start.\n");

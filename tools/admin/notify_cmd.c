@@ -1,15 +1,19 @@
 /*
  * eqm-admin notifications [--state pending|delivered|failed] [--alert PREFIX] [--limit N]
+ * eqm-admin notifications --digests [--state STATE] [--limit N]
  *
  * eqm-notify's deliveries, newest alert first: the alert (fingerprint
  * prefix, status, severity), the recipient (its id, and its address or
  * URL masked: a listing is read over shoulders), channel, state, attempts,
  * the last reply or error, and the times. --alert takes a prefix of the
- * alert_id or of the fingerprint.
+ * alert_id or of the fingerprint. --digests lists the digests instead,
+ * newest period first: audience, recipient, target (masked), the period
+ * in the server's time zone, state, attempts, last reply, Message-ID.
  */
 #include "notify_cmd.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +22,14 @@
 
 #include "table.h"
 
+/* An address or URL as a listing shows it (j***@x.org, https://host/...). */
+#define SQL_MASKED_TARGET                                                                          \
+    " CASE WHEN channel = 'email'"                                                                 \
+    "      THEN left(target, 1) || '***' || substr(target, strpos(target, '@'))"                   \
+    "      ELSE coalesce(substring(target from '^[a-z]+://[^/?#@]*'), '') || '/***'"               \
+    " END AS target,"
 #define SQL_LIST                                                                                   \
-    "SELECT left(a.fingerprint, 8) AS alert, a.status, a.severity, d.recipient,"                   \
-    "       CASE WHEN d.channel = 'email'"                                                         \
-    "            THEN left(d.target, 1) || '***' || substr(d.target, strpos(d.target, '@'))"       \
-    "            ELSE coalesce(substring(d.target from '^[a-z]+://[^/?#@]*'), '') || '/***'"       \
-    "       END AS target,"                                                                        \
+    "SELECT left(a.fingerprint, 8) AS alert, a.status, a.severity, d.recipient," SQL_MASKED_TARGET \
     "       d.channel, d.state, d.attempts, coalesce(d.last_status::text, '') AS reply,"           \
     "       coalesce(left(d.last_error, 80), '') AS last_error,"                                   \
     "       to_char(d.created_at, 'YYYY-MM-DD HH24:MI:SS') AS created,"                            \
@@ -36,6 +42,18 @@
     " WHERE ($1 = '' OR d.state = $1)"                                                             \
     "   AND ($2 = '' OR d.alert_id::text LIKE $2 || '%' OR a.fingerprint LIKE $2 || '%')"          \
     " ORDER BY a.received_at DESC, d.alert_id, d.recipient"                                        \
+    " LIMIT $3::int"
+
+#define SQL_DIGESTS                                                                                \
+    "SELECT audience, recipient," SQL_MASKED_TARGET " channel,"                                    \
+    "       to_char(period_start, 'YYYY-MM-DD HH24:MI') AS period_start,"                          \
+    "       to_char(period_end, 'YYYY-MM-DD HH24:MI') AS period_end, state, attempts,"             \
+    "       coalesce(last_status::text, '') AS reply,"                                             \
+    "       coalesce(left(last_error, 80), '') AS last_error,"                                     \
+    "       coalesce(to_char(delivered_at, 'YYYY-MM-DD HH24:MI:SS'), '') AS delivered, message_id" \
+    "  FROM equality.notify_digests"                                                               \
+    " WHERE ($1 = '' OR state = $1)"                                                               \
+    " ORDER BY period_end DESC, audience, recipient"                                               \
     " LIMIT $3::int"
 
 static int prefix_ok(const char *s) {
@@ -51,13 +69,19 @@ int eqm_admin_notifications(PGconn *conn, int argc, char **argv) {
     const char *state = "", *alert = "", *limit = "200";
     const char *params[3];
     char errstr[512], lower[40];
+    bool digests = false;
     PGresult *res;
 
     for (int i = 2; i < argc; i++) {
-        const char **opt = !strcmp(argv[i], "--state")   ? &state
-                           : !strcmp(argv[i], "--alert") ? &alert
-                           : !strcmp(argv[i], "--limit") ? &limit
-                                                         : NULL;
+        const char **opt;
+        if (!strcmp(argv[i], "--digests")) {
+            digests = true;
+            continue;
+        }
+        opt = !strcmp(argv[i], "--state")   ? &state
+              : !strcmp(argv[i], "--alert") ? &alert
+              : !strcmp(argv[i], "--limit") ? &limit
+                                            : NULL;
         if (!opt || i + 1 >= argc) {
             fprintf(stderr, "eqm-admin: notifications: unexpected argument \"%s\"\n", argv[i]);
             return 2;
@@ -67,6 +91,11 @@ int eqm_admin_notifications(PGconn *conn, int argc, char **argv) {
     if (*state && strcmp(state, "pending") && strcmp(state, "delivered") &&
         strcmp(state, "failed")) {
         fprintf(stderr, "eqm-admin: notifications: --state must be pending, delivered or failed\n");
+        return 2;
+    }
+    if (digests && *alert) {
+        fprintf(stderr, "eqm-admin: notifications: --digests lists digests, not an alert's "
+                        "deliveries (no --alert)\n");
         return 2;
     }
     if (*alert && !prefix_ok(alert)) {
@@ -88,15 +117,17 @@ int eqm_admin_notifications(PGconn *conn, int argc, char **argv) {
     params[0] = state;
     params[1] = lower;
     params[2] = limit;
-    res = PQexecParams(conn, SQL_LIST, 3, NULL, params, NULL, NULL, 0);
+    /* The digests' query leaves $2 unused: typed as text for it. */
+    res = PQexecParams(conn, digests ? SQL_DIGESTS : SQL_LIST, 3, (const Oid[]){0, 25, 0}, params,
+                       NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         eqm_pg_error(conn, res, "listing deliveries", errstr, sizeof(errstr));
         fprintf(stderr, "eqm-admin: %s\n", errstr);
         PQclear(res);
         return 1;
     }
-    printf("Notification deliveries (eqm-notify)%s%s%s%s\n", *state ? ", state " : "", state,
-           *alert ? ", alert " : "", alert);
+    printf("%s (eqm-notify)%s%s%s%s\n", digests ? "Digests" : "Notification deliveries",
+           *state ? ", state " : "", state, *alert ? ", alert " : "", alert);
     eqm_admin_table_print(res, "  ");
     PQclear(res);
     return 0;
