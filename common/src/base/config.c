@@ -306,6 +306,12 @@ static void mask_secret(const char *v, char *out, size_t sz) {
     }
     for (PQconninfoOption *opt = opts; opt->keyword && o + 1 < sz; opt++) {
         const char *val = opt->val;
+        /* The URI's password was cut out above; it is shown at libpq's
+         * own place for it, so the printed conninfo prints back the same. */
+        if (!val && uri_password && !strcmp(opt->keyword, "password")) {
+            val = "****";
+            uri_password = false;
+        }
         if (!val)
             continue;
         if (strstr(opt->keyword, "password"))
@@ -323,8 +329,6 @@ static void mask_secret(const char *v, char *out, size_t sz) {
         if (o >= sz)
             o = sz - 1;
     }
-    if (uri_password && o + 1 < sz)
-        snprintf(out + o, sz - o, "%spassword='****'", o ? " " : "");
     PQconninfoFree(opts);
 }
 
