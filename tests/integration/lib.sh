@@ -11,6 +11,8 @@
 #
 #   eqm_test_stack_up [BROKER_ARGS...]   exports EQM_PG_URL, EQM_KAFKA_BROKERS,
 #                                        EQM_BROKER_CONTROL, BIN, EQM_TEST_DIR
+#   eqm_test_scratch [LOG...]            only EQM_TEST_DIR (no stack), removed at exit
+#   eqm_test_python MODULE...            a python3 that imports the modules
 #   eqm_test_bg PID...                   kill these at exit
 #   eqm_ctl COMMAND...                   one control command to the broker
 #   psql_val SQL                         one value (or rows) from the eqm db
@@ -49,6 +51,8 @@ source "$EQM_SOURCE_DIR/tools/stack.sh"
 EQM_TEST_NAME=$(basename "$0" .sh)
 EQM_TEST_DIR=
 _eqm_test_pids=()
+_eqm_test_logs=()
+_eqm_test_stack=0
 
 eqm_test_log() {
     printf '[%s] %s\n' "$EQM_TEST_NAME" "$*" >&2
@@ -84,7 +88,7 @@ _eqm_pid_gone() {
 }
 
 _eqm_test_cleanup() {
-    local rc=$? pid
+    local rc=$? pid log
     set +e
     trap - EXIT INT TERM
     # Registered processes first: they talk to the broker and the database.
@@ -99,34 +103,60 @@ _eqm_test_cleanup() {
     done
     if [[ -n $EQM_TEST_DIR && -d $EQM_TEST_DIR ]]; then
         if ((rc != 0)); then
-            eqm_test_log "exit $rc; last broker log lines:"
-            tail -n 30 "$EQM_TEST_DIR/broker.log" >&2 2>/dev/null
-            eqm_test_log "last postgres log lines:"
-            tail -n 30 "$EQM_TEST_DIR/pg/postgres.log" >&2 2>/dev/null
+            for log in "${_eqm_test_logs[@]}"; do
+                eqm_test_log "exit $rc; last lines of $(basename "$log"):"
+                tail -n 30 "$log" >&2 2>/dev/null
+            done
         fi
-        eqm_broker_stop "$EQM_TEST_DIR"
+        ((_eqm_test_stack)) && eqm_broker_stop "$EQM_TEST_DIR"
         if [[ ${EQM_TEST_KEEP:-0} == 1 ]]; then
-            eqm_pg_stop "$EQM_TEST_DIR"
-            eqm_test_log "kept $EQM_TEST_DIR (postgres data: $(readlink "$EQM_TEST_DIR/pg"))"
+            ((_eqm_test_stack)) && eqm_pg_stop "$EQM_TEST_DIR"
+            eqm_test_log "kept $EQM_TEST_DIR"
         else
-            eqm_pg_destroy "$EQM_TEST_DIR"
+            ((_eqm_test_stack)) && eqm_pg_destroy "$EQM_TEST_DIR"
             rm -rf -- "$EQM_TEST_DIR"
         fi
     fi
     exit "$rc"
 }
 
-# eqm_test_stack_up [BROKER_ARGS...]: a private PostgreSQL and broker.
-eqm_test_stack_up() {
-    [[ -x $BIN/eqm-devbroker ]] || fail "$BIN/eqm-devbroker not built (EQM_BUILD_DIR=$EQM_BUILD_DIR)"
+# eqm_test_scratch [LOG...]: a private $EQM_TEST_DIR, removed at exit
+# with whatever eqm_test_bg registered; on failure the tail of each LOG is
+# printed. No PostgreSQL, no broker.
+eqm_test_scratch() {
     EQM_TEST_DIR=$(mktemp -d /tmp/eqm-it-"$EQM_TEST_NAME".XXXXXX)
     # The database files live under /var/tmp (see tools/stack.sh); this only
     # lets the postgres user traverse, e.g. for server-side COPY of fixtures.
     chmod 0755 "$EQM_TEST_DIR"
     export EQM_TEST_DIR
+    _eqm_test_logs=("$@")
     trap _eqm_test_cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
+}
+
+# eqm_test_python MODULE...: prints the first of $EQM_TEST_PYTHON,
+# /usr/bin/python3 and python3 that imports every MODULE (Debian's
+# modules are /usr/bin/python3's), or fails naming them.
+eqm_test_python() {
+    local candidate modules
+    modules=$(IFS=,; printf '%s' "$*")
+    for candidate in ${EQM_TEST_PYTHON:-} /usr/bin/python3 python3; do
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c "import $modules" 2>/dev/null; then
+            printf '%s\n' "$candidate"
+            return 0
+        fi
+    done
+    fail "no python3 imports $* (./dev.sh setup installs Debian's modules)"
+}
+
+# eqm_test_stack_up [BROKER_ARGS...]: a private PostgreSQL and broker.
+eqm_test_stack_up() {
+    [[ -x $BIN/eqm-devbroker ]] || fail "$BIN/eqm-devbroker not built (EQM_BUILD_DIR=$EQM_BUILD_DIR)"
+    eqm_test_scratch
+    _eqm_test_stack=1
+    _eqm_test_logs=("$EQM_TEST_DIR/broker.log" "$EQM_TEST_DIR/pg/postgres.log")
     eqm_pg_start "$EQM_TEST_DIR" >/dev/null || fail "PostgreSQL did not start"
     eqm_broker_start "$EQM_TEST_DIR" "$BIN" "$@" >/dev/null || fail "broker did not start"
     eqm_test_log "stack up: EQM_PG_URL=$EQM_PG_URL EQM_KAFKA_BROKERS=$EQM_KAFKA_BROKERS"

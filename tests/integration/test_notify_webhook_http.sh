@@ -19,34 +19,14 @@ PROBE=$BIN/eqm-webhook-probe
 # Straight to 127.0.0.1, whatever proxy the environment names.
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 
-work=$(mktemp -d /tmp/eqm-it-"$EQM_TEST_NAME".XXXXXX)
-receiver=
-tls_receiver=
-cleanup() {
-    local rc=$? pid
-    set +e
-    for pid in $receiver $tls_receiver; do
-        kill -TERM "$pid" 2>/dev/null
-        eqm_wait_until 10 _eqm_pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
-    done
-    if ((rc != 0)); then
-        eqm_test_log "exit $rc; receiver log:"
-        tail -n 30 "$work/receiver.log" >&2
-    fi
-    if [[ ${EQM_TEST_KEEP:-0} == 1 ]]; then
-        eqm_test_log "kept $work"
-    else
-        rm -rf -- "$work"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+eqm_test_scratch
+work=$EQM_TEST_DIR
+_eqm_test_logs=("$work/receiver.log" "$work/tls-receiver.log")
 
 python3 "$here/http_receiver.py" "$work/requests" --hang-seconds 6 >"$work/port" \
     2>"$work/receiver.log" &
 receiver=$!
+eqm_test_bg "$receiver"
 eqm_wait_until 10 test -s "$work/port" || fail "the receiver did not start"
 port=$(head -n 1 "$work/port")
 base=http://127.0.0.1:$port
@@ -236,6 +216,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
 python3 "$here/http_receiver.py" "$work/tls-requests" --tls "$work/tls.crt" "$work/tls.key" \
     >"$work/tls-port" 2>"$work/tls-receiver.log" &
 tls_receiver=$!
+eqm_test_bg "$tls_receiver"
 eqm_wait_until 10 test -s "$work/tls-port" || fail "the TLS receiver did not start"
 tls_base=https://127.0.0.1:$(head -n 1 "$work/tls-port")
 probe tls_ok --ca-file "$work/tls.crt" --key k-tls "$tls_base/ok/tls"

@@ -7,9 +7,8 @@
 # The development broker keeps its logs in memory, so restarting it is a
 # topic made again: every partition empty, the offsets in PostgreSQL
 # where they were.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 T=stop-search.events
 

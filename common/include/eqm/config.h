@@ -58,6 +58,13 @@ struct eqm_setting {
     int (*check)(void *base, const char *value, char *errstr, size_t errstr_size);
 };
 
+/* Table rows for the struct type T (a table's usual cases): text, a whole
+ * number in [lo, hi]. */
+#define EQM_SETTING_TEXT(T, name, field, def, help)                                                \
+    { name, EQM_SETTING_STRING, offsetof(T, field), def, 0, 0, 0, help, NULL }
+#define EQM_SETTING_NUMBER(T, name, field, def, lo, hi, help)                                      \
+    { name, EQM_SETTING_LONG, offsetof(T, field), def, lo, hi, 0, help, NULL }
+
 /* A table bound to the struct that holds its settings. */
 struct eqm_settings {
     const struct eqm_setting *items;

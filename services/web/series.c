@@ -1,0 +1,60 @@
+/* series.c - trend and funnel series (series.h). */
+#include "series.h"
+
+#include <math.h>
+
+static bool next_month(const struct eqm_month_counts *prev, const struct eqm_month_counts *m) {
+    int y = prev->year, mo = prev->month + 1;
+    if (mo > 12) {
+        mo = 1;
+        y++;
+    }
+    return m->year == y && m->month == mo;
+}
+
+int eqm_series_trend(const struct eqm_month_counts *m, size_t n, int span, int64_t pop_a,
+                     int64_t pop_b, int64_t min_events, struct eqm_trend_point *out) {
+    int64_t a = 0, b = 0;
+
+    if (span < 1 || pop_a < 0 || pop_b < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (m[i].month < 1 || m[i].month > 12 || m[i].a < 0 || m[i].b < 0 ||
+            (i > 0 && !next_month(&m[i - 1], &m[i])))
+            return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct eqm_trend_point *p = &out[i];
+        a += m[i].a;
+        b += m[i].b;
+        if (i >= (size_t)span) {
+            a -= m[i - (size_t)span].a;
+            b -= m[i - (size_t)span].b;
+        }
+        p->year = m[i].year;
+        p->month = m[i].month;
+        p->a = a;
+        p->b = b;
+        p->months = i + 1 < (size_t)span ? (int)i + 1 : span;
+        p->too_few = a < min_events || b < min_events;
+        if (a > pop_a || b > pop_b)
+            return -1;
+        if (p->too_few)
+            p->ratio = (struct eqm_estimate){0};
+        else if (eqm_stats_ratio_katz(a, pop_a, b, pop_b, EQM_STATS_Z95, &p->ratio) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int eqm_series_funnel_limits(double theta, double p, double n, double z, double *low,
+                             double *high) {
+    double se;
+    if (!(theta > 0) || !(n > 0) || !(p > 0 && p < 1) || !(z >= 0) || !isfinite(theta) ||
+        !isfinite(n) || !isfinite(z))
+        return -1;
+    se = sqrt(1 / (n * p) + 1 / (n * (1 - p)));
+    *low = theta * exp(-z * se);
+    *high = theta * exp(z * se);
+    return 0;
+}

@@ -1,0 +1,536 @@
+/* web.c - eqm-web's HTTP server, routes, health and metrics (web.h). */
+#include "web.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <microhttpd.h>
+
+#include "data.h"
+#include "eqm/alert_rules.h"
+#include "eqm/log.h"
+#include "eqm/pg.h"
+#include "pages.h"
+
+struct eqm_web {
+    struct MHD_Daemon *daemon;
+    const struct eqm_web_config *cfg;
+    struct eqm_alert_rules *rules;
+    char *pg_url;
+    PGconn *conn; /* touched only by the daemon's one thread */
+};
+
+/* ---- settings ------------------------------------------------------------------------ */
+
+#define TEXT(...)   EQM_SETTING_TEXT(struct eqm_web_config, __VA_ARGS__)
+#define NUMBER(...) EQM_SETTING_NUMBER(struct eqm_web_config, __VA_ARGS__)
+static const struct eqm_setting web_settings[] = {
+    TEXT("web.listen", listen, "127.0.0.1",
+         "address to listen on (IPv4 or IPv6; loopback unless a proxy in front needs more)"),
+    NUMBER("web.port", port, "8080", 0, 65535, "TCP port (0: any free port, logged at start)"),
+    TEXT("web.static.dir", static_dir, EQM_WEB_STATIC_DIR,
+         "folder of the page's own script and style (eqm.js, eqm.css)"),
+    TEXT("web.chartjs", chartjs, "/usr/share/javascript/chart.js/chart.min.js",
+         "Chart.js, served as /static/chart.min.js (Debian's libjs-chart.js)"),
+    TEXT("force.area", force_area, "force",
+         "area name of the whole force's figures (as the consumers' force.area)"),
+    NUMBER("web.min.events", min_events, "10", 0, 1000000,
+           "a ratio on fewer searches than this of either group is shown as too few to compare"),
+    TEXT("alerts.rules", alerts_rules, "",
+         "alert rules file whose thresholds the charts draw (empty: the built-in defaults)"),
+    NUMBER("web.alerts.overdue.days", overdue_days, "28", 1, 3650,
+           "a firing alert unanswered for longer is red on the alerts page"),
+};
+
+struct eqm_settings eqm_web_settings(struct eqm_web_config *wcfg) {
+    return (struct eqm_settings){web_settings, sizeof(web_settings) / sizeof(web_settings[0]),
+                                 wcfg};
+}
+
+/* ---- responses ----------------------------------------------------------------------- */
+
+/* Queues r with every response's headers (type, caching, and what the
+ * browser may run), and lets it go. */
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
+                             const char *type, const char *cache) {
+    enum MHD_Result ret;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'self'; style-src 'self'; script-src 'self'");
+    ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Queues body (taken over, freed by libmicrohttpd) with status and type. */
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
+                             char *body) {
+    struct MHD_Response *r;
+    if (!body) {
+        static const char oom[] = "out of memory\n";
+        status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+        type = "text/plain; charset=utf-8";
+        r = MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom, MHD_RESPMEM_PERSISTENT);
+    } else {
+        r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+    }
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    return queue(c, status, r, type, "no-store");
+}
+
+static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, const char *title,
+                                   const char *msg, bool html) {
+    if (html)
+        return reply(c, status, "text/html; charset=utf-8", eqm_web_page_error(title, msg));
+    {
+        size_t n = strlen(title) + strlen(msg) + 4;
+        char *s = malloc(n);
+        if (s)
+            snprintf(s, n, "%s: %s\n", title, msg);
+        return reply(c, status, "text/plain; charset=utf-8", s);
+    }
+}
+
+static enum MHD_Result reply_json(struct MHD_Connection *c, json_t *j) {
+    char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(j);
+    return reply(c, MHD_HTTP_OK, "application/json", s);
+}
+
+/* A file from disk (the static folder, or Chart.js). */
+static enum MHD_Result reply_file(struct MHD_Connection *c, const char *path, const char *type) {
+    struct MHD_Response *r;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        eqm_log_warn("static file missing", "path=%s errno=%s", eqm_log_q(path),
+                     eqm_log_q(strerror(errno)));
+        return reply_error(c, MHD_HTTP_NOT_FOUND, "Not found", "no such file", false);
+    }
+    r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+    if (!r) {
+        close(fd);
+        return MHD_NO;
+    }
+    return queue(c, MHD_HTTP_OK, r, type, "max-age=300");
+}
+
+/* ---- PostgreSQL ---------------------------------------------------------------------- */
+
+/* The connection, made again if it dropped; NULL with errstr. */
+static PGconn *conn(struct eqm_web *w, char *errstr, size_t sz) {
+    if (w->conn && PQstatus(w->conn) == CONNECTION_OK)
+        return w->conn;
+    if (w->conn) {
+        PQreset(w->conn);
+        if (PQstatus(w->conn) == CONNECTION_OK)
+            return w->conn;
+        PQfinish(w->conn);
+        w->conn = NULL;
+    }
+    w->conn = eqm_pg_connect(w->pg_url, "eqm-web", errstr, sz);
+    if (w->conn && eqm_pg_exec(w->conn,
+                               "SET default_transaction_read_only = on;"
+                               "SET statement_timeout = '10s'",
+                               errstr, sz) != 0) {
+        PQfinish(w->conn);
+        w->conn = NULL;
+    }
+    return w->conn;
+}
+
+/* ---- /healthz and /metrics ----------------------------------------------------------- */
+
+static enum MHD_Result healthz(struct eqm_web *w, struct MHD_Connection *c) {
+    char err[512] = "";
+    PGconn *pg = conn(w, err, sizeof(err));
+    PGresult *r = NULL, *b = NULL;
+    json_t *out = json_object(), *consumers = json_array();
+    bool ok = pg != NULL;
+
+    if (pg) {
+        r = PQexec(pg, "SELECT consumer_group, topic, count(*), sum(next_offset),"
+                       "       to_char(max(updated_at) AT TIME ZONE 'UTC',"
+                       "               'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+                       "       extract(epoch FROM now() - max(updated_at))::bigint"
+                       "  FROM equality.kafka_offsets GROUP BY 1, 2 ORDER BY 1, 2");
+        b = PQexec(pg, "SELECT (SELECT count(*) FROM equality.alert_outbox"
+                       "         WHERE sent_at IS NULL AND publish),"
+                       "       (SELECT count(*) FROM equality.notify_deliveries"
+                       "         WHERE state = 'pending')");
+        if (PQresultStatus(r) != PGRES_TUPLES_OK || PQresultStatus(b) != PGRES_TUPLES_OK) {
+            eqm_pg_error(pg, PQresultStatus(r) != PGRES_TUPLES_OK ? r : b, "health", err,
+                         sizeof(err));
+            ok = false;
+        }
+    }
+    if (ok) {
+        for (int i = 0; i < PQntuples(r); i++)
+            json_array_append_new(
+                consumers,
+                json_pack("{s:s, s:s, s:I, s:I, s:s, s:I}", "group", PQgetvalue(r, i, 0), "topic",
+                          PQgetvalue(r, i, 1), "partitions",
+                          (json_int_t)strtoll(PQgetvalue(r, i, 2), NULL, 10), "next_offsets",
+                          (json_int_t)strtoll(PQgetvalue(r, i, 3), NULL, 10), "last_commit",
+                          PQgetvalue(r, i, 4), "seconds_since_commit",
+                          (json_int_t)strtoll(PQgetvalue(r, i, 5), NULL, 10)));
+        json_object_set_new(out, "relay_backlog",
+                            json_integer(strtoll(PQgetvalue(b, 0, 0), NULL, 10)));
+        json_object_set_new(out, "notify_pending",
+                            json_integer(strtoll(PQgetvalue(b, 0, 1), NULL, 10)));
+    }
+    PQclear(r);
+    PQclear(b);
+    json_object_set_new(out, "status", json_string(ok ? "ok" : "unhealthy"));
+    json_object_set_new(out, "postgres", json_pack("{s:b, s:s}", "reachable", ok, "error", err));
+    json_object_set_new(out, "consumers", consumers);
+    {
+        char *s = json_dumps(out, JSON_COMPACT);
+        json_decref(out);
+        return reply(c, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "application/json", s);
+    }
+}
+
+/* One Prometheus sample: name{labels} value, label values escaped. */
+static void sample(FILE *fp, const char *name, const char *const *labels, const char *const *vals,
+                   int n, const char *value) {
+    fputs(name, fp);
+    for (int i = 0; i < n; i++) {
+        fprintf(fp, "%s%s=\"", i ? "," : "{", labels[i]);
+        for (const char *s = vals[i]; *s; s++) {
+            if (*s == '\\' || *s == '"')
+                fputc('\\', fp);
+            if (*s == '\n')
+                fputs("\\n", fp);
+            else
+                fputc(*s, fp);
+        }
+        fputc('"', fp);
+    }
+    fprintf(fp, "%s %s\n", n ? "}" : "", value);
+}
+
+/* The families /metrics serves: each row of sql is one sample, its label
+ * values first and its value last. All are gauges read from PostgreSQL. */
+static const struct family {
+    const char *name, *help;
+    const char *labels[3];
+    int n_labels;
+    const char *sql;
+} families[] = {
+    {"eqm_consumer_next_offset",
+     "Next Kafka offset each consumer group will read, per partition (committed with the "
+     "counts).",
+     {"group", "topic", "partition"},
+     3,
+     "SELECT consumer_group, topic, partition, coalesce(next_offset, 0)"
+     "  FROM equality.kafka_offsets ORDER BY 1, 2, 3"},
+    {"eqm_consumer_last_commit_timestamp_seconds",
+     "When each partition's offset was last committed (Unix time).",
+     {"group", "topic", "partition"},
+     3,
+     "SELECT consumer_group, topic, partition, extract(epoch FROM updated_at)"
+     "  FROM equality.kafka_offsets ORDER BY 1, 2, 3"},
+    {"eqm_dead_letters",
+     "Dead letters kept, by source and reason code.",
+     {"source", "reason"},
+     2,
+     "SELECT source, reason_code, count(*) FROM equality.dead_letters GROUP BY 1, 2 ORDER BY 1, 2"},
+    {"eqm_alerts",
+     "Alerts by state.",
+     {"status"},
+     1,
+     "SELECT status, count(*) FROM equality.alert_state GROUP BY 1 ORDER BY 1"},
+    {"eqm_alert_outbox_unsent",
+     "Alert messages not yet published by eqm-alert-relay.",
+     {NULL},
+     0,
+     "SELECT count(*) FROM equality.alert_outbox WHERE sent_at IS NULL AND publish"},
+    {"eqm_notify_deliveries",
+     "Deliveries of alerts to people, by channel and state.",
+     {"channel", "state"},
+     2,
+     "SELECT channel, state, count(*) FROM equality.notify_deliveries GROUP BY 1, 2 ORDER BY 1, 2"},
+};
+
+static int family(FILE *fp, PGconn *pg, const struct family *f, char *err, size_t sz) {
+    PGresult *r = PQexec(pg, f->sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        eqm_pg_error(pg, r, f->name, err, sz);
+        PQclear(r);
+        return -1;
+    }
+    fprintf(fp, "# HELP %s %s\n# TYPE %s gauge\n", f->name, f->help, f->name);
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *vals[3];
+        for (int k = 0; k < f->n_labels; k++)
+            vals[k] = PQgetvalue(r, i, k);
+        sample(fp, f->name, f->labels, vals, f->n_labels, PQgetvalue(r, i, f->n_labels));
+    }
+    PQclear(r);
+    return 0;
+}
+
+static enum MHD_Result metrics(struct eqm_web *w, struct MHD_Connection *c) {
+    char err[512] = "", *buf = NULL;
+    size_t len = 0;
+    PGconn *pg = conn(w, err, sizeof(err));
+    FILE *fp = open_memstream(&buf, &len);
+    int rc = 0;
+    if (!fp)
+        return reply(c, MHD_HTTP_OK, "", NULL);
+    fputs("# HELP eqm_postgres_up Whether eqm-web could reach PostgreSQL.\n"
+          "# TYPE eqm_postgres_up gauge\n",
+          fp);
+    fprintf(fp, "eqm_postgres_up %d\n", pg ? 1 : 0);
+    for (size_t i = 0; pg && rc == 0 && i < sizeof(families) / sizeof(families[0]); i++)
+        rc = family(fp, pg, &families[i], err, sizeof(err));
+    if (rc) {
+        fclose(fp);
+        free(buf);
+        eqm_log_error("metrics query failed", "error=%s", eqm_log_q(err));
+        return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "metrics", err, false);
+    }
+    if (fclose(fp) != 0) {
+        free(buf);
+        buf = NULL;
+    }
+    return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", buf);
+}
+
+/* ---- routes -------------------------------------------------------------------------- */
+
+struct query_collect {
+    FILE *fp;
+    int n;
+};
+
+/* Rebuilds the query string of the arguments the pages know, for the API
+ * addresses on the page (escaped again by the page). */
+static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value) {
+    struct query_collect *q = cls;
+    static const char *const known[] = {"area", "group", "from", "to", "span"};
+    (void)kind;
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        if (!strcmp(key, known[i]) && value && *value) {
+            fprintf(q->fp, "%s%s=", q->n++ ? "&" : "", key);
+            for (const unsigned char *s = (const unsigned char *)value; *s; s++) {
+                if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+                    (*s >= '0' && *s <= '9') || strchr("-_.~", *s))
+                    fputc(*s, q->fp);
+                else
+                    fprintf(q->fp, "%%%02X", *s);
+            }
+        }
+    }
+    return MHD_YES;
+}
+
+static const char *arg(struct MHD_Connection *c, const char *k) {
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, k);
+    return v && *v ? v : NULL;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static enum MHD_Result route(struct eqm_web *w, struct MHD_Connection *c, const char *url) {
+    struct eqm_web_args a = {arg(c, "area"), arg(c, "group"), arg(c, "from"), arg(c, "to"), 0};
+    struct eqm_web_env e = {NULL, w->cfg, w->rules};
+    char err[512] = "", path[4096];
+    const char *span = arg(c, "span");
+    bool html = !strncmp(url, "/api/", 5) ? false : true;
+
+    if (!strcmp(url, "/healthz"))
+        return healthz(w, c);
+    if (!strcmp(url, "/metrics"))
+        return metrics(w, c);
+    if (!strcmp(url, "/static/chart.min.js"))
+        return reply_file(c, w->cfg->chartjs, "text/javascript; charset=utf-8");
+    if (!strcmp(url, "/static/eqm.js") || !strcmp(url, "/static/eqm.css")) {
+        snprintf(path, sizeof(path), "%s/%s", w->cfg->static_dir, url + 8);
+        return reply_file(c, path,
+                          ends_with(url, ".js") ? "text/javascript; charset=utf-8"
+                                                : "text/css; charset=utf-8");
+    }
+    if (span) {
+        char *end;
+        long v = strtol(span, &end, 10);
+        a.span = *end || v < 0 || v > 100 ? -1 : (int)v;
+    }
+    if (eqm_web_args_check(&a, err, sizeof(err)) != 0)
+        return reply_error(c, MHD_HTTP_BAD_REQUEST, "Bad request", err, html);
+    if (!(e.conn = conn(w, err, sizeof(err)))) {
+        eqm_log_error("postgres unreachable", "error=%s", eqm_log_q(err));
+        return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "PostgreSQL unreachable",
+                           "the figures cannot be read just now; try again shortly", html);
+    }
+    if (!strncmp(url, "/api/", 5)) {
+        json_t *d = NULL;
+        bool csv = ends_with(url, ".csv");
+        if (!csv && !ends_with(url, ".json"))
+            return reply_error(c, MHD_HTTP_NOT_FOUND, "Not found", "/api/<what>.json or .csv",
+                               false);
+        if (!strncmp(url, "/api/stop-search/trend.", 23))
+            d = eqm_web_trend(&e, &a, err, sizeof(err));
+        else if (!strncmp(url, "/api/stop-search/funnel.", 24))
+            d = eqm_web_funnel(&e, &a, err, sizeof(err));
+        else if (!strncmp(url, "/api/alerts.", 12))
+            d = eqm_web_alerts(&e, &a, err, sizeof(err));
+        else
+            return reply_error(c, MHD_HTTP_NOT_FOUND, "Not found", url, false);
+        if (!d) {
+            eqm_log_error("query failed", "url=%s error=%s", eqm_log_q(url), eqm_log_q(err));
+            return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Query failed", err, false);
+        }
+        if (csv) {
+            char *s = eqm_web_csv(d);
+            json_decref(d);
+            return reply(c, MHD_HTTP_OK, "text/csv; charset=utf-8", s);
+        }
+        return reply_json(c, d);
+    }
+    if (!strcmp(url, "/") || !strcmp(url, "/stop-search") || !strcmp(url, "/alerts")) {
+        json_t *areas = eqm_web_areas(&e, err, sizeof(err)), *d1 = NULL, *d2 = NULL;
+        char *page = NULL;
+        if (areas && !strcmp(url, "/")) {
+            page = eqm_web_page_index(areas, w->cfg->force_area);
+        } else if (areas && !strcmp(url, "/alerts")) {
+            if ((d1 = eqm_web_alerts(&e, &a, err, sizeof(err))))
+                page = eqm_web_page_alerts(d1);
+        } else if (areas) {
+            char *q = NULL;
+            size_t qlen = 0;
+            struct query_collect qc = {open_memstream(&q, &qlen), 0};
+            if (qc.fp) {
+                MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &qc);
+                fclose(qc.fp);
+            }
+            if (q && (d1 = eqm_web_trend(&e, &a, err, sizeof(err))) &&
+                (d2 = eqm_web_funnel(&e, &a, err, sizeof(err))))
+                page = eqm_web_page_stop_search(&a, q, d1, d2, areas);
+            free(q);
+        }
+        json_decref(areas);
+        json_decref(d1);
+        json_decref(d2);
+        if (*err) {
+            eqm_log_error("query failed", "url=%s error=%s", eqm_log_q(url), eqm_log_q(err));
+            return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Query failed", err, true);
+        }
+        return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", page);
+    }
+    return reply_error(c, MHD_HTTP_NOT_FOUND, "Not found", "no such page", true);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls) {
+    (void)version;
+    (void)upload_data;
+    /* The first call only announces the request (headers read). */
+    if (!*req_cls) {
+        *req_cls = (void *)1;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        *upload_data_size = 0; /* a body is never read: GET only */
+        return MHD_YES;
+    }
+    if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+        return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Method not allowed",
+                           "eqm-web is read-only: GET", false);
+    return route(cls, c, url);
+}
+
+static void on_log(void *cls, const char *fmt, va_list ap) {
+    char msg[512];
+    (void)cls;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    eqm_log_warn("http server", "error=%s", eqm_log_q(msg));
+}
+
+int eqm_web_start(struct eqm_web **out, const struct eqm_config *cfg,
+                  const struct eqm_web_config *wcfg, const struct eqm_alert_catalog *catalog,
+                  char *errstr, size_t sz) {
+    struct sockaddr_storage ss = {0};
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    struct eqm_web *w;
+
+    *out = NULL;
+    if (inet_pton(AF_INET, wcfg->listen, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)wcfg->port);
+    } else if (inet_pton(AF_INET6, wcfg->listen, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)wcfg->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        snprintf(errstr, sz, "web.listen \"%s\" is not an IPv4 or IPv6 address", wcfg->listen);
+        return -2;
+    }
+    if (!(w = calloc(1, sizeof(*w))) || !(w->pg_url = strdup(cfg->pg_url))) {
+        free(w);
+        snprintf(errstr, sz, "out of memory");
+        return -1;
+    }
+    w->cfg = wcfg;
+    if (eqm_alert_rules_load(&w->rules, catalog, wcfg->alerts_rules, errstr, sz) != 0) {
+        free(w->pg_url);
+        free(w);
+        return -2;
+    }
+    w->daemon = MHD_start_daemon(
+        flags, (uint16_t)wcfg->port, NULL, NULL, on_request, w, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
+    if (!w->daemon) {
+        snprintf(errstr, sz, "cannot listen on %s port %ld: %s", wcfg->listen, wcfg->port,
+                 strerror(errno));
+        eqm_alert_rules_free(&w->rules);
+        free(w->pg_url);
+        free(w);
+        return -1;
+    }
+    *out = w;
+    return 0;
+}
+
+unsigned eqm_web_port(const struct eqm_web *w) {
+    const union MHD_DaemonInfo *i = MHD_get_daemon_info(w->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return i ? i->port : 0;
+}
+
+void eqm_web_stop(struct eqm_web **wp) {
+    struct eqm_web *w = *wp;
+    if (!w)
+        return;
+    MHD_stop_daemon(w->daemon);
+    PQfinish(w->conn);
+    eqm_alert_rules_free(&w->rules);
+    free(w->pg_url);
+    free(w);
+    *wp = NULL;
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+#
+# eqm-web over a stack fed with a stop and search stream of 14 months in
+# six districts (web_expected.py): the API's trend and funnel equal the
+# figures computed independently from the events and the Census file; the
+# CSV holds the JSON's rows; /metrics parses as Prometheus text; the page
+# loads in headless Chromium with no console error and draws each chart
+# with the series and points of its data (screenshots kept in
+# $EQM_BUILD_DIR/test-artifacts/web/); a bad query is a 400; /healthz
+# turns unhealthy when PostgreSQL stops.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+here=$(dirname "${BASH_SOURCE[0]}")
+CENSUS=$SHARED/data/census-2021/ethnic-group-by-district.csv
+ART=$EQM_BUILD_DIR/test-artifacts/web
+py=$(eqm_test_python websocket prometheus_client)
+command -v chromium >/dev/null || fail "chromium not installed (./dev.sh setup)"
+mkdir -p "$ART"
+
+eqm_test_stack_up
+"$BIN/eqm-admin" load-population "$CENSUS" >/dev/null
+"$BIN/eqm-admin" define-area force E06000031,E07000008,E07000009,E07000010,E07000011,E07000012 \
+    >/dev/null
+"$py" "$here/web_expected.py" events "$CENSUS" |
+    timeout 60 kcat -P -b "$EQM_KAFKA_BROKERS" -t stop-search.events -X enable.idempotence=true
+timeout 120 "$BIN/eqm-stop-search" --exit-when-idle 3 --log-level warn ||
+    fail "eqm-stop-search failed"
+assert_eq 3592 "$(psql_val "SELECT sum(searches) FROM equality.stop_search_daily
+                             WHERE area = 'force' AND dimension = 'ethnicity'")" "all counted"
+
+"$BIN/eqm-web" --web-port 0 --log-level info >"$EQM_TEST_DIR/web.log" 2>&1 &
+web_pid=$!
+eqm_test_bg "$web_pid"
+web_port() { grep -o 'msg="listening".*port=[0-9]*' "$EQM_TEST_DIR/web.log" | grep -o '[0-9]*$'; }
+eqm_wait_until 20 web_port >/dev/null || { cat "$EQM_TEST_DIR/web.log" >&2; fail "eqm-web did not start"; }
+URL=http://127.0.0.1:$(web_port)
+eqm_test_log "eqm-web at $URL"
+get() { curl -sS --max-time 20 -o "$2" -w '%{http_code}' "$URL$1"; }
+
+# The API against the independent computation.
+assert_eq 200 "$(get '/api/stop-search/trend.json?span=12' "$EQM_TEST_DIR/t12.json")" "trend 12"
+"$py" "$here/web_expected.py" check "$CENSUS" trend-force-12 "$EQM_TEST_DIR/t12.json"
+assert_eq 200 "$(get '/api/stop-search/trend.json?span=1' "$EQM_TEST_DIR/t1.json")" "trend 1"
+"$py" "$here/web_expected.py" check "$CENSUS" trend-force-1 "$EQM_TEST_DIR/t1.json"
+assert_eq 200 "$(get '/api/stop-search/trend.json?span=1&area=E07000012' "$EQM_TEST_DIR/td.json")" \
+    "trend of a district"
+"$py" "$here/web_expected.py" check "$CENSUS" trend-district-1 "$EQM_TEST_DIR/td.json"
+assert_eq 200 "$(get '/api/stop-search/funnel.json' "$EQM_TEST_DIR/f.json")" "funnel"
+"$py" "$here/web_expected.py" check "$CENSUS" funnel "$EQM_TEST_DIR/f.json"
+
+# The CSV: a header and one line per JSON row, the same months.
+assert_eq 200 "$(get '/api/stop-search/trend.csv?span=12' "$EQM_TEST_DIR/t12.csv")" "trend CSV"
+"$py" - "$EQM_TEST_DIR/t12.csv" "$EQM_TEST_DIR/t12.json" <<'PY'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+data = json.load(open(sys.argv[2]))
+assert [r["month"] for r in rows] == [r["month"] for r in data["rows"]], "CSV months differ"
+assert [int(r["group_events"]) for r in rows] == [r["group_events"] for r in data["rows"]]
+assert abs(float(rows[-1]["ratio"]) - data["rows"][-1]["ratio"]) < 1e-12
+print(f"CSV: {len(rows)} rows, as the JSON")
+PY
+
+# Bad queries are refused with a reason.
+assert_eq 400 "$(get '/api/stop-search/trend.json?group=purple' "$EQM_TEST_DIR/bad")" "bad group"
+grep -q 'group must be one of' "$EQM_TEST_DIR/bad" || fail "no reason for the bad group"
+assert_eq 400 "$(get '/stop-search?from=2025-13' "$EQM_TEST_DIR/bad")" "bad month"
+assert_eq 404 "$(get '/nowhere' "$EQM_TEST_DIR/bad")" "unknown page"
+assert_eq 405 "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -X POST "$URL/")" "POST"
+
+# /metrics in the Prometheus text format, parsed by prometheus_client.
+assert_eq 200 "$(get /metrics "$EQM_TEST_DIR/metrics")" "metrics"
+"$py" - "$EQM_TEST_DIR/metrics" <<'PY'
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+fams = {f.name: f for f in text_string_to_metric_families(open(sys.argv[1]).read())}
+for name in ("eqm_postgres_up", "eqm_consumer_next_offset", "eqm_dead_letters", "eqm_alerts",
+             "eqm_notify_deliveries", "eqm_alert_outbox_unsent"):
+    assert name in fams, f"/metrics lacks {name}: {sorted(fams)}"
+assert fams["eqm_postgres_up"].samples[0].value == 1
+offsets = [s for s in fams["eqm_consumer_next_offset"].samples
+           if s.labels["group"] == "eqm-stop-search"]
+assert sum(s.value for s in offsets) == 3592, offsets
+print(f"/metrics: {len(fams)} families parsed; offsets sum to 3592")
+PY
+
+# The page in a real browser: no console error, each chart drawn with the
+# series and points of its data.
+for page in "stop-search?span=12" "stop-search?span=1&area=E07000012" alerts ""; do
+    name=${page%%\?*}
+    name=${name:-index}
+    [[ $page == *area=* ]] && name=$name-district
+    timeout 90 "$py" "$here/browser.py" "$URL/$page" --timeout 60 --ready 'window.eqmReady === true || !document.querySelector("canvas")' \
+        --eval 'JSON.stringify(Object.fromEntries(Object.entries(window.eqmCharts || {}).map(([k, c]) => [k, c.data.datasets.map(d => [d.label, d.data.length, d.data.filter(v => v !== null && (typeof v !== "object" || v.y !== null)).length])])))' \
+        --screenshot "$ART/$name.png" --out "$EQM_TEST_DIR/browser-$name.json" >/dev/null ||
+        fail "browser: $page: $(cat "$EQM_TEST_DIR/browser-$name.json" 2>/dev/null)"
+done
+"$py" - "$EQM_TEST_DIR" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+def charts(name):
+    return json.loads(json.load(open(os.path.join(d, f"browser-{name}.json")))["evals"][0])
+t12 = json.load(open(os.path.join(d, "t12.json")))
+f = json.load(open(os.path.join(d, "f.json")))
+c = charts("stop-search")
+assert sorted(c) == ["chart-funnel", "chart-quality", "chart-trend"], c
+months = len(t12["rows"])
+# Trend: the interval's two edges, the ratio and the threshold, a point a month.
+trend = {label: (n, drawn) for label, n, drawn in c["chart-trend"]}
+assert len(trend) == 4, trend
+assert all(n == months for n, _ in trend.values()), trend
+# A rolling 12 months is drawn once whole: 3 of the 14 months.
+assert trend["rate ratio, bme to White"][1] == sum(r["months"] == 12 for r in t12["rows"]) == 3
+assert trend["alert threshold"][1] == months
+# Quality: three series, a point a month.
+assert [n for _, n, _ in c["chart-quality"]] == [months] * 3, c["chart-quality"]
+# Funnel: the areas' points, four limit lines and the force's line.
+fun = {label: n for label, n, _ in c["chart-funnel"]}
+assert fun["areas"] == sum(r["ratio"] is not None for r in f["rows"]) == 6, fun
+assert len(fun) == 6 and all(fun[k] == len(f["limits"]) for k in fun if k != "areas"), fun
+# The district's month alone: months too few to compare are not drawn.
+dc = {label: drawn for label, _, drawn in charts("stop-search-district")["chart-trend"]}
+td = json.load(open(os.path.join(d, "td.json")))
+assert dc["rate ratio, bme to White"] == sum(not r["too_few"] for r in td["rows"]) < len(td["rows"])
+print("browser: trend", trend, "funnel", fun)
+PY
+grep -q 'too few to compare' <(curl -sS --max-time 10 "$URL/stop-search?span=1&area=E07000012") ||
+    fail "the district's page does not say too few to compare"
+for f in stop-search stop-search-district alerts index; do
+    [[ -s $ART/$f.png ]] || fail "no screenshot $ART/$f.png"
+done
+
+# PostgreSQL stops: /healthz says so (503), and says it again once it is back.
+assert_eq 200 "$(get /healthz "$EQM_TEST_DIR/h")" "healthy"
+grep -q '"group":"eqm-stop-search"' "$EQM_TEST_DIR/h" || fail "healthz names no consumer: $(cat "$EQM_TEST_DIR/h")"
+eqm_pg_stop "$EQM_TEST_DIR" >/dev/null
+assert_eq 503 "$(get /healthz "$EQM_TEST_DIR/h")" "unhealthy without PostgreSQL"
+grep -q '"status":"unhealthy"' "$EQM_TEST_DIR/h" || fail "healthz body: $(cat "$EQM_TEST_DIR/h")"
+assert_eq 503 "$(get /stop-search "$EQM_TEST_DIR/h")" "page without PostgreSQL"
+eqm_pg_start "$EQM_TEST_DIR" >/dev/null || fail "PostgreSQL did not restart"
+assert_eq 200 "$(get /healthz "$EQM_TEST_DIR/h")" "healthy again"
+eqm_test_log "ok (screenshots in $ART)"

@@ -1,0 +1,173 @@
+"""web_expected.py - the stop and search stream of test_web.sh and the
+figures eqm-web should draw from it, computed here from the events and
+the Census file, not by the program.
+
+  web_expected.py events CENSUS      JSON lines of the events, on stdout
+  web_expected.py check CENSUS WHAT FILE
+      WHAT: trend-force-12, trend-force-1, trend-district-1, funnel;
+      FILE: eqm-web's JSON.
+
+The stream: 14 months (May 2024 to June 2025), six Cambridgeshire
+districts, each month and district with counts from simple formulas.
+Ratios: (a / pop_a) / (b / pop_b); Katz interval
+exp(ln r +/- 1.959964 sqrt(1/a - 1/pop_a + 1/b - 1/pop_b)); funnel limits
+theta exp(+/- z sqrt(1/(n p) + 1/(n (1 - p)))).
+"""
+import csv
+import json
+import math
+import sys
+
+DISTRICTS = ["E06000031", "E07000008", "E07000009", "E07000010", "E07000011", "E07000012"]
+MONTHS = [(2024, m) for m in range(5, 13)] + [(2025, m) for m in range(1, 7)]
+MIN_EVENTS = 10
+Z95 = 1.959963984540054
+Z998 = 3.090232306167813
+
+
+def counts(mi, di):
+    """Searches by group in month mi, district di."""
+    return {"Black": 2 + (mi + di) % 5, "White": 20 + 3 * di + mi, "Asian": 1 + mi % 3,
+            "Mixed": di % 2, "Other": 1, "Not stated": mi % 4}
+
+
+def events():
+    for mi, (y, m) in enumerate(MONTHS):
+        for di, d in enumerate(DISTRICTS):
+            for label, n in counts(mi, di).items():
+                for i in range(n):
+                    print(json.dumps({
+                        "event_id": f"web-{y}-{m}-{d}-{label}-{i}", "event_type": "stop_search",
+                        "occurred_at": f"{y}-{m:02d}-15T12:00:00Z", "area": d,
+                        "self_defined_ethnicity": label, "gender": "Female",
+                        "age_range": "25-34",
+                        "legislation": "Police and Criminal Evidence Act 1984 (section 1)",
+                        "outcome": "A no further action disposal",
+                        "outcome_linked_to_object_of_search": False}))
+
+
+def population(path, districts):
+    """bme and white population of the districts, from the Census rows."""
+    pop = {"bme": 0, "white": 0}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            if row["area_code"] not in districts:
+                continue
+            cat = row["census_category"]
+            if cat.startswith("White"):
+                pop["white"] += int(row["population"])
+            elif cat.startswith(("Asian", "Black", "Mixed", "Other")):
+                pop["bme"] += int(row["population"])
+    return pop
+
+
+def bme(c):
+    return c["Black"] + c["Asian"] + c["Mixed"] + c["Other"]
+
+
+def katz(a, n1, b, n2):
+    r = (a / n1) / (b / n2)
+    if a == 0:
+        return r, None, None
+    se = math.sqrt(1 / a - 1 / n1 + 1 / b - 1 / n2)
+    return r, r * math.exp(-Z95 * se), r * math.exp(Z95 * se)
+
+
+def close(x, y, what):
+    if x is None or y is None:
+        if x is not y:
+            sys.exit(f"{what}: expected {x}, got {y}")
+        return
+    if abs(x - y) > 1e-9 * max(1, abs(x)):
+        sys.exit(f"{what}: expected {x!r}, got {y!r}")
+
+
+def check_trend(census, span, got, dis):
+    pop = population(census, [DISTRICTS[d] for d in dis])
+    rows = got["rows"]
+    too_few = []
+    if len(rows) != len(MONTHS):
+        sys.exit(f"trend: {len(rows)} months, expected {len(MONTHS)}")
+    for i, (y, m) in enumerate(MONTHS):
+        span_months = range(max(0, i - span + 1), i + 1)
+        a = sum(bme(counts(k, d)) for k in span_months for d in dis)
+        b = sum(counts(k, d)["White"] for k in span_months for d in dis)
+        ns = sum(counts(k, d)["Not stated"] for k in span_months for d in dis)
+        total = sum(sum(counts(k, d).values()) for k in span_months for d in dis)
+        row = rows[i]
+        what = f"trend span {span} {y}-{m:02d}"
+        if row["month"] != f"{y}-{m:02d}" or row["group_events"] != a or \
+                row["reference_events"] != b or row["months"] != len(span_months):
+            sys.exit(f"{what}: counts {row}, expected a={a} b={b}")
+        close(ns / total, row["not_stated_share"], what + " not stated share")
+        if a < MIN_EVENTS or b < MIN_EVENTS:
+            if not row["too_few"] or row["ratio"] is not None:
+                sys.exit(f"{what}: {a} and {b} searches, not marked too few: {row}")
+            too_few.append(row["month"])
+            continue
+        if row["too_few"]:
+            sys.exit(f"{what}: marked too few with {a} and {b} searches")
+        r, lo, hi = katz(a, pop["bme"], b, pop["white"])
+        close(r, row["ratio"], what + " ratio")
+        close(lo, row["ci_low"], what + " ci_low")
+        close(hi, row["ci_high"], what + " ci_high")
+        close(katz(a + ns, pop["bme"], b, pop["white"])[0], row["ratio_if_not_stated_in_group"],
+              what + " sensitivity")
+    print(f"trend span {span}: {len(rows)} months as computed, too few in {too_few or 'none'}")
+    return too_few
+
+
+def check_funnel(census, got):
+    last = range(len(MONTHS) - 12, len(MONTHS))
+    fa = sum(bme(counts(k, d)) for k in last for d in range(6))
+    fb = sum(counts(k, d)["White"] for k in last for d in range(6))
+    fpop = population(census, DISTRICTS)
+    theta = katz(fa, fpop["bme"], fb, fpop["white"])[0]
+    close(theta, got["force_ratio"], "funnel force ratio")
+    close(fa / (fa + fb), got["force_group_share"], "funnel force share")
+    byarea = {r["area"]: r for r in got["rows"]}
+    if sorted(byarea) != sorted(DISTRICTS):
+        sys.exit(f"funnel areas {sorted(byarea)}, expected {DISTRICTS}")
+    for di, d in enumerate(DISTRICTS):
+        a = sum(bme(counts(k, di)) for k in last)
+        b = sum(counts(k, di)["White"] for k in last)
+        pop = population(census, [d])
+        row = byarea[d]
+        if row["events"] != a + b:
+            sys.exit(f"funnel {d}: {row['events']} events, expected {a + b}")
+        close(katz(a, pop["bme"], b, pop["white"])[0], row["ratio"], f"funnel {d} ratio")
+    p = fa / (fa + fb)
+    for lim in got["limits"]:
+        n = lim["events"]
+        se = math.sqrt(1 / (n * p) + 1 / (n * (1 - p)))
+        close(theta * math.exp(Z95 * se), lim["high95"], f"funnel limit at {n}")
+        close(theta * math.exp(-Z998 * se), lim["low998"], f"funnel limit at {n}")
+    if len(got["limits"]) < 10:
+        sys.exit("funnel: fewer than 10 points on the limit lines")
+    print(f"funnel: {len(byarea)} areas and {len(got['limits'])} limit points as computed")
+
+
+def main():
+    if sys.argv[1] == "events":
+        events()
+        return
+    census, what, path = sys.argv[2], sys.argv[3], sys.argv[4]
+    with open(path) as f:
+        got = json.load(f)
+    if what == "trend-force-12":
+        check_trend(census, 12, got, range(6))
+    elif what == "trend-force-1":
+        check_trend(census, 1, got, range(6))
+    elif what == "trend-district-1":
+        # The sixth district (E07000012), the month alone: its Black and
+        # minority ethnic searches (5 to 11 a month) are sometimes under 10.
+        if not check_trend(census, 1, got, [5]):
+            sys.exit("trend-district-1: no month was too few; the check would prove nothing")
+    elif what == "funnel":
+        check_funnel(census, got)
+    else:
+        sys.exit(f"unknown check {what}")
+
+
+if __name__ == "__main__":
+    main()

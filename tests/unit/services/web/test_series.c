@@ -1,0 +1,124 @@
+/*
+ * test_series.c - the series eqm-web's charts draw (series.h): the trend
+ * of a rate ratio by month, alone and over a rolling span, small numbers
+ * withheld, and the funnel plot's limits.
+ *
+ * Expected values are worked out by hand from the formulas:
+ *   ratio = (a / pop_a) / (b / pop_b);
+ *   Katz: ratio * exp(+/- 1.959964 * sqrt(1/a - 1/pop_a + 1/b - 1/pop_b));
+ *   funnel: theta * exp(+/- z * sqrt(1/(n p) + 1/(n (1 - p)))), chosen so
+ *   that the square root is 0.25 (n = 100, p = 0.2).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "unit.h"
+
+#include "series.h"
+
+#define POP_A 10000
+#define POP_B 100000
+
+/* January to March 2025: a = 10, 20, 30; b = 50, 50, 100. */
+static const struct eqm_month_counts q1[] = {
+    {2025, 1, 10, 50}, {2025, 2, 20, 50}, {2025, 3, 30, 100}};
+
+static void test_month_alone(void **state) {
+    struct eqm_trend_point p[3];
+    (void)state;
+    assert_int_equal(eqm_series_trend(q1, 3, 1, POP_A, POP_B, 0, p), 0);
+    /* (10/10000)/(50/100000) = 2; (20/10000)/(50/100000) = 4;
+     * (30/10000)/(100/100000) = 3. */
+    assert_true(p[0].ratio.has_value);
+    assert_float_equal(p[0].ratio.value, 2.0, 1e-12);
+    assert_float_equal(p[1].ratio.value, 4.0, 1e-12);
+    assert_float_equal(p[2].ratio.value, 3.0, 1e-12);
+    assert_int_equal(p[2].a, 30);
+    assert_int_equal(p[2].b, 100);
+    assert_int_equal(p[2].months, 1);
+    assert_int_equal(p[2].year, 2025);
+    assert_int_equal(p[2].month, 3);
+}
+
+static void test_rolling_span(void **state) {
+    struct eqm_trend_point p[3];
+    (void)state;
+    assert_int_equal(eqm_series_trend(q1, 3, 2, POP_A, POP_B, 0, p), 0);
+    /* January alone (the span is not yet full), then Jan+Feb (30, 100): 3,
+     * then Feb+Mar (50, 150): 0.005 / 0.0015 = 3.3333. */
+    assert_int_equal(p[0].months, 1);
+    assert_float_equal(p[0].ratio.value, 2.0, 1e-12);
+    assert_int_equal(p[1].months, 2);
+    assert_int_equal(p[1].a, 30);
+    assert_int_equal(p[1].b, 100);
+    assert_float_equal(p[1].ratio.value, 3.0, 1e-12);
+    assert_int_equal(p[2].a, 50);
+    assert_int_equal(p[2].b, 150);
+    assert_float_equal(p[2].ratio.value, 10.0 / 3.0, 1e-12);
+    /* sqrt(1/50 - 1/10000 + 1/150 - 1/100000) = 0.16296...:
+     * 3.3333 * exp(-/+ 1.959964 * 0.16296) = 2.421950, 4.587672. */
+    assert_true(p[2].ratio.has_ci);
+    assert_float_equal(p[2].ratio.low, 2.421950, 1e-6);
+    assert_float_equal(p[2].ratio.high, 4.587672, 1e-6);
+}
+
+static void test_too_few_to_compare(void **state) {
+    struct eqm_trend_point p[3];
+    (void)state;
+    /* At least 20 of each: January's 10 is too few, February's 20 is not. */
+    assert_int_equal(eqm_series_trend(q1, 3, 1, POP_A, POP_B, 20, p), 0);
+    assert_true(p[0].too_few);
+    assert_false(p[0].ratio.has_value);
+    assert_int_equal(p[0].a, 10);
+    assert_false(p[1].too_few);
+    assert_float_equal(p[1].ratio.value, 4.0, 1e-12);
+    /* The reference's count counts too: b = 50 below 60. */
+    assert_int_equal(eqm_series_trend(q1, 3, 1, POP_A, POP_B, 60, p), 0);
+    assert_true(p[1].too_few);
+}
+
+static void test_months_must_follow_each_other(void **state) {
+    struct eqm_trend_point p[2];
+    const struct eqm_month_counts wrap[] = {{2024, 12, 5, 5}, {2025, 1, 5, 5}};
+    const struct eqm_month_counts gap[] = {{2025, 1, 5, 5}, {2025, 3, 5, 5}};
+    const struct eqm_month_counts over[] = {{2025, 1, POP_A + 1, 5}};
+    (void)state;
+    assert_int_equal(eqm_series_trend(wrap, 2, 12, POP_A, POP_B, 0, p), 0);
+    assert_int_equal(p[1].months, 2);
+    assert_int_equal(eqm_series_trend(gap, 2, 1, POP_A, POP_B, 0, p), -1);
+    assert_int_equal(eqm_series_trend(q1, 3, 0, POP_A, POP_B, 0, p), -1);
+    assert_int_equal(eqm_series_trend(over, 1, 1, POP_A, POP_B, 0, p), -1);
+}
+
+static void test_no_reference_events(void **state) {
+    const struct eqm_month_counts m[] = {{2025, 1, 4, 0}};
+    struct eqm_trend_point p[1];
+    (void)state;
+    assert_int_equal(eqm_series_trend(m, 1, 1, POP_A, POP_B, 0, p), 0);
+    assert_false(p[0].ratio.has_value);
+}
+
+static void test_funnel_limits(void **state) {
+    double lo, hi;
+    (void)state;
+    /* sqrt(1/20 + 1/80) = 0.25: 2 * exp(-/+ 1.959964 * 0.25) = 1.225264, 3.264603;
+     * 2 * exp(-/+ 3.090232 * 0.25) = 0.923660, 4.330596. */
+    assert_int_equal(eqm_series_funnel_limits(2.0, 0.2, 100, EQM_STATS_Z95, &lo, &hi), 0);
+    assert_float_equal(lo, 1.225264, 1e-6);
+    assert_float_equal(hi, 3.264603, 1e-6);
+    assert_int_equal(eqm_series_funnel_limits(2.0, 0.2, 100, EQM_SERIES_Z998, &lo, &hi), 0);
+    assert_float_equal(lo, 0.923660, 1e-6);
+    assert_float_equal(hi, 4.330596, 1e-6);
+    /* Narrower with more events: at n = 400 the root halves (0.125). */
+    assert_int_equal(eqm_series_funnel_limits(2.0, 0.2, 400, EQM_STATS_Z95, &lo, &hi), 0);
+    assert_float_equal(hi, 2.0 * 1.277616, 1e-5);
+    assert_int_equal(eqm_series_funnel_limits(0, 0.2, 100, EQM_STATS_Z95, &lo, &hi), -1);
+    assert_int_equal(eqm_series_funnel_limits(2, 1.0, 100, EQM_STATS_Z95, &lo, &hi), -1);
+    assert_int_equal(eqm_series_funnel_limits(2, 0.2, 0, EQM_STATS_Z95, &lo, &hi), -1);
+}
+
+EQM_UNIT_MAIN(test_month_alone, test_rolling_span, test_too_few_to_compare,
+              test_months_must_follow_each_other, test_no_reference_events, test_funnel_limits)
