@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,18 +16,24 @@
 #include <libpq-fe.h>
 #include <microhttpd.h>
 
-#include "data.h"
 #include "eqm/alert_rules.h"
 #include "eqm/log.h"
 #include "eqm/pg.h"
-#include "pages.h"
+#include "panel.h"
+#include "pdf.h"
+
+/* Threads answering requests; each takes a PostgreSQL connection from
+ * the pool for its request (a PDF keeps one thread for seconds). */
+#define THREADS 4
 
 struct eqm_web {
     struct MHD_Daemon *daemon;
     const struct eqm_web_config *cfg;
     struct eqm_alert_rules *rules;
     char *pg_url;
-    PGconn *conn; /* touched only by the daemon's one thread */
+    pthread_mutex_t lock; /* guards busy[] */
+    bool busy[THREADS];
+    PGconn *conns[THREADS];
 };
 
 /* ---- settings ------------------------------------------------------------------------ */
@@ -49,6 +56,9 @@ static const struct eqm_setting web_settings[] = {
          "alert rules file whose thresholds the charts draw (empty: the built-in defaults)"),
     NUMBER("web.alerts.overdue.days", overdue_days, "28", 1, 3650,
            "a firing alert unanswered for longer is red on the alerts page"),
+    TEXT("web.chromium", chromium, "chromium",
+         "the program that prints a pack to PDF (headless Chromium: Debian's chromium)"),
+    NUMBER("web.pdf.timeout.s", pdf_timeout_s, "60", 1, 3600, "longest a PDF may take to print"),
 };
 
 struct eqm_settings eqm_web_settings(struct eqm_web_config *wcfg) {
@@ -133,37 +143,60 @@ static enum MHD_Result reply_file(struct MHD_Connection *c, const char *path, co
 
 /* ---- PostgreSQL ---------------------------------------------------------------------- */
 
-/* The connection, made again if it dropped; NULL with errstr. */
-static PGconn *conn(struct eqm_web *w, char *errstr, size_t sz) {
-    if (w->conn && PQstatus(w->conn) == CONNECTION_OK)
-        return w->conn;
-    if (w->conn) {
-        PQreset(w->conn);
-        if (PQstatus(w->conn) == CONNECTION_OK)
-            return w->conn;
-        PQfinish(w->conn);
-        w->conn = NULL;
+/* A connection of the pool, made (again) if it is not up: its slot, or
+ * -1 with errstr. Give it back with put(). */
+static int take(struct eqm_web *w, PGconn **out, char *errstr, size_t sz) {
+    int slot = -1;
+    PGconn **c;
+    pthread_mutex_lock(&w->lock);
+    for (int i = 0; i < THREADS && slot < 0; i++)
+        if (!w->busy[i])
+            w->busy[slot = i] = true;
+    pthread_mutex_unlock(&w->lock);
+    if (slot < 0) {
+        snprintf(errstr, sz, "every database connection is busy");
+        return -1;
     }
-    w->conn = eqm_pg_connect(w->pg_url, "eqm-web", errstr, sz);
-    if (w->conn && eqm_pg_exec(w->conn,
-                               "SET default_transaction_read_only = on;"
-                               "SET statement_timeout = '10s'",
-                               errstr, sz) != 0) {
-        PQfinish(w->conn);
-        w->conn = NULL;
+    c = &w->conns[slot];
+    if (*c && PQstatus(*c) != CONNECTION_OK) {
+        PQfinish(*c);
+        *c = NULL;
     }
-    return w->conn;
+    if (!*c && (*c = eqm_pg_connect(w->pg_url, "eqm-web", errstr, sz)) &&
+        eqm_pg_exec(*c,
+                    "SET default_transaction_read_only = on;"
+                    "SET statement_timeout = '10s'",
+                    errstr, sz) != 0) {
+        PQfinish(*c);
+        *c = NULL;
+    }
+    if (!*c) {
+        pthread_mutex_lock(&w->lock);
+        w->busy[slot] = false;
+        pthread_mutex_unlock(&w->lock);
+        return -1;
+    }
+    *out = *c;
+    return slot;
+}
+
+static void put(struct eqm_web *w, int slot) {
+    if (slot < 0)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->busy[slot] = false;
+    pthread_mutex_unlock(&w->lock);
 }
 
 /* ---- /healthz and /metrics ----------------------------------------------------------- */
 
-static enum MHD_Result healthz(struct eqm_web *w, struct MHD_Connection *c) {
-    char err[512] = "";
-    PGconn *pg = conn(w, err, sizeof(err));
+static enum MHD_Result healthz(struct MHD_Connection *c, PGconn *pg, const char *pg_err) {
+    char err[512];
     PGresult *r = NULL, *b = NULL;
     json_t *out = json_object(), *consumers = json_array();
     bool ok = pg != NULL;
 
+    snprintf(err, sizeof(err), "%s", pg_err);
     if (pg) {
         r = PQexec(pg, "SELECT consumer_group, topic, count(*), sum(next_offset),"
                        "       to_char(max(updated_at) AT TIME ZONE 'UTC',"
@@ -287,10 +320,9 @@ static int family(FILE *fp, PGconn *pg, const struct family *f, char *err, size_
     return 0;
 }
 
-static enum MHD_Result metrics(struct eqm_web *w, struct MHD_Connection *c) {
+static enum MHD_Result metrics(struct MHD_Connection *c, PGconn *pg) {
     char err[512] = "", *buf = NULL;
     size_t len = 0;
-    PGconn *pg = conn(w, err, sizeof(err));
     FILE *fp = open_memstream(&buf, &len);
     int rc = 0;
     if (!fp)
@@ -353,25 +385,137 @@ static bool ends_with(const char *s, const char *suffix) {
     return n >= m && !strcmp(s + n - m, suffix);
 }
 
+static const struct eqm_web_panel *panel_named(const char *name, size_t n) {
+    for (size_t i = 0; i < eqm_web_n_panels; i++)
+        if (strlen(eqm_web_panels[i]->path) == n && !strncmp(eqm_web_panels[i]->path, name, n))
+            return eqm_web_panels[i];
+    return NULL;
+}
+
+/* /static/<name>: a name of letters, digits and '-' with .js or .css. */
+static enum MHD_Result static_file(struct eqm_web *w, struct MHD_Connection *c, const char *name) {
+    char path[4096];
+    bool js = ends_with(name, ".js"), css = ends_with(name, ".css");
+    if (!strcmp(name, "chart.min.js"))
+        return reply_file(c, w->cfg->chartjs, "text/javascript; charset=utf-8");
+    if ((!js && !css) || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(name) ||
+        strstr(name, ".."))
+        return reply_error(c, MHD_HTTP_NOT_FOUND, "Not found", "no such file", false);
+    snprintf(path, sizeof(path), "%s/%s", w->cfg->static_dir, name);
+    return reply_file(c, path, js ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8");
+}
+
+/* /api/<panel>/<name>.json or .csv */
+static enum MHD_Result api(struct MHD_Connection *c, const struct eqm_web_env *e,
+                           const struct eqm_web_args *a, const char *url) {
+    const char *slash = strchr(url, '/'), *dot = strrchr(url, '.');
+    const struct eqm_web_panel *p = slash ? panel_named(url, (size_t)(slash - url)) : NULL;
+    char err[512] = "";
+    json_t *d = NULL;
+    if (!p || !dot || dot < slash || (strcmp(dot, ".json") && strcmp(dot, ".csv")))
+        return reply_error(c, MHD_HTTP_NOT_FOUND, "Not found", "/api/<panel>/<what>.json or .csv",
+                           false);
+    for (size_t i = 0; i < p->n_apis; i++) {
+        if (strlen(p->apis[i].name) == (size_t)(dot - slash - 1) &&
+            !strncmp(p->apis[i].name, slash + 1, (size_t)(dot - slash - 1))) {
+            if (!(d = p->apis[i].get(e, a, err, sizeof(err)))) {
+                eqm_log_error("query failed", "url=%s error=%s", eqm_log_q(url), eqm_log_q(err));
+                return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Query failed", err, false);
+            }
+            break;
+        }
+    }
+    if (!d)
+        return reply_error(c, MHD_HTTP_NOT_FOUND, "Not found", "no such data", false);
+    if (!strcmp(dot, ".csv")) {
+        char *s = eqm_web_csv(d);
+        json_decref(d);
+        return reply(c, MHD_HTTP_OK, "text/csv; charset=utf-8", s);
+    }
+    return reply_json(c, d);
+}
+
+/* The pack's page holds its style and scripts inline: a looser policy. */
+static enum MHD_Result reply_pack(struct MHD_Connection *c, const char *type, char *body,
+                                  size_t len) {
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'none'; script-src 'unsafe-inline'; "
+                            "style-src 'unsafe-inline'; img-src data:");
+    if (!strcmp(type, "application/pdf"))
+        MHD_add_response_header(r, "Content-Disposition", "inline; filename=\"pack.pdf\"");
+    {
+        enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+        MHD_destroy_response(r);
+        return ret;
+    }
+}
+
+/* /<panel>, /<panel>/pack.html, /<panel>/pack.pdf */
+static enum MHD_Result page(struct eqm_web *w, struct MHD_Connection *c,
+                            const struct eqm_web_env *e, const struct eqm_web_args *a,
+                            const char *url) {
+    const char *slash = strchr(url, '/');
+    const struct eqm_web_panel *p = panel_named(url, slash ? (size_t)(slash - url) : strlen(url));
+    bool html_pack = slash && !strcmp(slash, "/pack.html"),
+         pdf = slash && !strcmp(slash, "/pack.pdf");
+    char err[512] = "", *q = NULL, *body;
+    size_t qlen = 0;
+    struct query_collect qc = {open_memstream(&q, &qlen), 0};
+
+    if (!p || (slash && !html_pack && !pdf)) {
+        if (qc.fp)
+            fclose(qc.fp);
+        free(q);
+        return reply_error(c, MHD_HTTP_NOT_FOUND, "Not found", "no such page", true);
+    }
+    if (qc.fp) {
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &qc);
+        fclose(qc.fp);
+    }
+    body = q ? eqm_web_page(e, p, a, q, html_pack || pdf, err, sizeof(err)) : NULL;
+    free(q);
+    if (!body) {
+        eqm_log_error("page failed", "url=%s error=%s", eqm_log_q(url), eqm_log_q(err));
+        return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "The page could not be made",
+                           *err ? err : "out of memory", true);
+    }
+    if (pdf) {
+        char *doc;
+        size_t len;
+        int rc = eqm_web_pdf(body, w->cfg->chromium, w->cfg->pdf_timeout_s, &doc, &len, err,
+                             sizeof(err));
+        free(body);
+        if (rc != 0) {
+            eqm_log_error("pack failed", "url=%s error=%s", eqm_log_q(url), eqm_log_q(err));
+            return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "The PDF could not be made", err,
+                               true);
+        }
+        return reply_pack(c, "application/pdf", doc, len);
+    }
+    if (html_pack)
+        return reply_pack(c, "text/html; charset=utf-8", body, strlen(body));
+    return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", body);
+}
+
 static enum MHD_Result route(struct eqm_web *w, struct MHD_Connection *c, const char *url) {
     struct eqm_web_args a = {arg(c, "area"), arg(c, "group"), arg(c, "from"), arg(c, "to"), 0};
     struct eqm_web_env e = {NULL, w->cfg, w->rules};
-    char err[512] = "", path[4096];
+    char err[512] = "";
     const char *span = arg(c, "span");
-    bool html = !strncmp(url, "/api/", 5) ? false : true;
+    bool html = strncmp(url, "/api/", 5) != 0;
+    enum MHD_Result ret;
+    int slot;
 
-    if (!strcmp(url, "/healthz"))
-        return healthz(w, c);
-    if (!strcmp(url, "/metrics"))
-        return metrics(w, c);
-    if (!strcmp(url, "/static/chart.min.js"))
-        return reply_file(c, w->cfg->chartjs, "text/javascript; charset=utf-8");
-    if (!strcmp(url, "/static/eqm.js") || !strcmp(url, "/static/eqm.css")) {
-        snprintf(path, sizeof(path), "%s/%s", w->cfg->static_dir, url + 8);
-        return reply_file(c, path,
-                          ends_with(url, ".js") ? "text/javascript; charset=utf-8"
-                                                : "text/css; charset=utf-8");
-    }
+    if (!strncmp(url, "/static/", 8))
+        return static_file(w, c, url + 8);
     if (span) {
         char *end;
         long v = strtol(span, &end, 10);
@@ -379,67 +523,26 @@ static enum MHD_Result route(struct eqm_web *w, struct MHD_Connection *c, const 
     }
     if (eqm_web_args_check(&a, err, sizeof(err)) != 0)
         return reply_error(c, MHD_HTTP_BAD_REQUEST, "Bad request", err, html);
-    if (!(e.conn = conn(w, err, sizeof(err)))) {
+    slot = take(w, &e.conn, err, sizeof(err));
+    if (!strcmp(url, "/healthz")) {
+        ret = healthz(c, e.conn, err);
+    } else if (!strcmp(url, "/metrics")) {
+        ret = metrics(c, e.conn);
+    } else if (slot < 0) {
         eqm_log_error("postgres unreachable", "error=%s", eqm_log_q(err));
-        return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "PostgreSQL unreachable",
-                           "the figures cannot be read just now; try again shortly", html);
+        ret = reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "PostgreSQL unreachable",
+                          "the figures cannot be read just now; try again shortly", html);
+    } else if (!strncmp(url, "/api/", 5)) {
+        ret = api(c, &e, &a, url + 5);
+    } else if (!strcmp(url, "/")) {
+        char *body = eqm_web_page_index(&e, err, sizeof(err));
+        ret = body ? reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", body)
+                   : reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Query failed", err, true);
+    } else {
+        ret = page(w, c, &e, &a, url + 1);
     }
-    if (!strncmp(url, "/api/", 5)) {
-        json_t *d = NULL;
-        bool csv = ends_with(url, ".csv");
-        if (!csv && !ends_with(url, ".json"))
-            return reply_error(c, MHD_HTTP_NOT_FOUND, "Not found", "/api/<what>.json or .csv",
-                               false);
-        if (!strncmp(url, "/api/stop-search/trend.", 23))
-            d = eqm_web_trend(&e, &a, err, sizeof(err));
-        else if (!strncmp(url, "/api/stop-search/funnel.", 24))
-            d = eqm_web_funnel(&e, &a, err, sizeof(err));
-        else if (!strncmp(url, "/api/alerts.", 12))
-            d = eqm_web_alerts(&e, &a, err, sizeof(err));
-        else
-            return reply_error(c, MHD_HTTP_NOT_FOUND, "Not found", url, false);
-        if (!d) {
-            eqm_log_error("query failed", "url=%s error=%s", eqm_log_q(url), eqm_log_q(err));
-            return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Query failed", err, false);
-        }
-        if (csv) {
-            char *s = eqm_web_csv(d);
-            json_decref(d);
-            return reply(c, MHD_HTTP_OK, "text/csv; charset=utf-8", s);
-        }
-        return reply_json(c, d);
-    }
-    if (!strcmp(url, "/") || !strcmp(url, "/stop-search") || !strcmp(url, "/alerts")) {
-        json_t *areas = eqm_web_areas(&e, err, sizeof(err)), *d1 = NULL, *d2 = NULL;
-        char *page = NULL;
-        if (areas && !strcmp(url, "/")) {
-            page = eqm_web_page_index(areas, w->cfg->force_area);
-        } else if (areas && !strcmp(url, "/alerts")) {
-            if ((d1 = eqm_web_alerts(&e, &a, err, sizeof(err))))
-                page = eqm_web_page_alerts(d1);
-        } else if (areas) {
-            char *q = NULL;
-            size_t qlen = 0;
-            struct query_collect qc = {open_memstream(&q, &qlen), 0};
-            if (qc.fp) {
-                MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &qc);
-                fclose(qc.fp);
-            }
-            if (q && (d1 = eqm_web_trend(&e, &a, err, sizeof(err))) &&
-                (d2 = eqm_web_funnel(&e, &a, err, sizeof(err))))
-                page = eqm_web_page_stop_search(&a, q, d1, d2, areas);
-            free(q);
-        }
-        json_decref(areas);
-        json_decref(d1);
-        json_decref(d2);
-        if (*err) {
-            eqm_log_error("query failed", "url=%s error=%s", eqm_log_q(url), eqm_log_q(err));
-            return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Query failed", err, true);
-        }
-        return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", page);
-    }
-    return reply_error(c, MHD_HTTP_NOT_FOUND, "Not found", "no such page", true);
+    put(w, slot);
+    return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -497,15 +600,18 @@ int eqm_web_start(struct eqm_web **out, const struct eqm_config *cfg,
         return -1;
     }
     w->cfg = wcfg;
+    pthread_mutex_init(&w->lock, NULL);
     if (eqm_alert_rules_load(&w->rules, catalog, wcfg->alerts_rules, errstr, sz) != 0) {
         free(w->pg_url);
         free(w);
         return -2;
     }
-    w->daemon = MHD_start_daemon(
-        flags, (uint16_t)wcfg->port, NULL, NULL, on_request, w, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
+    /* The logger first, so libmicrohttpd's own messages go through it too. */
+    w->daemon = MHD_start_daemon(flags, (uint16_t)wcfg->port, NULL, NULL, on_request, w,
+                                 MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL, MHD_OPTION_SOCK_ADDR,
+                                 (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                                 MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_THREAD_POOL_SIZE,
+                                 (unsigned)THREADS, MHD_OPTION_END);
     if (!w->daemon) {
         snprintf(errstr, sz, "cannot listen on %s port %ld: %s", wcfg->listen, wcfg->port,
                  strerror(errno));
@@ -528,7 +634,9 @@ void eqm_web_stop(struct eqm_web **wp) {
     if (!w)
         return;
     MHD_stop_daemon(w->daemon);
-    PQfinish(w->conn);
+    for (int i = 0; i < THREADS; i++)
+        PQfinish(w->conns[i]);
+    pthread_mutex_destroy(&w->lock);
     eqm_alert_rules_free(&w->rules);
     free(w->pg_url);
     free(w);

@@ -28,6 +28,8 @@ struct eqm_web_config {
     long min_events;    /* web.min.events: below this, "too few to compare" */
     char *alerts_rules; /* alerts.rules: where the thresholds come from */
     long overdue_days;  /* web.alerts.overdue.days: unanswered longer is red */
+    char *chromium;     /* web.chromium: the program that prints a pack to PDF */
+    long pdf_timeout_s; /* web.pdf.timeout.s */
 };
 
 struct eqm_settings eqm_web_settings(struct eqm_web_config *wcfg);

@@ -86,9 +86,11 @@ PY
 
 # The page in a real browser: no console error, each chart drawn with the
 # series and points of its data.
-for page in "stop-search?span=12" "stop-search?span=1&area=E07000012" alerts ""; do
+for page in "stop-search?span=12" "stop-search?span=1&area=E07000012" alerts "" \
+    "stop-search/pack.html?span=12"; do
     name=${page%%\?*}
     name=${name:-index}
+    name=${name//\//-}
     [[ $page == *area=* ]] && name=$name-district
     timeout 90 "$py" "$here/browser.py" "$URL/$page" --timeout 60 --ready 'window.eqmReady === true || !document.querySelector("canvas")' \
         --eval 'JSON.stringify(Object.fromEntries(Object.entries(window.eqmCharts || {}).map(([k, c]) => [k, c.data.datasets.map(d => [d.label, d.data.length, d.data.filter(v => v !== null && (typeof v !== "object" || v.y !== null)).length])])))' \
@@ -126,7 +128,34 @@ print("browser: trend", trend, "funnel", fun)
 PY
 grep -q 'too few to compare' <(curl -sS --max-time 10 "$URL/stop-search?span=1&area=E07000012") ||
     fail "the district's page does not say too few to compare"
-for f in stop-search stop-search-district alerts index; do
+# The pack's page (style and scripts inline) draws the same charts.
+"$py" - "$EQM_TEST_DIR" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+def charts(name):
+    return json.loads(json.load(open(os.path.join(d, f"browser-{name}.json")))["evals"][0])
+assert charts("stop-search-pack.html") == charts("stop-search"), "the pack draws other charts"
+print("pack.html: the same charts as the page")
+PY
+
+# The pack as PDF (headless Chromium prints it): its text by pdftotext.
+assert_eq 200 "$(get '/stop-search/pack.pdf?span=12&from=2024-07&to=2025-06' "$ART/stop-search-pack.pdf")" \
+    "pack PDF"
+assert_eq "%PDF-" "$(head -c 5 "$ART/stop-search-pack.pdf")" "the pack is a PDF"
+pages=$(pdfinfo "$ART/stop-search-pack.pdf" | sed -n 's/^Pages: *//p')
+((pages >= 2)) || fail "the pack has $pages pages"
+pdftotext -layout "$ART/stop-search-pack.pdf" "$EQM_TEST_DIR/pack.txt"
+for want in "Stop and search" "Area: force" "2024-07" "2025-06" "Produced" "Trend of the rate ratio" \
+    "Data quality" "Areas: funnel plot" "Method" "Census 2021" "E07000012"; do
+    grep -qF "$want" "$EQM_TEST_DIR/pack.txt" || fail "the pack's text lacks \"$want\""
+done
+# The period chosen is the period printed: 12 months, July 2024 to June 2025.
+assert_eq 12 "$(grep -cE '^ *20(24-(0[7-9]|1[0-2])|25-0[1-6]) ' "$EQM_TEST_DIR/pack.txt")" \
+    "months in the pack's table"
+grep -q '2024-06 ' "$EQM_TEST_DIR/pack.txt" && fail "the pack shows a month before its period"
+eqm_test_log "pack: $pages pages ($ART/stop-search-pack.pdf)"
+
+for f in stop-search stop-search-district alerts index stop-search-pack.html; do
     [[ -s $ART/$f.png ]] || fail "no screenshot $ART/$f.png"
 done
 
