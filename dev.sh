@@ -137,6 +137,11 @@ cmd_down() {
         say "nothing to stop"
         return 0
     }
+    # The demo's dashboard, if it runs.
+    if [[ -f $STACK_DIR/web.pid ]]; then
+        kill -TERM "$(cat "$STACK_DIR/web.pid")" 2>/dev/null || true
+        rm -f -- "$STACK_DIR/web.pid"
+    fi
     eqm_broker_stop "$STACK_DIR"
     if ((purge)); then
         eqm_pg_destroy "$STACK_DIR"

@@ -57,3 +57,6 @@ say "Service state"
 "$BIN/eqm-admin" status
 printf '\nThe figures are in PostgreSQL: psql "%s" -c "SELECT * FROM equality.disparity"\n' \
     "$EQM_PG_URL"
+
+# Last: the dashboard's address and one pack per panel.
+"$root/tools/demo-web.sh"

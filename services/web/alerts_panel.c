@@ -118,8 +118,5 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
     return 0;
 }
 
-const struct eqm_web_panel eqm_web_alerts_panel = {
-    "alerts", "Alerts", "open alerts and the force's answers",
-    NULL,     apis,     sizeof(apis) / sizeof(apis[0]),
-    body,
-};
+EQM_WEB_PANEL(eqm_web_alerts_panel, "alerts", "Alerts", "open alerts and the force's answers", NULL,
+              apis, body, true);

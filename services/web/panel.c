@@ -222,7 +222,7 @@ void eqm_web_chart(FILE *fp, const struct eqm_web_panel *p, const char *id, cons
 }
 
 static void cell(FILE *fp, const json_t *v) {
-    fputs("<td>", fp);
+    fputs(json_is_number(v) ? "<td class=\"n\">" : "<td>", fp);
     if (json_is_real(v))
         fprintf(fp, "%.2f", json_real_value(v));
     else if (json_is_boolean(v))
@@ -395,15 +395,18 @@ char *eqm_web_page(const struct eqm_web_env *e, const struct eqm_web_panel *p,
     fputs("<main>\n<h1>", fp);
     eqm_web_esc(fp, p->title);
     fputs("</h1>\n", fp);
-    /* What the pack is: for whom, where, which months, when it was made. */
-    fputs("<p class=\"meta\">Area: <strong>", fp);
-    eqm_web_esc(fp, eqm_web_area(e, a));
-    fputs("</strong>. Months: <strong>", fp);
-    eqm_web_esc(fp, a->from ? a->from : "the first counted");
-    fputs("</strong> to <strong>", fp);
-    eqm_web_esc(fp, a->to ? a->to : "the newest counted");
-    fprintf(fp, "</strong>. Produced %s by Equality Monitor from the figures in its database.",
-            day);
+    /* What the pack is: where, which months, when it was made. */
+    fputs("<p class=\"meta\">", fp);
+    if (!p->all_areas) {
+        fputs("Area: <strong>", fp);
+        eqm_web_esc(fp, eqm_web_area(e, a));
+        fputs("</strong>. Months: <strong>", fp);
+        eqm_web_esc(fp, a->from ? a->from : "the first counted");
+        fputs("</strong> to <strong>", fp);
+        eqm_web_esc(fp, a->to ? a->to : "the newest counted");
+        fputs("</strong>. ", fp);
+    }
+    fprintf(fp, "Produced %s by Equality Monitor from the figures in its database.", day);
     if (!pack) {
         fprintf(fp, " <a class=\"pack-link\" href=\"/%s/pack.pdf%s", p->path, *query ? "?" : "");
         eqm_web_esc(fp, query);

@@ -59,7 +59,16 @@ struct eqm_web_panel {
     /* Writes the page's sections. 0, or -1 with errstr (a query failed). */
     int (*body)(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args *a,
                 const char *query, char *errstr, size_t errstr_size);
+    /* The page covers every area and all months (no chooser): its heading
+     * says only when it was produced. */
+    bool all_areas;
 };
+
+/* Defines panel `var`: its address, title, index line, script (or NULL),
+ * API table (an array), body writer and whether it covers all areas. */
+#define EQM_WEB_PANEL(var, path, title, blurb, script, apis, body, all_areas)                      \
+    const struct eqm_web_panel var = {                                                             \
+        path, title, blurb, script, apis, sizeof(apis) / sizeof((apis)[0]), body, all_areas}
 
 /* Every panel, in the order of the index page and the menu. */
 extern const struct eqm_web_panel *const eqm_web_panels[];

@@ -248,15 +248,9 @@ static const struct eqm_web_api apis[] = {{"trend", trend}, {"funnel", funnel}};
 static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args *a,
                 const char *query, char *errstr, size_t sz);
 
-const struct eqm_web_panel eqm_web_stop_search_panel = {
-    "stop-search",
-    "Stop and search",
-    "who is searched, against the population, by month and by area",
-    "stop-search.js",
-    apis,
-    sizeof(apis) / sizeof(apis[0]),
-    body,
-};
+EQM_WEB_PANEL(eqm_web_stop_search_panel, "stop-search", "Stop and search",
+              "who is searched, against the population, by month and by area", "stop-search.js",
+              apis, body, false);
 
 static void option(FILE *fp, const char *value, const char *label, const char *selected) {
     fputs("<option value=\"", fp);

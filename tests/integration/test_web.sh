@@ -155,6 +155,20 @@ assert_eq 12 "$(grep -cE '^ *20(24-(0[7-9]|1[0-2])|25-0[1-6]) ' "$EQM_TEST_DIR/p
 grep -q '2024-06 ' "$EQM_TEST_DIR/pack.txt" && fail "the pack shows a month before its period"
 eqm_test_log "pack: $pages pages ($ART/stop-search-pack.pdf)"
 
+# eqm-report writes the same pack from the command line.
+timeout 120 "$BIN/eqm-report" --panel stop-search --period 2024-07..2025-06 \
+    --pdf "$ART/report-stop-search.pdf" --html "$EQM_TEST_DIR/report.html" >/dev/null ||
+    fail "eqm-report failed"
+pdftotext -layout "$ART/report-stop-search.pdf" "$EQM_TEST_DIR/report.txt"
+cmp -s "$EQM_TEST_DIR/pack.txt" "$EQM_TEST_DIR/report.txt" ||
+    fail "eqm-report's pack reads differently from eqm-web's: $(diff "$EQM_TEST_DIR/pack.txt" "$EQM_TEST_DIR/report.txt" | head -5)"
+grep -q '<script type="application/json" id="data-chart-trend">' "$EQM_TEST_DIR/report.html" ||
+    fail "the printable page holds no chart data"
+rc=0
+"$BIN/eqm-report" --panel stop-search --period 2025-13..2025-14 --pdf /dev/null 2>"$EQM_TEST_DIR/err" || rc=$?
+assert_eq 2 "$rc" "eqm-report with a bad period"
+grep -q 'from and to must be months' "$EQM_TEST_DIR/err" || fail "no reason: $(cat "$EQM_TEST_DIR/err")"
+
 for f in stop-search stop-search-district alerts index stop-search-pack.html; do
     [[ -s $ART/$f.png ]] || fail "no screenshot $ART/$f.png"
 done
