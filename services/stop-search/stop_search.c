@@ -10,8 +10,12 @@
 #include "eqm/ethnicity.h"
 
 static const char *const key_columns[] = {"area", "dimension", "grp"};
-static const char *const count_columns[] = {"searches", "linked",     "link_known",
-                                            "arrests",  "section_60", "strip"};
+static const char *const count_columns[] = {"searches",    "linked", "link_known",    "arrests",
+                                            "section_60",  "strip",  "pace_s1",       "mda_s23",
+                                            "other_power", "nfa",    "other_outcome", "children"};
+_Static_assert(sizeof(count_columns) / sizeof(count_columns[0]) == SS__COUNT,
+               "one count column per counter");
+_Static_assert(SS__COUNT <= EQM_MAX_COUNTS, "the engine holds at most EQM_MAX_COUNTS counters");
 
 static const struct eqm_counts_table tables[] = {
     {"equality.stop_search_daily", key_columns, 3, count_columns, SS__COUNT},
@@ -23,6 +27,15 @@ static const struct eqm_measure measures[] = {
     {"stop_search.arrest_rate", SS_ARRESTS, SS_SEARCHES},
     {"stop_search.section_60_share", SS_SECTION_60, SS_SEARCHES},
     {"stop_search.strip_share", SS_STRIP, SS_SEARCHES},
+    /* The power and the outcome partition the searches, so each family of
+     * shares adds up to 1 (section_60_share is the power family's third;
+     * arrest_rate the outcome family's second). */
+    {"stop_search.pace_s1_share", SS_PACE_S1, SS_SEARCHES},
+    {"stop_search.mda_s23_share", SS_MDA_S23, SS_SEARCHES},
+    {"stop_search.other_power_share", SS_OTHER_POWER, SS_SEARCHES},
+    {"stop_search.nfa_rate", SS_NFA, SS_SEARCHES},
+    {"stop_search.other_outcome_rate", SS_OTHER_OUTCOME, SS_SEARCHES},
+    {"stop_search.children_share", SS_CHILDREN, SS_SEARCHES},
 };
 
 /* Reference groups: white for ethnicity, as the Home Office compares;
@@ -101,17 +114,41 @@ static const char *ethnic_group(const char *s) {
     return eqm_ethnicity_name(eqm_ethnicity_map(s, s ? strlen(s) : 0, NULL));
 }
 
-static bool is_arrest(const char *outcome) {
-    /* "Arrest" today; "Suspect arrested" / "Offender arrested" in older
-     * police.uk outcome lists. */
-    if (!outcome)
-        return false;
-    return equals_trimmed(outcome, "arrest") || strcasestr(outcome, "arrested") != NULL;
+bool eqm_stop_search_child(const char *age_range) {
+    const char *band = eqm_stop_search_age(age_range);
+    return !strcmp(band, "under 10") || !strcmp(band, "10-17");
 }
 
-static bool is_section_60(const char *legislation) {
-    /* "(section 60)" but not section 60AA (face coverings). */
-    return legislation && strcasestr(legislation, "section 60)") != NULL;
+/* Legislation and outcome are matched as section 60 always was: police.uk's
+ * words for the power or outcome anywhere in the value, whatever the case
+ * (so surrounding words or a trailing blank do not matter). */
+static bool mentions(const char *s, const char *words) {
+    return s && strcasestr(s, words) != NULL;
+}
+
+int eqm_stop_search_power(const char *legislation) {
+    /* "(section 60)" but not section 60AA (face coverings). First, so that
+     * section_60 counts what it counted before the other powers were. */
+    if (mentions(legislation, "section 60)"))
+        return SS_SECTION_60;
+    if (mentions(legislation, "Police and Criminal Evidence Act 1984 (section 1)"))
+        return SS_PACE_S1;
+    if (mentions(legislation, "Misuse of Drugs Act 1971 (section 23)"))
+        return SS_MDA_S23;
+    return SS_OTHER_POWER;
+}
+
+int eqm_stop_search_outcome(const char *outcome) {
+    /* "Arrest" today; "Suspect arrested" / "Offender arrested" in older
+     * police.uk outcome lists. First, so that arrests count as before. */
+    if (outcome && (equals_trimmed(outcome, "arrest") || mentions(outcome, "arrested")))
+        return SS_ARRESTS;
+    /* "A no further action disposal"; older "Nothing found - no further
+     * action". "Offender given ..." (a warning, a penalty notice) is an
+     * outcome, not NFA. */
+    if (mentions(outcome, "no further action"))
+        return SS_NFA;
+    return SS_OTHER_OUTCOME;
 }
 
 static int handle(const struct eqm_envelope *env, const json_t *event, const char *force_area,
@@ -140,9 +177,11 @@ static int handle(const struct eqm_envelope *env, const json_t *event, const cha
     counts[SS_SEARCHES] = 1;
     counts[SS_LINKED] = linked == 1;
     counts[SS_LINK_KNOWN] = linked >= 0;
-    counts[SS_ARRESTS] = is_arrest(text(event, "outcome"));
-    counts[SS_SECTION_60] = is_section_60(text(event, "legislation"));
     counts[SS_STRIP] = tristate(event, "removal_of_more_than_outer_clothing") == 1;
+    /* One power and one outcome for every search. */
+    counts[eqm_stop_search_power(text(event, "legislation"))] = 1;
+    counts[eqm_stop_search_outcome(text(event, "outcome"))] = 1;
+    counts[SS_CHILDREN] = eqm_stop_search_child(groups[3]);
 
     /* Out of memory is no fault of the event's: stop, and read it again. */
     if (eqm_sink_add_dimensions(sink, 0, env->area, force_area, dimensions, groups, 4, counts) != 0)

@@ -8,6 +8,8 @@
 #ifndef EQM_STOP_SEARCH_H
 #define EQM_STOP_SEARCH_H
 
+#include <stdbool.h>
+
 #include "eqm/service.h"
 
 /* Count columns of equality.stop_search_daily, in this order. */
@@ -18,6 +20,13 @@ enum {
     SS_ARRESTS,      /* outcome was an arrest */
     SS_SECTION_60,   /* under section 60 CJPOA 1994 */
     SS_STRIP,        /* removal of more than outer clothing: true */
+    /* Migration 016: rows counted before it hold 0 in these. */
+    SS_PACE_S1,       /* under section 1 PACE 1984 */
+    SS_MDA_S23,       /* under section 23 Misuse of Drugs Act 1971 */
+    SS_OTHER_POWER,   /* under any other power, or none recorded */
+    SS_NFA,           /* outcome: no further action */
+    SS_OTHER_OUTCOME, /* outcome: neither arrest nor no further action */
+    SS_CHILDREN,      /* the person searched was under 18 */
     SS__COUNT
 };
 
@@ -30,5 +39,23 @@ extern const struct eqm_alert_source eqm_stop_search_alerts;
 const char *eqm_stop_search_gender(const char *s);
 /* Group of a police.uk age band, or not_stated. */
 const char *eqm_stop_search_age(const char *s);
+
+/*
+ * The power of a police.uk legislation value, as its count column: exactly
+ * one of SS_PACE_S1, SS_MDA_S23, SS_SECTION_60 (s.60 CJPOA 1994, not
+ * s.60AA) and SS_OTHER_POWER (any other Act, and a legislation absent
+ * (NULL) or blank). Case does not matter.
+ */
+int eqm_stop_search_power(const char *legislation);
+/*
+ * The kind of a police.uk outcome value, as its count column: exactly one
+ * of SS_ARRESTS ("Arrest", older "Suspect arrested"), SS_NFA (any wording
+ * with "no further action": "A no further action disposal", older "Nothing
+ * found - no further action") and SS_OTHER_OUTCOME (everything else,
+ * absent (NULL) and blank included). Case does not matter.
+ */
+int eqm_stop_search_outcome(const char *outcome);
+/* Whether an age range is a child's: the bands "under 10" and "10-17". */
+bool eqm_stop_search_child(const char *age_range);
 
 #endif

@@ -219,18 +219,29 @@ def close(e, a):
     return abs(e - a) <= REL_TOL * max(abs(e), abs(a)) + ABS_TOL
 
 
+def read_figures(path):
+    """{(measure, area, dimension, grp, window): row} of an eqm_dump_figures file."""
+    actual = {}
+    for row in read_tsv(path):
+        if len(row) != len(COLUMNS):
+            raise SystemExit("%s: %d columns, expected %d: %r" % (path, len(row),
+                                                                 len(COLUMNS), row))
+        r = dict(zip(COLUMNS, row))
+        actual[(r["measure"], r["area"], r["dimension"], r["grp"], r["window_days"])] = r
+    return actual
+
+
 def cmd_figures(args):
     force_name, _, codes = args.force.partition("=")
     counts = read_expected(args.expected, force_name)
     pop = read_population(args.census, force_name, set(codes.split(",")))
     expected = expected_figures(counts, pop, [int(w) for w in args.windows.split(",")])
-    actual = {}
-    for row in read_tsv(args.actual):
-        if len(row) != len(COLUMNS):
-            raise SystemExit("%s: %d columns, expected %d: %r" % (args.actual, len(row),
-                                                                 len(COLUMNS), row))
-        r = dict(zip(COLUMNS, row))
-        actual[(r["measure"], r["area"], r["dimension"], r["grp"], r["window_days"])] = r
+    return compare_figures(expected, read_figures(args.actual))
+
+
+def compare_figures(expected, actual):
+    """Every expected figure against the database's (read_figures()), both
+    ways; prints the first differences. Returns the exit status."""
     diffs, values = [], 0
     for key in sorted(set(expected) - set(actual)):
         diffs.append("figure %s: missing from the database" % "|".join(key))

@@ -7,8 +7,13 @@ own local-day arithmetic (zoneinfo) and its own Katz/Wilson formulas. The
 integration tests compare the service's tables with what this prints.
 
   expected_policeuk.py counts CSV            -> dimension|grp|searches|linked|link_known|arrests|s60|strip
+                                                |pace_s1|mda_s23|other_power|nfa|other_outcome|children
   expected_policeuk.py ratios CSV CENSUS AREA_CODES WINDOWS
                                              -> window|grp|n|pop|ref_n|ref_pop|ratio|lo|hi
+  expected_policeuk.py shares CSV AREA WINDOWS DISPARITY.tsv
+      compares the power, outcome and children shares (migration 016) of every
+      dimension and group in AREA with DISPARITY (eqm_dump_figures); exit 0 if
+      they agree. The share and ratio rules are expected_custody.py's figure().
 """
 import csv
 import math
@@ -16,7 +21,20 @@ import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+from expected_custody import compare_figures, figure, read_figures  # noqa: E402
+
 LONDON = ZoneInfo("Europe/London")
+PACE_S1 = "police and criminal evidence act 1984 (section 1)"
+MDA_S23 = "misuse of drugs act 1971 (section 23)"
+# The share measures of migration 016, by their numerator's place in
+# event_counts(); the base is the searches (place 0).
+SHARES = [("stop_search.pace_s1_share", 6), ("stop_search.mda_s23_share", 7),
+          ("stop_search.other_power_share", 8), ("stop_search.nfa_rate", 9),
+          ("stop_search.other_outcome_rate", 10), ("stop_search.children_share", 11)]
+REFERENCE = {"ethnicity": "white", "officer_defined_ethnicity": "white", "gender": "male",
+             "age_range": "over 34"}
+BME = ("asian", "black", "mixed", "other")
 
 
 def broad(label):
@@ -46,14 +64,40 @@ def rows(path):
             yield r
 
 
+def power(legislation):
+    """section_60, pace_s1, mda_s23 or other_power (blank included)."""
+    s = legislation.lower()
+    if "(section 60)" in s:
+        return "section_60"
+    if PACE_S1 in s:
+        return "pace_s1"
+    if MDA_S23 in s:
+        return "mda_s23"
+    return "other_power"
+
+
+def outcome(value):
+    """arrest, nfa or other_outcome (blank included)."""
+    if value.strip().lower() == "arrest":
+        return "arrest"
+    return "nfa" if "no further action" in value.lower() else "other_outcome"
+
+
 def event_counts(r):
     linked = r["Outcome linked to object of search"]
+    p, o = power(r["Legislation"]), outcome(r["Outcome"])
     return [1,
             1 if linked == "True" else 0,
             1 if linked in ("True", "False") else 0,
-            1 if r["Outcome"] == "Arrest" else 0,
-            1 if "(section 60)" in r["Legislation"] else 0,
-            1 if r["Removal of more than just outer clothing"] == "True" else 0]
+            1 if o == "arrest" else 0,
+            1 if p == "section_60" else 0,
+            1 if r["Removal of more than just outer clothing"] == "True" else 0,
+            1 if p == "pace_s1" else 0,
+            1 if p == "mda_s23" else 0,
+            1 if p == "other_power" else 0,
+            1 if o == "nfa" else 0,
+            1 if o == "other_outcome" else 0,
+            1 if r["Age range"].strip() in ("under 10", "10-17") else 0]
 
 
 def groups(r):
@@ -72,9 +116,9 @@ def counts(path):
     for r in rows(path):
         c = event_counts(r)
         for dim, grp in groups(r).items():
-            tot = acc.setdefault((dim, grp), [0] * 6)
-            for i in range(6):
-                tot[i] += c[i]
+            tot = acc.setdefault((dim, grp), [0] * len(c))
+            for i, x in enumerate(c):
+                tot[i] += x
     for (dim, grp), tot in sorted(acc.items()):
         print("|".join([dim, grp] + [str(x) for x in tot]))
 
@@ -112,10 +156,43 @@ def ratios(path, census, codes, windows):
                                                         pop["white"], r, lo, hi))
 
 
+def shares(path, area, windows, actual):
+    data = [(local_day(r), groups(r), event_counts(r)) for r in rows(path)]
+    end = max(day for day, _, _ in data)
+    expected = {}
+    for w in [int(x) for x in windows.split(",")]:
+        start = end - timedelta(days=w - 1)
+        sums = {}  # dimension -> group -> window sums; a group only if it has a search
+        for day, g, c in data:
+            if start <= day <= end:
+                for dim, grp in g.items():
+                    tot = sums.setdefault(dim, {}).setdefault(grp, [0] * len(c))
+                    for i, x in enumerate(c):
+                        tot[i] += x
+        for dim, by_grp in sums.items():
+            members = [by_grp[g] for g in BME if g in by_grp]
+            if dim in ("ethnicity", "officer_defined_ethnicity") and members:
+                by_grp["bme"] = [sum(x) for x in zip(*members)]
+            ref = REFERENCE[dim]
+            ref_c = by_grp.get(ref)
+            for grp, c in by_grp.items():
+                for measure, i in SHARES:
+                    ref_n, ref_base = (ref_c[i], ref_c[0]) if ref_c else (0, 0)
+                    row = {"reference_grp": ref, "window_end": end.isoformat(), "n": c[i],
+                           "base": c[0], "ref_n": ref_n, "ref_base": ref_base}
+                    row.update(figure(False, grp, ref, c[i], c[0], ref_n, ref_base))
+                    expected[(measure, area, dim, grp, str(w))] = row
+    names = {m for m, _ in SHARES}
+    got = {k: v for k, v in read_figures(actual).items() if k[0] in names and k[1] == area}
+    return compare_figures(expected, got)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "counts":
         counts(sys.argv[2])
     elif sys.argv[1] == "ratios":
         ratios(*sys.argv[2:6])
+    elif sys.argv[1] == "shares":
+        sys.exit(shares(*sys.argv[2:6]))
     else:
         raise SystemExit(__doc__)

@@ -37,11 +37,13 @@ run_consumer() {
 "$BIN/eqm-replay" police-uk --area cambridgeshire "$CSV"
 run_consumer
 
-# Counts: every dimension and group, all six counters, against the CSV.
+# Counts: every dimension and group, all twelve counters, against the CSV.
 expected=$(python3 "$here/expected_policeuk.py" counts "$CSV")
 actual=$(psql_val "SELECT dimension || '|' || grp || '|' || sum(searches) || '|' || sum(linked)
                      || '|' || sum(link_known) || '|' || sum(arrests) || '|' || sum(section_60)
-                     || '|' || sum(strip)
+                     || '|' || sum(strip) || '|' || sum(pace_s1) || '|' || sum(mda_s23)
+                     || '|' || sum(other_power) || '|' || sum(nfa) || '|' || sum(other_outcome)
+                     || '|' || sum(children)
                    FROM equality.stop_search_daily WHERE area = 'cambridgeshire'
                    GROUP BY dimension, grp ORDER BY dimension COLLATE \"C\", grp COLLATE \"C\"")
 expected=$(LC_ALL=C sort <<<"$expected")
@@ -49,6 +51,25 @@ actual=$(LC_ALL=C sort <<<"$actual")
 assert_eq "$expected" "$actual" "daily counts per dimension and group match the CSV"
 assert_eq 218 "$(psql_val "SELECT count(*) FROM equality.event_keys WHERE source = 'stop-search'")" \
     "one de-duplication key per CSV row"
+
+# Force-wide, against the file's value counts taken by hand (Legislation:
+# Misuse of Drugs Act 1971 (section 23) 153, PACE (section 1) 65; Outcome:
+# A no further action disposal 140, Arrest 43, Community resolution 24,
+# Caution 10, Summons 1; Age range: 10-17 29, under 10 1), in every dimension.
+# searches|pace_s1|mda_s23|section_60|other_power|nfa|arrests|other_outcome|children
+want='218|65|153|0|0|140|43|35|30'
+assert_eq "$(for d in age_range ethnicity gender officer_defined_ethnicity; do echo "$d|$want"; done)" \
+    "$(psql_val "SELECT dimension || '|' || sum(searches) || '|' || sum(pace_s1) || '|' ||
+                        sum(mda_s23) || '|' || sum(section_60) || '|' || sum(other_power) || '|' ||
+                        sum(nfa) || '|' || sum(arrests) || '|' || sum(other_outcome) || '|' ||
+                        sum(children)
+                   FROM equality.stop_search_daily WHERE area = 'cambridgeshire'
+                  GROUP BY dimension ORDER BY dimension COLLATE \"C\"")" \
+    "force-wide powers, outcomes (35 = 24 + 10 + 1 other) and children (30 = 29 + 1)"
+assert_eq 0 "$(psql_val "SELECT count(*) FROM equality.stop_search_daily
+                         WHERE pace_s1 + mda_s23 + section_60 + other_power <> searches
+                            OR nfa + arrests + other_outcome <> searches")" \
+    "on every row, one power and one outcome per search"
 
 # Ratios: population rate ratios and Katz intervals for each window.
 expected=$(python3 "$here/expected_policeuk.py" ratios "$CSV" "$CENSUS" "$CAMBS" 28,91,365)
@@ -66,6 +87,12 @@ while IFS='|' read -r win grp n pop ref_n ref_pop ratio lo hi; do
     n_checked=$((n_checked + 1))
 done <<<"$expected"
 [ "$n_checked" -ge 15 ] || fail "only $n_checked ratios checked"
+
+# The shares of migration 016 (power, outcome, children), every dimension,
+# group and window, with their ratios to the reference group and intervals.
+eqm_dump_figures 'stop_search.%' "$EQM_TEST_DIR/disparity.tsv"
+python3 "$here/expected_policeuk.py" shares "$CSV" cambridgeshire 28,91,365 \
+    "$EQM_TEST_DIR/disparity.tsv" || fail "share figures differ from the independent computation"
 
 # The window ends at the newest event's local day.
 assert_eq 2025-07-31 "$(psql_val "SELECT DISTINCT window_end FROM equality.disparity")" \

@@ -24,7 +24,8 @@
 #include "fixture_walk.h"
 #include "stop_search.h"
 
-/* Every row counts the one search, for the area or the force. */
+/* Every row counts the one search, for the area or the force, under one
+ * power and with one outcome. */
 static void check_valid(const char *name, const char *bytes, size_t len,
                         const struct eqm_sink *sink, const char *area, size_t want) {
     (void)name;
@@ -35,6 +36,11 @@ static void check_valid(const char *name, const char *bytes, size_t len,
         const int64_t *counts;
         assert_int_equal(eqm_sink_collect_row(sink, r, &parts, &counts), 0);
         assert_int_equal(counts[SS_SEARCHES], 1);
+        assert_int_equal(counts[SS_PACE_S1] + counts[SS_MDA_S23] + counts[SS_SECTION_60] +
+                             counts[SS_OTHER_POWER],
+                         1);
+        assert_int_equal(counts[SS_NFA] + counts[SS_ARRESTS] + counts[SS_OTHER_OUTCOME], 1);
+        assert_true(counts[SS_CHILDREN] == 0 || counts[SS_CHILDREN] == 1);
         assert_true(!strcmp(parts[0], area) || !strcmp(parts[0], FIXTURE_FORCE));
         assert_true(parts[2][0] != '\0');
     }

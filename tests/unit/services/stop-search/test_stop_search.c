@@ -37,6 +37,10 @@
 /* 2025-07-01 is day 20270 (55 * 365 + 14 leap days + 181); see test_timeutil.c. */
 #define D_2025_07_01 20270
 
+/* An event that names no legislation and no outcome: one search under
+ * another power, with another outcome. */
+#define NO_POWER_NO_OUTCOME [SS_OTHER_POWER] = 1, [SS_OTHER_OUTCOME] = 1
+
 static const char *const dims[4] = {"ethnicity", "officer_defined_ethnicity", "gender",
                                     "age_range"};
 
@@ -108,8 +112,11 @@ static void test_full_policeuk_event(void **state) {
                    "\"operation\":false,\"operation_name\":null,"
                    "\"latitude\":52.662682,\"longitude\":0.161303");
     static const char *const groups[4] = {"black", "black", "male", "18-24"};
-    /* searches, linked, link_known, arrests, section_60, strip */
-    static const int64_t counts[SS__COUNT] = {1, 1, 1, 1, 0, 0};
+    static const int64_t counts[SS__COUNT] = {[SS_SEARCHES] = 1,
+                                              [SS_LINKED] = 1,
+                                              [SS_LINK_KNOWN] = 1,
+                                              [SS_ARRESTS] = 1,
+                                              [SS_MDA_S23] = 1};
 
     assert_int_equal(run(f, ev), 0);
     expect_rows(f, AREA, FORCE, groups, counts);
@@ -132,17 +139,17 @@ static void test_booleans(void **state) {
         int64_t counts[SS__COUNT];
     } cases[] = {
         /* JSON booleans */
-        {"true", "true", {1, 1, 1, 0, 0, 1}},
-        {"false", "false", {1, 0, 1, 0, 0, 0}},
+        {"true", "true", {1, 1, 1, [SS_STRIP] = 1, NO_POWER_NO_OUTCOME}},
+        {"false", "false", {1, 0, 1, NO_POWER_NO_OUTCOME}},
         /* the strings a CSV conversion leaves */
-        {"\"True\"", "\"False\"", {1, 1, 1, 0, 0, 0}},
-        {"\"False\"", "\"True\"", {1, 0, 1, 0, 0, 1}},
-        {"\"true\"", "\"false\"", {1, 1, 1, 0, 0, 0}},
-        {"\"false\"", "\"true\"", {1, 0, 1, 0, 0, 1}},
+        {"\"True\"", "\"False\"", {1, 1, 1, NO_POWER_NO_OUTCOME}},
+        {"\"False\"", "\"True\"", {1, 0, 1, [SS_STRIP] = 1, NO_POWER_NO_OUTCOME}},
+        {"\"true\"", "\"false\"", {1, 1, 1, NO_POWER_NO_OUTCOME}},
+        {"\"false\"", "\"true\"", {1, 0, 1, [SS_STRIP] = 1, NO_POWER_NO_OUTCOME}},
         /* unknown: null, blank, or a value that is no boolean */
-        {"null", "null", {1, 0, 0, 0, 0, 0}},
-        {"\"\"", "\"\"", {1, 0, 0, 0, 0, 0}},
-        {"\"yes\"", "1", {1, 0, 0, 0, 0, 0}},
+        {"null", "null", {1, NO_POWER_NO_OUTCOME}},
+        {"\"\"", "\"\"", {1, NO_POWER_NO_OUTCOME}},
+        {"\"yes\"", "1", {1, NO_POWER_NO_OUTCOME}},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         snprintf(members, sizeof(members),
@@ -156,7 +163,7 @@ static void test_booleans(void **state) {
     snprintf(members, sizeof(members), "%s", people);
     assert_int_equal(run(f, event_with(members)), 0);
     {
-        static const int64_t counts[SS__COUNT] = {1, 0, 0, 0, 0, 0};
+        static const int64_t counts[SS__COUNT] = {1, NO_POWER_NO_OUTCOME};
         expect_rows(f, AREA, FORCE, groups, counts);
     }
 }
@@ -164,7 +171,7 @@ static void test_booleans(void **state) {
 static void test_not_stated(void **state) {
     struct harness *f = *state;
     static const char *const groups[4] = {"not_stated", "not_stated", "not_stated", "not_stated"};
-    static const int64_t counts[SS__COUNT] = {1, 0, 0, 0, 0, 0};
+    static const int64_t counts[SS__COUNT] = {1, NO_POWER_NO_OUTCOME};
     static const char *const members[] = {
         /* nothing but the envelope */
         "",
@@ -193,91 +200,169 @@ static void test_not_stated(void **state) {
 
 static void test_groups(void **state) {
     struct harness *f = *state;
-    static const int64_t counts[SS__COUNT] = {1, 0, 0, 0, 0, 0};
     struct {
         const char *members;
         const char *groups[4];
+        int64_t children; /* an age band under 18 */
     } cases[] = {
         {"\"self_defined_ethnicity\":\"Asian/Asian British - Pakistani\","
          "\"officer_defined_ethnicity\":\"Asian\",\"gender\":\"Female\",\"age_range\":\"10-17\"",
-         {"asian", "asian", "female", "10-17"}},
+         {"asian", "asian", "female", "10-17"},
+         1},
         {"\"self_defined_ethnicity\":\"Mixed/Multiple ethnic groups - White and Asian\","
          "\"officer_defined_ethnicity\":\"Other\",\"gender\":\"Other\","
          "\"age_range\":\"under 10\"",
-         {"mixed", "other", "other", "under 10"}},
+         {"mixed", "other", "other", "under 10"},
+         1},
         {"\"self_defined_ethnicity\":\"Other ethnic group - Arab\","
          "\"officer_defined_ethnicity\":\"Mixed\",\"gender\":\"male\","
          "\"age_range\":\"25-34\"",
-         {"other", "mixed", "male", "25-34"}},
+         {"other", "mixed", "male", "25-34"},
+         0},
         /* officer-defined and self-defined disagree: each kept as given */
         {"\"self_defined_ethnicity\":\"White - English/Welsh/Scottish/Northern Irish/British\","
          "\"officer_defined_ethnicity\":\"Black\",\"gender\":\"Male\","
          "\"age_range\":\"over 34\"",
-         {"white", "black", "male", "over 34"}},
+         {"white", "black", "male", "over 34"},
+         0},
         /* the generic "ethnicity" and "sex" names when the police.uk ones are absent */
         {"\"ethnicity\":\"black\",\"sex\":\"Female\"",
-         {"black", "not_stated", "female", "not_stated"}},
+         {"black", "not_stated", "female", "not_stated"},
+         0},
         /* ... and the police.uk names win when both are there */
         {"\"self_defined_ethnicity\":\"Asian/Asian British - Indian\",\"ethnicity\":\"white\","
          "\"gender\":\"Male\",\"sex\":\"Female\"",
-         {"asian", "not_stated", "male", "not_stated"}},
+         {"asian", "not_stated", "male", "not_stated"},
+         0},
         /* an age band police.uk does not use is not stated */
-        {"\"age_range\":\"35-44\"", {"not_stated", "not_stated", "not_stated", "not_stated"}},
+        {"\"age_range\":\"35-44\"", {"not_stated", "not_stated", "not_stated", "not_stated"}, 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const int64_t counts[SS__COUNT] = {1,
+                                           NO_POWER_NO_OUTCOME, [SS_CHILDREN] = cases[i].children};
         assert_int_equal(run(f, event_with(cases[i].members)), 0);
         expect_rows(f, AREA, FORCE, cases[i].groups, counts);
     }
 }
 
-static void test_section_60(void **state) {
-    struct harness *f = *state;
-    static const char *const groups[4] = {"not_stated", "not_stated", "not_stated", "not_stated"};
-    struct {
-        const char *legislation;
-        int64_t s60;
-    } cases[] = {
-        {"Criminal Justice and Public Order Act 1994 (section 60)", 1},
-        /* 60AA is the power to remove face coverings, not a section 60 search */
-        {"Criminal Justice and Public Order Act 1994 (section 60AA)", 0},
-        {"Misuse of Drugs Act 1971 (section 23)", 0},
-        {"Police and Criminal Evidence Act 1984 (section 1)", 0},
-        {"Firearms Act 1968 (section 47)", 0},
-    };
-    char members[256];
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int64_t counts[SS__COUNT] = {1, 0, 0, 0, cases[i].s60, 0};
-        snprintf(members, sizeof(members), "\"legislation\":\"%s\"", cases[i].legislation);
-        assert_int_equal(run(f, event_with(members)), 0);
-        expect_rows(f, AREA, FORCE, groups, counts);
-    }
+/* ---- powers, outcomes, children ------------------------------------------ */
+
+/* Legislation and outcome values, police.uk's (today's and older ones),
+ * the same in other cases or with blanks around, and the column each
+ * counts in: exactly one of the four powers, of the three outcomes. */
+#define LEG true
+#define OUT false
+static const struct {
+    bool legislation;  /* or the outcome */
+    const char *value; /* NULL: the field absent */
+    int column;
+} values[] = {
+    {LEG, "Police and Criminal Evidence Act 1984 (section 1)", SS_PACE_S1},
+    {LEG, "police and criminal evidence act 1984 (SECTION 1)", SS_PACE_S1},
+    {LEG, " Police and Criminal Evidence Act 1984 (section 1) ", SS_PACE_S1},
+    {LEG, "Misuse of Drugs Act 1971 (section 23)", SS_MDA_S23},
+    {LEG, "MISUSE OF DRUGS ACT 1971 (SECTION 23)", SS_MDA_S23},
+    {LEG, "Criminal Justice and Public Order Act 1994 (section 60)", SS_SECTION_60},
+    {LEG, "criminal justice and public order act 1994 (section 60)", SS_SECTION_60},
+    /* 60AA is the power to remove face coverings, not a section 60 search */
+    {LEG, "Criminal Justice and Public Order Act 1994 (section 60AA)", SS_OTHER_POWER},
+    {LEG, "Firearms Act 1968 (section 47)", SS_OTHER_POWER},
+    /* other sections of the same Acts are other powers */
+    {LEG, "Police and Criminal Evidence Act 1984 (section 6)", SS_OTHER_POWER},
+    {LEG, "Misuse of Drugs Act 1971 (section 2)", SS_OTHER_POWER},
+    {LEG, "Terrorism Act 2000 (section 47A)", SS_OTHER_POWER},
+    {LEG, "Psychoactive Substances Act 2016 (s36(2))", SS_OTHER_POWER},
+    {LEG, "", SS_OTHER_POWER},
+    {LEG, "   ", SS_OTHER_POWER},
+    {LEG, NULL, SS_OTHER_POWER},
+    {OUT, "A no further action disposal", SS_NFA},
+    {OUT, "a No Further Action disposal", SS_NFA},
+    {OUT, "Nothing found - no further action", SS_NFA},
+    {OUT, "Arrest", SS_ARRESTS},
+    {OUT, " arrest ", SS_ARRESTS},
+    {OUT, "Suspect arrested", SS_ARRESTS},
+    {OUT, "Offender arrested", SS_ARRESTS},
+    {OUT, "Community resolution", SS_OTHER_OUTCOME},
+    {OUT, "Caution (simple or conditional)", SS_OTHER_OUTCOME},
+    {OUT, "Summons / charged by post", SS_OTHER_OUTCOME},
+    {OUT, "Penalty Notice for Disorder", SS_OTHER_OUTCOME},
+    {OUT, "Khat or Cannabis warning", SS_OTHER_OUTCOME},
+    /* "Offender given ..." is an outcome, not no further action */
+    {OUT, "Offender given drugs possession warning", SS_OTHER_OUTCOME},
+    {OUT, "Offender given penalty notice", SS_OTHER_OUTCOME},
+    {OUT, "Local resolution", SS_OTHER_OUTCOME},
+    {OUT, "", SS_OTHER_OUTCOME},
+    {OUT, NULL, SS_OTHER_OUTCOME},
+};
+#define N_VALUES (sizeof(values) / sizeof(values[0]))
+
+static void expect_column(const char *value, int got, int want) {
+    if (got != want)
+        fail_msg("\"%s\": column %d, expected %d", value ? value : "(absent)", got, want);
 }
 
-static void test_arrests(void **state) {
+static void test_power_and_outcome_columns(void **state) {
+    (void)state;
+    for (size_t i = 0; i < N_VALUES; i++)
+        expect_column(values[i].value,
+                      values[i].legislation ? eqm_stop_search_power(values[i].value)
+                                            : eqm_stop_search_outcome(values[i].value),
+                      values[i].column);
+}
+
+/* The bands of eqm_stop_search_age() under 18; not stated, or a band
+ * police.uk does not use, is not counted as a child. */
+static void test_children(void **state) {
+    static const struct {
+        const char *age_range;
+        bool child;
+    } ages[] = {
+        {"under 10", true},    {"10-17", true},    {" Under 10", true}, {"18-24", false},
+        {"25-34", false},      {"over 34", false}, {"", false},         {NULL, false},
+        {"not stated", false}, {"12-15", false},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(ages) / sizeof(ages[0]); i++)
+        expect_column(ages[i].age_range, eqm_stop_search_child(ages[i].age_range), ages[i].child);
+}
+
+/* Every legislation with every outcome, through the handler: each row has
+ * the one search, exactly one power and exactly one outcome, in the
+ * columns the table above gives. */
+static void test_powers_and_outcomes_partition(void **state) {
     struct harness *f = *state;
     static const char *const groups[4] = {"not_stated", "not_stated", "not_stated", "not_stated"};
-    struct {
-        const char *outcome;
-        int64_t arrest;
-    } cases[] = {
-        {"Arrest", 1},
-        /* older police.uk outcome lists */
-        {"Suspect arrested", 1},
-        {"Offender arrested", 1},
-        {"A no further action disposal", 0},
-        {"Community resolution", 0},
-        {"Caution (simple or conditional)", 0},
-        {"Summons / charged by post", 0},
-        {"Penalty Notice for Disorder", 0},
-        {"Khat or Cannabis warning", 0},
-    };
-    char members[256];
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int64_t counts[SS__COUNT] = {1, 0, 0, cases[i].arrest, 0, 0};
-        snprintf(members, sizeof(members), "\"outcome\":\"%s\"", cases[i].outcome);
-        assert_int_equal(run(f, event_with(members)), 0);
-        expect_rows(f, AREA, FORCE, groups, counts);
-    }
+    char members[512];
+    int n = 0;
+
+    for (size_t p = 0; p < N_VALUES; p++)
+        for (size_t o = 0; o < N_VALUES; o++) {
+            int64_t counts[SS__COUNT] = {[SS_SEARCHES] = 1};
+            int len = 0;
+            if (!values[p].legislation || values[o].legislation)
+                continue;
+            counts[values[p].column] = 1;
+            counts[values[o].column] = 1;
+            members[0] = '\0';
+            if (values[p].value)
+                len = snprintf(members, sizeof(members), "\"legislation\":\"%s\"", values[p].value);
+            if (values[o].value)
+                snprintf(members + len, sizeof(members) - (size_t)len, "%s\"outcome\":\"%s\"",
+                         len ? "," : "", values[o].value);
+            assert_int_equal(run(f, event_with(members)), 0);
+            expect_rows(f, AREA, FORCE, groups, counts);
+            for (size_t i = 0; i < eqm_sink_collect_rows(f->sink); i++) {
+                const char *const *parts;
+                const int64_t *c;
+                assert_int_equal(eqm_sink_collect_row(f->sink, i, &parts, &c), 0);
+                assert_int_equal(c[SS_PACE_S1] + c[SS_MDA_S23] + c[SS_SECTION_60] +
+                                     c[SS_OTHER_POWER],
+                                 c[SS_SEARCHES]);
+                assert_int_equal(c[SS_NFA] + c[SS_ARRESTS] + c[SS_OTHER_OUTCOME], c[SS_SEARCHES]);
+            }
+            n++;
+        }
+    assert_int_equal(n, 16 * 17); /* legislation values x outcome values */
 }
 
 static void test_unknown_event_type(void **state) {
@@ -302,7 +387,8 @@ static void test_unknown_event_type(void **state) {
 static void test_area_is_force(void **state) {
     struct harness *f = *state;
     static const char *const groups[4] = {"black", "not_stated", "male", "not_stated"};
-    static const int64_t counts[SS__COUNT] = {1, 0, 0, 1, 0, 0};
+    static const int64_t counts[SS__COUNT] = {
+        [SS_SEARCHES] = 1, [SS_ARRESTS] = 1, [SS_OTHER_POWER] = 1};
     const char *ev = "{\"event_id\":\"ev-4\",\"event_type\":\"stop_search\","
                      "\"occurred_at\":\"2025-07-01T03:40:00Z\",\"area\":\"cambridgeshire\","
                      "\"self_defined_ethnicity\":\"black\",\"gender\":\"Male\","
@@ -318,7 +404,7 @@ static void test_area_is_force(void **state) {
 static void test_unicode_area(void **state) {
     struct harness *f = *state;
     static const char *const groups[4] = {"not_stated", "not_stated", "not_stated", "not_stated"};
-    static const int64_t counts[SS__COUNT] = {1, 0, 0, 0, 0, 0};
+    static const int64_t counts[SS__COUNT] = {1, NO_POWER_NO_OUTCOME};
     const char *ev = "{\"event_id\":\"ev-5\",\"event_type\":\"stop_search\","
                      "\"occurred_at\":\"2025-07-01T03:40:00Z\","
                      "\"area\":\"Ynys M\\u00f4n \\u2013 Caergybi\"}";
@@ -329,8 +415,24 @@ static void test_unicode_area(void **state) {
 static void test_service_description(void **state) {
     (void)state;
     const struct eqm_service *s = &eqm_stop_search_service;
-    static const char *const cols[SS__COUNT] = {"searches", "linked",     "link_known",
-                                                "arrests",  "section_60", "strip"};
+    static const char *const cols[SS__COUNT] = {
+        "searches", "linked",  "link_known",  "arrests", "section_60",    "strip",
+        "pace_s1",  "mda_s23", "other_power", "nfa",     "other_outcome", "children"};
+    /* The measures as README's "Formulas" give them: n / base. */
+    static const char *const formulas[] = {
+        "stop_search.searches = searches / population",
+        "stop_search.find_rate = linked / link_known",
+        "stop_search.arrest_rate = arrests / searches",
+        "stop_search.section_60_share = section_60 / searches",
+        "stop_search.strip_share = strip / searches",
+        "stop_search.pace_s1_share = pace_s1 / searches",
+        "stop_search.mda_s23_share = mda_s23 / searches",
+        "stop_search.other_power_share = other_power / searches",
+        "stop_search.nfa_rate = nfa / searches",
+        "stop_search.other_outcome_rate = other_outcome / searches",
+        "stop_search.children_share = children / searches",
+    };
+    char formula[128];
     assert_string_equal(s->default_topic, "stop-search.events");
     assert_int_equal(s->n_tables, 1);
     assert_string_equal(s->tables[0].name, "equality.stop_search_daily");
@@ -341,6 +443,13 @@ static void test_service_description(void **state) {
     assert_int_equal(s->tables[0].n_count_columns, SS__COUNT);
     for (int i = 0; i < SS__COUNT; i++)
         assert_string_equal(s->tables[0].count_columns[i], cols[i]);
+    assert_int_equal(s->n_measures, (int)(sizeof(formulas) / sizeof(formulas[0])));
+    for (int i = 0; i < s->n_measures; i++) {
+        const struct eqm_measure *m = &s->measures[i];
+        snprintf(formula, sizeof(formula), "%s = %s / %s", m->name, cols[m->numerator],
+                 m->base == EQM_BASE_POPULATION ? "population" : cols[m->base]);
+        assert_string_equal(formula, formulas[i]);
+    }
     assert_int_equal(s->n_dimensions, 4);
     for (int d = 0; d < 4; d++)
         assert_string_equal(s->dimensions[d].name, dims[d]);
@@ -479,36 +588,76 @@ static void test_envelope_lengths_are_characters(void **state) {
  *     newline="",encoding="utf-8-sig"))); [print(col, sorted(C.Counter((r[col].lower() or
  *     "not_stated") for r in R).items())) for col in ("Officer-defined ethnicity","Gender",
  *     "Age range")]' FILE
+ *
+ * The powers, outcomes and children of every group (pace_s1, mda_s23,
+ * other_power, nfa, other_outcome, children), by police.uk's exact values
+ * (the file has only these two powers, and no outcome but NFA, Arrest,
+ * Community resolution, Caution and Summons):
+ *
+ *   python3 - FILE <<'EOF'
+ *   import csv, sys, collections
+ *   P = "Police and Criminal Evidence Act 1984 (section 1)"
+ *   M = "Misuse of Drugs Act 1971 (section 23)"
+ *   N = "A no further action disposal"
+ *   eth = lambda s: ("not_stated" if s in ("", "Other ethnic group - Not stated")
+ *                    else s.split(" ")[0].split("/")[0].lower())
+ *   dims = {"ethnicity": lambda r: eth(r["Self-defined ethnicity"]),
+ *           "officer": lambda r: r["Officer-defined ethnicity"].lower() or "not_stated",
+ *           "gender": lambda r: r["Gender"].lower() or "not_stated",
+ *           "age": lambda r: r["Age range"] or "not_stated"}
+ *   c = collections.defaultdict(lambda: [0] * 6)
+ *   for r in csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8-sig")):
+ *       leg, out = r["Legislation"], r["Outcome"]
+ *       new = (leg == P, leg == M, leg not in (P, M), out == N, out not in (N, "Arrest"),
+ *              r["Age range"] in ("under 10", "10-17"))
+ *       for d, grp in dims.items():
+ *           c[d, grp(r)] = [a + b for a, b in zip(c[d, grp(r)], new)]
+ *           c["total", d] = [a + b for a, b in zip(c["total", d], new)]
+ *   for k in sorted(c):
+ *       print(k, c[k])
+ *   EOF
+ *
+ * Force-wide, the values of the file's columns (collections.Counter over
+ * Legislation, Outcome and Age range) give the totals: Misuse of Drugs Act
+ * 1971 (section 23) 153, PACE (section 1) 65; A no further action disposal
+ * 140, Arrest 43, Community resolution 24, Caution 10, Summons 1; age
+ * 10-17 29, under 10 1.
  */
 struct expect_grp {
     const char *dim, *grp;
-    int64_t counts[SS__COUNT]; /* searches, linked, link_known, arrests, s60, strip */
+    /* searches, linked, link_known, arrests, s60, strip,
+     * pace_s1, mda_s23, other_power, nfa, other_outcome, children */
+    int64_t counts[SS__COUNT];
 };
 
+/* -1: not checked. */
+#define NOT_CHECKED -1, -1, -1, -1, -1
 static const struct expect_grp csv_expect[] = {
-    {"ethnicity", "asian", {20, 10, 10, 4, 0, 0}},
-    {"ethnicity", "black", {17, 6, 8, 4, 0, 0}},
-    {"ethnicity", "mixed", {7, 3, 3, 0, 0, 0}},
-    {"ethnicity", "other", {4, 2, 2, 1, 0, 0}},
-    {"ethnicity", "white", {124, 54, 64, 24, 0, 1}},
-    {"ethnicity", "not_stated", {46, 17, 18, 10, 0, 0}},
-    {"officer_defined_ethnicity", "asian", {24, -1, -1, -1, -1, -1}},
-    {"officer_defined_ethnicity", "black", {27, -1, -1, -1, -1, -1}},
-    {"officer_defined_ethnicity", "other", {6, -1, -1, -1, -1, -1}},
-    {"officer_defined_ethnicity", "white", {143, -1, -1, -1, -1, -1}},
-    {"officer_defined_ethnicity", "not_stated", {18, -1, -1, -1, -1, -1}},
-    {"gender", "female", {21, -1, -1, -1, -1, -1}},
-    {"gender", "male", {182, -1, -1, -1, -1, -1}},
-    {"gender", "not_stated", {15, -1, -1, -1, -1, -1}},
-    {"age_range", "under 10", {1, -1, -1, -1, -1, -1}},
-    {"age_range", "10-17", {29, -1, -1, -1, -1, -1}},
-    {"age_range", "18-24", {61, -1, -1, -1, -1, -1}},
-    {"age_range", "25-34", {49, -1, -1, -1, -1, -1}},
-    {"age_range", "over 34", {55, -1, -1, -1, -1, -1}},
-    {"age_range", "not_stated", {23, -1, -1, -1, -1, -1}},
+    {"ethnicity", "asian", {20, 10, 10, 4, 0, 0, 1, 19, 0, 12, 4, 3}},
+    {"ethnicity", "black", {17, 6, 8, 4, 0, 0, 6, 11, 0, 11, 2, 4}},
+    {"ethnicity", "mixed", {7, 3, 3, 0, 0, 0, 0, 7, 0, 7, 0, 2}},
+    {"ethnicity", "other", {4, 2, 2, 1, 0, 0, 0, 4, 0, 3, 0, 0}},
+    {"ethnicity", "white", {124, 54, 64, 24, 0, 1, 47, 77, 0, 77, 23, 19}},
+    {"ethnicity", "not_stated", {46, 17, 18, 10, 0, 0, 11, 35, 0, 30, 6, 2}},
+    {"officer_defined_ethnicity", "asian", {24, NOT_CHECKED, 1, 23, 0, 16, 5, 4}},
+    {"officer_defined_ethnicity", "black", {27, NOT_CHECKED, 7, 20, 0, 19, 4, 5}},
+    {"officer_defined_ethnicity", "other", {6, NOT_CHECKED, 0, 6, 0, 3, 1, 0}},
+    {"officer_defined_ethnicity", "white", {143, NOT_CHECKED, 51, 92, 0, 94, 22, 18}},
+    {"officer_defined_ethnicity", "not_stated", {18, NOT_CHECKED, 6, 12, 0, 8, 3, 3}},
+    {"gender", "female", {21, NOT_CHECKED, 11, 10, 0, 15, 5, 8}},
+    {"gender", "male", {182, NOT_CHECKED, 51, 131, 0, 119, 29, 22}},
+    {"gender", "not_stated", {15, NOT_CHECKED, 3, 12, 0, 6, 1, 0}},
+    {"age_range", "under 10", {1, NOT_CHECKED, 0, 1, 0, 1, 0, 1}},
+    {"age_range", "10-17", {29, NOT_CHECKED, 16, 13, 0, 24, 5, 29}},
+    {"age_range", "18-24", {61, NOT_CHECKED, 10, 51, 0, 36, 14, 0}},
+    {"age_range", "25-34", {49, NOT_CHECKED, 11, 38, 0, 26, 9, 0}},
+    {"age_range", "over 34", {55, NOT_CHECKED, 24, 31, 0, 38, 6, 0}},
+    {"age_range", "not_stated", {23, NOT_CHECKED, 4, 19, 0, 15, 1, 0}},
 };
 #define N_EXPECT (sizeof(csv_expect) / sizeof(csv_expect[0]))
-static const int64_t csv_totals[SS__COUNT] = {218, 92, 105, 43, 0, 1};
+/* 35 other outcomes = 24 community resolutions + 10 cautions + 1 summons;
+ * 30 children = 29 aged 10-17 + 1 under 10. */
+static const int64_t csv_totals[SS__COUNT] = {218, 92, 105, 43, 0, 1, 65, 153, 0, 140, 35, 30};
 
 static void test_policeuk_file(void **state) {
     struct harness *f = *state;
@@ -584,6 +733,10 @@ static void test_policeuk_file(void **state) {
                 if (!strcmp(parts[1], dims[k]))
                     d = k;
             assert_true(d >= 0);
+            /* One power and one outcome per search, on every row. */
+            assert_int_equal(c[SS_PACE_S1] + c[SS_MDA_S23] + c[SS_SECTION_60] + c[SS_OTHER_POWER],
+                             1);
+            assert_int_equal(c[SS_NFA] + c[SS_ARRESTS] + c[SS_OTHER_OUTCOME], 1);
             for (int k = 0; k < SS__COUNT; k++)
                 (force ? force_totals : totals)[d][k] += c[k];
             if (force)
@@ -623,6 +776,8 @@ static void test_policeuk_file(void **state) {
 }
 
 EQM_UNIT_MAIN_FIXTURE(test_full_policeuk_event, test_booleans, test_not_stated, test_groups,
-                      test_section_60, test_arrests, test_unknown_event_type, test_area_is_force,
-                      test_unicode_area, test_service_description, test_envelope_time_bounds,
-                      test_envelope_sizes, test_envelope_lengths_are_characters, test_policeuk_file)
+                      test_power_and_outcome_columns, test_children,
+                      test_powers_and_outcomes_partition, test_unknown_event_type,
+                      test_area_is_force, test_unicode_area, test_service_description,
+                      test_envelope_time_bounds, test_envelope_sizes,
+                      test_envelope_lengths_are_characters, test_policeuk_file)
