@@ -268,6 +268,23 @@ static const char *heading(const char *col) {
         {"responded_at", "Answered"},
         {"days_unanswered", "Days unanswered"},
         {"silenced_until", "Silenced until"},
+        {"searches", "Searches"},
+        {"pace_s1_share", "PACE s1"},
+        {"mda_s23_share", "Drugs s23"},
+        {"section_60_share", "s60"},
+        {"other_power_share", "Other powers"},
+        {"nfa_share", "No further action"},
+        {"arrest_share", "Arrest"},
+        {"other_outcome_share", "Other outcomes"},
+        {"find_rate", "Find rate"},
+        {"children", "Children"},
+        {"children_share", "Share children"},
+        {"children_ci_low", "95% low"},
+        {"children_ci_high", "95% high"},
+        {"strip", "More than outer clothing"},
+        {"strip_share", "Share"},
+        {"strip_ci_low", "95% low"},
+        {"strip_ci_high", "95% high"},
     };
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (!strcmp(words[i][0], col))

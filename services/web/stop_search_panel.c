@@ -243,7 +243,140 @@ fail:
     return NULL;
 }
 
-static const struct eqm_web_api apis[] = {{"trend", trend}, {"funnel", funnel}};
+/* ---- by power, by outcome, children, strip searches ---------------------------------- */
+
+/* The count columns summed per group, in this order. */
+enum {
+    B_SEARCHES,
+    B_PACE,
+    B_MDA,
+    B_S60,
+    B_OTHER_POWER,
+    B_NFA,
+    B_ARREST,
+    B_OTHER_OUTCOME,
+    B_LINKED,
+    B_LINK_KNOWN,
+    B_CHILDREN,
+    B_STRIP,
+    B__N
+};
+
+static const char *const breakdown_columns[] = {"group",
+                                                "searches",
+                                                "too_few",
+                                                "pace_s1_share",
+                                                "mda_s23_share",
+                                                "section_60_share",
+                                                "other_power_share",
+                                                "nfa_share",
+                                                "arrest_share",
+                                                "other_outcome_share",
+                                                "find_rate",
+                                                "children",
+                                                "children_share",
+                                                "children_ci_low",
+                                                "children_ci_high",
+                                                "strip",
+                                                "strip_share",
+                                                "strip_ci_low",
+                                                "strip_ci_high",
+                                                NULL};
+
+/* The groups of the breakdown in the order drawn; bme is summed here. */
+static const char *const breakdown_groups[] = {"white", "bme",   "black",     "asian",
+                                               "mixed", "other", "not_stated"};
+
+static json_t *share(int64_t k, int64_t n, bool too_few) {
+    return eqm_web_real(!too_few && n > 0, n > 0 ? (double)k / (double)n : 0);
+}
+
+/* One group's row: each share of its searches, with a Wilson interval for
+ * children and strip searches. */
+static json_t *breakdown_row(const char *grp, const int64_t *c, int64_t min_events) {
+    struct eqm_estimate ch = {0}, st = {0};
+    bool few = c[B_SEARCHES] < min_events;
+    if (!few && (eqm_stats_wilson(c[B_CHILDREN], c[B_SEARCHES], EQM_STATS_Z95, &ch) != 0 ||
+                 eqm_stats_wilson(c[B_STRIP], c[B_SEARCHES], EQM_STATS_Z95, &st) != 0))
+        return NULL;
+    return json_pack(
+        "{s:s, s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:o, "
+        "s:o, s:o}",
+        "group", grp, "searches", (json_int_t)c[B_SEARCHES], "too_few", few, "pace_s1_share",
+        share(c[B_PACE], c[B_SEARCHES], few), "mda_s23_share", share(c[B_MDA], c[B_SEARCHES], few),
+        "section_60_share", share(c[B_S60], c[B_SEARCHES], few), "other_power_share",
+        share(c[B_OTHER_POWER], c[B_SEARCHES], few), "nfa_share",
+        share(c[B_NFA], c[B_SEARCHES], few), "arrest_share", share(c[B_ARREST], c[B_SEARCHES], few),
+        "other_outcome_share", share(c[B_OTHER_OUTCOME], c[B_SEARCHES], few), "find_rate",
+        share(c[B_LINKED], c[B_LINK_KNOWN], few), "children", (json_int_t)c[B_CHILDREN],
+        "children_share", eqm_web_real(ch.has_value, ch.value), "children_ci_low",
+        eqm_web_real(ch.has_ci, ch.low), "children_ci_high", eqm_web_real(ch.has_ci, ch.high),
+        "strip", (json_int_t)c[B_STRIP], "strip_share", eqm_web_real(st.has_value, st.value),
+        "strip_ci_low", eqm_web_real(st.has_ci, st.low), "strip_ci_high",
+        eqm_web_real(st.has_ci, st.high));
+}
+
+/* By group over the months asked for (default: the 12 months to the
+ * newest month counted). */
+static json_t *breakdown(const struct eqm_web_env *e, const struct eqm_web_args *a, char *errstr,
+                         size_t sz) {
+    const char *p[] = {eqm_web_area(e, a), a->from, a->to};
+    int64_t counts[sizeof(breakdown_groups) / sizeof(breakdown_groups[0])][B__N] = {{0}};
+    json_t *out, *rows = json_array();
+    PGresult *r;
+    char first[8] = "", last[8] = "";
+
+    r = eqm_web_query(
+        e, "stop and search by power and outcome",
+        "WITH last AS (SELECT coalesce(to_date($3, 'YYYY-MM'),"
+        "                              date_trunc('month', max(day))::date) AS m"
+        "                FROM equality.stop_search_daily WHERE area = $1),"
+        " span AS (SELECT coalesce(to_date($2, 'YYYY-MM'), m - interval '11 months')::date AS f,"
+        "                 (m + interval '1 month')::date AS t FROM last)"
+        " SELECT grp, sum(searches), sum(pace_s1), sum(mda_s23), sum(section_60),"
+        "        sum(other_power), sum(nfa), sum(arrests), sum(other_outcome), sum(linked),"
+        "        sum(link_known), sum(children), sum(strip),"
+        "        (SELECT to_char(f, 'YYYY-MM') FROM span),"
+        "        (SELECT to_char(t - interval '1 month', 'YYYY-MM') FROM span)"
+        "   FROM equality.stop_search_daily, span"
+        "  WHERE area = $1 AND dimension = 'ethnicity' AND day >= span.f AND day < span.t"
+        "  GROUP BY grp",
+        3, p, errstr, sz);
+    if (!r || !rows) {
+        PQclear(r);
+        json_decref(rows);
+        return NULL;
+    }
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *grp = PQgetvalue(r, i, 0);
+        bool in_bme = eqm_web_group_array(grp) && strcmp(grp, "bme") != 0;
+        snprintf(first, sizeof(first), "%s", PQgetvalue(r, i, B__N + 1));
+        snprintf(last, sizeof(last), "%s", PQgetvalue(r, i, B__N + 2));
+        for (size_t g = 0; g < sizeof(breakdown_groups) / sizeof(breakdown_groups[0]); g++)
+            if (!strcmp(grp, breakdown_groups[g]) ||
+                (in_bme && !strcmp("bme", breakdown_groups[g])))
+                for (int k = 0; k < B__N; k++)
+                    counts[g][k] += eqm_web_num(r, i, k + 1);
+    }
+    PQclear(r);
+    for (size_t g = 0; g < sizeof(breakdown_groups) / sizeof(breakdown_groups[0]); g++) {
+        json_t *row = breakdown_row(breakdown_groups[g], counts[g], e->cfg->min_events);
+        if (!row || json_array_append_new(rows, row) != 0) {
+            json_decref(rows);
+            snprintf(errstr, sz, "out of memory");
+            return NULL;
+        }
+    }
+    out = json_pack("{s:s, s:s, s:s, s:I, s:o, s:o}", "area", eqm_web_area(e, a), "first_month",
+                    first, "last_month", last, "min_events", (json_int_t)e->cfg->min_events,
+                    "columns", eqm_web_columns(breakdown_columns), "rows", rows);
+    if (!out)
+        snprintf(errstr, sz, "out of memory");
+    return out;
+}
+
+static const struct eqm_web_api apis[] = {
+    {"trend", trend}, {"funnel", funnel}, {"breakdown", breakdown}};
 
 static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args *a,
                 const char *query, char *errstr, size_t sz);
@@ -300,12 +433,12 @@ static int chooser(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_a
 
 static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args *a,
                 const char *query, char *errstr, size_t sz) {
-    json_t *t = NULL, *f = NULL;
+    json_t *t = NULL, *f = NULL, *b = NULL;
     double thr;
     int rc = -1;
 
     if (chooser(fp, e, a, errstr, sz) != 0 || !(t = trend(e, a, errstr, sz)) ||
-        !(f = funnel(e, a, errstr, sz)))
+        !(f = funnel(e, a, errstr, sz)) || !(b = breakdown(e, a, errstr, sz)))
         goto out;
     thr = json_real_value(json_object_get(t, "threshold"));
     fputs("<p class=\"lead\">How many times more likely ", fp);
@@ -345,6 +478,27 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
           "would give.</p>\n",
           fp);
     eqm_web_table(fp, "table-funnel", "Areas over 12 months", f);
+    fputs("</section>\n<section><h2>By power, by outcome, children and strip searches</h2>\n<p>",
+          fp);
+    fputs("Each group's searches over the months ", fp);
+    eqm_web_esc(fp, str(b, "first_month"));
+    fputs(" to ", fp);
+    eqm_web_esc(fp, str(b, "last_month"));
+    fputs(": the power used (PACE s1, Misuse of Drugs Act s23, section 60, other), the outcome "
+          "(no further action, arrest, other outcomes; the find rate is the share where the "
+          "outcome was linked to the object of the search, of those where that is known), and "
+          "the share of searches that were of children (under 18) and that removed more than "
+          "outer clothing, with 95% intervals (Wilson).</p>\n",
+          fp);
+    eqm_web_chart(fp, &eqm_web_stop_search_panel, "chart-powers", "powers", "breakdown", query, b,
+                  "searches by power and group");
+    eqm_web_chart(fp, &eqm_web_stop_search_panel, "chart-outcomes", "outcomes", "breakdown", query,
+                  b, "searches by outcome and group");
+    eqm_web_chart(fp, &eqm_web_stop_search_panel, "chart-children", "children", "breakdown", query,
+                  b, "share of searches of children by group");
+    eqm_web_chart(fp, &eqm_web_stop_search_panel, "chart-strip", "strip", "breakdown", query, b,
+                  "share of searches removing more than outer clothing by group");
+    eqm_web_table(fp, "table-breakdown", "By group", b);
     fputs("</section>\n<section class=\"method\"><h2>Method</h2>\n<p>Rate ratio: the group's "
           "searches per head of its population divided by White people's, both over the same "
           "months (a rolling 12 months, or the month alone). Interval: Katz's log method, 95%. "
@@ -357,5 +511,6 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
 out:
     json_decref(t);
     json_decref(f);
+    json_decref(b);
     return rc;
 }

@@ -48,6 +48,8 @@ assert_eq 200 "$(get '/api/stop-search/trend.json?span=1&area=E07000012' "$EQM_T
 "$py" "$here/web_expected.py" check "$CENSUS" trend-district-1 "$EQM_TEST_DIR/td.json"
 assert_eq 200 "$(get '/api/stop-search/funnel.json' "$EQM_TEST_DIR/f.json")" "funnel"
 "$py" "$here/web_expected.py" check "$CENSUS" funnel "$EQM_TEST_DIR/f.json"
+assert_eq 200 "$(get '/api/stop-search/breakdown.json' "$EQM_TEST_DIR/b.json")" "breakdown"
+"$py" "$here/web_expected.py" check "$CENSUS" breakdown "$EQM_TEST_DIR/b.json"
 
 # The CSV: a header and one line per JSON row, the same months.
 assert_eq 200 "$(get '/api/stop-search/trend.csv?span=12' "$EQM_TEST_DIR/t12.csv")" "trend CSV"
@@ -105,7 +107,15 @@ def charts(name):
 t12 = json.load(open(os.path.join(d, "t12.json")))
 f = json.load(open(os.path.join(d, "f.json")))
 c = charts("stop-search")
-assert sorted(c) == ["chart-funnel", "chart-quality", "chart-trend"], c
+assert sorted(c) == ["chart-children", "chart-funnel", "chart-outcomes", "chart-powers",
+                     "chart-quality", "chart-strip", "chart-trend"], c
+b = json.load(open(os.path.join(d, "b.json")))
+shown = sum(not r["too_few"] for r in b["rows"])
+# Powers: four parts, outcomes: three, each a bar per group with enough searches.
+assert [n for _, n, _ in c["chart-powers"]] == [shown] * 4, c["chart-powers"]
+assert [n for _, n, _ in c["chart-outcomes"]] == [shown] * 3, c["chart-outcomes"]
+assert [n for _, n, _ in c["chart-children"]] == [shown] * 2, c["chart-children"]
+assert [n for _, n, _ in c["chart-strip"]] == [shown] * 2, c["chart-strip"]
 months = len(t12["rows"])
 # Trend: the interval's two edges, the ratio and the threshold, a point a month.
 trend = {label: (n, drawn) for label, n, drawn in c["chart-trend"]}
@@ -146,7 +156,7 @@ pages=$(pdfinfo "$ART/stop-search-pack.pdf" | sed -n 's/^Pages: *//p')
 ((pages >= 2)) || fail "the pack has $pages pages"
 pdftotext -layout "$ART/stop-search-pack.pdf" "$EQM_TEST_DIR/pack.txt"
 for want in "Stop and search" "Area: force" "2024-07" "2025-06" "Produced" "Trend of the rate ratio" \
-    "Data quality" "Areas: funnel plot" "Method" "Census 2021" "E07000012"; do
+    "Data quality" "Areas: funnel plot" "By power, by outcome" "Method" "Census 2021" "E07000012"; do
     grep -qF "$want" "$EQM_TEST_DIR/pack.txt" || fail "the pack's text lacks \"$want\""
 done
 # The period chosen is the period printed: 12 months, July 2024 to June 2025.

@@ -4,7 +4,7 @@ the Census file, not by the program.
 
   web_expected.py events CENSUS      JSON lines of the events, on stdout
   web_expected.py check CENSUS WHAT FILE
-      WHAT: trend-force-12, trend-force-1, trend-district-1, funnel;
+      WHAT: trend-force-12, trend-force-1, trend-district-1, funnel, breakdown;
       FILE: eqm-web's JSON.
 
 The stream: 14 months (May 2024 to June 2025), six Cambridgeshire
@@ -21,6 +21,16 @@ import sys
 DISTRICTS = ["E06000031", "E07000008", "E07000009", "E07000010", "E07000011", "E07000012"]
 MONTHS = [(2024, m) for m in range(5, 13)] + [(2025, m) for m in range(1, 7)]
 MIN_EVENTS = 10
+# The i-th search of a group in a month and district has power POWERS[i % 4],
+# outcome OUTCOMES[i % 3], age AGES[i % 5], a find when i is even, and more
+# than outer clothing removed when i % 7 == 0.
+POWERS = [("Police and Criminal Evidence Act 1984 (section 1)", "pace_s1"),
+          ("Misuse of Drugs Act 1971 (section 23)", "mda_s23"),
+          ("Criminal Justice and Public Order Act 1994 (section 60)", "section_60"),
+          ("Firearms Act 1968 (section 47)", "other_power")]
+OUTCOMES = [("A no further action disposal", "nfa"), ("Arrest", "arrest"),
+            ("Community resolution", "other_outcome")]
+AGES = ["10-17", "25-34", "25-34", "over 34", "18-24"]
 Z95 = 1.959963984540054
 Z998 = 3.090232306167813
 
@@ -40,10 +50,10 @@ def events():
                         "event_id": f"web-{y}-{m}-{d}-{label}-{i}", "event_type": "stop_search",
                         "occurred_at": f"{y}-{m:02d}-15T12:00:00Z", "area": d,
                         "self_defined_ethnicity": label, "gender": "Female",
-                        "age_range": "25-34",
-                        "legislation": "Police and Criminal Evidence Act 1984 (section 1)",
-                        "outcome": "A no further action disposal",
-                        "outcome_linked_to_object_of_search": False}))
+                        "age_range": AGES[i % len(AGES)], "legislation": POWERS[i % 4][0],
+                        "outcome": OUTCOMES[i % 3][0],
+                        "outcome_linked_to_object_of_search": i % 2 == 0,
+                        "removal_of_more_than_outer_clothing": i % 7 == 0}))
 
 
 def population(path, districts):
@@ -147,6 +157,60 @@ def check_funnel(census, got):
     print(f"funnel: {len(byarea)} areas and {len(got['limits'])} limit points as computed")
 
 
+def wilson(k, n):
+    p = k / n
+    z = Z95
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return p, max(0.0, centre - half), min(1.0, centre + half)
+
+
+def check_breakdown(got):
+    """The force's 12 months to June 2025, by group, from the rule above."""
+    last = range(len(MONTHS) - 12, len(MONTHS))
+    members = {"white": ["White"], "bme": ["Black", "Asian", "Mixed", "Other"],
+               "black": ["Black"], "asian": ["Asian"], "mixed": ["Mixed"], "other": ["Other"],
+               "not_stated": ["Not stated"]}
+    rows = {r["group"]: r for r in got["rows"]}
+    if list(rows) != list(members):
+        sys.exit(f"breakdown groups {list(rows)}, expected {list(members)}")
+    if (got["first_month"], got["last_month"]) != ("2024-07", "2025-06"):
+        sys.exit(f"breakdown months {got['first_month']}..{got['last_month']}")
+    for grp, labels in members.items():
+        c = {k: 0 for k in ("searches", "pace_s1", "mda_s23", "section_60", "other_power", "nfa",
+                            "arrest", "other_outcome", "linked", "children", "strip")}
+        for k in last:
+            for d in range(6):
+                for label in labels:
+                    for i in range(counts(k, d)[label]):
+                        c["searches"] += 1
+                        c[POWERS[i % 4][1]] += 1
+                        c[OUTCOMES[i % 3][1]] += 1
+                        c["linked"] += i % 2 == 0
+                        c["children"] += AGES[i % 5] == "10-17"
+                        c["strip"] += i % 7 == 0
+        row = rows[grp]
+        what = f"breakdown {grp}"
+        if row["searches"] != c["searches"] or row["children"] != c["children"] or \
+                row["strip"] != c["strip"]:
+            sys.exit(f"{what}: {row}, expected {c}")
+        if c["searches"] < MIN_EVENTS:
+            if not row["too_few"] or row["nfa_share"] is not None:
+                sys.exit(f"{what}: {c['searches']} searches, not marked too few")
+            continue
+        n = c["searches"]
+        for key in ("pace_s1", "mda_s23", "section_60", "other_power", "nfa", "arrest",
+                    "other_outcome"):
+            close(c[key] / n, row[key + "_share"], f"{what} {key}")
+        close(c["linked"] / n, row["find_rate"], f"{what} find rate")
+        for key in ("children", "strip"):
+            p, lo, hi = wilson(c[key], n)
+            close(p, row[key + "_share"], f"{what} {key} share")
+            close(lo, row[key + "_ci_low"], f"{what} {key} low")
+            close(hi, row[key + "_ci_high"], f"{what} {key} high")
+    print(f"breakdown: {len(rows)} groups as computed")
+
+
 def main():
     if sys.argv[1] == "events":
         events()
@@ -165,6 +229,8 @@ def main():
             sys.exit("trend-district-1: no month was too few; the check would prove nothing")
     elif what == "funnel":
         check_funnel(census, got)
+    elif what == "breakdown":
+        check_breakdown(got)
     else:
         sys.exit(f"unknown check {what}")
 

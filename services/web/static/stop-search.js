@@ -3,7 +3,9 @@
  * them): trend (the rate ratio by month with its 95% band and the alert
  * threshold), quality (the share not stated, and the ratio if every
  * not-stated search were the group's), funnel (areas against their
- * searches, with the 95% and 99.8% limits around the force).
+ * searches, with the 95% and 99.8% limits around the force), powers and
+ * outcomes (each group's searches stacked to 100%), children and strip
+ * (a share by group with its interval).
  */
 (function () {
   'use strict';
@@ -92,7 +94,49 @@
     });
   }
 
+  /* Shares of each group's searches, stacked to 100%: one dataset a part. */
+  function stacked(parts) {
+    return function (canvas, d) {
+      var rows = d.rows.filter(function (r) { return !r.too_few; });
+      var palette = [blue, '#5b8cc9', red, grey];
+      return new Chart(canvas, {
+        type: 'bar',
+        data: { labels: rows.map(function (r) { return r.group; }),
+                datasets: parts.map(function (p, i) {
+                  return { label: p[1], backgroundColor: palette[i % palette.length],
+                           data: rows.map(function (r) { return r[p[0]] === null ? null : 100 * r[p[0]]; }) };
+                }) },
+        options: { indexAxis: 'y', scales: { x: { stacked: true, max: 100, title: { display: true, text: '% of the group\'s searches' } },
+                                            y: { stacked: true } } }
+      });
+    };
+  }
+
+  /* One share by group with its 95% interval as a floating bar behind it. */
+  function shareWithInterval(key, label) {
+    return function (canvas, d) {
+      var rows = d.rows.filter(function (r) { return !r.too_few; });
+      return new Chart(canvas, {
+        data: { labels: rows.map(function (r) { return r.group; }), datasets: [
+          { type: 'bar', label: label + ' (%)', backgroundColor: blue,
+            data: rows.map(function (r) { return r[key + '_share'] === null ? null : 100 * r[key + '_share']; }) },
+          { type: 'bar', label: '95% interval', backgroundColor: band, grouped: false, barPercentage: 0.3,
+            data: rows.map(function (r) {
+              return r[key + '_ci_low'] === null ? null : [100 * r[key + '_ci_low'], 100 * r[key + '_ci_high']];
+            }) }
+        ] },
+        options: { scales: { y: { beginAtZero: true, title: { display: true, text: '% of the group\'s searches' } } } }
+      });
+    };
+  }
+
   eqm.kinds.trend = trend;
   eqm.kinds.quality = quality;
   eqm.kinds.funnel = funnel;
+  eqm.kinds.powers = stacked([['pace_s1_share', 'PACE s1'], ['mda_s23_share', 'Misuse of Drugs Act s23'],
+                              ['section_60_share', 'section 60'], ['other_power_share', 'other powers']]);
+  eqm.kinds.outcomes = stacked([['nfa_share', 'no further action'], ['arrest_share', 'arrest'],
+                                ['other_outcome_share', 'other outcomes']]);
+  eqm.kinds.children = shareWithInterval('children', 'searches of children');
+  eqm.kinds.strip = shareWithInterval('strip', 'more than outer clothing removed');
 })();
