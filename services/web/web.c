@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -17,10 +18,19 @@
 #include <microhttpd.h>
 
 #include "eqm/alert_rules.h"
+#include "eqm/kafka.h"
 #include "eqm/log.h"
 #include "eqm/pg.h"
 #include "panel.h"
 #include "pdf.h"
+
+/* One stored offset and how far behind its partition's end it is. */
+struct lag {
+    char group[128], topic[250];
+    int partition;
+    int64_t lag;
+    bool known; /* the broker answered */
+};
 
 /* Threads answering requests; each takes a PostgreSQL connection from
  * the pool for its request (a PDF keeps one thread for seconds). */
@@ -31,7 +41,19 @@ struct eqm_web {
     const struct eqm_web_config *cfg;
     struct eqm_alert_rules *rules;
     char *pg_url;
-    pthread_mutex_t lock; /* guards busy[] */
+    rd_kafka_t *rk; /* asks the brokers for the partitions' ends (the lag) */
+    /* The lag, asked for by a thread of its own every web.lag.interval.ms
+     * (a broker that is gone can keep that question waiting for long; the
+     * requests read what it last found). Guarded by lag_lock. */
+    pthread_t lag_thread;
+    bool lag_started, lag_stop, lag_done;
+    pthread_mutex_t lag_lock;
+    pthread_cond_t lag_wake;
+    struct lag *lag_rows;
+    int n_lag;
+    bool lag_kafka_ok;
+    struct timespec lag_at; /* CLOCK_MONOTONIC of the last answer; 0: none yet */
+    pthread_mutex_t lock;   /* guards busy[] */
     bool busy[THREADS];
     PGconn *conns[THREADS];
 };
@@ -56,6 +78,10 @@ static const struct eqm_setting web_settings[] = {
          "alert rules file whose thresholds the charts draw (empty: the built-in defaults)"),
     NUMBER("web.alerts.overdue.days", overdue_days, "28", 1, 3650,
            "a firing alert unanswered for longer is red on the alerts page"),
+    NUMBER("web.kafka.timeout.ms", kafka_timeout_ms, "2000", 100, 60000,
+           "longest the brokers may take to say where a partition ends (the lag)"),
+    NUMBER("web.lag.interval.ms", lag_interval_ms, "5000", 100, 3600000,
+           "how often the lag is asked for (older than three times this, it is unknown)"),
     TEXT("web.chromium", chromium, "chromium",
          "the program that prints a pack to PDF (headless Chromium: Debian's chromium)"),
     NUMBER("web.pdf.timeout.s", pdf_timeout_s, "60", 1, 3600, "longest a PDF may take to print"),
@@ -190,11 +216,127 @@ static void put(struct eqm_web *w, int slot) {
 
 /* ---- /healthz and /metrics ----------------------------------------------------------- */
 
-static enum MHD_Result healthz(struct MHD_Connection *c, PGconn *pg, const char *pg_err) {
+/*
+ * Each stored offset's lag: the partition's end (its high watermark, from
+ * the brokers) less the next offset the group will read (a partition not
+ * read yet: from its start). Once the brokers fail to answer, the rest are
+ * unknown, so a broker that is down costs one timeout, not one per
+ * partition. Returns the number of rows in *out (free it), or -1 with
+ * errstr (PostgreSQL).
+ */
+static int lags(struct eqm_web *w, PGconn *pg, struct lag **out, bool *kafka_ok, char *errstr,
+                size_t sz) {
+    PGresult *r = PQexec(pg, "SELECT consumer_group, topic, partition, next_offset"
+                             "  FROM equality.kafka_offsets ORDER BY 1, 2, 3");
+    int n;
+    *out = NULL;
+    *kafka_ok = w->rk != NULL;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        eqm_pg_error(pg, r, "offsets", errstr, sz);
+        PQclear(r);
+        return -1;
+    }
+    n = PQntuples(r);
+    if (n > 0 && !(*out = calloc((size_t)n, sizeof(**out)))) {
+        PQclear(r);
+        snprintf(errstr, sz, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        struct lag *l = &(*out)[i];
+        int64_t lo = 0, hi = 0, next;
+        snprintf(l->group, sizeof(l->group), "%s", PQgetvalue(r, i, 0));
+        snprintf(l->topic, sizeof(l->topic), "%s", PQgetvalue(r, i, 1));
+        l->partition = atoi(PQgetvalue(r, i, 2));
+        if (!*kafka_ok)
+            continue;
+        if (rd_kafka_query_watermark_offsets(w->rk, l->topic, l->partition, &lo, &hi,
+                                             (int)w->cfg->kafka_timeout_ms) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+            *kafka_ok = false;
+            continue;
+        }
+        next = PQgetisnull(r, i, 3) ? lo : strtoll(PQgetvalue(r, i, 3), NULL, 10);
+        l->lag = hi > next ? hi - next : 0;
+        l->known = true;
+    }
+    PQclear(r);
+    return n;
+}
+
+/* The lag thread: asks, publishes, waits; until eqm_web_stop(). */
+static void *lag_loop(void *arg) {
+    struct eqm_web *w = arg;
+    PGconn *pg = NULL;
+    char err[512];
+    pthread_mutex_lock(&w->lag_lock);
+    while (!w->lag_stop) {
+        struct lag *rows = NULL;
+        struct timespec until;
+        bool ok = false;
+        int n = -1;
+        pthread_mutex_unlock(&w->lag_lock);
+        if (pg && PQstatus(pg) != CONNECTION_OK) {
+            PQfinish(pg);
+            pg = NULL;
+        }
+        if (pg || (pg = eqm_pg_connect(w->pg_url, "eqm-web lag", err, sizeof(err))))
+            n = lags(w, pg, &rows, &ok, err, sizeof(err));
+        pthread_mutex_lock(&w->lag_lock);
+        if (n >= 0) {
+            free(w->lag_rows);
+            w->lag_rows = rows;
+            w->n_lag = n;
+            w->lag_kafka_ok = ok;
+            clock_gettime(CLOCK_MONOTONIC, &w->lag_at);
+        }
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += w->cfg->lag_interval_ms / 1000;
+        until.tv_nsec += (w->cfg->lag_interval_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        if (!w->lag_stop)
+            pthread_cond_timedwait(&w->lag_wake, &w->lag_lock, &until);
+    }
+    w->lag_done = true;
+    pthread_mutex_unlock(&w->lag_lock);
+    PQfinish(pg);
+    return NULL;
+}
+
+/* A copy of the lag the thread last found (free *out), and whether the
+ * brokers answered it; older than three intervals, it is unknown. */
+static int lag_snapshot(struct eqm_web *w, struct lag **out, bool *kafka_ok) {
+    struct timespec now;
+    int n = 0;
+    *out = NULL;
+    *kafka_ok = false;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&w->lag_lock);
+    if (w->lag_at.tv_sec &&
+        (now.tv_sec - w->lag_at.tv_sec) * 1000 <= 3 * w->cfg->lag_interval_ms + 1000 &&
+        w->n_lag > 0 && (*out = malloc(sizeof(**out) * (size_t)w->n_lag))) {
+        memcpy(*out, w->lag_rows, sizeof(**out) * (size_t)w->n_lag);
+        n = w->n_lag;
+        *kafka_ok = w->lag_kafka_ok;
+    } else if (w->lag_at.tv_sec &&
+               (now.tv_sec - w->lag_at.tv_sec) * 1000 <= 3 * w->cfg->lag_interval_ms + 1000) {
+        *kafka_ok = w->lag_kafka_ok;
+    }
+    pthread_mutex_unlock(&w->lag_lock);
+    return n;
+}
+
+static enum MHD_Result healthz(struct eqm_web *w, struct MHD_Connection *c, PGconn *pg,
+                               const char *pg_err) {
     char err[512];
     PGresult *r = NULL, *b = NULL;
     json_t *out = json_object(), *consumers = json_array();
-    bool ok = pg != NULL;
+    bool ok = pg != NULL, kafka_ok = false;
+    struct lag *lag = NULL;
+    int n_lag = 0;
 
     snprintf(err, sizeof(err), "%s", pg_err);
     if (pg) {
@@ -211,18 +353,35 @@ static enum MHD_Result healthz(struct MHD_Connection *c, PGconn *pg, const char 
             eqm_pg_error(pg, PQresultStatus(r) != PGRES_TUPLES_OK ? r : b, "health", err,
                          sizeof(err));
             ok = false;
+        } else {
+            n_lag = lag_snapshot(w, &lag, &kafka_ok);
         }
     }
     if (ok) {
-        for (int i = 0; i < PQntuples(r); i++)
+        for (int i = 0; i < PQntuples(r); i++) {
+            /* The group's lag on the topic: the sum over its partitions, if all are known. */
+            int64_t sum = 0;
+            int found = 0;
+            bool known = true;
+            for (int k = 0; k < n_lag; k++) {
+                if (!strcmp(lag[k].group, PQgetvalue(r, i, 0)) &&
+                    !strcmp(lag[k].topic, PQgetvalue(r, i, 1))) {
+                    sum += lag[k].lag;
+                    known = known && lag[k].known;
+                    found++;
+                }
+            }
+            known = known && found > 0;
             json_array_append_new(
                 consumers,
-                json_pack("{s:s, s:s, s:I, s:I, s:s, s:I}", "group", PQgetvalue(r, i, 0), "topic",
-                          PQgetvalue(r, i, 1), "partitions",
+                json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:o}", "group", PQgetvalue(r, i, 0),
+                          "topic", PQgetvalue(r, i, 1), "partitions",
                           (json_int_t)strtoll(PQgetvalue(r, i, 2), NULL, 10), "next_offsets",
                           (json_int_t)strtoll(PQgetvalue(r, i, 3), NULL, 10), "last_commit",
                           PQgetvalue(r, i, 4), "seconds_since_commit",
-                          (json_int_t)strtoll(PQgetvalue(r, i, 5), NULL, 10)));
+                          (json_int_t)strtoll(PQgetvalue(r, i, 5), NULL, 10), "lag",
+                          known ? json_integer(sum) : json_null()));
+        }
         json_object_set_new(out, "relay_backlog",
                             json_integer(strtoll(PQgetvalue(b, 0, 0), NULL, 10)));
         json_object_set_new(out, "notify_pending",
@@ -230,7 +389,9 @@ static enum MHD_Result healthz(struct MHD_Connection *c, PGconn *pg, const char 
     }
     PQclear(r);
     PQclear(b);
+    free(lag);
     json_object_set_new(out, "status", json_string(ok ? "ok" : "unhealthy"));
+    json_object_set_new(out, "kafka", json_pack("{s:b}", "reachable", kafka_ok));
     json_object_set_new(out, "postgres", json_pack("{s:b, s:s}", "reachable", ok, "error", err));
     json_object_set_new(out, "consumers", consumers);
     {
@@ -320,7 +481,32 @@ static int family(FILE *fp, PGconn *pg, const struct family *f, char *err, size_
     return 0;
 }
 
-static enum MHD_Result metrics(struct MHD_Connection *c, PGconn *pg) {
+/* eqm_kafka_up and eqm_consumer_lag per partition (where the brokers answered). */
+static void lag_metrics(struct eqm_web *w, FILE *fp) {
+    static const char *const labels[] = {"group", "topic", "partition"};
+    struct lag *lag;
+    bool kafka_ok;
+    int n = lag_snapshot(w, &lag, &kafka_ok);
+    fprintf(fp,
+            "# HELP eqm_kafka_up Whether the brokers answered eqm-web's last question.\n"
+            "# TYPE eqm_kafka_up gauge\neqm_kafka_up %d\n"
+            "# HELP eqm_consumer_lag Messages on each partition the group has not yet "
+            "committed (the partition's end less its stored offset).\n"
+            "# TYPE eqm_consumer_lag gauge\n",
+            kafka_ok ? 1 : 0);
+    for (int i = 0; i < n; i++) {
+        char part[16], value[32];
+        const char *vals[] = {lag[i].group, lag[i].topic, part};
+        if (!lag[i].known)
+            continue;
+        snprintf(part, sizeof(part), "%d", lag[i].partition);
+        snprintf(value, sizeof(value), "%lld", (long long)lag[i].lag);
+        sample(fp, "eqm_consumer_lag", labels, vals, 3, value);
+    }
+    free(lag);
+}
+
+static enum MHD_Result metrics(struct eqm_web *w, struct MHD_Connection *c, PGconn *pg) {
     char err[512] = "", *buf = NULL;
     size_t len = 0;
     FILE *fp = open_memstream(&buf, &len);
@@ -333,6 +519,8 @@ static enum MHD_Result metrics(struct MHD_Connection *c, PGconn *pg) {
     fprintf(fp, "eqm_postgres_up %d\n", pg ? 1 : 0);
     for (size_t i = 0; pg && rc == 0 && i < sizeof(families) / sizeof(families[0]); i++)
         rc = family(fp, pg, &families[i], err, sizeof(err));
+    if (pg && rc == 0)
+        lag_metrics(w, fp);
     if (rc) {
         fclose(fp);
         free(buf);
@@ -525,9 +713,9 @@ static enum MHD_Result route(struct eqm_web *w, struct MHD_Connection *c, const 
         return reply_error(c, MHD_HTTP_BAD_REQUEST, "Bad request", err, html);
     slot = take(w, &e.conn, err, sizeof(err));
     if (!strcmp(url, "/healthz")) {
-        ret = healthz(c, e.conn, err);
+        ret = healthz(w, c, e.conn, err);
     } else if (!strcmp(url, "/metrics")) {
-        ret = metrics(c, e.conn);
+        ret = metrics(w, c, e.conn);
     } else if (slot < 0) {
         eqm_log_error("postgres unreachable", "error=%s", eqm_log_q(err));
         ret = reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "PostgreSQL unreachable",
@@ -606,16 +794,36 @@ int eqm_web_start(struct eqm_web **out, const struct eqm_config *cfg,
         free(w);
         return -2;
     }
+    /* A producer handle that sends nothing: it only asks for watermarks. */
+    {
+        struct eqm_kafka_spec spec = {
+            .type = RD_KAFKA_PRODUCER,
+            .client_id = "eqm-web",
+            .brokers = cfg->kafka_brokers,
+            .user_names = cfg->prop_names,
+            .user_values = cfg->prop_values,
+            .n_user = cfg->n_props,
+        };
+        char kerr[512];
+        if (!(w->rk = eqm_kafka_new(&spec, kerr, sizeof(kerr))))
+            eqm_log_warn("no Kafka client: the lag is not shown", "error=%s", eqm_log_q(kerr));
+    }
     /* The logger first, so libmicrohttpd's own messages go through it too. */
     w->daemon = MHD_start_daemon(flags, (uint16_t)wcfg->port, NULL, NULL, on_request, w,
                                  MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL, MHD_OPTION_SOCK_ADDR,
                                  (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
                                  MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_THREAD_POOL_SIZE,
                                  (unsigned)THREADS, MHD_OPTION_END);
+    pthread_mutex_init(&w->lag_lock, NULL);
+    pthread_cond_init(&w->lag_wake, NULL);
+    if (w->daemon && w->rk)
+        w->lag_started = pthread_create(&w->lag_thread, NULL, lag_loop, w) == 0;
     if (!w->daemon) {
         snprintf(errstr, sz, "cannot listen on %s port %ld: %s", wcfg->listen, wcfg->port,
                  strerror(errno));
         eqm_alert_rules_free(&w->rules);
+        if (w->rk)
+            rd_kafka_destroy(w->rk);
         free(w->pg_url);
         free(w);
         return -1;
@@ -634,6 +842,34 @@ void eqm_web_stop(struct eqm_web **wp) {
     if (!w)
         return;
     MHD_stop_daemon(w->daemon);
+    if (w->lag_started) {
+        /* The thread may be waiting on a broker that does not answer: a
+         * few seconds, then it is left to the exit with what it uses. */
+        bool done = false;
+        pthread_mutex_lock(&w->lag_lock);
+        w->lag_stop = true;
+        pthread_cond_signal(&w->lag_wake);
+        pthread_mutex_unlock(&w->lag_lock);
+        for (int i = 0; i < 50 && !done; i++) {
+            struct timespec tick = {0, 100 * 1000 * 1000};
+            pthread_mutex_lock(&w->lag_lock);
+            done = w->lag_done;
+            pthread_mutex_unlock(&w->lag_lock);
+            if (!done)
+                nanosleep(&tick, NULL);
+        }
+        if (!done) {
+            eqm_log_warn("lag thread still waiting on the brokers; left to the exit", "%s", "");
+            *wp = NULL;
+            return;
+        }
+        pthread_join(w->lag_thread, NULL);
+    }
+    free(w->lag_rows);
+    pthread_cond_destroy(&w->lag_wake);
+    pthread_mutex_destroy(&w->lag_lock);
+    if (w->rk)
+        rd_kafka_destroy(w->rk);
     for (int i = 0; i < THREADS; i++)
         PQfinish(w->conns[i]);
     pthread_mutex_destroy(&w->lock);

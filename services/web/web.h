@@ -20,16 +20,18 @@
 #include "eqm/config.h"
 
 struct eqm_web_config {
-    char *listen;       /* web.listen: an IPv4 or IPv6 address */
-    long port;          /* web.port */
-    char *static_dir;   /* web.static.dir: eqm.js, eqm.css */
-    char *chartjs;      /* web.chartjs: Chart.js's chart.min.js (Debian's libjs-chart.js) */
-    char *force_area;   /* force.area: the whole force's area name */
-    long min_events;    /* web.min.events: below this, "too few to compare" */
-    char *alerts_rules; /* alerts.rules: where the thresholds come from */
-    long overdue_days;  /* web.alerts.overdue.days: unanswered longer is red */
-    char *chromium;     /* web.chromium: the program that prints a pack to PDF */
-    long pdf_timeout_s; /* web.pdf.timeout.s */
+    char *listen;          /* web.listen: an IPv4 or IPv6 address */
+    long port;             /* web.port */
+    char *static_dir;      /* web.static.dir: eqm.js, eqm.css */
+    char *chartjs;         /* web.chartjs: Chart.js's chart.min.js (Debian's libjs-chart.js) */
+    char *force_area;      /* force.area: the whole force's area name */
+    long min_events;       /* web.min.events: below this, "too few to compare" */
+    char *alerts_rules;    /* alerts.rules: where the thresholds come from */
+    long overdue_days;     /* web.alerts.overdue.days: unanswered longer is red */
+    long kafka_timeout_ms; /* web.kafka.timeout.ms: watermark queries (the lag) */
+    long lag_interval_ms;  /* web.lag.interval.ms: how often the lag is asked for */
+    char *chromium;        /* web.chromium: the program that prints a pack to PDF */
+    long pdf_timeout_s;    /* web.pdf.timeout.s */
 };
 
 struct eqm_settings eqm_web_settings(struct eqm_web_config *wcfg);
