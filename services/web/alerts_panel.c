@@ -121,5 +121,5 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
 const struct eqm_web_panel eqm_web_alerts_panel = {
     "alerts", "Alerts", "open alerts and the force's answers",
     NULL,     apis,     sizeof(apis) / sizeof(apis[0]),
-    body,
+    body,     NULL,
 };

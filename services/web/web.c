@@ -415,6 +415,8 @@ static enum MHD_Result api(struct MHD_Connection *c, const struct eqm_web_env *e
     if (!p || !dot || dot < slash || (strcmp(dot, ".json") && strcmp(dot, ".csv")))
         return reply_error(c, MHD_HTTP_NOT_FOUND, "Not found", "/api/<panel>/<what>.json or .csv",
                            false);
+    if (eqm_web_args_check_panel(p, a, err, sizeof(err)) != 0)
+        return reply_error(c, MHD_HTTP_BAD_REQUEST, "Bad request", err, false);
     for (size_t i = 0; i < p->n_apis; i++) {
         if (strlen(p->apis[i].name) == (size_t)(dot - slash - 1) &&
             !strncmp(p->apis[i].name, slash + 1, (size_t)(dot - slash - 1))) {
@@ -476,6 +478,8 @@ static enum MHD_Result page(struct eqm_web *w, struct MHD_Connection *c,
         free(q);
         return reply_error(c, MHD_HTTP_NOT_FOUND, "Not found", "no such page", true);
     }
+    /* A page draws every measure of its panel, so measure= (the API's) is
+     * not among the arguments its links carry (collect). */
     if (qc.fp) {
         MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &qc);
         fclose(qc.fp);
@@ -506,7 +510,8 @@ static enum MHD_Result page(struct eqm_web *w, struct MHD_Connection *c,
 }
 
 static enum MHD_Result route(struct eqm_web *w, struct MHD_Connection *c, const char *url) {
-    struct eqm_web_args a = {arg(c, "area"), arg(c, "group"), arg(c, "from"), arg(c, "to"), 0};
+    struct eqm_web_args a = {arg(c, "area"),   arg(c, "group"), arg(c, "from"), arg(c, "to"), 0,
+                             arg(c, "measure")};
     struct eqm_web_env e = {NULL, w->cfg, w->rules};
     char err[512] = "";
     const char *span = arg(c, "span");
