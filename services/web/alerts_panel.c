@@ -119,4 +119,4 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
 }
 
 EQM_WEB_PANEL(eqm_web_alerts_panel, "alerts", "Alerts", "open alerts and the force's answers", NULL,
-              apis, body, true);
+              apis, body, NULL, true);

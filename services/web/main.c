@@ -8,12 +8,12 @@
 #include "web.h"
 
 int main(int argc, char **argv) {
-    struct eqm_config cfg;
+    int rc = 1;
+    char errstr[512];
+    struct eqm_web *w = NULL;
     struct eqm_web_config wcfg = {0};
     struct eqm_settings settings = eqm_web_settings(&wcfg);
-    struct eqm_web *w = NULL;
-    char errstr[512];
-    int rc = 1;
+    struct eqm_config cfg;
 
     if (eqm_config_main(&cfg, &settings, 1, "eqm-web", "web", NULL, argc, argv, &rc) == 0) {
         eqm_signals_install();

@@ -35,6 +35,19 @@ const char *eqm_web_group_label(const char *g) {
     return g;
 }
 
+bool eqm_web_group_has(const char *group, const char *grp) {
+    const char *s = eqm_web_group_array(group);
+    size_t n = strlen(grp);
+    /* s is a text[] literal, "{asian,black,...}": each name between , or braces. */
+    for (s = s ? s + 1 : NULL; s && *s && *s != '}';) {
+        size_t k = strcspn(s, ",}");
+        if (k == n && !strncmp(s, grp, n))
+            return true;
+        s += k + (s[k] == ',');
+    }
+    return false;
+}
+
 static bool is_month(const char *s) {
     int y, m;
     char end;
@@ -59,11 +72,32 @@ int eqm_web_args_check(const struct eqm_web_args *a, char *errstr, size_t sz) {
         snprintf(errstr, sz, "from (%s) is after to (%s)", a->from, a->to);
         return -1;
     }
+    if (a->measure && strlen(a->measure) > 64) {
+        snprintf(errstr, sz, "measure must be at most 64 bytes");
+        return -1;
+    }
     if (a->span != 0 && a->span != 1 && a->span != 12) {
         snprintf(errstr, sz, "span must be 1 (the month alone) or 12 (rolling 12 months)");
         return -1;
     }
     return 0;
+}
+
+int eqm_web_args_check_panel(const struct eqm_web_panel *p, const struct eqm_web_args *a,
+                             char *errstr, size_t sz) {
+    size_t len = 0;
+    if (!a->measure)
+        return 0;
+    for (const char *const *m = p->measures; m && *m; m++)
+        if (!strcmp(*m, a->measure))
+            return 0;
+    /* The reason names what it could have been. */
+    len = (size_t)snprintf(errstr, sz, "measure must be one of:");
+    for (const char *const *m = p->measures; m && *m && len < sz; m++)
+        len += (size_t)snprintf(errstr + len, sz - len, " %s", *m);
+    if (!p->measures)
+        snprintf(errstr, sz, "/%s takes no measure", p->path);
+    return -1;
 }
 
 const char *eqm_web_area(const struct eqm_web_env *e, const struct eqm_web_args *a) {
@@ -91,11 +125,32 @@ json_t *eqm_web_real(bool has, double v) {
     return has && isfinite(v) ? json_real(v) : json_null();
 }
 
+const char *eqm_web_str(const json_t *o, const char *key) {
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
 json_t *eqm_web_columns(const char *const *names) {
     json_t *a = json_array();
     for (; a && *names; names++)
         json_array_append_new(a, json_string(*names));
     return a;
+}
+
+int eqm_web_populations(const struct eqm_web_env *e, const char *area, const char *group,
+                        int64_t *pop_a, int64_t *pop_b, char *errstr, size_t sz) {
+    const char *p[] = {area, group};
+    PGresult *r = eqm_web_query(e, "population",
+                                "SELECT coalesce(sum(population) FILTER (WHERE grp = $2), 0),"
+                                "       coalesce(sum(population) FILTER (WHERE grp = 'white'), 0)"
+                                "  FROM equality.area_population WHERE area = $1",
+                                2, p, errstr, sz);
+    if (!r)
+        return -1;
+    *pop_a = eqm_web_num(r, 0, 0);
+    *pop_b = eqm_web_num(r, 0, 1);
+    PQclear(r);
+    return 0;
 }
 
 double eqm_web_threshold(const struct eqm_alert_rules *rules, const char *measure,
@@ -205,6 +260,15 @@ static void api_link(FILE *fp, const struct eqm_web_panel *p, const char *api, c
     fprintf(fp, "\">%s</a>", !strcmp(ext, "csv") ? "CSV" : "JSON");
 }
 
+void eqm_web_api_links(FILE *fp, const struct eqm_web_panel *p, const char *api,
+                       const char *query) {
+    fputs("<p class=\"api\">Data: ", fp);
+    api_link(fp, p, api, "csv", query);
+    fputc(' ', fp);
+    api_link(fp, p, api, "json", query);
+    fputs("</p>\n", fp);
+}
+
 void eqm_web_chart(FILE *fp, const struct eqm_web_panel *p, const char *id, const char *kind,
                    const char *api, const char *query, const json_t *data, const char *label) {
     fprintf(fp,
@@ -214,11 +278,8 @@ void eqm_web_chart(FILE *fp, const struct eqm_web_panel *p, const char *id, cons
     eqm_web_esc(fp, label);
     fprintf(fp, "\"></canvas></div>\n<script type=\"application/json\" id=\"data-%s\">", id);
     embed_json(fp, data);
-    fputs("</script>\n<p class=\"api\">Data: ", fp);
-    api_link(fp, p, api, "csv", query);
-    fputc(' ', fp);
-    api_link(fp, p, api, "json", query);
-    fputs("</p>\n", fp);
+    fputs("</script>\n", fp);
+    eqm_web_api_links(fp, p, api, query);
 }
 
 static void cell(FILE *fp, const json_t *v) {
@@ -285,6 +346,14 @@ static const char *heading(const char *col) {
         {"strip_share", "Share"},
         {"strip_ci_low", "95% low"},
         {"strip_ci_high", "95% high"},
+        {"tactic", "Tactic"},
+        {"disposals", "Disposals"},
+        {"out_of_court", "Out of court"},
+        {"share", "Share"},
+        {"drawn", "Taser drawn"},
+        {"aimed", "Taser aimed"},
+        {"discharged", "Taser discharged"},
+        {"share_discharged", "Discharged per drawn"},
     };
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (!strcmp(words[i][0], col))
@@ -292,16 +361,56 @@ static const char *heading(const char *col) {
     return col;
 }
 
+static void option(FILE *fp, const char *value, const char *label, const char *selected) {
+    fputs("<option value=\"", fp);
+    eqm_web_esc(fp, value);
+    fputs(selected && !strcmp(value, selected) ? "\" selected>" : "\">", fp);
+    eqm_web_esc(fp, label);
+    fputs("</option>", fp);
+}
+
+int eqm_web_chooser(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_panel *p,
+                    const char *table, const struct eqm_web_args *a, char *errstr, size_t sz) {
+    static const char *const names[] = {"bme", "black", "asian", "mixed", "other"};
+    const char *params[] = {e->cfg->force_area};
+    char span[8], sql[256];
+    PGresult *r;
+
+    snprintf(sql, sizeof(sql), "SELECT DISTINCT area, area = $1 FROM %s ORDER BY 2 DESC, 1", table);
+    if (!(r = eqm_web_query(e, "areas", sql, 1, params, errstr, sz)))
+        return -1;
+    snprintf(span, sizeof(span), "%d", a->span ? a->span : 12);
+    fprintf(fp, "<form class=\"choose\" method=\"get\" action=\"/%s\">\n", p->path);
+    fputs("<label>Area <select name=\"area\">", fp);
+    for (int i = 0; i < PQntuples(r); i++)
+        option(fp, PQgetvalue(r, i, 0), PQgetvalue(r, i, 0), eqm_web_area(e, a));
+    PQclear(r);
+    fputs("</select></label>\n<label>Group <select name=\"group\">", fp);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        option(fp, names[i], eqm_web_group_label(names[i]), a->group ? a->group : "bme");
+    fputs("</select></label>\n<label>Window <select name=\"span\">", fp);
+    option(fp, "12", "rolling 12 months", span);
+    option(fp, "1", "the month alone", span);
+    fputs("</select></label>\n<label>From <input type=\"month\" name=\"from\" value=\"", fp);
+    eqm_web_esc(fp, a->from);
+    fputs("\"></label>\n<label>To <input type=\"month\" name=\"to\" value=\"", fp);
+    eqm_web_esc(fp, a->to);
+    fputs("\"></label>\n<button type=\"submit\">Show</button></form>\n", fp);
+    return 0;
+}
+
 void eqm_web_table(FILE *fp, const char *id, const char *caption, const json_t *data) {
     const json_t *cols = json_object_get(data, "columns"), *rows = json_object_get(data, "rows");
+    const json_t *words = json_object_get(data, "headings");
     const json_t *row, *col;
     size_t i, j;
     fprintf(fp, "<table id=\"%s\"><caption>", id);
     eqm_web_esc(fp, caption);
     fputs("</caption>\n<thead><tr>", fp);
     json_array_foreach(cols, j, col) {
+        const char *own = json_string_value(json_object_get(words, json_string_value(col)));
         fputs("<th>", fp);
-        eqm_web_esc(fp, heading(json_string_value(col)));
+        eqm_web_esc(fp, own ? own : heading(json_string_value(col)));
         fputs("</th>", fp);
     }
     fputs("</tr></thead>\n<tbody>\n", fp);

@@ -28,11 +28,12 @@ struct eqm_alert_rules;
 
 /* What a request asks for (query parameters; NULL or 0: the default). */
 struct eqm_web_args {
-    const char *area;  /* default: the force */
-    const char *group; /* default: bme */
-    const char *from;  /* YYYY-MM, first month shown */
-    const char *to;    /* YYYY-MM, last month shown */
-    int span;          /* months per point: 1 (the month alone) or 12 (rolling) */
+    const char *area;    /* default: the force */
+    const char *group;   /* default: bme */
+    const char *from;    /* YYYY-MM, first month shown */
+    const char *to;      /* YYYY-MM, last month shown */
+    int span;            /* months per point: 1 (the month alone) or 12 (rolling) */
+    const char *measure; /* one of the panel's measures (its API; default: its first) */
 };
 
 struct eqm_web_env {
@@ -62,13 +63,17 @@ struct eqm_web_panel {
     /* The page covers every area and all months (no chooser): its heading
      * says only when it was produced. */
     bool all_areas;
+    /* The values its API's measure= may take, NULL-terminated (NULL: none). */
+    const char *const *measures;
 };
 
 /* Defines panel `var`: its address, title, index line, script (or NULL),
- * API table (an array), body writer and whether it covers all areas. */
-#define EQM_WEB_PANEL(var, path, title, blurb, script, apis, body, all_areas)                      \
-    const struct eqm_web_panel var = {                                                             \
-        path, title, blurb, script, apis, sizeof(apis) / sizeof((apis)[0]), body, all_areas}
+ * API table (an array), body writer, measures (or NULL) and whether it
+ * covers all areas. */
+#define EQM_WEB_PANEL(var, path, title, blurb, script, apis, body, measures, all_areas)            \
+    const struct eqm_web_panel var = {path,   title,     blurb,                                    \
+                                      script, apis,      sizeof(apis) / sizeof((apis)[0]),         \
+                                      body,   all_areas, measures}
 
 /* Every panel, in the order of the index page and the menu. */
 extern const struct eqm_web_panel *const eqm_web_panels[];
@@ -80,6 +85,11 @@ extern const size_t eqm_web_n_panels;
  * -1 with errstr (a 400). */
 int eqm_web_args_check(const struct eqm_web_args *a, char *errstr, size_t errstr_size);
 
+/* Checks args against the panel: a measure it has. 0, or -1 with errstr
+ * (a 400). */
+int eqm_web_args_check_panel(const struct eqm_web_panel *p, const struct eqm_web_args *a,
+                             char *errstr, size_t errstr_size);
+
 /* The area asked for, or the force's. */
 const char *eqm_web_area(const struct eqm_web_env *e, const struct eqm_web_args *a);
 
@@ -88,6 +98,8 @@ const char *eqm_web_area(const struct eqm_web_env *e, const struct eqm_web_args 
 const char *eqm_web_group_array(const char *group);
 /* A group's name in words ("Black and minority ethnic"). */
 const char *eqm_web_group_label(const char *group);
+/* Whether the counted group grp ("black") is one of group's ("bme"). */
+bool eqm_web_group_has(const char *group, const char *grp);
 
 /* ---- data ---------------------------------------------------------------------------- */
 
@@ -98,8 +110,14 @@ PGresult *eqm_web_query(const struct eqm_web_env *e, const char *what, const cha
 int64_t eqm_web_num(const PGresult *r, int row, int col);
 /* A JSON number, or null where there is none (JSON has no NaN). */
 json_t *eqm_web_real(bool has, double v);
+/* The string under key in o, or "" (none, or not a string). */
+const char *eqm_web_str(const json_t *o, const char *key);
 /* A JSON array of the names, NULL-terminated. */
 json_t *eqm_web_columns(const char *const *names);
+/* The populations of group and of White in area (Census, area_population):
+ * 0, or -1 with errstr. */
+int eqm_web_populations(const struct eqm_web_env *e, const char *area, const char *group,
+                        int64_t *pop_group, int64_t *pop_white, char *errstr, size_t errstr_size);
 /* The threshold of the first alert rule on measure and dimension (a rule
  * measure may end in ".*"), or NaN. */
 double eqm_web_threshold(const struct eqm_alert_rules *rules, const char *measure,
@@ -120,8 +138,20 @@ void eqm_web_esc(FILE *fp, const char *s);
 void eqm_web_chart(FILE *fp, const struct eqm_web_panel *p, const char *id, const char *kind,
                    const char *api, const char *query, const json_t *data, const char *label);
 
+/* The links to /api/<panel>/<api>.csv and .json with the query. */
+void eqm_web_api_links(FILE *fp, const struct eqm_web_panel *p, const char *api, const char *query);
+
+/* The form that chooses area, group, window and months: its areas are
+ * those of table (the panel's counts), its action the panel's page.
+ * 0, or -1 with errstr. */
+int eqm_web_chooser(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_panel *p,
+                    const char *table, const struct eqm_web_args *a, char *errstr,
+                    size_t errstr_size);
+
 /* The rows of data under its columns as an HTML table; a ratio on too few
- * events is written in words; a row with "rag" is coloured by it. */
+ * events is written in words; a row with "rag" is coloured by it. A
+ * column's heading is data's "headings" entry for it, if any, else its
+ * name in words. */
 void eqm_web_table(FILE *fp, const char *id, const char *caption, const json_t *data);
 
 /* The whole page of a panel (pack: for printing, style and scripts

@@ -11,136 +11,17 @@
 #include "eqm/stats.h"
 #include "panel.h"
 #include "series.h"
-
-/* Most months one request draws (about 80 years). */
-#define MAX_MONTHS 1000
+#include "trend.h"
 /* Points on each funnel limit line. */
 #define FUNNEL_STEPS 40
 
-/* The populations of the group and of White in area: 0, or -1 (errstr). */
-static int populations(const struct eqm_web_env *e, const char *area, const char *group,
-                       int64_t *pop_a, int64_t *pop_b, char *errstr, size_t sz) {
-    const char *p[] = {area, group};
-    PGresult *r = eqm_web_query(e, "population",
-                                "SELECT coalesce(sum(population) FILTER (WHERE grp = $2), 0),"
-                                "       coalesce(sum(population) FILTER (WHERE grp = 'white'), 0)"
-                                "  FROM equality.area_population WHERE area = $1",
-                                2, p, errstr, sz);
-    if (!r)
-        return -1;
-    *pop_a = eqm_web_num(r, 0, 0);
-    *pop_b = eqm_web_num(r, 0, 1);
-    PQclear(r);
-    return 0;
-}
-
-static const char *const trend_columns[] = {
-    "month",      "group_events", "reference_events", "months",
-    "too_few",    "ratio",        "ci_low",           "ci_high",
-    "not_stated", "all_events",   "not_stated_share", "ratio_if_not_stated_in_group",
-    NULL};
+/* What its trend counts. */
+static const struct eqm_web_counted searches = {"equality.stop_search_daily", "searches",
+                                                "stop_search.searches", "searches"};
 
 static json_t *trend(const struct eqm_web_env *e, const struct eqm_web_args *a, char *errstr,
                      size_t sz) {
-    const char *area = eqm_web_area(e, a), *group = a->group ? a->group : "bme";
-    const char *p[] = {area, eqm_web_group_array(group)};
-    int span = a->span ? a->span : 12;
-    int64_t pop_a, pop_b;
-    struct eqm_month_counts *m = NULL;
-    struct eqm_trend_point *t = NULL, *all = NULL;
-    PGresult *r;
-    json_t *out = NULL, *rows;
-    int n;
-
-    if (populations(e, area, group, &pop_a, &pop_b, errstr, sz) != 0)
-        return NULL;
-    r = eqm_web_query(
-        e, "monthly searches",
-        "WITH m AS ("
-        " SELECT date_trunc('month', day)::date AS month,"
-        "        sum(searches) FILTER (WHERE grp = ANY($2::text[])) AS a,"
-        "        sum(searches) FILTER (WHERE grp = 'white') AS b,"
-        "        sum(searches) FILTER (WHERE grp = 'not_stated') AS ns,"
-        "        sum(searches) AS total"
-        "   FROM equality.stop_search_daily"
-        "  WHERE area = $1 AND dimension = 'ethnicity' GROUP BY 1),"
-        " s AS (SELECT generate_series(min(month), max(month), interval '1 month')::date"
-        "              AS month FROM m)"
-        " SELECT to_char(s.month, 'YYYY-MM'), extract(year FROM s.month)::int,"
-        "        extract(month FROM s.month)::int, m.a, m.b, m.ns, m.total"
-        "   FROM s LEFT JOIN m USING (month) ORDER BY s.month",
-        2, p, errstr, sz);
-    if (!r)
-        return NULL;
-    n = PQntuples(r);
-    if (n > MAX_MONTHS) {
-        snprintf(errstr, sz, "%d months of counts; at most %d are drawn", n, MAX_MONTHS);
-        goto out;
-    }
-    m = calloc((size_t)n + 1, sizeof(*m));
-    t = calloc((size_t)n + 1, sizeof(*t));
-    all = calloc((size_t)n + 1, sizeof(*all));
-    if (!m || !t || !all) {
-        snprintf(errstr, sz, "out of memory");
-        goto out;
-    }
-    for (int i = 0; i < n; i++) {
-        m[i] = (struct eqm_month_counts){(int)eqm_web_num(r, i, 1), (int)eqm_web_num(r, i, 2),
-                                         eqm_web_num(r, i, 3), eqm_web_num(r, i, 4)};
-    }
-    if (eqm_series_trend(m, (size_t)n, span, pop_a, pop_b, e->cfg->min_events, t) != 0) {
-        snprintf(errstr, sz, "counts of %s do not fit its population (group %s)", area, group);
-        goto out;
-    }
-    /* The sensitivity bound: every not-stated search in the group. */
-    for (int i = 0; i < n; i++)
-        m[i].a += eqm_web_num(r, i, 5);
-    if (eqm_series_trend(m, (size_t)n, span, pop_a, pop_b, 0, all) != 0)
-        memset(all, 0, sizeof(*all) * (size_t)n);
-
-    out = json_pack(
-        "{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:o, s:o}", "measure", "stop_search.searches",
-        "area", area, "group", group, "reference", "white", "span", span, "group_population",
-        (json_int_t)pop_a, "reference_population", (json_int_t)pop_b, "min_events",
-        (json_int_t)e->cfg->min_events, "threshold",
-        eqm_web_real(true, eqm_web_threshold(e->rules, "stop_search.searches", "ethnicity")),
-        "columns", eqm_web_columns(trend_columns));
-    rows = json_array();
-    if (!out || !rows || json_object_set_new(out, "rows", rows) != 0) {
-        json_decref(out);
-        out = NULL;
-        snprintf(errstr, sz, "out of memory");
-        goto out;
-    }
-    for (int i = 0; i < n; i++) {
-        const char *month = PQgetvalue(r, i, 0);
-        int64_t nsum = 0, tsum = 0;
-        /* Not stated and all searches over the same span as the point. */
-        for (int k = i; k >= 0 && k > i - span; k--) {
-            nsum += eqm_web_num(r, k, 5);
-            tsum += eqm_web_num(r, k, 6);
-        }
-        if ((a->from && strcmp(month, a->from) < 0) || (a->to && strcmp(month, a->to) > 0))
-            continue;
-        json_array_append_new(
-            rows,
-            json_pack("{s:s, s:I, s:I, s:i, s:b, s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "month",
-                      month, "group_events", (json_int_t)t[i].a, "reference_events",
-                      (json_int_t)t[i].b, "months", t[i].months, "too_few", t[i].too_few, "ratio",
-                      eqm_web_real(t[i].ratio.has_value, t[i].ratio.value), "ci_low",
-                      eqm_web_real(t[i].ratio.has_ci, t[i].ratio.low), "ci_high",
-                      eqm_web_real(t[i].ratio.has_ci, t[i].ratio.high), "not_stated",
-                      (json_int_t)nsum, "all_events", (json_int_t)tsum, "not_stated_share",
-                      eqm_web_real(tsum > 0, tsum > 0 ? (double)nsum / (double)tsum : 0),
-                      "ratio_if_not_stated_in_group",
-                      eqm_web_real(!t[i].too_few && all[i].ratio.has_value, all[i].ratio.value)));
-    }
-out:
-    PQclear(r);
-    free(m);
-    free(t);
-    free(all);
-    return out;
+    return eqm_web_trend(e, a, &searches, errstr, sz);
 }
 
 static const char *const funnel_columns[] = {
@@ -383,53 +264,7 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
 
 EQM_WEB_PANEL(eqm_web_stop_search_panel, "stop-search", "Stop and search",
               "who is searched, against the population, by month and by area", "stop-search.js",
-              apis, body, false);
-
-static void option(FILE *fp, const char *value, const char *label, const char *selected) {
-    fputs("<option value=\"", fp);
-    eqm_web_esc(fp, value);
-    fputs(selected && !strcmp(value, selected) ? "\" selected>" : "\">", fp);
-    eqm_web_esc(fp, label);
-    fputs("</option>", fp);
-}
-
-static const char *str(const json_t *o, const char *k) {
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "";
-}
-
-/* The chooser: area, group, window, months. */
-static int chooser(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args *a,
-                   char *errstr, size_t sz) {
-    static const char *const names[] = {"bme", "black", "asian", "mixed", "other"};
-    const char *p[] = {e->cfg->force_area};
-    char span[8];
-    PGresult *r = eqm_web_query(e, "areas",
-                                "SELECT DISTINCT area, area = $1 FROM equality.stop_search_daily"
-                                " ORDER BY 2 DESC, 1",
-                                1, p, errstr, sz);
-    if (!r)
-        return -1;
-    snprintf(span, sizeof(span), "%d", a->span ? a->span : 12);
-    fputs("<form class=\"choose\" method=\"get\" action=\"/stop-search\">\n"
-          "<label>Area <select name=\"area\">",
-          fp);
-    for (int i = 0; i < PQntuples(r); i++)
-        option(fp, PQgetvalue(r, i, 0), PQgetvalue(r, i, 0), eqm_web_area(e, a));
-    PQclear(r);
-    fputs("</select></label>\n<label>Group <select name=\"group\">", fp);
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        option(fp, names[i], eqm_web_group_label(names[i]), a->group ? a->group : "bme");
-    fputs("</select></label>\n<label>Window <select name=\"span\">", fp);
-    option(fp, "12", "rolling 12 months", span);
-    option(fp, "1", "the month alone", span);
-    fputs("</select></label>\n<label>From <input type=\"month\" name=\"from\" value=\"", fp);
-    eqm_web_esc(fp, a->from);
-    fputs("\"></label>\n<label>To <input type=\"month\" name=\"to\" value=\"", fp);
-    eqm_web_esc(fp, a->to);
-    fputs("\"></label>\n<button type=\"submit\">Show</button></form>\n", fp);
-    return 0;
-}
+              apis, body, NULL, false);
 
 static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args *a,
                 const char *query, char *errstr, size_t sz) {
@@ -437,14 +272,16 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
     double thr;
     int rc = -1;
 
-    if (chooser(fp, e, a, errstr, sz) != 0 || !(t = trend(e, a, errstr, sz)) ||
-        !(f = funnel(e, a, errstr, sz)) || !(b = breakdown(e, a, errstr, sz)))
+    if (eqm_web_chooser(fp, e, &eqm_web_stop_search_panel, "equality.stop_search_daily", a, errstr,
+                        sz) != 0 ||
+        !(t = trend(e, a, errstr, sz)) || !(f = funnel(e, a, errstr, sz)) ||
+        !(b = breakdown(e, a, errstr, sz)))
         goto out;
     thr = json_real_value(json_object_get(t, "threshold"));
     fputs("<p class=\"lead\">How many times more likely ", fp);
-    eqm_web_esc(fp, eqm_web_group_label(str(t, "group")));
+    eqm_web_esc(fp, eqm_web_group_label(eqm_web_str(t, "group")));
     fputs(" people in ", fp);
-    eqm_web_esc(fp, str(t, "area"));
+    eqm_web_esc(fp, eqm_web_str(t, "area"));
     fputs(" are to be searched than White people, per head of population (Census 2021), with "
           "its 95% interval (a rolling span is drawn once it is whole). The alert threshold is ",
           fp);
@@ -472,7 +309,8 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
     eqm_web_chart(fp, &eqm_web_stop_search_panel, "chart-funnel", "funnel", "funnel", query, f,
                   "funnel plot of areas");
     fputs("<p>Each area's ratio over the 12 months to ", fp);
-    eqm_web_esc(fp, *str(f, "period_end") ? str(f, "period_end") : "the newest month");
+    eqm_web_esc(fp,
+                *eqm_web_str(f, "period_end") ? eqm_web_str(f, "period_end") : "the newest month");
     fputs(" against its number of searches (group and White). The lines are the 95% and 99.8% "
           "limits around the force's ratio: an area inside them is within what chance alone "
           "would give.</p>\n",
@@ -481,9 +319,9 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
     fputs("</section>\n<section><h2>By power, by outcome, children and strip searches</h2>\n<p>",
           fp);
     fputs("Each group's searches over the months ", fp);
-    eqm_web_esc(fp, str(b, "first_month"));
+    eqm_web_esc(fp, eqm_web_str(b, "first_month"));
     fputs(" to ", fp);
-    eqm_web_esc(fp, str(b, "last_month"));
+    eqm_web_esc(fp, eqm_web_str(b, "last_month"));
     fputs(": the power used (PACE s1, Misuse of Drugs Act s23, section 60, other), the outcome "
           "(no further action, arrest, other outcomes; the find rate is the share where the "
           "outcome was linked to the object of the search, of those where that is known), and "

@@ -78,10 +78,12 @@ static const struct eqm_setting web_settings[] = {
          "alert rules file whose thresholds the charts draw (empty: the built-in defaults)"),
     NUMBER("web.alerts.overdue.days", overdue_days, "28", 1, 3650,
            "a firing alert unanswered for longer is red on the alerts page"),
+    /* The lag (a thread of its own asks the brokers). */
     NUMBER("web.kafka.timeout.ms", kafka_timeout_ms, "2000", 100, 60000,
            "longest the brokers may take to say where a partition ends (the lag)"),
     NUMBER("web.lag.interval.ms", lag_interval_ms, "5000", 100, 3600000,
            "how often the lag is asked for (older than three times this, it is unknown)"),
+    /* The packs' PDFs. */
     TEXT("web.chromium", chromium, "chromium",
          "the program that prints a pack to PDF (headless Chromium: Debian's chromium)"),
     NUMBER("web.pdf.timeout.s", pdf_timeout_s, "60", 1, 3600, "longest a PDF may take to print"),
@@ -603,6 +605,8 @@ static enum MHD_Result api(struct MHD_Connection *c, const struct eqm_web_env *e
     if (!p || !dot || dot < slash || (strcmp(dot, ".json") && strcmp(dot, ".csv")))
         return reply_error(c, MHD_HTTP_NOT_FOUND, "Not found", "/api/<panel>/<what>.json or .csv",
                            false);
+    if (eqm_web_args_check_panel(p, a, err, sizeof(err)) != 0)
+        return reply_error(c, MHD_HTTP_BAD_REQUEST, "Bad request", err, false);
     for (size_t i = 0; i < p->n_apis; i++) {
         if (strlen(p->apis[i].name) == (size_t)(dot - slash - 1) &&
             !strncmp(p->apis[i].name, slash + 1, (size_t)(dot - slash - 1))) {
@@ -664,6 +668,8 @@ static enum MHD_Result page(struct eqm_web *w, struct MHD_Connection *c,
         free(q);
         return reply_error(c, MHD_HTTP_NOT_FOUND, "Not found", "no such page", true);
     }
+    /* A page draws every measure of its panel, so measure= (the API's) is
+     * not among the arguments its links carry (collect). */
     if (qc.fp) {
         MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &qc);
         fclose(qc.fp);
@@ -694,7 +700,8 @@ static enum MHD_Result page(struct eqm_web *w, struct MHD_Connection *c,
 }
 
 static enum MHD_Result route(struct eqm_web *w, struct MHD_Connection *c, const char *url) {
-    struct eqm_web_args a = {arg(c, "area"), arg(c, "group"), arg(c, "from"), arg(c, "to"), 0};
+    struct eqm_web_args a = {arg(c, "area"),   arg(c, "group"), arg(c, "from"), arg(c, "to"), 0,
+                             arg(c, "measure")};
     struct eqm_web_env e = {NULL, w->cfg, w->rules};
     char err[512] = "";
     const char *span = arg(c, "span");

@@ -30,6 +30,8 @@
 #                                        stop-search events of one 28-day block
 #   eqm_arrest_rules FILE                the notification tests' arrest-rate rules
 #   eqm_arrest_consume RULES             eqm-stop-search over what is on its topic
+#   eqm_web_start                        eqm-web on a free port (log $EQM_TEST_DIR/web.log);
+#                                        sets URL; get PATH FILE prints the HTTP status
 #   eqm_crash_rounds TOTAL ROUNDS -- CMD...
 #                                        kill a consumer mid-stream, round by round
 set -euo pipefail
@@ -259,6 +261,27 @@ for spec in specs:
             "outcome": "Arrest" if i < int(arrests) else "A no further action disposal",
             "outcome_linked_to_object_of_search": i < int(arrests)}))
 PY
+}
+
+_eqm_web_port() {
+    grep -o 'msg="listening".*port=[0-9]*' "$EQM_TEST_DIR/web.log" | grep -o '[0-9]*$'
+}
+
+# eqm_web_start: eqm-web on port 0 (the port it logs), stopped at exit;
+# sets URL and defines get PATH FILE (the body to FILE, the status printed).
+eqm_web_start() {
+    "$BIN/eqm-web" --web-port 0 --log-level info "$@" >"$EQM_TEST_DIR/web.log" 2>&1 &
+    eqm_test_bg $!
+    eqm_wait_until 20 _eqm_web_port >/dev/null || {
+        cat "$EQM_TEST_DIR/web.log" >&2
+        fail "eqm-web did not start"
+    }
+    URL=http://127.0.0.1:$(_eqm_web_port)
+    eqm_test_log "eqm-web at $URL"
+}
+
+get() {
+    curl -sS --max-time 20 -o "$2" -w '%{http_code}' "$URL$1"
 }
 
 # eqm_arrest_rules FILE: the arrest-rate rules (28 days, ratio >= 2.0,

@@ -29,14 +29,7 @@ timeout 120 "$BIN/eqm-stop-search" --exit-when-idle 3 --log-level warn ||
 assert_eq 3592 "$(psql_val "SELECT sum(searches) FROM equality.stop_search_daily
                              WHERE area = 'force' AND dimension = 'ethnicity'")" "all counted"
 
-"$BIN/eqm-web" --web-port 0 --web-lag-interval-ms 500 --log-level info >"$EQM_TEST_DIR/web.log" 2>&1 &
-web_pid=$!
-eqm_test_bg "$web_pid"
-web_port() { grep -o 'msg="listening".*port=[0-9]*' "$EQM_TEST_DIR/web.log" | grep -o '[0-9]*$'; }
-eqm_wait_until 20 web_port >/dev/null || { cat "$EQM_TEST_DIR/web.log" >&2; fail "eqm-web did not start"; }
-URL=http://127.0.0.1:$(web_port)
-eqm_test_log "eqm-web at $URL"
-get() { curl -sS --max-time 20 -o "$2" -w '%{http_code}' "$URL$1"; }
+eqm_web_start --web-lag-interval-ms 500
 
 # The API against the independent computation.
 assert_eq 200 "$(get '/api/stop-search/trend.json?span=12' "$EQM_TEST_DIR/t12.json")" "trend 12"

@@ -1,69 +1,14 @@
 /*
- * stop-search.js - the stop and search panel's chart kinds (eqm.js draws
- * them): trend (the rate ratio by month with its 95% band and the alert
- * threshold), quality (the share not stated, and the ratio if every
- * not-stated search were the group's), funnel (areas against their
- * searches, with the 95% and 99.8% limits around the force), powers and
- * outcomes (each group's searches stacked to 100%), children and strip
- * (a share by group with its interval).
+ * stop-search.js - the stop and search panel's own chart kinds (eqm.js
+ * draws them, and the trend and quality kinds every panel shares): funnel
+ * (areas against their searches, with the 95% and 99.8% limits around the
+ * force), powers and outcomes (each group's searches stacked to 100%),
+ * children and strip (a share by group with its interval).
  */
 (function () {
   'use strict';
   var c = eqm.colours, num = eqm.num;
-  var blue = c.blue, band = c.band, red = c.red, grey = c.grey;
-
-  /* A rolling span is drawn only where it is whole (its first months hold
-   * fewer months than the span: the table shows them, the chart does not). */
-  function whole(d) {
-    return d.rows.map(function (r) {
-      if (r.months >= d.span) return r;
-      return { month: r.month, ratio: null, ci_low: null, ci_high: null,
-               not_stated_share: r.not_stated_share, ratio_if_not_stated_in_group: null };
-    });
-  }
-
-  /* Rate ratio by month: the interval as a band, the ratio, the threshold. */
-  function trend(canvas, d) {
-    var rows = whole(d), labels = rows.map(function (r) { return r.month; });
-    var sets = [
-      { label: '95% interval (low)', data: rows.map(function (r) { return num(r.ci_low); }),
-        borderWidth: 0, pointRadius: 0, fill: false },
-      { label: '95% interval', data: rows.map(function (r) { return num(r.ci_high); }),
-        borderWidth: 0, pointRadius: 0, backgroundColor: band, fill: '-1' },
-      { label: 'rate ratio, ' + d.group + ' to White', borderColor: blue,
-        backgroundColor: blue, data: rows.map(function (r) { return num(r.ratio); }) }
-    ];
-    if (d.threshold !== null)
-      sets.push({ label: 'alert threshold', borderColor: red, borderDash: [6, 4], pointRadius: 0,
-                  data: rows.map(function () { return d.threshold; }) });
-    return new Chart(canvas, {
-      type: 'line', data: { labels: labels, datasets: sets },
-      options: { spanGaps: false, scales: { y: { beginAtZero: true,
-        title: { display: true, text: 'times as likely as White people' } } },
-        plugins: { legend: { labels: { filter: function (i) { return i.text.indexOf('(low)') < 0; } } } } }
-    });
-  }
-
-  /* Not stated by month, and the ratio if every not-stated search were the group's. */
-  function quality(canvas, d) {
-    var rows = whole(d);
-    return new Chart(canvas, {
-      type: 'line',
-      data: { labels: rows.map(function (r) { return r.month; }), datasets: [
-        { label: 'share not stated (%)', yAxisID: 'share', borderColor: grey, backgroundColor: grey,
-          data: rows.map(function (r) { return r.not_stated_share === null ? null : 100 * r.not_stated_share; }) },
-        { label: 'ratio shown', yAxisID: 'ratio', borderColor: blue, backgroundColor: blue,
-          data: rows.map(function (r) { return num(r.ratio); }) },
-        { label: 'ratio if every not-stated search were the group\'s', yAxisID: 'ratio',
-          borderColor: blue, borderDash: [4, 3], backgroundColor: blue,
-          data: rows.map(function (r) { return num(r.ratio_if_not_stated_in_group); }) }
-      ] },
-      options: { scales: {
-        share: { position: 'left', beginAtZero: true, title: { display: true, text: '% not stated' } },
-        ratio: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false },
-                 title: { display: true, text: 'rate ratio' } } } }
-    });
-  }
+  var blue = c.blue, red = c.red, grey = c.grey;
 
   /* Areas' ratios against their searches, the 95% and 99.8% limits around the force. */
   function funnel(canvas, d) {
@@ -130,8 +75,6 @@
     };
   }
 
-  eqm.kinds.trend = trend;
-  eqm.kinds.quality = quality;
   eqm.kinds.funnel = funnel;
   eqm.kinds.powers = stacked([['pace_s1_share', 'PACE s1'], ['mda_s23_share', 'Misuse of Drugs Act s23'],
                               ['section_60_share', 'section 60'], ['other_power_share', 'other powers']]);
