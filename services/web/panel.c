@@ -63,6 +63,14 @@ int eqm_web_args_check(const struct eqm_web_args *a, char *errstr, size_t sz) {
         snprintf(errstr, sz, "span must be 1 (the month alone) or 12 (rolling 12 months)");
         return -1;
     }
+    if (a->role && (!*a->role || strlen(a->role) > 64)) {
+        snprintf(errstr, sz, "role must be 1 to 64 bytes");
+        return -1;
+    }
+    if (a->window < 0 || a->window > 3660) {
+        snprintf(errstr, sz, "window must be a number of days, 1 to 3660");
+        return -1;
+    }
     return 0;
 }
 
@@ -110,6 +118,11 @@ double eqm_web_threshold(const struct eqm_alert_rules *rules, const char *measur
             return r->threshold;
     }
     return NAN;
+}
+
+const char *eqm_web_str(const json_t *o, const char *k) {
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
 }
 
 /* One value as text: a number in full, true/false, null as nothing. */
@@ -180,6 +193,14 @@ void eqm_web_esc(FILE *fp, const char *s) {
         else
             fputc(c, fp);
     }
+}
+
+void eqm_web_option(FILE *fp, const char *value, const char *label, const char *selected) {
+    fputs("<option value=\"", fp);
+    eqm_web_esc(fp, value);
+    fputs(selected && !strcmp(value, selected) ? "\" selected>" : "\">", fp);
+    eqm_web_esc(fp, label);
+    fputs("</option>", fp);
 }
 
 /* JSON inside <script type="application/json">: "</" written "<\/" (the
@@ -268,6 +289,45 @@ static const char *heading(const char *col) {
         {"responded_at", "Answered"},
         {"days_unanswered", "Days unanswered"},
         {"silenced_until", "Silenced until"},
+        {"stage", "Stage"},
+        {"group_entered", "Group entered"},
+        {"group_passed", "Passed"},
+        {"group_failed", "Failed"},
+        {"group_withdrawn", "Withdrew"},
+        {"group_base", "Decided"},
+        {"group_pass_rate", "Pass rate"},
+        {"comparison_group", "Compared with"},
+        {"comparison_passed", "Their passed"},
+        {"comparison_base", "Their decided"},
+        {"comparison_pass_rate", "Their pass rate"},
+        {"p_value", "Fisher p"},
+        {"white", "White"},
+        {"bme", "BME"},
+        {"asian", "Asian"},
+        {"black", "Black"},
+        {"mixed", "Mixed"},
+        {"other", "Other"},
+        {"all", "All"},
+        {"role", "Role"},
+        {"date", "Date"},
+        {"source", "From"},
+        {"group_headcount", "Group's headcount"},
+        {"stated_headcount", "Stated headcount"},
+        {"share", "Share"},
+        {"share_ci_low", "Share 95% low"},
+        {"share_ci_high", "Share 95% high"},
+        {"population_share", "Population share"},
+        {"headcount", "Headcount"},
+        {"leavers", "Leavers"},
+        {"average_headcount", "Average headcount"},
+        {"leaver_rate", "Leaver rate"},
+        {"reference_group", "Reference"},
+        {"reference_leavers", "Reference's leavers"},
+        {"reference_leaver_rate", "Reference's rate"},
+        {"leavers_service_known", "Service known"},
+        {"mean_service_years", "Mean service (years)"},
+        {"records", "Records"},
+        {"all_records", "All records"},
     };
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (!strcmp(words[i][0], col))

@@ -258,19 +258,6 @@ const struct eqm_web_panel eqm_web_stop_search_panel = {
     body,
 };
 
-static void option(FILE *fp, const char *value, const char *label, const char *selected) {
-    fputs("<option value=\"", fp);
-    eqm_web_esc(fp, value);
-    fputs(selected && !strcmp(value, selected) ? "\" selected>" : "\">", fp);
-    eqm_web_esc(fp, label);
-    fputs("</option>", fp);
-}
-
-static const char *str(const json_t *o, const char *k) {
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "";
-}
-
 /* The chooser: area, group, window, months. */
 static int chooser(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args *a,
                    char *errstr, size_t sz) {
@@ -288,14 +275,14 @@ static int chooser(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_a
           "<label>Area <select name=\"area\">",
           fp);
     for (int i = 0; i < PQntuples(r); i++)
-        option(fp, PQgetvalue(r, i, 0), PQgetvalue(r, i, 0), eqm_web_area(e, a));
+        eqm_web_option(fp, PQgetvalue(r, i, 0), PQgetvalue(r, i, 0), eqm_web_area(e, a));
     PQclear(r);
     fputs("</select></label>\n<label>Group <select name=\"group\">", fp);
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        option(fp, names[i], eqm_web_group_label(names[i]), a->group ? a->group : "bme");
+        eqm_web_option(fp, names[i], eqm_web_group_label(names[i]), a->group ? a->group : "bme");
     fputs("</select></label>\n<label>Window <select name=\"span\">", fp);
-    option(fp, "12", "rolling 12 months", span);
-    option(fp, "1", "the month alone", span);
+    eqm_web_option(fp, "12", "rolling 12 months", span);
+    eqm_web_option(fp, "1", "the month alone", span);
     fputs("</select></label>\n<label>From <input type=\"month\" name=\"from\" value=\"", fp);
     eqm_web_esc(fp, a->from);
     fputs("\"></label>\n<label>To <input type=\"month\" name=\"to\" value=\"", fp);
@@ -315,9 +302,9 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
         goto out;
     thr = json_real_value(json_object_get(t, "threshold"));
     fputs("<p class=\"lead\">How many times more likely ", fp);
-    eqm_web_esc(fp, eqm_web_group_label(str(t, "group")));
+    eqm_web_esc(fp, eqm_web_group_label(eqm_web_str(t, "group")));
     fputs(" people in ", fp);
-    eqm_web_esc(fp, str(t, "area"));
+    eqm_web_esc(fp, eqm_web_str(t, "area"));
     fputs(" are to be searched than White people, per head of population (Census 2021), with "
           "its 95% interval (a rolling span is drawn once it is whole). The alert threshold is ",
           fp);
@@ -345,7 +332,8 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
     eqm_web_chart(fp, &eqm_web_stop_search_panel, "chart-funnel", "funnel", "funnel", query, f,
                   "funnel plot of areas");
     fputs("<p>Each area's ratio over the 12 months to ", fp);
-    eqm_web_esc(fp, *str(f, "period_end") ? str(f, "period_end") : "the newest month");
+    eqm_web_esc(fp,
+                *eqm_web_str(f, "period_end") ? eqm_web_str(f, "period_end") : "the newest month");
     fputs(" against its number of searches (group and White). The lines are the 95% and 99.8% "
           "limits around the force's ratio: an area inside them is within what chance alone "
           "would give.</p>\n",

@@ -29,14 +29,8 @@ timeout 120 "$BIN/eqm-stop-search" --exit-when-idle 3 --log-level warn ||
 assert_eq 3592 "$(psql_val "SELECT sum(searches) FROM equality.stop_search_daily
                              WHERE area = 'force' AND dimension = 'ethnicity'")" "all counted"
 
-"$BIN/eqm-web" --web-port 0 --log-level info >"$EQM_TEST_DIR/web.log" 2>&1 &
-web_pid=$!
-eqm_test_bg "$web_pid"
-web_port() { grep -o 'msg="listening".*port=[0-9]*' "$EQM_TEST_DIR/web.log" | grep -o '[0-9]*$'; }
-eqm_wait_until 20 web_port >/dev/null || { cat "$EQM_TEST_DIR/web.log" >&2; fail "eqm-web did not start"; }
-URL=http://127.0.0.1:$(web_port)
-eqm_test_log "eqm-web at $URL"
-get() { curl -sS --max-time 20 -o "$2" -w '%{http_code}' "$URL$1"; }
+eqm_web_up
+get() { eqm_web_get "$@"; }
 
 # The API against the independent computation.
 assert_eq 200 "$(get '/api/stop-search/trend.json?span=12' "$EQM_TEST_DIR/t12.json")" "trend 12"
@@ -92,10 +86,8 @@ for page in "stop-search?span=12" "stop-search?span=1&area=E07000012" alerts "" 
     name=${name:-index}
     name=${name//\//-}
     [[ $page == *area=* ]] && name=$name-district
-    timeout 90 "$py" "$here/browser.py" "$URL/$page" --timeout 60 --ready 'window.eqmReady === true || !document.querySelector("canvas")' \
-        --eval 'JSON.stringify(Object.fromEntries(Object.entries(window.eqmCharts || {}).map(([k, c]) => [k, c.data.datasets.map(d => [d.label, d.data.length, d.data.filter(v => v !== null && (typeof v !== "object" || v.y !== null)).length])])))' \
-        --screenshot "$ART/$name.png" --out "$EQM_TEST_DIR/browser-$name.json" >/dev/null ||
-        fail "browser: $page: $(cat "$EQM_TEST_DIR/browser-$name.json" 2>/dev/null)"
+    eqm_web_browse "$py" "$page" "$ART/$name.png" \
+        'JSON.stringify(Object.fromEntries(Object.entries(window.eqmCharts || {}).map(([k, c]) => [k, c.data.datasets.map(d => [d.label, d.data.length, d.data.filter(v => v !== null && (typeof v !== "object" || v.y !== null)).length])])))'
 done
 "$py" - "$EQM_TEST_DIR" <<'PY'
 import json, os, sys
