@@ -1,5 +1,6 @@
 /* panel.c - what every panel of eqm-web shares (panel.h). */
 #include "panel.h"
+#include "series.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -37,15 +38,7 @@ const char *eqm_web_group_label(const char *g) {
 
 bool eqm_web_group_has(const char *group, const char *grp) {
     const char *s = eqm_web_group_array(group);
-    size_t n = strlen(grp);
-    /* s is a text[] literal, "{asian,black,...}": each name between , or braces. */
-    for (s = s ? s + 1 : NULL; s && *s && *s != '}';) {
-        size_t k = strcspn(s, ",}");
-        if (k == n && !strncmp(s, grp, n))
-            return true;
-        s += k + (s[k] == ',');
-    }
-    return false;
+    return s && eqm_series_in_literal(s, grp);
 }
 
 static bool is_month(const char *s) {
@@ -78,6 +71,14 @@ int eqm_web_args_check(const struct eqm_web_args *a, char *errstr, size_t sz) {
     }
     if (a->span != 0 && a->span != 1 && a->span != 12) {
         snprintf(errstr, sz, "span must be 1 (the month alone) or 12 (rolling 12 months)");
+        return -1;
+    }
+    if (a->role && (!*a->role || strlen(a->role) > 64)) {
+        snprintf(errstr, sz, "role must be 1 to 64 bytes");
+        return -1;
+    }
+    if (a->window < 0 || a->window > 3660) {
+        snprintf(errstr, sz, "window must be a number of days, 1 to 3660");
         return -1;
     }
     return 0;
@@ -237,6 +238,14 @@ void eqm_web_esc(FILE *fp, const char *s) {
     }
 }
 
+void eqm_web_option(FILE *fp, const char *value, const char *label, const char *selected) {
+    fputs("<option value=\"", fp);
+    eqm_web_esc(fp, value);
+    fputs(selected && !strcmp(value, selected) ? "\" selected>" : "\">", fp);
+    eqm_web_esc(fp, label);
+    fputs("</option>", fp);
+}
+
 /* JSON inside <script type="application/json">: "</" written "<\/" (the
  * same string to a JSON reader), so no value can close the element. */
 static void embed_json(FILE *fp, const json_t *data) {
@@ -354,6 +363,44 @@ static const char *heading(const char *col) {
         {"aimed", "Taser aimed"},
         {"discharged", "Taser discharged"},
         {"share_discharged", "Discharged per drawn"},
+        {"stage", "Stage"},
+        {"group_entered", "Group entered"},
+        {"group_passed", "Passed"},
+        {"group_failed", "Failed"},
+        {"group_withdrawn", "Withdrew"},
+        {"group_base", "Decided"},
+        {"group_pass_rate", "Pass rate"},
+        {"comparison_group", "Compared with"},
+        {"comparison_passed", "Their passed"},
+        {"comparison_base", "Their decided"},
+        {"comparison_pass_rate", "Their pass rate"},
+        {"p_value", "Fisher p"},
+        {"white", "White"},
+        {"bme", "BME"},
+        {"asian", "Asian"},
+        {"black", "Black"},
+        {"mixed", "Mixed"},
+        {"other", "Other"},
+        {"all", "All"},
+        {"role", "Role"},
+        {"date", "Date"},
+        {"source", "From"},
+        {"group_headcount", "Group's headcount"},
+        {"stated_headcount", "Stated headcount"},
+        {"share_ci_low", "Share 95% low"},
+        {"share_ci_high", "Share 95% high"},
+        {"population_share", "Population share"},
+        {"headcount", "Headcount"},
+        {"leavers", "Leavers"},
+        {"average_headcount", "Average headcount"},
+        {"leaver_rate", "Leaver rate"},
+        {"reference_group", "Reference"},
+        {"reference_leavers", "Reference's leavers"},
+        {"reference_leaver_rate", "Reference's rate"},
+        {"leavers_service_known", "Service known"},
+        {"mean_service_years", "Mean service (years)"},
+        {"records", "Records"},
+        {"all_records", "All records"},
     };
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (!strcmp(words[i][0], col))

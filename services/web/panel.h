@@ -34,6 +34,8 @@ struct eqm_web_args {
     const char *to;      /* YYYY-MM, last month shown */
     int span;            /* months per point: 1 (the month alone) or 12 (rolling) */
     const char *measure; /* one of the panel's measures (its API; default: its first) */
+    const char *role;    /* recruitment: the role (default: the first the figures hold) */
+    int window;          /* recruitment: the figures' window in days (default: the longest) */
 };
 
 struct eqm_web_env {
@@ -81,7 +83,8 @@ extern const size_t eqm_web_n_panels;
 
 /* ---- requests ------------------------------------------------------------------------ */
 
-/* Checks args (known group, months YYYY-MM in order, span 1 or 12); 0, or
+/* Checks args (known group, months YYYY-MM in order, span 1 or 12, a
+ * role of 1 to 64 bytes, a window of 1 to 3660 days); 0, or
  * -1 with errstr (a 400). */
 int eqm_web_args_check(const struct eqm_web_args *a, char *errstr, size_t errstr_size);
 
@@ -131,6 +134,9 @@ char *eqm_web_csv(const json_t *data);
 
 /* s with < > & " ' escaped. */
 void eqm_web_esc(FILE *fp, const char *s);
+
+/* One <option> of a chooser's <select>, selected when value is selected. */
+void eqm_web_option(FILE *fp, const char *value, const char *label, const char *selected);
 
 /* A chart: its <canvas> (drawn by the kind's function in the panel's
  * script), its data embedded as JSON, and links to the same data as CSV

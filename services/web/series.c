@@ -2,6 +2,7 @@
 #include "series.h"
 
 #include <math.h>
+#include <string.h>
 
 static bool next_month(const struct eqm_month_counts *prev, const struct eqm_month_counts *m) {
     int y = prev->year, mo = prev->month + 1;
@@ -57,4 +58,64 @@ int eqm_series_funnel_limits(double theta, double p, double n, double z, double 
     *low = theta * exp(-z * se);
     *high = theta * exp(z * se);
     return 0;
+}
+
+bool eqm_series_in_literal(const char *parts, const char *grp) {
+    size_t n = strlen(grp);
+    for (const char *p = parts + 1; *p && *p != '}';) {
+        size_t len = strcspn(p, ",}");
+        if (len == n && !strncmp(p, grp, n))
+            return true;
+        p += len + (p[len] == ',');
+    }
+    return false;
+}
+
+static bool broad(const char *grp) {
+    static const char *const names[] = {"asian", "black", "mixed", "white", "other"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(grp, names[i]))
+            return true;
+    return false;
+}
+
+/* The point's share and not-stated share, once its rows are summed. */
+static void share_point(struct eqm_share_point *p, int64_t min_events) {
+    int64_t all = p->stated + p->not_stated;
+    p->too_few = p->group < min_events || p->stated - p->group < min_events;
+    p->share = (struct eqm_estimate){0};
+    if (!p->too_few && p->stated > 0 &&
+        eqm_stats_wilson(p->group, p->stated, EQM_STATS_Z95, &p->share) != 0)
+        p->share = (struct eqm_estimate){0};
+    p->has_not_stated_share = all > 0;
+    p->not_stated_share = all > 0 ? (double)p->not_stated / (double)all : 0;
+}
+
+int eqm_series_headcount(const struct eqm_headcount_row *rows, size_t n, const char *parts,
+                         int64_t min_events, struct eqm_share_point *out) {
+    int k = -1;
+
+    if (!parts || parts[0] != '{' || !strchr(parts, '}'))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const struct eqm_headcount_row *r = &rows[i];
+        if (r->headcount < 0 || !r->as_of || !r->grp ||
+            (k >= 0 && strcmp(r->as_of, out[k].as_of) < 0))
+            return -1;
+        if (k < 0 || strcmp(r->as_of, out[k].as_of) != 0) {
+            if (k >= 0)
+                share_point(&out[k], min_events);
+            out[++k] = (struct eqm_share_point){.as_of = r->as_of};
+        }
+        if (broad(r->grp)) {
+            out[k].stated += r->headcount;
+            if (eqm_series_in_literal(parts, r->grp))
+                out[k].group += r->headcount;
+        } else if (!strcmp(r->grp, "not_stated")) {
+            out[k].not_stated += r->headcount;
+        }
+    }
+    if (k >= 0)
+        share_point(&out[k], min_events);
+    return k + 1;
 }

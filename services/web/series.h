@@ -7,7 +7,9 @@
  * the months up to it (a rolling 12 months), with the Katz log interval
  * (eqm_stats_ratio_katz). A funnel gives the control limits a ratio
  * should stay within at a given number of events if the area were like
- * the force.
+ * the force. A headcount series is a group's share of the stated
+ * headcount at each snapshot date (Wilson interval), with the share not
+ * stated beside it.
  */
 #ifndef EQM_WEB_SERIES_H
 #define EQM_WEB_SERIES_H
@@ -60,5 +62,42 @@ int eqm_series_trend(const struct eqm_month_counts *m, size_t n, int span, int64
  */
 int eqm_series_funnel_limits(double theta, double p, double n, double z, double *low, double *high)
     __attribute__((warn_unused_result));
+
+/* One group's count in one headcount snapshot (equality.headcount_snapshots,
+ * summed per date): grp a broad group (asian, black, mixed, white, other)
+ * or not_stated; any other name (an aggregate) is not counted. */
+struct eqm_headcount_row {
+    const char *as_of; /* YYYY-MM-DD */
+    const char *grp;
+    int64_t headcount;
+};
+
+/* One snapshot date of a headcount series. */
+struct eqm_share_point {
+    const char *as_of;         /* the rows' string */
+    int64_t group;             /* headcount of the group's parts */
+    int64_t stated;            /* headcount of the five broad groups */
+    int64_t not_stated;        /* headcount not stated */
+    bool too_few;              /* group or the rest of the stated below the minimum */
+    struct eqm_estimate share; /* group / stated, Wilson 95%; has_value false when too_few */
+    bool has_not_stated_share; /* all > 0 */
+    double not_stated_share;   /* not_stated / (stated + not_stated) */
+};
+
+/*
+ * The series of rows[0..n-1] (sorted by as_of; rows of one date together)
+ * for the group made of parts (a text[] literal as eqm_web_group_array
+ * gives, "{asian,black,mixed,other}"): one point per date into out (room
+ * for n). A point whose group headcount or whose other stated headcount is
+ * below min_events is too few to compare. Returns the number of points, or
+ * -1 on bad arguments (a negative count, dates out of order, parts not a
+ * literal).
+ */
+int eqm_series_headcount(const struct eqm_headcount_row *rows, size_t n, const char *parts,
+                         int64_t min_events, struct eqm_share_point *out)
+    __attribute__((warn_unused_result));
+
+/* Whether grp is one of the names of the text[] literal parts, "{a,b,c}". */
+bool eqm_series_in_literal(const char *parts, const char *grp);
 
 #endif

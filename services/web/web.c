@@ -548,7 +548,7 @@ struct query_collect {
 static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
                                const char *value) {
     struct query_collect *q = cls;
-    static const char *const known[] = {"area", "group", "from", "to", "span"};
+    static const char *const known[] = {"area", "group", "from", "to", "span", "role", "window"};
     (void)kind;
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
         if (!strcmp(key, known[i]) && value && *value) {
@@ -700,11 +700,15 @@ static enum MHD_Result page(struct eqm_web *w, struct MHD_Connection *c,
 }
 
 static enum MHD_Result route(struct eqm_web *w, struct MHD_Connection *c, const char *url) {
-    struct eqm_web_args a = {arg(c, "area"),   arg(c, "group"), arg(c, "from"), arg(c, "to"), 0,
-                             arg(c, "measure")};
+    struct eqm_web_args a = {.area = arg(c, "area"),
+                             .group = arg(c, "group"),
+                             .from = arg(c, "from"),
+                             .to = arg(c, "to"),
+                             .measure = arg(c, "measure"),
+                             .role = arg(c, "role")};
     struct eqm_web_env e = {NULL, w->cfg, w->rules};
     char err[512] = "";
-    const char *span = arg(c, "span");
+    const char *span = arg(c, "span"), *window = arg(c, "window");
     bool html = strncmp(url, "/api/", 5) != 0;
     enum MHD_Result ret;
     int slot;
@@ -715,6 +719,11 @@ static enum MHD_Result route(struct eqm_web *w, struct MHD_Connection *c, const 
         char *end;
         long v = strtol(span, &end, 10);
         a.span = *end || v < 0 || v > 100 ? -1 : (int)v;
+    }
+    if (window) {
+        char *end;
+        long v = strtol(window, &end, 10);
+        a.window = *end || v < 1 || v > 3660 ? -1 : (int)v;
     }
     if (eqm_web_args_check(&a, err, sizeof(err)) != 0)
         return reply_error(c, MHD_HTTP_BAD_REQUEST, "Bad request", err, html);

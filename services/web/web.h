@@ -6,6 +6,8 @@
  *
  *   GET /                       the panels
  *   GET /stop-search            the stop and search panel (charts + tables)
+ *   GET /recruitment            recruitment and workforce (funnel, representation,
+ *                               leavers, not stated)
  *   GET /alerts                 open alerts as the panel's RAG list
  *   GET /api/<what>.json|.csv   every chart's data (data.h)
  *   GET /healthz                PostgreSQL reachable, each consumer's last commit

@@ -30,8 +30,13 @@
 #                                        stop-search events of one 28-day block
 #   eqm_arrest_rules FILE                the notification tests' arrest-rate rules
 #   eqm_arrest_consume RULES             eqm-stop-search over what is on its topic
-#   eqm_web_start                        eqm-web on a free port (log $EQM_TEST_DIR/web.log);
-#                                        sets URL; get PATH FILE prints the HTTP status
+#   eqm_web_up [ARGS...]                 eqm-web on a free loopback port (log
+#                                        $EQM_TEST_DIR/web.log), stopped at exit; sets URL
+#   eqm_web_get PATH FILE                GET $URL/PATH into FILE; the HTTP status on stdout
+#   eqm_web_browse PY PAGE PNG EVAL      $URL/PAGE in headless Chromium (browser.py, no
+#                                        console error), once its charts are drawn: EVAL's
+#                                        value in $EQM_TEST_DIR/browser-NAME.json (NAME:
+#                                        PNG's without .png), a screenshot in PNG
 #   eqm_crash_rounds TOTAL ROUNDS -- CMD...
 #                                        kill a consumer mid-stream, round by round
 set -euo pipefail
@@ -224,6 +229,36 @@ eqm_dump_counts() {
          WHERE kv.value::bigint <> 0" >"$2"
 }
 
+# eqm_web_up [ARGS...]: eqm-web on port 0 (the kernel's choice, read from
+# its "listening" line), registered with eqm_test_bg; URL its address.
+_eqm_web_port() {
+    grep -o 'msg="listening".*port=[0-9]*' "$EQM_TEST_DIR/web.log" | grep -o '[0-9]*$'
+}
+
+eqm_web_up() {
+    "$BIN/eqm-web" --web-port 0 --log-level info "$@" >"$EQM_TEST_DIR/web.log" 2>&1 &
+    eqm_test_bg $!
+    if ! eqm_wait_until 20 _eqm_web_port >/dev/null; then
+        cat "$EQM_TEST_DIR/web.log" >&2
+        fail "eqm-web did not start"
+    fi
+    URL=http://127.0.0.1:$(_eqm_web_port)
+    eqm_test_log "eqm-web at $URL"
+}
+
+eqm_web_get() {
+    curl -sS --max-time 20 -o "$2" -w '%{http_code}' "$URL$1"
+}
+
+eqm_web_browse() {
+    local py=$1 page=$2 png=$3 eval=$4 out
+    out=$EQM_TEST_DIR/browser-$(basename "$png" .png).json
+    timeout 90 "$py" "$EQM_SOURCE_DIR/tests/integration/browser.py" "$URL/$page" --timeout 60 \
+        --ready 'window.eqmReady === true || !document.querySelector("canvas")' \
+        --eval "$eval" --screenshot "$png" --out "$out" >/dev/null ||
+        fail "browser: $page: $(cat "$out" 2>/dev/null)"
+}
+
 eqm_replay_areas() {
     local i
     for i in $(seq "$1" "$2"); do
@@ -261,27 +296,6 @@ for spec in specs:
             "outcome": "Arrest" if i < int(arrests) else "A no further action disposal",
             "outcome_linked_to_object_of_search": i < int(arrests)}))
 PY
-}
-
-_eqm_web_port() {
-    grep -o 'msg="listening".*port=[0-9]*' "$EQM_TEST_DIR/web.log" | grep -o '[0-9]*$'
-}
-
-# eqm_web_start: eqm-web on port 0 (the port it logs), stopped at exit;
-# sets URL and defines get PATH FILE (the body to FILE, the status printed).
-eqm_web_start() {
-    "$BIN/eqm-web" --web-port 0 --log-level info "$@" >"$EQM_TEST_DIR/web.log" 2>&1 &
-    eqm_test_bg $!
-    eqm_wait_until 20 _eqm_web_port >/dev/null || {
-        cat "$EQM_TEST_DIR/web.log" >&2
-        fail "eqm-web did not start"
-    }
-    URL=http://127.0.0.1:$(_eqm_web_port)
-    eqm_test_log "eqm-web at $URL"
-}
-
-get() {
-    curl -sS --max-time 20 -o "$2" -w '%{http_code}' "$URL$1"
 }
 
 # eqm_arrest_rules FILE: the arrest-rate rules (28 days, ratio >= 2.0,

@@ -29,7 +29,8 @@ timeout 120 "$BIN/eqm-stop-search" --exit-when-idle 3 --log-level warn ||
 assert_eq 3592 "$(psql_val "SELECT sum(searches) FROM equality.stop_search_daily
                              WHERE area = 'force' AND dimension = 'ethnicity'")" "all counted"
 
-eqm_web_start --web-lag-interval-ms 500
+eqm_web_up --web-lag-interval-ms 500
+get() { eqm_web_get "$@"; }
 
 # The API against the independent computation.
 assert_eq 200 "$(get '/api/stop-search/trend.json?span=12' "$EQM_TEST_DIR/t12.json")" "trend 12"
@@ -102,6 +103,101 @@ eqm_test_log "ok: lag 5 in /metrics after 5 unread events"
 get /healthz "$EQM_TEST_DIR/h" >/dev/null
 grep -q '"group":"eqm-stop-search","topic":"stop-search.events","partitions":[0-9]*,"next_offsets":3592,[^}]*"lag":5' \
     "$EQM_TEST_DIR/h" || fail "healthz lag: $(cat "$EQM_TEST_DIR/h")"
+
+# The page in a real browser: no console error, each chart drawn with the
+# series and points of its data.
+for page in "stop-search?span=12" "stop-search?span=1&area=E07000012" alerts "" \
+    "stop-search/pack.html?span=12"; do
+    name=${page%%\?*}
+    name=${name:-index}
+    name=${name//\//-}
+    [[ $page == *area=* ]] && name=$name-district
+    eqm_web_browse "$py" "$page" "$ART/$name.png" \
+        'JSON.stringify(Object.fromEntries(Object.entries(window.eqmCharts || {}).map(([k, c]) => [k, c.data.datasets.map(d => [d.label, d.data.length, d.data.filter(v => v !== null && (typeof v !== "object" || v.y !== null)).length])])))'
+done
+"$py" - "$EQM_TEST_DIR" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+def charts(name):
+    return json.loads(json.load(open(os.path.join(d, f"browser-{name}.json")))["evals"][0])
+t12 = json.load(open(os.path.join(d, "t12.json")))
+f = json.load(open(os.path.join(d, "f.json")))
+c = charts("stop-search")
+assert sorted(c) == ["chart-children", "chart-funnel", "chart-outcomes", "chart-powers",
+                     "chart-quality", "chart-strip", "chart-trend"], c
+b = json.load(open(os.path.join(d, "b.json")))
+shown = sum(not r["too_few"] for r in b["rows"])
+# Powers: four parts, outcomes: three, each a bar per group with enough searches.
+assert [n for _, n, _ in c["chart-powers"]] == [shown] * 4, c["chart-powers"]
+assert [n for _, n, _ in c["chart-outcomes"]] == [shown] * 3, c["chart-outcomes"]
+assert [n for _, n, _ in c["chart-children"]] == [shown] * 2, c["chart-children"]
+assert [n for _, n, _ in c["chart-strip"]] == [shown] * 2, c["chart-strip"]
+months = len(t12["rows"])
+# Trend: the interval's two edges, the ratio and the threshold, a point a month.
+trend = {label: (n, drawn) for label, n, drawn in c["chart-trend"]}
+assert len(trend) == 4, trend
+assert all(n == months for n, _ in trend.values()), trend
+# A rolling 12 months is drawn once whole: 3 of the 14 months.
+assert trend["rate ratio, bme to White"][1] == sum(r["months"] == 12 for r in t12["rows"]) == 3
+assert trend["alert threshold"][1] == months
+# Quality: three series, a point a month.
+assert [n for _, n, _ in c["chart-quality"]] == [months] * 3, c["chart-quality"]
+# Funnel: the areas' points, four limit lines and the force's line.
+fun = {label: n for label, n, _ in c["chart-funnel"]}
+assert fun["areas"] == sum(r["ratio"] is not None for r in f["rows"]) == 6, fun
+assert len(fun) == 6 and all(fun[k] == len(f["limits"]) for k in fun if k != "areas"), fun
+# The district's month alone: months too few to compare are not drawn.
+dc = {label: drawn for label, _, drawn in charts("stop-search-district")["chart-trend"]}
+td = json.load(open(os.path.join(d, "td.json")))
+assert dc["rate ratio, bme to White"] == sum(not r["too_few"] for r in td["rows"]) < len(td["rows"])
+print("browser: trend", trend, "funnel", fun)
+PY
+grep -q 'too few to compare' <(curl -sS --max-time 10 "$URL/stop-search?span=1&area=E07000012") ||
+    fail "the district's page does not say too few to compare"
+# The pack's page (style and scripts inline) draws the same charts.
+"$py" - "$EQM_TEST_DIR" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+def charts(name):
+    return json.loads(json.load(open(os.path.join(d, f"browser-{name}.json")))["evals"][0])
+assert charts("stop-search-pack.html") == charts("stop-search"), "the pack draws other charts"
+print("pack.html: the same charts as the page")
+PY
+
+# The pack as PDF (headless Chromium prints it): its text by pdftotext.
+assert_eq 200 "$(get '/stop-search/pack.pdf?span=12&from=2024-07&to=2025-06' "$ART/stop-search-pack.pdf")" \
+    "pack PDF"
+assert_eq "%PDF-" "$(head -c 5 "$ART/stop-search-pack.pdf")" "the pack is a PDF"
+pages=$(pdfinfo "$ART/stop-search-pack.pdf" | sed -n 's/^Pages: *//p')
+((pages >= 2)) || fail "the pack has $pages pages"
+pdftotext -layout "$ART/stop-search-pack.pdf" "$EQM_TEST_DIR/pack.txt"
+for want in "Stop and search" "Area: force" "2024-07" "2025-06" "Produced" "Trend of the rate ratio" \
+    "Data quality" "Areas: funnel plot" "By power, by outcome" "Method" "Census 2021" "E07000012"; do
+    grep -qF "$want" "$EQM_TEST_DIR/pack.txt" || fail "the pack's text lacks \"$want\""
+done
+# The period chosen is the period printed: 12 months, July 2024 to June 2025.
+assert_eq 12 "$(grep -cE '^ *20(24-(0[7-9]|1[0-2])|25-0[1-6]) ' "$EQM_TEST_DIR/pack.txt")" \
+    "months in the pack's table"
+grep -q '2024-06 ' "$EQM_TEST_DIR/pack.txt" && fail "the pack shows a month before its period"
+eqm_test_log "pack: $pages pages ($ART/stop-search-pack.pdf)"
+
+# eqm-report writes the same pack from the command line.
+timeout 120 "$BIN/eqm-report" --panel stop-search --period 2024-07..2025-06 \
+    --pdf "$ART/report-stop-search.pdf" --html "$EQM_TEST_DIR/report.html" >/dev/null ||
+    fail "eqm-report failed"
+pdftotext -layout "$ART/report-stop-search.pdf" "$EQM_TEST_DIR/report.txt"
+cmp -s "$EQM_TEST_DIR/pack.txt" "$EQM_TEST_DIR/report.txt" ||
+    fail "eqm-report's pack reads differently from eqm-web's: $(diff "$EQM_TEST_DIR/pack.txt" "$EQM_TEST_DIR/report.txt" | head -5)"
+grep -q '<script type="application/json" id="data-chart-trend">' "$EQM_TEST_DIR/report.html" ||
+    fail "the printable page holds no chart data"
+rc=0
+"$BIN/eqm-report" --panel stop-search --period 2025-13..2025-14 --pdf /dev/null 2>"$EQM_TEST_DIR/err" || rc=$?
+assert_eq 2 "$rc" "eqm-report with a bad period"
+grep -q 'from and to must be months' "$EQM_TEST_DIR/err" || fail "no reason: $(cat "$EQM_TEST_DIR/err")"
+
+for f in stop-search stop-search-district alerts index stop-search-pack.html; do
+    [[ -s $ART/$f.png ]] || fail "no screenshot $ART/$f.png"
+done
 
 # The brokers down: /healthz still answers at once (the figures are in
 # PostgreSQL) and, once the last answer is three intervals old, says Kafka

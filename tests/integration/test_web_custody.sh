@@ -45,7 +45,8 @@ assert_eq "$want" "$(psql_val "SELECT sum(use_of_force) FROM equality.custody_da
                                 WHERE area = 'force' AND dimension = 'ethnicity'")" \
     "every use of force counted"
 
-eqm_web_start
+eqm_web_up
+get() { eqm_web_get "$@"; }
 # check WHAT FILE [key=value...]: the API's JSON against web_custody_expected.py.
 check() { "$py" "$here/web_custody_expected.py" "$exp" "$CENSUS" "$FORCE" "$@" || fail "$1: $2"; }
 

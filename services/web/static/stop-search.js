@@ -8,7 +8,7 @@
 (function () {
   'use strict';
   var c = eqm.colours, num = eqm.num;
-  var blue = c.blue, red = c.red, grey = c.grey;
+  var blue = c.blue, band = c.band, red = c.red, grey = c.grey;
 
   /* Areas' ratios against their searches, the 95% and 99.8% limits around the force. */
   function funnel(canvas, d) {

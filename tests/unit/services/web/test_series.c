@@ -7,7 +7,9 @@
  *   ratio = (a / pop_a) / (b / pop_b);
  *   Katz: ratio * exp(+/- 1.959964 * sqrt(1/a - 1/pop_a + 1/b - 1/pop_b));
  *   funnel: theta * exp(+/- z * sqrt(1/(n p) + 1/(n (1 - p)))), chosen so
- *   that the square root is 0.25 (n = 100, p = 0.2).
+ *   that the square root is 0.25 (n = 100, p = 0.2);
+ *   headcount share: k / n with the Wilson interval
+ *   (p + z^2/2n -/+ z sqrt(p (1 - p) / n + z^2 / 4n^2)) / (1 + z^2 / n).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -120,5 +122,77 @@ static void test_funnel_limits(void **state) {
     assert_int_equal(eqm_series_funnel_limits(2, 0.2, 0, EQM_STATS_Z95, &lo, &hi), -1);
 }
 
+#define BME "{asian,black,mixed,other}"
+
+/* Two snapshot dates: 2025-03-01 with 80 white, 12 asian, 8 black and 5
+ * not stated; 2025-06-01 with 954 white, 20 asian, 12 black, 10 mixed, 4
+ * other, 30 not stated and a "bme" row that is not counted again. */
+static const struct eqm_headcount_row snaps[] = {
+    {"2025-03-01", "asian", 12}, {"2025-03-01", "black", 8},  {"2025-03-01", "not_stated", 5},
+    {"2025-03-01", "white", 80}, {"2025-06-01", "asian", 20}, {"2025-06-01", "bme", 46},
+    {"2025-06-01", "black", 12}, {"2025-06-01", "mixed", 10}, {"2025-06-01", "not_stated", 30},
+    {"2025-06-01", "other", 4},  {"2025-06-01", "white", 954}};
+
+static void test_headcount_shares(void **state) {
+    struct eqm_share_point p[11];
+    (void)state;
+    assert_int_equal(eqm_series_headcount(snaps, 11, BME, 10, p), 2);
+    /* 2025-03-01: 20 of 100 stated: 0.2, Wilson 0.133367, 0.288829;
+     * 5 not stated of 105. */
+    assert_string_equal(p[0].as_of, "2025-03-01");
+    assert_int_equal(p[0].group, 20);
+    assert_int_equal(p[0].stated, 100);
+    assert_int_equal(p[0].not_stated, 5);
+    assert_false(p[0].too_few);
+    assert_float_equal(p[0].share.value, 0.2, 1e-12);
+    assert_float_equal(p[0].share.low, 0.133367, 1e-6);
+    assert_float_equal(p[0].share.high, 0.288829, 1e-6);
+    assert_true(p[0].has_not_stated_share);
+    assert_float_equal(p[0].not_stated_share, 5.0 / 105.0, 1e-12);
+    /* 2025-06-01: 46 of 1000 (the "bme" row left out): 0.046, Wilson
+     * 0.034662, 0.060812; 30 of 1030 not stated. */
+    assert_int_equal(p[1].group, 46);
+    assert_int_equal(p[1].stated, 1000);
+    assert_float_equal(p[1].share.value, 0.046, 1e-12);
+    assert_float_equal(p[1].share.low, 0.034662, 1e-6);
+    assert_float_equal(p[1].share.high, 0.060812, 1e-6);
+    assert_float_equal(p[1].not_stated_share, 30.0 / 1030.0, 1e-12);
+}
+
+static void test_headcount_one_group_too_few(void **state) {
+    struct eqm_share_point p[11];
+    (void)state;
+    /* Black alone: 8 on 2025-03-01 is below 10; 12 on 2025-06-01 is not. */
+    assert_int_equal(eqm_series_headcount(snaps, 11, "{black}", 10, p), 2);
+    assert_true(p[0].too_few);
+    assert_false(p[0].share.has_value);
+    assert_int_equal(p[0].group, 8);
+    assert_false(p[1].too_few);
+    assert_float_equal(p[1].share.value, 0.012, 1e-12);
+    /* The rest of the stated counts too: 92 others below 100. */
+    assert_int_equal(eqm_series_headcount(snaps, 4, "{black}", 100, p), 1);
+    assert_true(p[0].too_few);
+    /* Nothing stated: no share, but the not stated share is 1. */
+    {
+        const struct eqm_headcount_row ns[] = {{"2025-01-01", "not_stated", 7}};
+        assert_int_equal(eqm_series_headcount(ns, 1, BME, 0, p), 1);
+        assert_false(p[0].share.has_value);
+        assert_float_equal(p[0].not_stated_share, 1.0, 1e-12);
+    }
+}
+
+static void test_headcount_bad_input(void **state) {
+    struct eqm_share_point p[2];
+    const struct eqm_headcount_row back[] = {{"2025-06-01", "white", 1},
+                                             {"2025-03-01", "white", 1}};
+    const struct eqm_headcount_row neg[] = {{"2025-06-01", "white", -1}};
+    (void)state;
+    assert_int_equal(eqm_series_headcount(back, 2, BME, 0, p), -1);
+    assert_int_equal(eqm_series_headcount(neg, 1, BME, 0, p), -1);
+    assert_int_equal(eqm_series_headcount(snaps, 1, "asian", 0, p), -1);
+    assert_int_equal(eqm_series_headcount(snaps, 0, BME, 0, p), 0);
+}
+
 EQM_UNIT_MAIN(test_month_alone, test_rolling_span, test_too_few_to_compare,
-              test_months_must_follow_each_other, test_no_reference_events, test_funnel_limits)
+              test_months_must_follow_each_other, test_no_reference_events, test_funnel_limits,
+              test_headcount_shares, test_headcount_one_group_too_few, test_headcount_bad_input)
