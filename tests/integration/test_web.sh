@@ -104,6 +104,45 @@ get /healthz "$EQM_TEST_DIR/h" >/dev/null
 grep -q '"group":"eqm-stop-search","topic":"stop-search.events","partitions":[0-9]*,"next_offsets":3592,[^}]*"lag":5' \
     "$EQM_TEST_DIR/h" || fail "healthz lag: $(cat "$EQM_TEST_DIR/h")"
 
+# Alerts as the panel's RAG list: a rule that fires on the Black and
+# minority ethnic search ratio (at 1.1), counted with the five events
+# above; then one alert acknowledged (amber), one answered (green), one
+# unanswered for 40 days (red: its breach moved back, as 40 days would).
+cat >"$EQM_TEST_DIR/rules.json" <<'JSON'
+{"rules": [{"name": "web-bme-searches", "measure": "stop_search.searches",
+            "dimension": "ethnicity", "groups": ["bme"], "window_days": 365,
+            "comparison": ">=", "threshold": 1.1, "clear": 1.0, "min_count": 10,
+            "require_significant": false, "audience": "stop-search-scrutiny-group"}]}
+JSON
+timeout 120 "$BIN/eqm-stop-search" --exit-when-idle 3 --log-level warn \
+    --alerts-rules "$EQM_TEST_DIR/rules.json" || fail "eqm-stop-search with the rules failed"
+mapfile -t fps < <(psql_val "SELECT fingerprint FROM equality.alert_state
+                             WHERE status = 'firing' ORDER BY area")
+((${#fps[@]} >= 4)) || fail "only ${#fps[@]} alerts fired: $(psql_val 'SELECT area, status, last_value FROM equality.alert_state')"
+"$BIN/eqm-admin" alerts ack "${fps[0]}" --by "panel chair" >/dev/null
+"$BIN/eqm-admin" alerts respond "${fps[1]}" --text "Reviewed at the May panel" --by "chief inspector" >/dev/null
+psql -X -q "$EQM_PG_URL" -c "UPDATE equality.alert_state SET first_breached_at = now() - interval '40 days'
+                             WHERE fingerprint = '${fps[2]}'" || fail "could not move the breach back"
+assert_eq 200 "$(get /api/alerts/open.json "$EQM_TEST_DIR/alerts.json")" "alerts"
+"$py" - "$EQM_TEST_DIR/alerts.json" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+by_state = {}
+for r in rows:
+    by_state.setdefault((r["rag"], r["response_state"]), []).append(r["area"])
+assert ("amber", "acknowledged") in by_state, by_state
+assert ("green", "answered") in by_state, by_state
+assert ("red", "overdue") in by_state, by_state
+assert ("amber", "unanswered") in by_state, by_state
+assert len(by_state[("red", "overdue")]) == 1 and len(by_state[("green", "answered")]) == 1
+red = [r for r in rows if r["rag"] == "red"][0]
+assert red["days_unanswered"] == 40, red
+# Red first (firing, longest unanswered), as the panel reads the list.
+assert rows[0]["rag"] == "red", rows[0]
+print("alerts:", {f"{k[0]}/{k[1]}": len(v) for k, v in by_state.items()})
+PY
+eqm_test_log "ok: alerts as a RAG list"
+
 # The page in a real browser: no console error, each chart drawn with the
 # series and points of its data.
 for page in "stop-search?span=12" "stop-search?span=1&area=E07000012" alerts "" \
