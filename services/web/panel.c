@@ -573,7 +573,10 @@ char *eqm_web_page(const struct eqm_web_env *e, const struct eqm_web_panel *p,
     if (!p->all_areas) {
         fputs("Area: <strong>", fp);
         eqm_web_esc(fp, eqm_web_area(e, a));
-        fputs("</strong>. Months: <strong>", fp);
+        fputs("</strong>. ", fp);
+    }
+    if (!p->all_areas && !p->own_period) {
+        fputs("Months: <strong>", fp);
         eqm_web_esc(fp, a->from ? a->from : "the first counted");
         fputs("</strong> to <strong>", fp);
         eqm_web_esc(fp, a->to ? a->to : "the newest counted");

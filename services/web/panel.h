@@ -67,15 +67,18 @@ struct eqm_web_panel {
     bool all_areas;
     /* The values its API's measure= may take, NULL-terminated (NULL: none). */
     const char *const *measures;
+    /* Its figures are over windows of days, not chosen months (the page
+     * says its own period): the heading names the area only. */
+    bool own_period;
 };
 
 /* Defines panel `var`: its address, title, index line, script (or NULL),
  * API table (an array), body writer, measures (or NULL) and whether it
  * covers all areas. */
 #define EQM_WEB_PANEL(var, path, title, blurb, script, apis, body, measures, all_areas)            \
-    const struct eqm_web_panel var = {path,   title,     blurb,                                    \
-                                      script, apis,      sizeof(apis) / sizeof((apis)[0]),         \
-                                      body,   all_areas, measures}
+    const struct eqm_web_panel var = {                                                             \
+        path, title,     blurb,    script, apis, sizeof(apis) / sizeof((apis)[0]),                 \
+        body, all_areas, measures, false}
 
 /* Every panel, in the order of the index page and the menu. */
 extern const struct eqm_web_panel *const eqm_web_panels[];

@@ -620,4 +620,5 @@ const struct eqm_web_panel eqm_web_recruitment_panel = {
     .apis = apis,
     .n_apis = N_APIS,
     .body = body,
+    .own_period = true,
 };
