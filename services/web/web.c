@@ -23,6 +23,7 @@
 #include "eqm/pg.h"
 #include "panel.h"
 #include "pdf.h"
+#include "prom.h"
 
 /* One stored offset and how far behind its partition's end it is. */
 struct lag {
@@ -403,86 +404,6 @@ static enum MHD_Result healthz(struct eqm_web *w, struct MHD_Connection *c, PGco
     }
 }
 
-/* One Prometheus sample: name{labels} value, label values escaped. */
-static void sample(FILE *fp, const char *name, const char *const *labels, const char *const *vals,
-                   int n, const char *value) {
-    fputs(name, fp);
-    for (int i = 0; i < n; i++) {
-        fprintf(fp, "%s%s=\"", i ? "," : "{", labels[i]);
-        for (const char *s = vals[i]; *s; s++) {
-            if (*s == '\\' || *s == '"')
-                fputc('\\', fp);
-            if (*s == '\n')
-                fputs("\\n", fp);
-            else
-                fputc(*s, fp);
-        }
-        fputc('"', fp);
-    }
-    fprintf(fp, "%s %s\n", n ? "}" : "", value);
-}
-
-/* The families /metrics serves: each row of sql is one sample, its label
- * values first and its value last. All are gauges read from PostgreSQL. */
-static const struct family {
-    const char *name, *help;
-    const char *labels[3];
-    int n_labels;
-    const char *sql;
-} families[] = {
-    {"eqm_consumer_next_offset",
-     "Next Kafka offset each consumer group will read, per partition (committed with the "
-     "counts).",
-     {"group", "topic", "partition"},
-     3,
-     "SELECT consumer_group, topic, partition, coalesce(next_offset, 0)"
-     "  FROM equality.kafka_offsets ORDER BY 1, 2, 3"},
-    {"eqm_consumer_last_commit_timestamp_seconds",
-     "When each partition's offset was last committed (Unix time).",
-     {"group", "topic", "partition"},
-     3,
-     "SELECT consumer_group, topic, partition, extract(epoch FROM updated_at)"
-     "  FROM equality.kafka_offsets ORDER BY 1, 2, 3"},
-    {"eqm_dead_letters",
-     "Dead letters kept, by source and reason code.",
-     {"source", "reason"},
-     2,
-     "SELECT source, reason_code, count(*) FROM equality.dead_letters GROUP BY 1, 2 ORDER BY 1, 2"},
-    {"eqm_alerts",
-     "Alerts by state.",
-     {"status"},
-     1,
-     "SELECT status, count(*) FROM equality.alert_state GROUP BY 1 ORDER BY 1"},
-    {"eqm_alert_outbox_unsent",
-     "Alert messages not yet published by eqm-alert-relay.",
-     {NULL},
-     0,
-     "SELECT count(*) FROM equality.alert_outbox WHERE sent_at IS NULL AND publish"},
-    {"eqm_notify_deliveries",
-     "Deliveries of alerts to people, by channel and state.",
-     {"channel", "state"},
-     2,
-     "SELECT channel, state, count(*) FROM equality.notify_deliveries GROUP BY 1, 2 ORDER BY 1, 2"},
-};
-
-static int family(FILE *fp, PGconn *pg, const struct family *f, char *err, size_t sz) {
-    PGresult *r = PQexec(pg, f->sql);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        eqm_pg_error(pg, r, f->name, err, sz);
-        PQclear(r);
-        return -1;
-    }
-    fprintf(fp, "# HELP %s %s\n# TYPE %s gauge\n", f->name, f->help, f->name);
-    for (int i = 0; i < PQntuples(r); i++) {
-        const char *vals[3];
-        for (int k = 0; k < f->n_labels; k++)
-            vals[k] = PQgetvalue(r, i, k);
-        sample(fp, f->name, f->labels, vals, f->n_labels, PQgetvalue(r, i, f->n_labels));
-    }
-    PQclear(r);
-    return 0;
-}
-
 /* eqm_kafka_up and eqm_consumer_lag per partition (where the brokers answered). */
 static void lag_metrics(struct eqm_web *w, FILE *fp) {
     static const char *const labels[] = {"group", "topic", "partition"};
@@ -503,7 +424,7 @@ static void lag_metrics(struct eqm_web *w, FILE *fp) {
             continue;
         snprintf(part, sizeof(part), "%d", lag[i].partition);
         snprintf(value, sizeof(value), "%lld", (long long)lag[i].lag);
-        sample(fp, "eqm_consumer_lag", labels, vals, 3, value);
+        eqm_web_sample(fp, "eqm_consumer_lag", labels, vals, 3, value);
     }
     free(lag);
 }
@@ -519,8 +440,8 @@ static enum MHD_Result metrics(struct eqm_web *w, struct MHD_Connection *c, PGco
           "# TYPE eqm_postgres_up gauge\n",
           fp);
     fprintf(fp, "eqm_postgres_up %d\n", pg ? 1 : 0);
-    for (size_t i = 0; pg && rc == 0 && i < sizeof(families) / sizeof(families[0]); i++)
-        rc = family(fp, pg, &families[i], err, sizeof(err));
+    if (pg)
+        rc = eqm_web_pg_metrics(fp, pg, err, sizeof(err));
     if (pg && rc == 0)
         lag_metrics(w, fp);
     if (rc) {

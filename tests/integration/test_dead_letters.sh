@@ -42,6 +42,15 @@ oversized
 unknown_event_type" "$(psql_val "SELECT reason_code FROM equality.dead_letters ORDER BY 1")" \
     "each bad message counted once in equality.dead_letters"
 
+# What the process did, as eqm-web's /metrics shows it (equality.consumer_stats):
+# 8 messages read = 2 events counted + 1 duplicate + 5 dead letters, and
+# every batch's commit latency written (the last one when idle or stopping).
+assert_eq "1|8|2|1|5|t" "$(psql_val "SELECT count(*), sum(messages), sum(events), sum(duplicates),
+                                          sum(dead_letters), sum(batches) = sum(commit_count)
+                                             AND sum(batches) >= 1
+                                   FROM equality.consumer_stats WHERE consumer_group = 'eqm-stop-search'")" \
+    "one process's totals: messages, events, duplicates, dead letters; a latency per batch"
+
 # On the topic: five dead letters, each with its reason and source offset.
 dl=$(kcat -C -b "$EQM_KAFKA_BROKERS" -t "$DL" -e -q -X fetch.message.max.bytes=4000000 \
         -f '%h\n' 2>/dev/null | tr ',' '\n' | grep -E '^eqm-(reason-code|source-offset)=' | sort)
@@ -84,4 +93,8 @@ assert_eq 1 "$(psql_val "SELECT count(*) FROM equality.dead_letters
 assert_eq 1 "$(psql_val "SELECT sum(searches) FROM equality.stop_search_daily
                          WHERE area = 'E07000009' AND dimension = 'gender'")" \
     "the June event still counted once"
+assert_eq "2|9|2|1|6" "$(psql_val "SELECT count(*), sum(messages), sum(events), sum(duplicates),
+                                        sum(dead_letters)
+                                   FROM equality.consumer_stats WHERE consumer_group = 'eqm-stop-search'")" \
+    "a second process has a row of its own; the group's totals add up"
 echo "PASS test_dead_letters"

@@ -77,7 +77,32 @@ assert fams["eqm_postgres_up"].samples[0].value == 1
 offsets = [s for s in fams["eqm_consumer_next_offset"].samples
            if s.labels["group"] == "eqm-stop-search"]
 assert sum(s.value for s in offsets) == 3592, offsets
-print(f"/metrics: {len(fams)} families parsed; offsets sum to 3592")
+# The consumer's totals: every one of the 3592 messages a new event.
+def total(name):
+    return [s.value for s in fams[name].samples
+            if s.name == name + "_total" and s.labels["group"] == "eqm-stop-search"]
+for name, want in (("eqm_consumer_messages", 3592), ("eqm_consumer_events", 3592),
+                   ("eqm_consumer_duplicates", 0), ("eqm_consumer_dead_letters", 0)):
+    assert fams[name].type == "counter", fams[name].type
+    assert total(name) == [want], (name, total(name))
+batches = total("eqm_consumer_batches")[0]
+assert batches >= 1
+# The commit latency histogram: cumulative buckets up to +Inf, which is
+# the count, one per batch (the last written once the consumer was idle).
+h = fams["eqm_consumer_commit_seconds"]
+assert h.type == "histogram", h.type
+ours = [s for s in h.samples if s.labels["group"] == "eqm-stop-search"]
+buckets = [s for s in ours if s.name.endswith("_bucket")]
+les = [float(s.labels["le"]) for s in buckets]
+assert les == sorted(les) and les[-1] == float("inf") and len(les) == 12, les
+values = [s.value for s in buckets]
+assert values == sorted(values), values
+count = [s.value for s in ours if s.name.endswith("_count")][0]
+total_s = [s.value for s in ours if s.name.endswith("_sum")][0]
+assert values[-1] == count == batches, (values[-1], count, batches)
+assert total_s > 0, total_s
+print(f"/metrics: {len(fams)} families parsed; offsets sum to 3592; "
+      f"{int(batches)} batches, {total_s:.3f} s committing")
 PY
 
 # The lag (eqm-web asks the brokers every web.lag.interval.ms, 500 here):

@@ -798,6 +798,11 @@ int eqm_engine_run(struct eqm_engine *e) {
             expire_keys(e);
             e->stalled_since_ms = now;
         }
+        /* The last batch's commit latency, for /metrics, once idle. */
+        if (!rkm && e->n_messages == 0 && !in_flight && eqm_store_stats_pending(e->store) &&
+            eqm_store_stats_flush(e->store) != 0)
+            eqm_log_warn("cannot write consumer stats", "error=%s",
+                         eqm_log_q(eqm_store_error(e->store)));
         if (idle_ms > 0 && assigned && e->n_messages == 0 && !in_flight &&
             now - e->last_activity_ms >= idle_ms) {
             eqm_log_info("idle: stopping", "idle_s=%.1f", ecfg->exit_when_idle);
@@ -811,6 +816,9 @@ int eqm_engine_run(struct eqm_engine *e) {
      * freed. */
     if (!e->fatal && flush_batch(e, true, false) != 0)
         rc = 1;
+    if (!e->fatal && eqm_store_stats_flush(e->store) != 0)
+        eqm_log_warn("cannot write consumer stats", "error=%s",
+                     eqm_log_q(eqm_store_error(e->store)));
     eqm_catchup_log_stopping(&e->catchup);
     if (e->stats)
         stats_write(e);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "eqm/commitstats.h"
 #include "eqm/log.h"
 #include "eqm/migrate.h"
 #include "eqm/pg.h"
@@ -32,7 +33,8 @@ struct pipeline {
     bool failed, fenced;
     char sqlstate[6];
     char err[512];
-    int64_t max_us; /* the watermark once it commits */
+    int64_t max_us;  /* the watermark once it commits */
+    int64_t sent_us; /* BEGIN sent: the commit's latency runs from here */
 };
 
 struct eqm_store {
@@ -44,6 +46,11 @@ struct eqm_store {
     struct pipeline pl;
     struct eqm_buf a[8]; /* array parameters, reused */
     char errstr[512];
+    /* equality.consumer_stats: this process's row, the commit latencies
+     * not yet written, and those the transaction in flight writes. */
+    char member[160];
+    struct eqm_commit_stats lat_pending, lat_sent;
+    bool flush_failed; /* no flush alone again until a batch commits */
 };
 
 PGconn *eqm_store_conn(struct eqm_store *s) {
@@ -160,6 +167,23 @@ static int prepare_all(struct eqm_store *s) {
                 "WHERE o.consumer_group = $1 AND o.topic = $2 AND o.partition = u.p "
                 "AND o.next_offset IS NOT DISTINCT FROM u.expected") != 0)
         return -1;
+    /* This process's totals: each batch adds its own (migration 017). */
+    if (prepare(s, "eqm_stats",
+                "INSERT INTO equality.consumer_stats AS c (consumer_group, topic, member, source, "
+                "messages, events, duplicates, dead_letters, batches, commit_seconds_sum, "
+                "commit_count, commit_buckets) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::bigint[]) "
+                "ON CONFLICT (consumer_group, topic, member) DO UPDATE SET "
+                "messages = c.messages + EXCLUDED.messages, events = c.events + EXCLUDED.events, "
+                "duplicates = c.duplicates + EXCLUDED.duplicates, "
+                "dead_letters = c.dead_letters + EXCLUDED.dead_letters, "
+                "batches = c.batches + EXCLUDED.batches, "
+                "commit_seconds_sum = c.commit_seconds_sum + EXCLUDED.commit_seconds_sum, "
+                "commit_count = c.commit_count + EXCLUDED.commit_count, "
+                "commit_buckets = (SELECT array_agg(u.a + u.b ORDER BY u.i) FROM "
+                "unnest(c.commit_buckets, EXCLUDED.commit_buckets) WITH ORDINALITY AS u(a, b, i)), "
+                "updated_at = now()") != 0)
+        return -1;
     for (int t = 0; t < s->svc->n_tables && rc == 0; t++)
         rc = prepare_counts(s, t, &sql);
     eqm_buf_free(&sql);
@@ -231,6 +255,13 @@ int eqm_store_new(struct eqm_store **out, const struct eqm_service *svc, const c
     s->pg_url = pg_url;
     s->topic = topic;
     s->group = group;
+    {
+        char host[64] = "";
+        if (gethostname(host, sizeof(host) - 1) != 0)
+            snprintf(host, sizeof(host), "unknown");
+        snprintf(s->member, sizeof(s->member), "%s/%ld/%lld", host, (long)getpid(),
+                 (long long)(eqm_time_now_us() / 1000000));
+    }
     /* Migrations first, then the prepared statements that depend on them. */
     if (!(mig = eqm_pg_connect(pg_url, "eqm-migrate", errstr, sz)))
         goto fail;
@@ -541,6 +572,59 @@ static enum eqm_store_result run_offsets(struct eqm_store *s, const struct eqm_s
     return EQM_STORE_OK;
 }
 
+/* This batch's numbers and the commit latencies measured since the last
+ * ones written, into this process's row of equality.consumer_stats. */
+static enum eqm_store_result run_stats(struct eqm_store *s, const struct eqm_batch *b,
+                                       size_t n_new) {
+    char v[8][24], buckets[EQM_COMMIT_BUCKETS * 21 + 2];
+    const char *params[12];
+    size_t n_events = b ? eqm_batch_n_events(b) : 0, n_dead = b ? eqm_batch_n_dead_letters(b) : 0;
+    const struct eqm_commit_stats *lat = &s->lat_pending;
+
+    if (eqm_commit_stats_buckets_text(lat, buckets, sizeof(buckets)) != 0)
+        return oom(s);
+    snprintf(v[0], sizeof(v[0]), "%zu", n_events + n_dead);
+    snprintf(v[1], sizeof(v[1]), "%zu", n_new);
+    snprintf(v[2], sizeof(v[2]), "%zu", n_events - n_new);
+    snprintf(v[3], sizeof(v[3]), "%zu", n_dead);
+    snprintf(v[4], sizeof(v[4]), "%d", n_events + n_dead > 0);
+    snprintf(v[5], sizeof(v[5]), "%.9g", lat->sum_s);
+    snprintf(v[6], sizeof(v[6]), "%lld", (long long)lat->count);
+    params[0] = s->group;
+    params[1] = s->topic;
+    params[2] = s->member;
+    params[3] = s->svc->name;
+    for (int i = 0; i < 7; i++)
+        params[4 + i] = v[i];
+    params[11] = buckets;
+    s->lat_sent = *lat;
+    return run(s, "eqm_stats", 12, params, NULL, NULL, 0, "adding consumer stats", NULL);
+}
+
+/* The transaction that wrote lat_sent committed after `since`. */
+static void stats_committed(struct eqm_store *s, int64_t since_us) {
+    eqm_commit_stats_sub(&s->lat_pending, &s->lat_sent);
+    memset(&s->lat_sent, 0, sizeof(s->lat_sent));
+    s->flush_failed = false;
+    if (since_us > 0)
+        eqm_commit_stats_add(&s->lat_pending, (double)(eqm_time_now_us() - since_us) / 1e6);
+}
+
+bool eqm_store_stats_pending(const struct eqm_store *s) {
+    return s->lat_pending.count > 0;
+}
+
+int eqm_store_stats_flush(struct eqm_store *s) {
+    if (!s->conn || s->pl.active || s->flush_failed || s->lat_pending.count == 0)
+        return 0;
+    if (run_stats(s, NULL, 0) != EQM_STORE_OK) {
+        s->flush_failed = true;
+        return -1;
+    }
+    stats_committed(s, 0);
+    return 0;
+}
+
 /* Runs the figures callback inside the open transaction. */
 static enum eqm_store_result run_figures(struct eqm_store *s, eqm_store_figures_fn fn, void *arg) {
     if (fn(s->conn, arg, s->errstr, sizeof(s->errstr)) == 0)
@@ -585,16 +669,19 @@ static enum eqm_store_result write_batch(struct eqm_store *s, const struct eqm_s
     }
     if ((r = run_dead_letters(s, tx->batch)) != EQM_STORE_OK)
         return r;
+    if ((r = run_stats(s, tx->batch, *n_new)) != EQM_STORE_OK)
+        return r;
     return run_offsets(s, tx);
 }
 
 enum eqm_store_result eqm_store_commit(struct eqm_store *s, const struct eqm_store_tx *tx,
                                        size_t *n_new, size_t *rows) {
     enum eqm_store_result r;
-    int64_t max_us;
+    int64_t max_us, t0;
     PGresult *res;
 
     *rows = 0;
+    t0 = eqm_time_now_us();
     res = PQexec(s->conn, "BEGIN");
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         return fail(s, res, "BEGIN");
@@ -607,6 +694,7 @@ enum eqm_store_result eqm_store_commit(struct eqm_store *s, const struct eqm_sto
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         return fail(s, res, "COMMIT");
     PQclear(res);
+    stats_committed(s, t0);
     if (max_us > s->watermark_us)
         s->watermark_us = max_us;
     return EQM_STORE_OK;
@@ -622,6 +710,7 @@ enum eqm_store_result eqm_store_send(struct eqm_store *s, const struct eqm_store
     *n_new = *rows = 0;
     memset(pl, 0, sizeof(*pl));
     pl->offsets_q = pl->offsets_matched = -1;
+    pl->sent_us = eqm_time_now_us();
     if (!PQenterPipelineMode(s->conn) || PQsetnonblocking(s->conn, 1) != 0 ||
         !PQsendQueryParams(s->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)) {
         eqm_pg_error(s->conn, NULL, "BEGIN", s->errstr, sizeof(s->errstr));
@@ -712,6 +801,7 @@ enum eqm_store_collected eqm_store_collect(struct eqm_store *s, bool block) {
         if (PQresultStatus(res) == PGRES_COMMAND_OK) {
             PQclear(res);
             pl->active = false;
+            stats_committed(s, pl->sent_us);
             if (pl->max_us > s->watermark_us)
                 s->watermark_us = pl->max_us;
             return EQM_STORE_COMMITTED;

@@ -161,4 +161,13 @@ int eqm_store_offset_event(struct eqm_store *s, int32_t partition, int64_t store
  */
 long eqm_store_expire_keys(struct eqm_store *s, long horizon_days);
 
+/*
+ * Commit latencies measured but not yet written to equality.consumer_stats
+ * (each batch writes those before it, so the last one waits). Flushing
+ * writes them alone, when nothing is in flight: 0 (also when there was
+ * nothing to write or no connection), or -1 with the error.
+ */
+bool eqm_store_stats_pending(const struct eqm_store *s);
+int eqm_store_stats_flush(struct eqm_store *s) __attribute__((warn_unused_result));
+
 #endif /* EQM_ENGINE_STORE_H */
