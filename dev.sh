@@ -103,6 +103,11 @@ write_env() {
         printf 'export EQM_PG_URL=%q\n' "$EQM_PG_URL"
         printf 'export EQM_KAFKA_BROKERS=%q\n' "$EQM_KAFKA_BROKERS"
         printf 'export EQM_BROKER_CONTROL=%q\n' "$EQM_BROKER_CONTROL"
+        # Each program's own role (eqm_pg_roles); EQM_PG_URL is the owner's.
+        local var
+        for var in $(compgen -e | grep -E '^EQM_[A-Z_]+_PG_URL$'); do
+            printf 'export %s=%q\n' "$var" "${!var}"
+        done
     } >"$tmp"
     mv -f -- "$tmp" "$STACK_DIR/env"
 }
@@ -124,6 +129,7 @@ cmd_up() {
     fi
     mkdir -p "$STACK_DIR"
     eqm_pg_start "$STACK_DIR" >/dev/null || die "PostgreSQL did not start"
+    eqm_pg_roles "$bin_dir" || die "could not apply the migrations and make the programs' roles"
     eqm_broker_start "$STACK_DIR" "$bin_dir" >/dev/null || die "broker did not start"
     write_env
     cmd_status

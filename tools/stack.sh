@@ -6,6 +6,10 @@
 #
 #   eqm_pg_start DIR             start (initdb if needed) a cluster for DIR;
 #                                exports EQM_PG_URL and prints it
+#   eqm_pg_roles BIN_DIR         as the owner (EQM_PG_URL), apply the migrations,
+#                                make a login role per program in its group role
+#                                (README "Security") and export each program's
+#                                EQM_<PROGRAM>_PG_URL, e.g. EQM_STOP_SEARCH_PG_URL
 #   eqm_pg_stop DIR              pg_ctl stop -m fast
 #   eqm_pg_destroy DIR           stop and delete the cluster's files
 #   eqm_broker_start DIR BIN_DIR [ARGS...]
@@ -210,8 +214,12 @@ eqm_pg_start() {
 
     # Role and database "eqm", created once; the psql runs over the socket.
     local psql=("$bindir/psql" -XAtq -v ON_ERROR_STOP=1 -h "$home/sock" -p "$port" -U postgres -d postgres)
+    # eqm owns the schema and runs the migrations; CREATEROLE for the
+    # group roles of migration 019 and the programs' login roles.
     if [[ $("${psql[@]}" -c "select 1 from pg_roles where rolname = 'eqm'") != 1 ]]; then
-        "${psql[@]}" -c "create role eqm login" || return 1
+        "${psql[@]}" -c "create role eqm login createrole" || return 1
+    else
+        "${psql[@]}" -c "alter role eqm createrole" || return 1
     fi
     if [[ $("${psql[@]}" -c "select 1 from pg_database where datname = 'eqm'") != 1 ]]; then
         "${psql[@]}" -c "create database eqm owner eqm" || return 1
@@ -219,6 +227,51 @@ eqm_pg_start() {
 
     export EQM_PG_URL="postgresql://eqm@127.0.0.1:$port/eqm"
     printf 'EQM_PG_URL=%s\n' "$EQM_PG_URL"
+}
+
+# The login role of each program that connects to PostgreSQL, and its
+# group role: PROGRAM:LOGIN:GROUP.
+EQM_PG_PROGRAM_ROLES=(
+    stop-search:eqm_svc_stop_search:eqm_stop_search
+    custody:eqm_svc_custody:eqm_custody
+    recruitment:eqm_svc_recruitment:eqm_recruitment
+    alert-relay:eqm_svc_relay:eqm_relay
+    notify:eqm_svc_notify:eqm_notify
+    web:eqm_svc_web:eqm_analyst
+    report:eqm_svc_report:eqm_analyst
+    admin:eqm_svc_admin:eqm_admin
+)
+
+# eqm_pg_roles BIN_DIR: after eqm_pg_start. The cluster trusts loopback,
+# so the login roles have no password here (a force's cluster gives each
+# its own: README "Security").
+eqm_pg_roles() {
+    local bin=$1 entry program login group var
+    if (($# != 1)) || [[ -z ${EQM_PG_URL:-} ]]; then
+        _eqm_err "usage: eqm_pg_roles BIN_DIR (after eqm_pg_start)"
+        return 2
+    fi
+    local out
+    out=$(EQM_ADMIN_PG_URL=$EQM_PG_URL "$bin/eqm-admin" migrate 2>&1) || {
+        _eqm_err "migrations failed:"
+        printf '%s\n' "$out" | tail -n 20 >&2
+        return 1
+    }
+    for entry in "${EQM_PG_PROGRAM_ROLES[@]}"; do
+        IFS=: read -r program login group <<<"$entry"
+        psql -XAtq -v ON_ERROR_STOP=1 "$EQM_PG_URL" -c "
+            DO \$\$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$login') THEN
+                    CREATE ROLE $login LOGIN;
+                END IF;
+            END \$\$;
+            GRANT $group TO $login" >/dev/null || {
+            _eqm_err "could not make login role $login"
+            return 1
+        }
+        var="EQM_$(tr 'a-z-' 'A-Z_' <<<"$program")_PG_URL"
+        export "$var=${EQM_PG_URL/\/\/eqm@/\/\/$login@}"
+    done
 }
 
 # eqm_pg_stop DIR: stop the cluster if it runs; data stays.

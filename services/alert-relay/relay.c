@@ -636,6 +636,7 @@ int eqm_relay_new(struct eqm_relay **out, const struct eqm_config *cfg,
         PQfinish(mig);
         goto fail;
     }
+    (void)eqm_pg_check_role(mig, "eqm-alert-relay", "eqm_relay");
     PQfinish(mig);
     if (pg_connect(r) != 0) {
         snprintf(errstr, sz, "%s", r->errstr);

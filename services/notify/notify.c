@@ -332,8 +332,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     "INSERT INTO equality.notify_rejections (topic, kafka_partition, kafka_offset, reason,"        \
     " payload_bytes) VALUES ($1, $2::int, $3::bigint, $4, $5::int) ON CONFLICT DO NOTHING"
 #define SQL_OFFSET                                                                                 \
-    "INSERT INTO equality.kafka_offsets (consumer_group, topic, partition, next_offset)"           \
-    " VALUES ($1, $2, $3::int, $4::bigint)"                                                        \
+    "INSERT INTO equality.kafka_offsets (consumer_group, topic, partition, next_offset, source)"   \
+    " VALUES ($1, $2, $3::int, $4::bigint, 'notify')"                                              \
     " ON CONFLICT (consumer_group, topic, partition)"                                              \
     " DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()"
 
@@ -896,6 +896,8 @@ static int migrate(const char *url, char *errstr, size_t sz) {
     PGconn *mig = eqm_pg_connect(url, "eqm-migrate", errstr, sz);
     int rc = mig && eqm_migrate_run(mig, errstr, sz) >= 0 ? 0 : -1;
 
+    if (rc == 0)
+        (void)eqm_pg_check_role(mig, "eqm-notify", "eqm_notify");
     PQfinish(mig);
     return rc;
 }

@@ -46,7 +46,7 @@ static json_t *open_alerts(const struct eqm_web_env *e, const struct eqm_web_arg
         "       to_char(first_breached_at, 'YYYY-MM-DD'),"
         "       to_char(acknowledged_at, 'YYYY-MM-DD'), to_char(responded_at, 'YYYY-MM-DD'),"
         "       days_unanswered, to_char(silenced_until, 'YYYY-MM-DD')"
-        "  FROM equality.alerts_current"
+        "  FROM equality_read.alerts_current"
         " WHERE status IN ('firing', 'pending')"
         " ORDER BY status = 'firing' DESC, days_unanswered DESC NULLS LAST, measure, area,"
         "          grp",

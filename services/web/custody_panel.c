@@ -4,7 +4,7 @@
  * plot, with Taser drawn beside Taser discharged and the share discharged
  * of drawn), the trend of the use-of-force, arrest, detention and strip
  * search ratios by month, the share of disposals that are out of court by
- * group, and the share not stated. Counts from equality.custody_daily
+ * group, and the share not stated. Counts from equality_read.custody_daily
  * (eqm-custody); its charts are drawn by static/custody.js and eqm.js.
  */
 #include <string.h>
@@ -13,7 +13,7 @@
 #include "panel.h"
 #include "trend.h"
 
-#define TABLE "equality.custody_daily"
+#define TABLE "equality_read.custody_daily"
 
 extern const struct eqm_web_panel eqm_web_custody_panel; /* at the end, with its body */
 

@@ -144,7 +144,7 @@ int eqm_web_populations(const struct eqm_web_env *e, const char *area, const cha
     PGresult *r = eqm_web_query(e, "population",
                                 "SELECT coalesce(sum(population) FILTER (WHERE grp = $2), 0),"
                                 "       coalesce(sum(population) FILTER (WHERE grp = 'white'), 0)"
-                                "  FROM equality.area_population WHERE area = $1",
+                                "  FROM equality_read.area_population WHERE area = $1",
                                 2, p, errstr, sz);
     if (!r)
         return -1;
@@ -611,10 +611,11 @@ char *eqm_web_page_index(const struct eqm_web_env *e, char *errstr, size_t sz) {
     const char *p[] = {e->cfg->force_area};
     char *buf = NULL;
     size_t len = 0;
-    PGresult *r = eqm_web_query(e, "areas",
-                                "SELECT DISTINCT area, area = $1 FROM equality.stop_search_daily"
-                                " ORDER BY 2 DESC, 1",
-                                1, p, errstr, sz);
+    PGresult *r =
+        eqm_web_query(e, "areas",
+                      "SELECT DISTINCT area, area = $1 FROM equality_read.stop_search_daily"
+                      " ORDER BY 2 DESC, 1",
+                      1, p, errstr, sz);
     FILE *fp;
     if (!r)
         return NULL;

@@ -30,7 +30,7 @@ void eqm_web_sample(FILE *fp, const char *name, const char *const *labels, const
     {                                                                                              \
         "eqm_consumer_" what "_total", "counter", "eqm_consumer_" what "_total", help,             \
             {"group", "topic"}, 2,                                                                 \
-            "SELECT consumer_group, topic, sum(" column ") FROM equality.consumer_stats "          \
+            "SELECT consumer_group, topic, sum(" column ") FROM equality_read.consumer_stats "     \
             "GROUP BY 1, 2 ORDER BY 1, 2"                                                          \
     }
 
@@ -61,7 +61,7 @@ static const struct family {
      {"group", "topic", "partition"},
      3,
      "SELECT consumer_group, topic, partition, coalesce(next_offset, 0)"
-     "  FROM equality.kafka_offsets ORDER BY 1, 2, 3"},
+     "  FROM equality_read.kafka_offsets ORDER BY 1, 2, 3"},
     {"eqm_consumer_last_commit_timestamp_seconds",
      "gauge",
      "eqm_consumer_last_commit_timestamp_seconds",
@@ -69,35 +69,37 @@ static const struct family {
      {"group", "topic", "partition"},
      3,
      "SELECT consumer_group, topic, partition, extract(epoch FROM updated_at)"
-     "  FROM equality.kafka_offsets ORDER BY 1, 2, 3"},
+     "  FROM equality_read.kafka_offsets ORDER BY 1, 2, 3"},
     {"eqm_dead_letters",
      "gauge",
      "eqm_dead_letters",
      "Dead letters kept, by source and reason code.",
      {"source", "reason"},
      2,
-     "SELECT source, reason_code, count(*) FROM equality.dead_letters GROUP BY 1, 2 ORDER BY 1, 2"},
+     "SELECT source, reason_code, count(*) FROM equality_read.dead_letters GROUP BY 1, 2 ORDER BY "
+     "1, 2"},
     {"eqm_alerts",
      "gauge",
      "eqm_alerts",
      "Alerts by state.",
      {"status"},
      1,
-     "SELECT status, count(*) FROM equality.alert_state GROUP BY 1 ORDER BY 1"},
+     "SELECT status, count(*) FROM equality_read.alert_state GROUP BY 1 ORDER BY 1"},
     {"eqm_alert_outbox_unsent",
      "gauge",
      "eqm_alert_outbox_unsent",
      "Alert messages not yet published by eqm-alert-relay.",
      {NULL},
      0,
-     "SELECT count(*) FROM equality.alert_outbox WHERE sent_at IS NULL AND publish"},
+     "SELECT count(*) FROM equality_read.alert_outbox WHERE sent_at IS NULL AND publish"},
     {"eqm_notify_deliveries",
      "gauge",
      "eqm_notify_deliveries",
      "Deliveries of alerts to people, by channel and state.",
      {"channel", "state"},
      2,
-     "SELECT channel, state, count(*) FROM equality.notify_deliveries GROUP BY 1, 2 ORDER BY 1, 2"},
+     "SELECT channel, state, count(*) FROM equality_read.notify_deliveries GROUP BY 1, 2 ORDER BY "
+     "1, 2"},
 };
 
 static int family(FILE *fp, PGconn *pg, const struct family *f, char *err, size_t sz) {
@@ -126,7 +128,7 @@ static int commit_histogram(FILE *fp, PGconn *pg, char *err, size_t sz) {
     static const char *const labels[] = {"group", "topic", "le"};
     PGresult *r =
         PQexec(pg, "SELECT consumer_group, topic, sum(commit_seconds_sum), sum(commit_count) "
-                   "FROM equality.consumer_stats GROUP BY 1, 2 "
+                   "FROM equality_read.consumer_stats GROUP BY 1, 2 "
                    "ORDER BY 1, 2");
     PGresult *b = NULL;
     int rc = -1;
@@ -135,10 +137,10 @@ static int commit_histogram(FILE *fp, PGconn *pg, char *err, size_t sz) {
         eqm_pg_error(pg, r, "eqm_consumer_commit_seconds", err, sz);
         goto out;
     }
-    b = PQexec(pg,
-               "SELECT s.consumer_group, s.topic, u.i, sum(u.n) FROM equality.consumer_stats s, "
-               "unnest(s.commit_buckets) WITH ORDINALITY AS u(n, i) GROUP BY 1, 2, 3 "
-               "ORDER BY 1, 2, 3");
+    b = PQexec(
+        pg, "SELECT s.consumer_group, s.topic, u.i, sum(u.n) FROM equality_read.consumer_stats s, "
+            "unnest(s.commit_buckets) WITH ORDINALITY AS u(n, i) GROUP BY 1, 2, 3 "
+            "ORDER BY 1, 2, 3");
     if (PQresultStatus(b) != PGRES_TUPLES_OK) {
         eqm_pg_error(pg, b, "eqm_consumer_commit_seconds", err, sz);
         goto out;

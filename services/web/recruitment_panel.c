@@ -4,7 +4,7 @@
  * representation against the population (each headcount snapshot and the
  * current figure), leaver rates and the leavers' length of service, and
  * the share not stated. Every figure is the one eqm-recruitment stored
- * (equality.attrition, equality.workforce); only the shares at each
+ * (equality_read.attrition, equality_read.workforce); only the shares at each
  * snapshot date, which no table holds, are made here (series.c). Its
  * charts are drawn by static/recruitment.js.
  */
@@ -60,9 +60,9 @@ static int scope_of(const struct eqm_web_env *e, const struct eqm_web_args *a, s
     r = eqm_web_query(
         e, "recruitment scope",
         "WITH f AS (SELECT role, window_days, window_end"
-        "             FROM equality.attrition_figures"
+        "             FROM equality_read.attrition_figures"
         "           UNION ALL SELECT role, window_days, window_end"
-        "             FROM equality.workforce_figures)"
+        "             FROM equality_read.workforce_figures)"
         " SELECT coalesce($1, (SELECT min(role) FROM f), ''),"
         "        coalesce($2::int, (SELECT max(window_days) FROM f), 0),"
         "        coalesce((SELECT to_char(max(window_end), 'YYYY-MM-DD') FROM f), '')",
@@ -217,7 +217,7 @@ static json_t *funnel(const struct eqm_web_env *e, const struct eqm_web_args *a,
             "       pass_rate AS group_pass_rate, comparison_grp AS comparison_group,"
             "       comparison_passed, comparison_base, comparison_pass_rate,"
             "       adverse_impact_ratio AS ratio, ci_low, ci_high, p_value"
-            "  FROM equality.attrition"
+            "  FROM equality_read.attrition"
             " WHERE role = $1 AND window_days = $2::int AND dimension = 'ethnicity' AND grp = $4"
             "   AND stage <> 'withdrawal' AND $3::text IS NOT NULL"
             " ORDER BY stage_order",
@@ -241,10 +241,11 @@ static const char *const count_columns[] = {"stage", "white", "bme",        "asi
 
 /* The contract's stages of every ethnic group (the area and group are not
  * asked: the counts are the force's, of every group). */
-static const char counts_sql[] = "SELECT stage_order, grp, entered, passed FROM equality.attrition"
-                                 " WHERE role = $1 AND window_days = $2::int"
-                                 "   AND dimension = 'ethnicity' AND stage_order <= 9"
-                                 "   AND $3::text IS NOT NULL AND $4::text IS NOT NULL";
+static const char counts_sql[] =
+    "SELECT stage_order, grp, entered, passed FROM equality_read.attrition"
+    " WHERE role = $1 AND window_days = $2::int"
+    "   AND dimension = 'ethnicity' AND stage_order <= 9"
+    "   AND $3::text IS NOT NULL AND $4::text IS NOT NULL";
 
 static json_t *counts(const struct eqm_web_env *e, const struct eqm_web_args *a, char *errstr,
                       size_t sz) {
@@ -346,8 +347,8 @@ static json_t *representation(const struct eqm_web_env *e, const struct eqm_web_
                  "       coalesce(n.headcount, 0) AS not_stated, w.share, w.share_ci_low,"
                  "       w.share_ci_high, w.population_share, w.representation_ratio AS ratio,"
                  "       w.representation_ci_low AS ci_low, w.representation_ci_high AS ci_high"
-                 "  FROM equality.workforce_figures w"
-                 "  LEFT JOIN equality.workforce_figures n"
+                 "  FROM equality_read.workforce_figures w"
+                 "  LEFT JOIN equality_read.workforce_figures n"
                  "    ON (n.role, n.area, n.dimension, n.window_days, n.grp)"
                  "       = (w.role, w.area, w.dimension, w.window_days, 'not_stated')"
                  " WHERE w.area = $3 AND w.dimension = 'ethnicity' AND w.grp = $4"
@@ -360,7 +361,7 @@ static json_t *representation(const struct eqm_web_env *e, const struct eqm_web_
     p[0] = s.area;
     snap = eqm_web_query(e, "headcount snapshots",
                          "SELECT role, as_of::date::text, grp, sum(headcount)::bigint"
-                         "  FROM equality.headcount_snapshots"
+                         "  FROM equality_read.headcount_snapshots"
                          " WHERE area = $1 AND dimension = 'ethnicity'"
                          " GROUP BY 1, 2, 3 ORDER BY role COLLATE \"C\", 2, 3",
                          1, p, errstr, sz);
@@ -424,7 +425,7 @@ static const char leavers_sql[] =
     "       ref_leaver_rate AS reference_leaver_rate, leaver_rate_ratio AS ratio,"
     "       leaver_rate_ci_low AS ci_low, leaver_rate_ci_high AS ci_high,"
     "       leavers_service_known, mean_service_years_of_leavers AS mean_service_years"
-    "  FROM equality.workforce"
+    "  FROM equality_read.workforce"
     " WHERE role = $1 AND area = $3 AND dimension = 'ethnicity' AND window_days = $2::int"
     "   AND $4::text IS NOT NULL"
     " ORDER BY array_position(ARRAY['white', 'bme', 'asian', 'black', 'mixed', 'other',"
@@ -451,14 +452,14 @@ static json_t *quality(const struct eqm_web_env *e, const struct eqm_web_args *a
         " SELECT 'applications' AS records, dimension,"
         "        coalesce(sum(entered) FILTER (WHERE grp = 'not_stated'), 0) AS ns,"
         "        sum(entered) FILTER (WHERE grp <> 'bme') AS n"
-        "   FROM equality.attrition"
+        "   FROM equality_read.attrition"
         "  WHERE role = $1 AND window_days = $2::int AND stage = 'application'"
         "  GROUP BY dimension"
         " UNION ALL"
         " SELECT 'headcount', dimension,"
         "        coalesce(sum(headcount) FILTER (WHERE grp = 'not_stated'), 0),"
         "        sum(headcount) FILTER (WHERE grp <> 'bme')"
-        "   FROM equality.workforce"
+        "   FROM equality_read.workforce"
         "  WHERE role = $1 AND area = $3 AND window_days = $2::int"
         "    AND snapshot_as_of IS NOT NULL"
         "  GROUP BY dimension)"
@@ -531,14 +532,15 @@ static int chooser(FILE *fp, const struct eqm_web_env *e, const struct scope *s,
                    size_t sz) {
     static const char *const names[] = {"bme", "black", "asian", "mixed", "other"};
     static const char *const what[] = {"Role", "role", "Area", "area", "Window", "window"};
-    PGresult *r = eqm_web_query(e, "roles, areas and windows",
-                                "SELECT DISTINCT 0, role FROM equality.attrition_figures"
-                                " UNION SELECT 0, role FROM equality.workforce_figures"
-                                " UNION SELECT 1, area FROM equality.workforce_figures"
-                                " UNION SELECT 2, window_days::text FROM equality.workforce_figures"
-                                " UNION SELECT 2, window_days::text FROM equality.attrition_figures"
-                                " ORDER BY 1, 2",
-                                0, NULL, errstr, sz);
+    PGresult *r =
+        eqm_web_query(e, "roles, areas and windows",
+                      "SELECT DISTINCT 0, role FROM equality_read.attrition_figures"
+                      " UNION SELECT 0, role FROM equality_read.workforce_figures"
+                      " UNION SELECT 1, area FROM equality_read.workforce_figures"
+                      " UNION SELECT 2, window_days::text FROM equality_read.workforce_figures"
+                      " UNION SELECT 2, window_days::text FROM equality_read.attrition_figures"
+                      " ORDER BY 1, 2",
+                      0, NULL, errstr, sz);
     const char *selected[] = {s->role, s->area, s->window};
     if (!r)
         return -1;

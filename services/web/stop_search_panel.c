@@ -16,7 +16,7 @@
 #define FUNNEL_STEPS 40
 
 /* What its trend counts. */
-static const struct eqm_web_counted searches = {"equality.stop_search_daily", "searches",
+static const struct eqm_web_counted searches = {"equality_read.stop_search_daily", "searches",
                                                 "stop_search.searches", "searches"};
 
 static json_t *trend(const struct eqm_web_env *e, const struct eqm_web_args *a, char *errstr,
@@ -46,18 +46,18 @@ static json_t *funnel(const struct eqm_web_env *e, const struct eqm_web_args *a,
     r = eqm_web_query(e, "funnel",
                       "WITH last AS (SELECT coalesce(to_date($2, 'YYYY-MM'),"
                       "                      date_trunc('month', max(day))::date) AS m"
-                      "                FROM equality.stop_search_daily),"
+                      "                FROM equality_read.stop_search_daily),"
                       " c AS (SELECT d.area,"
                       "        sum(d.searches) FILTER (WHERE d.grp = ANY($1::text[]))::bigint AS a,"
                       "        sum(d.searches) FILTER (WHERE d.grp = 'white')::bigint AS b"
-                      "   FROM equality.stop_search_daily d, last"
+                      "   FROM equality_read.stop_search_daily d, last"
                       "  WHERE d.dimension = 'ethnicity' AND d.day >= last.m - interval '11 months'"
                       "    AND d.day < last.m + interval '1 month'"
                       "  GROUP BY d.area)"
                       " SELECT c.area, coalesce(c.a, 0), coalesce(c.b, 0),"
-                      "        (SELECT population FROM equality.area_population x"
+                      "        (SELECT population FROM equality_read.area_population x"
                       "          WHERE x.area = c.area AND x.grp = $3),"
-                      "        (SELECT population FROM equality.area_population x"
+                      "        (SELECT population FROM equality_read.area_population x"
                       "          WHERE x.area = c.area AND x.grp = 'white'),"
                       "        (SELECT to_char(m, 'YYYY-MM') FROM last)"
                       "   FROM c ORDER BY c.area",
@@ -211,7 +211,7 @@ static json_t *breakdown(const struct eqm_web_env *e, const struct eqm_web_args 
         e, "stop and search by power and outcome",
         "WITH last AS (SELECT coalesce(to_date($3, 'YYYY-MM'),"
         "                              date_trunc('month', max(day))::date) AS m"
-        "                FROM equality.stop_search_daily WHERE area = $1),"
+        "                FROM equality_read.stop_search_daily WHERE area = $1),"
         " span AS (SELECT coalesce(to_date($2, 'YYYY-MM'), m - interval '11 months')::date AS f,"
         "                 (m + interval '1 month')::date AS t FROM last)"
         " SELECT grp, sum(searches), sum(pace_s1), sum(mda_s23), sum(section_60),"
@@ -219,7 +219,7 @@ static json_t *breakdown(const struct eqm_web_env *e, const struct eqm_web_args 
         "        sum(link_known), sum(children), sum(strip),"
         "        (SELECT to_char(f, 'YYYY-MM') FROM span),"
         "        (SELECT to_char(t - interval '1 month', 'YYYY-MM') FROM span)"
-        "   FROM equality.stop_search_daily, span"
+        "   FROM equality_read.stop_search_daily, span"
         "  WHERE area = $1 AND dimension = 'ethnicity' AND day >= span.f AND day < span.t"
         "  GROUP BY grp",
         3, p, errstr, sz);
@@ -272,8 +272,8 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
     double thr;
     int rc = -1;
 
-    if (eqm_web_chooser(fp, e, &eqm_web_stop_search_panel, "equality.stop_search_daily", a, errstr,
-                        sz) != 0 ||
+    if (eqm_web_chooser(fp, e, &eqm_web_stop_search_panel, "equality_read.stop_search_daily", a,
+                        errstr, sz) != 0 ||
         !(t = trend(e, a, errstr, sz)) || !(f = funnel(e, a, errstr, sz)) ||
         !(b = breakdown(e, a, errstr, sz)))
         goto out;

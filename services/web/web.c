@@ -42,7 +42,8 @@ struct eqm_web {
     const struct eqm_web_config *cfg;
     struct eqm_alert_rules *rules;
     char *pg_url;
-    rd_kafka_t *rk; /* asks the brokers for the partitions' ends (the lag) */
+    int role_checked; /* the first connection's role was judged */
+    rd_kafka_t *rk;   /* asks the brokers for the partitions' ends (the lag) */
     /* The lag, asked for by a thread of its own every web.lag.interval.ms
      * (a broker that is gone can keep that question waiting for long; the
      * requests read what it last found). Guarded by lag_lock. */
@@ -205,6 +206,9 @@ static int take(struct eqm_web *w, PGconn **out, char *errstr, size_t sz) {
         pthread_mutex_unlock(&w->lock);
         return -1;
     }
+    /* Once: an analyst's role, not the owner's (README "Security"). */
+    if (!__atomic_exchange_n(&w->role_checked, 1, __ATOMIC_SEQ_CST))
+        (void)eqm_pg_check_role(*c, "eqm-web", "eqm_analyst");
     *out = *c;
     return slot;
 }
@@ -230,7 +234,7 @@ static void put(struct eqm_web *w, int slot) {
 static int lags(struct eqm_web *w, PGconn *pg, struct lag **out, bool *kafka_ok, char *errstr,
                 size_t sz) {
     PGresult *r = PQexec(pg, "SELECT consumer_group, topic, partition, next_offset"
-                             "  FROM equality.kafka_offsets ORDER BY 1, 2, 3");
+                             "  FROM equality_read.kafka_offsets ORDER BY 1, 2, 3");
     int n;
     *out = NULL;
     *kafka_ok = w->rk != NULL;
@@ -347,10 +351,10 @@ static enum MHD_Result healthz(struct eqm_web *w, struct MHD_Connection *c, PGco
                        "       to_char(max(updated_at) AT TIME ZONE 'UTC',"
                        "               'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
                        "       extract(epoch FROM now() - max(updated_at))::bigint"
-                       "  FROM equality.kafka_offsets GROUP BY 1, 2 ORDER BY 1, 2");
-        b = PQexec(pg, "SELECT (SELECT count(*) FROM equality.alert_outbox"
+                       "  FROM equality_read.kafka_offsets GROUP BY 1, 2 ORDER BY 1, 2");
+        b = PQexec(pg, "SELECT (SELECT count(*) FROM equality_read.alert_outbox"
                        "         WHERE sent_at IS NULL AND publish),"
-                       "       (SELECT count(*) FROM equality.notify_deliveries"
+                       "       (SELECT count(*) FROM equality_read.notify_deliveries"
                        "         WHERE state = 'pending')");
         if (PQresultStatus(r) != PGRES_TUPLES_OK || PQresultStatus(b) != PGRES_TUPLES_OK) {
             eqm_pg_error(pg, PQresultStatus(r) != PGRES_TUPLES_OK ? r : b, "health", err,

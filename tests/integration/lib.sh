@@ -9,8 +9,11 @@
 # eqm_test_bg, and deletes the temporary directory (EQM_TEST_KEEP=1 keeps it,
 # and on failure the tail of the broker and server logs is printed).
 #
-#   eqm_test_stack_up [BROKER_ARGS...]   exports EQM_PG_URL, EQM_KAFKA_BROKERS,
-#                                        EQM_BROKER_CONTROL, BIN, EQM_TEST_DIR
+#   eqm_test_stack_up [BROKER_ARGS...]   exports EQM_PG_URL (the owner's),
+#                                        EQM_<PROGRAM>_PG_URL (each program's own
+#                                        role: tools/stack.sh eqm_pg_roles),
+#                                        EQM_KAFKA_BROKERS, EQM_BROKER_CONTROL, BIN,
+#                                        EQM_TEST_DIR
 #   eqm_test_scratch [LOG...]            only EQM_TEST_DIR (no stack), removed at exit
 #   eqm_test_python MODULE...            a python3 that imports the modules
 #   eqm_test_bg PID...                   kill these at exit
@@ -165,6 +168,9 @@ eqm_test_stack_up() {
     _eqm_test_stack=1
     _eqm_test_logs=("$EQM_TEST_DIR/broker.log" "$EQM_TEST_DIR/pg/postgres.log")
     eqm_pg_start "$EQM_TEST_DIR" >/dev/null || fail "PostgreSQL did not start"
+    # Every program as its own role, as in production; EQM_PG_URL (the
+    # owner) is for the test's own psql.
+    eqm_pg_roles "$BIN" || fail "could not make the programs' roles"
     eqm_broker_start "$EQM_TEST_DIR" "$BIN" "$@" >/dev/null || fail "broker did not start"
     eqm_test_log "stack up: EQM_PG_URL=$EQM_PG_URL EQM_KAFKA_BROKERS=$EQM_KAFKA_BROKERS"
 }

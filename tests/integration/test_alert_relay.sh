@@ -275,16 +275,18 @@ eqm_ctl broker-rtt all 4000 >/dev/null
 insert_rows 30
 sleep 1
 assert_eq 30 "$(unsent)" "the round is in flight when PostgreSQL refuses the relay"
-# From here until LOGIN, role eqm (psql_val too) cannot connect.
-pg_super "ALTER ROLE eqm NOLOGIN" >/dev/null
+# From here until LOGIN, the relay's role cannot connect.
+relay_role=${EQM_ALERT_RELAY_PG_URL#*//}
+relay_role=${relay_role%%@*}
+pg_super "ALTER ROLE $relay_role NOLOGIN" >/dev/null
 pg_super "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
            WHERE application_name = 'eqm-alert-relay'" >/dev/null
 eqm_wait_until 30 has_line5 'stamping sent alerts' \
-    || { pg_super "ALTER ROLE eqm LOGIN"; cat "$work/relay5.log" >&2; fail "the relay did not notice the failed stamp"; }
+    || { pg_super "ALTER ROLE $relay_role LOGIN"; cat "$work/relay5.log" >&2; fail "the relay did not notice the failed stamp"; }
 eqm_wait_until 30 has_line5 'msg="PostgreSQL unavailable"' \
-    || { pg_super "ALTER ROLE eqm LOGIN"; fail "the relay did not retry its connection"; }
+    || { pg_super "ALTER ROLE $relay_role LOGIN"; fail "the relay did not retry its connection"; }
 eqm_ctl broker-rtt all 0 >/dev/null
-pg_super "ALTER ROLE eqm LOGIN" >/dev/null
+pg_super "ALTER ROLE $relay_role LOGIN" >/dev/null
 eqm_wait_until 60 none_unsent || { tail -n 20 "$work/relay5.log" >&2; fail "rows not stamped after PostgreSQL came back"; }
 grep -q 'msg="stamped alerts delivered before a PostgreSQL failure" rows=30 stamped=30' \
     "$work/relay5.log" || { tail -n 20 "$work/relay5.log" >&2; fail "the kept stamps were not written"; }

@@ -188,6 +188,9 @@ int main(int argc, char **argv) {
         rc = 1;
         goto out;
     }
+    /* The owner migrates; everything else is the administrator's. */
+    if (strcmp(cmd, "migrate") != 0)
+        (void)eqm_pg_check_role(conn, "eqm-admin", "eqm_admin");
     if (!strcmp(cmd, "migrate")) {
         printf("schema is current (%d migration%s applied now, %zu known)\n", rc,
                rc == 1 ? "" : "s", eqm_migrations_count);

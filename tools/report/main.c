@@ -152,6 +152,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "eqm-report: %s\n", errstr);
         goto out;
     }
+    (void)eqm_pg_check_role(e.conn, "eqm-report", "eqm_analyst");
     /* The links in the pack point at eqm-web's API with the same choice. */
     snprintf(query, sizeof(query), "%s%s%s%s%s%s%s%s%s", a.area ? "area=" : "",
              a.area ? a.area : "", a.group ? "&group=" : "", a.group ? a.group : "",

@@ -32,4 +32,12 @@ void eqm_pg_error(PGconn *conn, const PGresult *res, const char *what, char *err
  */
 bool eqm_pg_retryable(PGconn *conn, const PGresult *res);
 
+/*
+ * Least privilege (README "Security"): logs a warning when the session's
+ * role has more rights than program needs -- a superuser, or the schema's
+ * owner -- or is not a member of group_role (e.g. "eqm_stop_search"), whose
+ * rights it needs. Returns 1 if it warned, 0 if not, -1 if it could not tell.
+ */
+int eqm_pg_check_role(PGconn *conn, const char *program, const char *group_role);
+
 #endif /* EQM_PG_H */

@@ -216,6 +216,20 @@ static void env_name(const char *name, char *out, size_t sz) {
     out[o] = '\0';
 }
 
+/* ("eqm-stop-search", "pg.url") -> "EQM_STOP_SEARCH_PG_URL" */
+static void program_env_name(const char *program, const char *name, char *out, size_t sz) {
+    char setting[48];
+    size_t o;
+    if (!strncmp(program, "eqm-", 4))
+        program += 4;
+    o = (size_t)snprintf(out, sz, "EQM_");
+    for (; *program && o + 1 < sz; program++)
+        out[o++] = *program == '-' ? '_' : (char)toupper((unsigned char)*program);
+    out[o] = '\0';
+    env_name(name, setting, sizeof(setting));
+    snprintf(out + o, sz - o, "_%s", setting + 4);
+}
+
 /* "group.id" -> "group-id" */
 static void opt_name(const char *name, char *out, size_t sz) {
     size_t o = 0;
@@ -230,12 +244,16 @@ static void print_help(const char *program, const char *usage, FILE *out,
     struct iter iter;
     const struct eqm_setting *it;
     void *base;
+    char own[64];
 
+    program_env_name(program, "pg.url", own, sizeof(own));
     fprintf(out,
             "Usage: %s %s\n\n"
             "Every setting can come from (lowest to highest precedence) its default, the\n"
-            "config file (name = value), the environment (EQM_NAME) or the command line.\n\n",
-            program, usage);
+            "config file (name = value), the environment (EQM_NAME) or the command line.\n"
+            "pg.url may also be given to this program alone as %s, which\n"
+            "comes before EQM_PG_URL (a role of its own in a shared environment).\n\n",
+            program, usage, own);
     fprintf(out, "  -c, --config FILE\n      config file (also EQM_CONFIG)\n");
     fprintf(out, "  -X PROPERTY=VALUE\n      librdkafka property, passed unchanged (in the "
                  "file: kafka.PROPERTY = VALUE)\n");
@@ -467,6 +485,16 @@ enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const struct eqm_
         const char *v;
         env_name(it->name, env, sizeof(env));
         v = getenv(env);
+        /* One environment for every program, each with its own role:
+         * EQM_STOP_SEARCH_PG_URL (for eqm-stop-search) before EQM_PG_URL. */
+        if (!strcmp(it->name, "pg.url")) {
+            char own[64];
+            program_env_name(program, it->name, own, sizeof(own));
+            if (getenv(own)) {
+                v = getenv(own);
+                snprintf(env, sizeof(env), "%s", own);
+            }
+        }
         if (v && eqm_config_set(cfg, it->name, v, msg, sizeof(msg)) != 0) {
             snprintf(errstr, sz, "environment %s: %s", env, msg);
             return EQM_CONFIG_ERROR;

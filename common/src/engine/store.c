@@ -266,6 +266,15 @@ int eqm_store_new(struct eqm_store **out, const struct eqm_service *svc, const c
     if (!(mig = eqm_pg_connect(pg_url, "eqm-migrate", errstr, sz)))
         goto fail;
     applied = eqm_migrate_run(mig, errstr, sz);
+    if (applied >= 0) {
+        char program[64], role[64];
+        snprintf(program, sizeof(program), "eqm-%s", svc->name);
+        snprintf(role, sizeof(role), "eqm_%s", svc->name);
+        for (char *c = role; *c; c++)
+            if (*c == '-')
+                *c = '_';
+        (void)eqm_pg_check_role(mig, program, role);
+    }
     PQfinish(mig);
     if (applied < 0)
         goto fail;
@@ -297,7 +306,7 @@ void eqm_store_free(struct eqm_store **sp) {
 
 int eqm_store_offsets_load(struct eqm_store *s, const int32_t *partitions, int n,
                            int64_t *committed) {
-    const char *params[3];
+    const char *params[4];
     PGresult *res = NULL;
     int ret = -1;
 
@@ -311,10 +320,14 @@ int eqm_store_offsets_load(struct eqm_store *s, const int32_t *partitions, int n
     params[0] = s->group;
     params[1] = s->topic;
     params[2] = s->a[0].data;
-    if (!(res = query(s, "creating offset rows", PGRES_COMMAND_OK,
-                      "INSERT INTO equality.kafka_offsets (consumer_group, topic, partition) "
-                      "SELECT $1, $2, p FROM unnest($3::int[]) AS p ON CONFLICT DO NOTHING",
-                      3, params)))
+    params[3] = s->svc->name;
+    /* The rows are this service's (source): no other service's role may
+     * see or move them (migration 019). */
+    if (!(res =
+              query(s, "creating offset rows", PGRES_COMMAND_OK,
+                    "INSERT INTO equality.kafka_offsets (consumer_group, topic, partition, source) "
+                    "SELECT $1, $2, p, $4 FROM unnest($3::int[]) AS p ON CONFLICT DO NOTHING",
+                    4, params)))
         goto out;
     PQclear(res);
     if (!(res = query(s, "reading offsets", PGRES_TUPLES_OK,
@@ -868,8 +881,9 @@ long eqm_store_expire_keys(struct eqm_store *s, long horizon_days) {
 int eqm_store_offset_event(struct eqm_store *s, int32_t partition, int64_t stored, int64_t low,
                            int64_t high, const char *action) {
     char p[16], st[24], lo[24], hi[24];
-    const char *params[7] = {s->group, s->topic, p, st, low >= 0 ? lo : NULL, high >= 0 ? hi : NULL,
-                             action};
+    const char *params[8] = {
+        s->group, s->topic,    p, st, low >= 0 ? lo : NULL, high >= 0 ? hi : NULL,
+        action,   s->svc->name};
     PGresult *res;
     int rc;
 
@@ -879,8 +893,9 @@ int eqm_store_offset_event(struct eqm_store *s, int32_t partition, int64_t store
     snprintf(hi, sizeof(hi), "%lld", (long long)high);
     res = query(s, "recording an offset ahead of the log", PGRES_COMMAND_OK,
                 "INSERT INTO equality.offset_events (consumer_group, topic, partition, "
-                "stored_offset, log_start, log_end, action) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                7, params);
+                "stored_offset, log_start, log_end, action, source) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                8, params);
     rc = res ? 0 : -1;
     PQclear(res);
     return rc;

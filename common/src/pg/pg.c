@@ -86,3 +86,41 @@ bool eqm_pg_retryable(PGconn *conn, const PGresult *res) {
     return !strcmp(state, "40001") || !strcmp(state, "40P01") || !strncmp(state, "08", 2) ||
            !strcmp(state, "57P01");
 }
+
+int eqm_pg_check_role(PGconn *conn, const char *program, const char *group_role) {
+    const char *params[1] = {group_role};
+    PGresult *res =
+        PQexecParams(conn,
+                     "SELECT current_user, r.rolsuper, "
+                     "coalesce(pg_has_role(current_user, n.nspowner, 'USAGE'), false), "
+                     "coalesce((SELECT pg_has_role(current_user, g.oid, 'USAGE') FROM pg_roles g "
+                     "WHERE g.rolname = $1), false) "
+                     "FROM pg_roles r LEFT JOIN pg_namespace n ON n.nspname = 'equality' "
+                     "WHERE r.rolname = current_user",
+                     1, NULL, params, NULL, NULL, 0);
+    int warned = 0;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        PQclear(res);
+        return -1;
+    }
+    if (!strcmp(PQgetvalue(res, 0, 1), "t")) {
+        eqm_log_warn("connected to PostgreSQL as a superuser: more rights than needed",
+                     "program=%s role=%s want=%s", program, eqm_log_q(PQgetvalue(res, 0, 0)),
+                     group_role);
+        warned = 1;
+    } else if (!strcmp(PQgetvalue(res, 0, 2), "t")) {
+        eqm_log_warn("connected to PostgreSQL as the schema's owner: more rights than needed",
+                     "program=%s role=%s want=%s", program, eqm_log_q(PQgetvalue(res, 0, 0)),
+                     group_role);
+        warned = 1;
+    } else if (strcmp(PQgetvalue(res, 0, 3), "t") != 0) {
+        eqm_log_warn("the PostgreSQL role is not a member of the program's group role: it may "
+                     "lack the rights it needs",
+                     "program=%s role=%s want=%s", program, eqm_log_q(PQgetvalue(res, 0, 0)),
+                     group_role);
+        warned = 1;
+    }
+    PQclear(res);
+    return warned;
+}

@@ -526,6 +526,23 @@ static void test_pg_url_refused_on_command_line(void **state) {
     }
 }
 
+/* A program's own EQM_<PROGRAM>_PG_URL (its role's login) comes before the
+ * shared EQM_PG_URL, and another program's is not read. */
+static void test_pg_url_of_the_program_first(void **state) {
+    struct fixture *f = *state;
+    char *argv[] = {"eqm-test"};
+    setenv("EQM_PG_URL", "postgresql://shared@db/eqm", 1);
+    setenv("EQM_OTHER_PG_URL", "postgresql://other@db/eqm", 1);
+    assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
+    assert_string_equal(f->cfg.pg_url, "postgresql://shared@db/eqm");
+    setenv("EQM_TEST_PG_URL", "postgresql://own@db/eqm", 1);
+    assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
+    assert_string_equal(f->cfg.pg_url, "postgresql://own@db/eqm");
+    unsetenv("EQM_PG_URL");
+    assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
+    assert_string_equal(f->cfg.pg_url, "postgresql://own@db/eqm");
+}
+
 /* Runs --print-config with pg.url = url and returns the output. */
 static const char *print_with_url(struct fixture *f, const char *url) {
     char *argv[] = {"eqm-test", "--print-config",         "-X", "sasl.password=kafka-pw",
@@ -780,8 +797,8 @@ EQM_UNIT_MAIN_FIXTURE(test_defaults, test_precedence, test_config_path_sources,
                       test_command_line_forms, test_command_line_errors, test_environment_errors,
                       test_file_syntax, test_file_errors, test_ranges_accept_bounds, test_windows,
                       test_kafka_passthrough, test_kafka_passthrough_errors,
-                      test_pg_url_refused_on_command_line, test_print_config,
-                      test_print_config_masks_uri_password_with_slash_and_at,
+                      test_pg_url_refused_on_command_line, test_pg_url_of_the_program_first,
+                      test_print_config, test_print_config_masks_uri_password_with_slash_and_at,
                       test_print_config_masks_password_after_sslpassword,
                       test_print_config_masks_password_with_blanks_around_equals,
                       test_print_config_masks_quoted_password,
