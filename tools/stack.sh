@@ -215,7 +215,7 @@ eqm_pg_start() {
     # Role and database "eqm", created once; the psql runs over the socket.
     local psql=("$bindir/psql" -XAtq -v ON_ERROR_STOP=1 -h "$home/sock" -p "$port" -U postgres -d postgres)
     # eqm owns the schema and runs the migrations; CREATEROLE for the
-    # group roles of migration 019 and the programs' login roles.
+    # group roles of migration 018 and the programs' login roles.
     if [[ $("${psql[@]}" -c "select 1 from pg_roles where rolname = 'eqm'") != 1 ]]; then
         "${psql[@]}" -c "create role eqm login createrole" || return 1
     else

@@ -322,7 +322,7 @@ int eqm_store_offsets_load(struct eqm_store *s, const int32_t *partitions, int n
     params[2] = s->a[0].data;
     params[3] = s->svc->name;
     /* The rows are this service's (source): no other service's role may
-     * see or move them (migration 019). */
+     * see or move them (migration 018). */
     if (!(res =
               query(s, "creating offset rows", PGRES_COMMAND_OK,
                     "INSERT INTO equality.kafka_offsets (consumer_group, topic, partition, source) "
