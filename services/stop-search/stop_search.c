@@ -17,8 +17,14 @@ _Static_assert(sizeof(count_columns) / sizeof(count_columns[0]) == SS__COUNT,
                "one count column per counter");
 _Static_assert(SS__COUNT <= EQM_MAX_COUNTS, "the engine holds at most EQM_MAX_COUNTS counters");
 
+/* Migration 019: self-defined against officer-defined broad group. */
+static const char *const agreement_keys[] = {"area", "self_defined", "officer_defined"};
+static const char *const agreement_counts[] = {"searches"};
+
 static const struct eqm_counts_table tables[] = {
     {"equality.stop_search_daily", key_columns, 3, count_columns, SS__COUNT},
+    [SS_TABLE_AGREEMENT] = {"equality.stop_search_ethnicity_agreement", agreement_keys, 3,
+                            agreement_counts, 1},
 };
 
 static const struct eqm_measure measures[] = {
@@ -114,6 +120,12 @@ static const char *ethnic_group(const char *s) {
     return eqm_ethnicity_name(eqm_ethnicity_map(s, s ? strlen(s) : 0, NULL));
 }
 
+bool eqm_stop_search_carries_both(const json_t *event) {
+    return (json_object_get(event, "self_defined_ethnicity") ||
+            json_object_get(event, "ethnicity")) &&
+           json_object_get(event, "officer_defined_ethnicity");
+}
+
 bool eqm_stop_search_child(const char *age_range) {
     const char *band = eqm_stop_search_age(age_range);
     return !strcmp(band, "under 10") || !strcmp(band, "10-17");
@@ -186,6 +198,17 @@ static int handle(const struct eqm_envelope *env, const json_t *event, const cha
     /* Out of memory is no fault of the event's: stop, and read it again. */
     if (eqm_sink_add_dimensions(sink, 0, env->area, force_area, dimensions, groups, 4, counts) != 0)
         return EQM_HANDLE_FAILED;
+    /* Self-defined against officer-defined, where the event carries both. */
+    if (eqm_stop_search_carries_both(event)) {
+        static const int64_t one[1] = {1};
+        const char *parts[3] = {env->area, groups[0], groups[1]};
+        if (eqm_sink_add(sink, SS_TABLE_AGREEMENT, parts, one) != 0)
+            return EQM_HANDLE_FAILED;
+        parts[0] = force_area;
+        if (strcmp(env->area, force_area) != 0 &&
+            eqm_sink_add(sink, SS_TABLE_AGREEMENT, parts, one) != 0)
+            return EQM_HANDLE_FAILED;
+    }
     return EQM_HANDLE_OK;
 }
 
@@ -194,7 +217,7 @@ const struct eqm_service eqm_stop_search_service = {
     .default_topic = "stop-search.events",
     .default_group = "eqm-stop-search",
     .tables = tables,
-    .n_tables = 1,
+    .n_tables = sizeof(tables) / sizeof(tables[0]),
     .measures = measures,
     .n_measures = sizeof(measures) / sizeof(measures[0]),
     .dimensions = dimensions,

@@ -3,12 +3,16 @@
  *
  * A stop_search event (the police.uk record, CONTRACT.md) becomes one row
  * of increments per dimension (ethnicity = self-defined, officer-defined
- * ethnicity, gender, age range), for its area and for the whole force.
+ * ethnicity, gender, age range), for its area and for the whole force;
+ * and, when it carries both ethnicities, one row of self-defined against
+ * officer-defined broad group (the agreement table), for each too.
  */
 #ifndef EQM_STOP_SEARCH_H
 #define EQM_STOP_SEARCH_H
 
 #include <stdbool.h>
+
+#include <jansson.h>
 
 #include "eqm/service.h"
 
@@ -29,6 +33,12 @@ enum {
     SS_CHILDREN,      /* the person searched was under 18 */
     SS__COUNT
 };
+
+/* Its counts tables: 0 equality.stop_search_daily (the columns above);
+ * SS_TABLE_AGREEMENT equality.stop_search_ethnicity_agreement (migration
+ * 019), keys area, self_defined, officer_defined (broad groups, or
+ * not_stated) and one count, searches. */
+#define SS_TABLE_AGREEMENT 1
 
 /* The service description handed to the engine. */
 extern const struct eqm_service eqm_stop_search_service;
@@ -55,6 +65,11 @@ int eqm_stop_search_power(const char *legislation);
  * absent (NULL) and blank included). Case does not matter.
  */
 int eqm_stop_search_outcome(const char *outcome);
+/* Whether an event carries both ethnicities, and so is counted in the
+ * agreement table: officer_defined_ethnicity and self_defined_ethnicity
+ * (or ethnicity, accepted instead) present, a null value included (it
+ * counts as not_stated). */
+bool eqm_stop_search_carries_both(const json_t *event);
 /* Whether an age range is a child's: the bands "under 10" and "10-17". */
 bool eqm_stop_search_child(const char *age_range);
 

@@ -119,3 +119,49 @@ int eqm_series_headcount(const struct eqm_headcount_row *rows, size_t n, const c
         share_point(&out[k], min_events);
     return k + 1;
 }
+
+const char *const eqm_series_agreement_groups[EQM_SERIES_N_AGREEMENT] = {
+    "white", "black", "asian", "mixed", "other", "not_stated"};
+
+static int agreement_index(const char *grp) {
+    for (int g = 0; grp && g < EQM_SERIES_N_AGREEMENT; g++)
+        if (!strcmp(grp, eqm_series_agreement_groups[g]))
+            return g;
+    return -1;
+}
+
+int eqm_series_agreement(const struct eqm_agreement_row *rows, size_t n,
+                         struct eqm_agreement *out) {
+    const int ns = EQM_SERIES_N_AGREEMENT - 1; /* not_stated, the last */
+
+    *out = (struct eqm_agreement){0};
+    for (size_t i = 0; i < n; i++) {
+        int s = agreement_index(rows[i].self_defined), o = agreement_index(rows[i].officer_defined);
+        if (s < 0 || o < 0 || rows[i].searches < 0)
+            return -1;
+        out->cell[s][o] += rows[i].searches;
+    }
+    for (int s = 0; s < EQM_SERIES_N_AGREEMENT; s++)
+        for (int o = 0; o < EQM_SERIES_N_AGREEMENT; o++) {
+            int64_t c = out->cell[s][o];
+            out->self_total[s] += c;
+            out->officer_total[o] += c;
+            out->total += c;
+            out->agreed += s == o ? c : 0;
+            if (s != ns && o != ns) {
+                out->stated += c;
+                out->stated_agreed += s == o ? c : 0;
+            }
+        }
+    for (int g = 0; g < EQM_SERIES_N_AGREEMENT; g++) {
+        out->has_row_share[g] = out->self_total[g] > 0;
+        out->row_share[g] =
+            out->has_row_share[g] ? (double)out->cell[g][g] / (double)out->self_total[g] : 0;
+    }
+    out->has_share = out->total > 0;
+    out->share = out->has_share ? (double)out->agreed / (double)out->total : 0;
+    out->has_stated_share = out->stated > 0;
+    out->stated_share =
+        out->has_stated_share ? (double)out->stated_agreed / (double)out->stated : 0;
+    return 0;
+}

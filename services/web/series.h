@@ -97,6 +97,44 @@ int eqm_series_headcount(const struct eqm_headcount_row *rows, size_t n, const c
                          int64_t min_events, struct eqm_share_point *out)
     __attribute__((warn_unused_result));
 
+/* The groups of the self-defined against officer-defined table, in its
+ * order (rows and columns): the five broad groups, then not_stated. */
+#define EQM_SERIES_N_AGREEMENT 6
+extern const char *const eqm_series_agreement_groups[EQM_SERIES_N_AGREEMENT];
+
+/* One row of equality.stop_search_ethnicity_agreement, summed over days. */
+struct eqm_agreement_row {
+    const char *self_defined;    /* one of eqm_series_agreement_groups */
+    const char *officer_defined; /* likewise */
+    int64_t searches;
+};
+
+/* The table of searches by self-defined (row) and officer-defined (column)
+ * group, both indexed as eqm_series_agreement_groups. */
+struct eqm_agreement {
+    int64_t cell[EQM_SERIES_N_AGREEMENT][EQM_SERIES_N_AGREEMENT]; /* [self][officer] */
+    int64_t self_total[EQM_SERIES_N_AGREEMENT];                   /* a row's sum */
+    int64_t officer_total[EQM_SERIES_N_AGREEMENT];                /* a column's sum */
+    int64_t total;         /* every search with both (not stated included) */
+    int64_t agreed;        /* the diagonal: the same group on both sides */
+    bool has_share;        /* total > 0 */
+    double share;          /* agreed / total */
+    int64_t stated;        /* searches with a broad group stated on both sides */
+    int64_t stated_agreed; /* of which the same group */
+    bool has_stated_share; /* stated > 0 */
+    double stated_share;   /* stated_agreed / stated */
+    bool has_row_share[EQM_SERIES_N_AGREEMENT];
+    double row_share[EQM_SERIES_N_AGREEMENT]; /* cell[g][g] / self_total[g] */
+};
+
+/*
+ * The table of rows[0..n-1] (a pair may come more than once: they add up)
+ * into *out. Returns 0, or -1 on bad arguments (a negative count, a group
+ * not in eqm_series_agreement_groups); *out is then not to be used.
+ */
+int eqm_series_agreement(const struct eqm_agreement_row *rows, size_t n, struct eqm_agreement *out)
+    __attribute__((warn_unused_result));
+
 /* Whether grp is one of the names of the text[] literal parts, "{a,b,c}". */
 bool eqm_series_in_literal(const char *parts, const char *grp);
 

@@ -29,9 +29,11 @@ static int pg_run(struct bench *b, const char *sql) {
 
 /* Counts start from nothing in every phase: the tables are shared. */
 int bench_pg_clear(struct bench *b) {
-    return pg_run(b, "TRUNCATE equality.stop_search_daily, equality.event_keys, "
-                     "equality.watermarks, equality.figures, equality.dead_letters, "
-                     "equality.alert_outbox, equality.alert_state");
+    return pg_run(b,
+                  "TRUNCATE equality.stop_search_daily, equality.stop_search_ethnicity_agreement, "
+                  "equality.event_keys, "
+                  "equality.watermarks, equality.figures, equality.dead_letters, "
+                  "equality.alert_outbox, equality.alert_state");
 }
 
 void bench_pg_snapshot(struct bench *b, struct bench_pg_snap *s) {

@@ -66,10 +66,18 @@ static const char *event_with(const char *members) {
 static void expect_rows(const struct harness *f, const char *area, const char *force_area,
                         const char *const groups[4], const int64_t counts[SS__COUNT]) {
     bool same = strcmp(area, force_area) == 0;
-    size_t n = eqm_sink_collect_rows(f->sink);
+    size_t n = eqm_sink_collect_rows(f->sink), n0 = 0;
     bool used[16] = {false};
 
-    assert_int_equal(n, same ? 4 : 8);
+    assert_true(n <= 16);
+    for (size_t i = 0; i < n; i++) {
+        const char *const *parts;
+        const int64_t *c;
+        int t = eqm_sink_collect_row(f->sink, i, &parts, &c);
+        n0 += t == 0;
+        used[i] = t != 0; /* the agreement table's row: not one of these */
+    }
+    assert_int_equal(n0, same ? 4 : 8);
     for (int d = 0; d < 4; d++) {
         for (int a = 0; a < (same ? 1 : 2); a++) {
             const char *want_area = a == 0 ? area : force_area;
@@ -77,7 +85,7 @@ static void expect_rows(const struct harness *f, const char *area, const char *f
             for (size_t i = 0; i < n; i++) {
                 const char *const *parts;
                 const int64_t *c;
-                assert_int_equal(eqm_sink_collect_row(f->sink, i, &parts, &c), 0);
+                (void)eqm_sink_collect_row(f->sink, i, &parts, &c);
                 if (!used[i] && !strcmp(parts[0], want_area) && !strcmp(parts[1], dims[d])) {
                     hit = i;
                     if (strcmp(parts[2], groups[d]) != 0)
@@ -354,7 +362,8 @@ static void test_powers_and_outcomes_partition(void **state) {
             for (size_t i = 0; i < eqm_sink_collect_rows(f->sink); i++) {
                 const char *const *parts;
                 const int64_t *c;
-                assert_int_equal(eqm_sink_collect_row(f->sink, i, &parts, &c), 0);
+                if (eqm_sink_collect_row(f->sink, i, &parts, &c) != 0)
+                    continue; /* the agreement table's row */
                 assert_int_equal(c[SS_PACE_S1] + c[SS_MDA_S23] + c[SS_SECTION_60] +
                                      c[SS_OTHER_POWER],
                                  c[SS_SEARCHES]);
@@ -382,6 +391,84 @@ static void test_unknown_event_type(void **state) {
     assert_int_equal(run(f, ev), -1);
     assert_string_equal(f->rej.code, "unknown_event_type");
     assert_int_equal(eqm_sink_collect_rows(f->sink), 0);
+}
+
+/*
+ * Expects exactly these rows of the agreement table (area, self-defined,
+ * officer-defined, each with 1 search), in any order; n may be 0.
+ */
+static void expect_agreement(const struct harness *f, size_t n, const char *const want[][3]) {
+    size_t got = 0;
+    bool used[4] = {false};
+    for (size_t i = 0; i < eqm_sink_collect_rows(f->sink); i++) {
+        const char *const *parts;
+        const int64_t *c;
+        size_t hit = n;
+        if (eqm_sink_collect_row(f->sink, i, &parts, &c) != SS_TABLE_AGREEMENT)
+            continue;
+        got++;
+        for (size_t w = 0; w < n; w++)
+            if (!used[w] && !strcmp(parts[0], want[w][0]) && !strcmp(parts[1], want[w][1]) &&
+                !strcmp(parts[2], want[w][2]))
+                hit = w;
+        if (hit == n)
+            fail_msg("unexpected agreement row %s %s %s", parts[0], parts[1], parts[2]);
+        used[hit] = true;
+        assert_int_equal(c[0], 1);
+    }
+    assert_int_equal(got, n);
+}
+
+/* Self-defined against officer-defined: a row for the area and one for the
+ * force, for events that carry both fields (null or blank: not_stated);
+ * none for an event that lacks either. */
+static void test_agreement(void **state) {
+    struct harness *f = *state;
+    static const struct {
+        const char *members;
+        const char *self, *officer; /* NULL: no agreement rows */
+    } cases[] = {
+        {"\"self_defined_ethnicity\":\"Black/African/Caribbean/Black British - African\","
+         "\"officer_defined_ethnicity\":\"Black\"",
+         "black", "black"},
+        {"\"self_defined_ethnicity\":\"White - Irish\",\"officer_defined_ethnicity\":\"Asian\"",
+         "white", "asian"},
+        {"\"self_defined_ethnicity\":\"Asian/Asian British - Chinese\","
+         "\"officer_defined_ethnicity\":\"Other\"",
+         "asian", "other"},
+        {"\"self_defined_ethnicity\":null,\"officer_defined_ethnicity\":\"White\"", "not_stated",
+         "white"},
+        {"\"self_defined_ethnicity\":\"Other ethnic group - Not stated\","
+         "\"officer_defined_ethnicity\":null",
+         "not_stated", "not_stated"},
+        {"\"self_defined_ethnicity\":\"Mixed/Multiple ethnic groups - White and Black Caribbean\","
+         "\"officer_defined_ethnicity\":\" \"",
+         "mixed", "not_stated"},
+        /* ethnicity, accepted instead of self_defined_ethnicity */
+        {"\"ethnicity\":\"Mixed\",\"officer_defined_ethnicity\":\"Mixed\"", "mixed", "mixed"},
+        /* one side only: not counted here */
+        {"\"self_defined_ethnicity\":\"White - Irish\"", NULL, NULL},
+        {"\"officer_defined_ethnicity\":\"White\"", NULL, NULL},
+        {"", NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *const want[2][3] = {{AREA, cases[i].self, cases[i].officer},
+                                        {FORCE, cases[i].self, cases[i].officer}};
+        assert_int_equal(run(f, event_with(cases[i].members)), 0);
+        expect_agreement(f, cases[i].self ? 2 : 0, want);
+    }
+    /* An event filed under the whole force: one row. */
+    assert_int_equal(
+        run_force(f,
+                  "{\"event_id\":\"ev-5\",\"event_type\":\"stop_search\","
+                  "\"occurred_at\":\"2025-07-01T03:40:00Z\",\"area\":\"cambridgeshire\","
+                  "\"self_defined_ethnicity\":\"Black\",\"officer_defined_ethnicity\":\"White\"}",
+                  "cambridgeshire"),
+        0);
+    {
+        const char *const want[1][3] = {{"cambridgeshire", "black", "white"}};
+        expect_agreement(f, 1, want);
+    }
 }
 
 static void test_area_is_force(void **state) {
@@ -434,7 +521,15 @@ static void test_service_description(void **state) {
     };
     char formula[128];
     assert_string_equal(s->default_topic, "stop-search.events");
-    assert_int_equal(s->n_tables, 1);
+    assert_int_equal(s->n_tables, 2);
+    assert_string_equal(s->tables[SS_TABLE_AGREEMENT].name,
+                        "equality.stop_search_ethnicity_agreement");
+    assert_int_equal(s->tables[SS_TABLE_AGREEMENT].n_key_columns, 3);
+    assert_string_equal(s->tables[SS_TABLE_AGREEMENT].key_columns[0], "area");
+    assert_string_equal(s->tables[SS_TABLE_AGREEMENT].key_columns[1], "self_defined");
+    assert_string_equal(s->tables[SS_TABLE_AGREEMENT].key_columns[2], "officer_defined");
+    assert_int_equal(s->tables[SS_TABLE_AGREEMENT].n_count_columns, 1);
+    assert_string_equal(s->tables[SS_TABLE_AGREEMENT].count_columns[0], "searches");
     assert_string_equal(s->tables[0].name, "equality.stop_search_daily");
     assert_int_equal(s->tables[0].n_key_columns, 3);
     assert_string_equal(s->tables[0].key_columns[0], "area");
@@ -671,7 +766,7 @@ static void test_policeuk_file(void **state) {
     int64_t totals[4][SS__COUNT], force_totals[4][SS__COUNT];
     char(*ids)[EQM_POLICEUK_EVENT_ID_SIZE] = calloc(1024, EQM_POLICEUK_EVENT_ID_SIZE);
     char **contents = calloc(1024, sizeof(char *));
-    int rc, rows = 0;
+    int rc, rows = 0, agreement_rows = 0;
 
     memset(got, 0, sizeof(got));
     memset(totals, 0, sizeof(totals));
@@ -720,13 +815,19 @@ static void test_policeuk_file(void **state) {
          * 22:45Z on 31 July, 23:45 BST): 20270 .. 20270 + 30. */
         assert_true(f->env.day >= D_2025_07_01 && f->env.day <= D_2025_07_01 + 30);
 
-        assert_int_equal(eqm_sink_collect_rows(f->sink), 8);
-        for (size_t i = 0; i < 8; i++) {
+        /* Every row of the file carries both ethnicity columns: its two
+         * rows (area, force) of the agreement table as well. */
+        assert_int_equal(eqm_sink_collect_rows(f->sink), 10);
+        for (size_t i = 0; i < 10; i++) {
             const char *const *parts;
             const int64_t *c;
             int d = -1;
             bool force;
-            assert_int_equal(eqm_sink_collect_row(f->sink, i, &parts, &c), 0);
+            if (eqm_sink_collect_row(f->sink, i, &parts, &c) == SS_TABLE_AGREEMENT) {
+                assert_int_equal(c[0], 1);
+                agreement_rows++;
+                continue;
+            }
             force = !strcmp(parts[0], FORCE);
             assert_true(force || !strcmp(parts[0], "cambridgeshire"));
             for (int k = 0; k < 4; k++)
@@ -750,6 +851,7 @@ static void test_policeuk_file(void **state) {
     }
     assert_int_equal(rc, 0);
     assert_int_equal(rows, 218);
+    assert_int_equal(agreement_rows, 2 * 218);
 
     /* Each dimension, for the area and for the force, adds up to the file. */
     for (int d = 0; d < 4; d++)
@@ -777,7 +879,7 @@ static void test_policeuk_file(void **state) {
 
 EQM_UNIT_MAIN_FIXTURE(test_full_policeuk_event, test_booleans, test_not_stated, test_groups,
                       test_power_and_outcome_columns, test_children,
-                      test_powers_and_outcomes_partition, test_unknown_event_type,
+                      test_powers_and_outcomes_partition, test_unknown_event_type, test_agreement,
                       test_area_is_force, test_unicode_area, test_service_description,
                       test_envelope_time_bounds, test_envelope_sizes,
                       test_envelope_lengths_are_characters, test_policeuk_file)

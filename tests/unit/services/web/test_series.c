@@ -9,7 +9,9 @@
  *   funnel: theta * exp(+/- z * sqrt(1/(n p) + 1/(n (1 - p)))), chosen so
  *   that the square root is 0.25 (n = 100, p = 0.2);
  *   headcount share: k / n with the Wilson interval
- *   (p + z^2/2n -/+ z sqrt(p (1 - p) / n + z^2 / 4n^2)) / (1 + z^2 / n).
+ *   (p + z^2/2n -/+ z sqrt(p (1 - p) / n + z^2 / 4n^2)) / (1 + z^2 / n);
+ *   agreement: the diagonal of self-defined x officer-defined over all the
+ *   searches in the table, counted by hand from eleven searches below.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,6 +195,74 @@ static void test_headcount_bad_input(void **state) {
     assert_int_equal(eqm_series_headcount(snaps, 0, BME, 0, p), 0);
 }
 
+/* Eleven searches (self-defined, officer-defined): white/white three times
+ * (two rows: pairs add up), white/asian, black/black, black/white,
+ * black/not_stated, asian/asian, not_stated/white, not_stated/not_stated,
+ * mixed/black. */
+static const struct eqm_agreement_row eleven[] = {
+    {"white", "white", 2},      {"white", "asian", 1},           {"black", "black", 1},
+    {"black", "white", 1},      {"black", "not_stated", 1},      {"asian", "asian", 1},
+    {"not_stated", "white", 1}, {"not_stated", "not_stated", 1}, {"mixed", "black", 1},
+    {"white", "white", 1},
+};
+
+enum { W, B, A, M, O, NS }; /* eqm_series_agreement_groups' order */
+
+static void test_agreement(void **state) {
+    struct eqm_agreement t;
+    static const int64_t self_total[6] = {[W] = 4, [B] = 3, [A] = 1, [M] = 1, [O] = 0, [NS] = 2};
+    static const int64_t officer_total[6] = {[W] = 5, [B] = 2, [A] = 2, [M] = 0, [O] = 0, [NS] = 2};
+    (void)state;
+    assert_string_equal(eqm_series_agreement_groups[W], "white");
+    assert_string_equal(eqm_series_agreement_groups[NS], "not_stated");
+    assert_int_equal(eqm_series_agreement(eleven, sizeof(eleven) / sizeof(eleven[0]), &t), 0);
+    assert_int_equal(t.cell[W][W], 3);
+    assert_int_equal(t.cell[W][A], 1);
+    assert_int_equal(t.cell[B][NS], 1);
+    assert_int_equal(t.cell[NS][W], 1);
+    assert_int_equal(t.cell[M][B], 1);
+    assert_int_equal(t.cell[A][W], 0);
+    for (int g = 0; g < 6; g++) {
+        assert_int_equal(t.self_total[g], self_total[g]);
+        assert_int_equal(t.officer_total[g], officer_total[g]);
+    }
+    assert_int_equal(t.total, 11);
+    /* The diagonal: white 3, black 1, asian 1, not stated 1. */
+    assert_int_equal(t.agreed, 6);
+    assert_true(t.has_share);
+    assert_float_equal(t.share, 6.0 / 11.0, 1e-12);
+    /* Stated on both sides: all but black/not_stated, not_stated/white and
+     * not_stated/not_stated, 8; of which the same group 5. */
+    assert_int_equal(t.stated, 8);
+    assert_int_equal(t.stated_agreed, 5);
+    assert_float_equal(t.stated_share, 0.625, 1e-12);
+    /* Each self-defined group's share the officer saw the same: 3/4, 1/3,
+     * 1/1, 0/1, none (no searches), 1/2. */
+    assert_float_equal(t.row_share[W], 0.75, 1e-12);
+    assert_float_equal(t.row_share[B], 1.0 / 3.0, 1e-12);
+    assert_float_equal(t.row_share[A], 1.0, 1e-12);
+    assert_true(t.has_row_share[M]);
+    assert_float_equal(t.row_share[M], 0.0, 1e-12);
+    assert_false(t.has_row_share[O]);
+    assert_float_equal(t.row_share[NS], 0.5, 1e-12);
+}
+
+static void test_agreement_empty_and_bad(void **state) {
+    struct eqm_agreement t;
+    static const struct eqm_agreement_row bme[] = {{"bme", "white", 1}};
+    static const struct eqm_agreement_row negative[] = {{"white", "white", -1}};
+    static const struct eqm_agreement_row none[] = {{NULL, "white", 1}};
+    (void)state;
+    assert_int_equal(eqm_series_agreement(NULL, 0, &t), 0);
+    assert_int_equal(t.total, 0);
+    assert_false(t.has_share);
+    assert_false(t.has_stated_share);
+    assert_int_equal(eqm_series_agreement(bme, 1, &t), -1);
+    assert_int_equal(eqm_series_agreement(negative, 1, &t), -1);
+    assert_int_equal(eqm_series_agreement(none, 1, &t), -1);
+}
+
 EQM_UNIT_MAIN(test_month_alone, test_rolling_span, test_too_few_to_compare,
               test_months_must_follow_each_other, test_no_reference_events, test_funnel_limits,
-              test_headcount_shares, test_headcount_one_group_too_few, test_headcount_bad_input)
+              test_headcount_shares, test_headcount_one_group_too_few, test_headcount_bad_input,
+              test_agreement, test_agreement_empty_and_bad)
