@@ -1,8 +1,9 @@
 /*
  * stop_search_panel.c - eqm-web's stop and search panel: the rate ratio of
  * a group to White people by month (the month alone or a rolling 12), with
- * the share not stated and the sensitivity bound, and the funnel plot of
- * the areas. Its charts are drawn by static/stop-search.js.
+ * the share not stated and the sensitivity bound, self-defined against
+ * officer-defined ethnicity, and the funnel plot of the areas. Its charts are drawn by
+ * static/stop-search.js.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -256,8 +257,122 @@ static json_t *breakdown(const struct eqm_web_env *e, const struct eqm_web_args 
     return out;
 }
 
+/* ---- self-defined against officer-defined ethnicity ---------------------------------- */
+
+/* The table's columns: the self-defined group (a row), the officer-defined
+ * groups (eqm_series_agreement_groups), the row's total and the share of
+ * it the officer put in the same group. */
+static const char *const agreement_columns[] = {"self_defined",    "white", "black",      "asian",
+                                                "mixed",           "other", "not_stated", "total",
+                                                "agreement_share", NULL};
+
+static json_t *agreement_headings(void) {
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "self_defined",
+                     "Self-defined / officer-defined", "white", "White", "black", "Black", "asian",
+                     "Asian", "mixed", "Mixed", "other", "Other", "not_stated", "Not stated",
+                     "total", "Total", "agreement_share", "Same group (share)");
+}
+
+/* A row of the table: self-defined group g (or "all", g < 0: the columns' totals). */
+static json_t *agreement_row(const struct eqm_agreement *t, int g) {
+    json_t *row =
+        json_pack("{s:s}", "self_defined", g < 0 ? "all" : eqm_series_agreement_groups[g]);
+    for (int o = 0; row && o < EQM_SERIES_N_AGREEMENT; o++)
+        if (json_object_set_new(row, eqm_series_agreement_groups[o],
+                                json_integer(g < 0 ? t->officer_total[o] : t->cell[g][o])) != 0) {
+            json_decref(row);
+            return NULL;
+        }
+    if (row &&
+        (json_object_set_new(row, "total", json_integer(g < 0 ? t->total : t->self_total[g])) !=
+             0 ||
+         json_object_set_new(row, "agreement_share",
+                             g < 0 ? eqm_web_real(t->has_share, t->share)
+                                   : eqm_web_real(t->has_row_share[g], t->row_share[g])) != 0)) {
+        json_decref(row);
+        return NULL;
+    }
+    return row;
+}
+
+/* Self-defined against officer-defined broad group over the months asked
+ * for (default, as the breakdown: the 12 months to the newest month
+ * counted), for the searches whose events carry both. */
+static json_t *agreement(const struct eqm_web_env *e, const struct eqm_web_args *a, char *errstr,
+                         size_t sz) {
+    const char *p[] = {eqm_web_area(e, a), a->from, a->to};
+    struct eqm_agreement_row in[EQM_SERIES_N_AGREEMENT * EQM_SERIES_N_AGREEMENT];
+    struct eqm_agreement t;
+    json_t *out, *rows = json_array();
+    PGresult *r;
+    size_t n = 0;
+    char first[8] = "", last[8] = "";
+
+    r = eqm_web_query(
+        e, "self-defined against officer-defined ethnicity",
+        "WITH last AS (SELECT coalesce(to_date($3, 'YYYY-MM'),"
+        "                              date_trunc('month', max(day))::date) AS m"
+        "                FROM equality_read.stop_search_daily WHERE area = $1),"
+        " span AS (SELECT coalesce(to_date($2, 'YYYY-MM'), m - interval '11 months')::date AS f,"
+        "                 (m + interval '1 month')::date AS t FROM last)"
+        " SELECT x.self_defined, x.officer_defined, x.searches,"
+        "        to_char(span.f, 'YYYY-MM'), to_char(span.t - interval '1 month', 'YYYY-MM')"
+        "   FROM span LEFT JOIN"
+        "        (SELECT self_defined, officer_defined, sum(searches)::bigint AS searches"
+        "           FROM equality_read.stop_search_ethnicity_agreement, span"
+        "          WHERE area = $1 AND day >= span.f AND day < span.t"
+        "          GROUP BY self_defined, officer_defined) x ON true"
+        "  ORDER BY 1, 2",
+        3, p, errstr, sz);
+    if (!r || !rows) {
+        PQclear(r);
+        json_decref(rows);
+        return NULL;
+    }
+    for (int i = 0; i < PQntuples(r); i++) {
+        snprintf(first, sizeof(first), "%s", PQgetvalue(r, i, 3));
+        snprintf(last, sizeof(last), "%s", PQgetvalue(r, i, 4));
+        if (PQgetisnull(r, i, 0))
+            continue; /* no search in the span: the span alone */
+        if (n == sizeof(in) / sizeof(in[0])) {
+            n++;
+            break;
+        }
+        in[n++] = (struct eqm_agreement_row){PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+                                             eqm_web_num(r, i, 2)};
+    }
+    if (n > sizeof(in) / sizeof(in[0]) || eqm_series_agreement(in, n, &t) != 0) {
+        snprintf(errstr, sz,
+                 "self-defined against officer-defined ethnicity: a group not one of white, "
+                 "black, asian, mixed, other, not_stated in "
+                 "equality.stop_search_ethnicity_agreement");
+        PQclear(r);
+        json_decref(rows);
+        return NULL;
+    }
+    PQclear(r);
+    for (int g = 0; g <= EQM_SERIES_N_AGREEMENT; g++) {
+        json_t *row = agreement_row(&t, g < EQM_SERIES_N_AGREEMENT ? g : -1);
+        if (!row || json_array_append_new(rows, row) != 0) {
+            json_decref(rows);
+            snprintf(errstr, sz, "out of memory");
+            return NULL;
+        }
+    }
+    out = json_pack(
+        "{s:s, s:s, s:s, s:I, s:I, s:o, s:I, s:I, s:o, s:o, s:o, s:o}", "area", eqm_web_area(e, a),
+        "first_month", first, "last_month", last, "searches", (json_int_t)t.total, "agreed",
+        (json_int_t)t.agreed, "agreement_share", eqm_web_real(t.has_share, t.share), "stated",
+        (json_int_t)t.stated, "stated_agreed", (json_int_t)t.stated_agreed,
+        "stated_agreement_share", eqm_web_real(t.has_stated_share, t.stated_share), "headings",
+        agreement_headings(), "columns", eqm_web_columns(agreement_columns), "rows", rows);
+    if (!out)
+        snprintf(errstr, sz, "out of memory");
+    return out;
+}
+
 static const struct eqm_web_api apis[] = {
-    {"trend", trend}, {"funnel", funnel}, {"breakdown", breakdown}};
+    {"trend", trend}, {"funnel", funnel}, {"breakdown", breakdown}, {"agreement", agreement}};
 
 static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args *a,
                 const char *query, char *errstr, size_t sz);
@@ -268,14 +383,14 @@ EQM_WEB_PANEL(eqm_web_stop_search_panel, "stop-search", "Stop and search",
 
 static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args *a,
                 const char *query, char *errstr, size_t sz) {
-    json_t *t = NULL, *f = NULL, *b = NULL;
+    json_t *t = NULL, *f = NULL, *b = NULL, *ag = NULL;
     double thr;
     int rc = -1;
 
     if (eqm_web_chooser(fp, e, &eqm_web_stop_search_panel, "equality_read.stop_search_daily", a,
                         errstr, sz) != 0 ||
         !(t = trend(e, a, errstr, sz)) || !(f = funnel(e, a, errstr, sz)) ||
-        !(b = breakdown(e, a, errstr, sz)))
+        !(b = breakdown(e, a, errstr, sz)) || !(ag = agreement(e, a, errstr, sz)))
         goto out;
     thr = json_real_value(json_object_get(t, "threshold"));
     fputs("<p class=\"lead\">How many times more likely ", fp);
@@ -303,8 +418,41 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
                   "share not stated by month");
     fputs("<p>The share of searches with no self-defined ethnicity, and the ratio the figure "
           "would take if every one of them belonged to the group (if none did, it is the ratio "
-          "shown): the range the not-stated records leave open.</p>\n</section>\n",
+          "shown): the range the not-stated records leave open.</p>\n",
           fp);
+    fputs("<h3>Self-defined against officer-defined ethnicity</h3>\n<p>The searches over the "
+          "months ",
+          fp);
+    eqm_web_esc(fp, eqm_web_str(ag, "first_month"));
+    fputs(" to ", fp);
+    eqm_web_esc(fp, eqm_web_str(ag, "last_month"));
+    fputs(" whose record has both the ethnicity the person searched gave and the one the officer "
+          "saw, by broad group (not stated on either side included).",
+          fp);
+    if (json_is_real(json_object_get(ag, "agreement_share")))
+        fprintf(fp,
+                " Agreement: %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT
+                " searches (%.1f%%) have the same group on both sides",
+                json_integer_value(json_object_get(ag, "agreed")),
+                json_integer_value(json_object_get(ag, "searches")),
+                100 * json_real_value(json_object_get(ag, "agreement_share")));
+    else
+        fputs(" No search in these months has both.", fp);
+    if (json_is_real(json_object_get(ag, "stated_agreement_share")))
+        fprintf(fp,
+                "; %" JSON_INTEGER_FORMAT " of the %" JSON_INTEGER_FORMAT
+                " with a group stated on both (%.1f%%).",
+                json_integer_value(json_object_get(ag, "stated_agreed")),
+                json_integer_value(json_object_get(ag, "stated")),
+                100 * json_real_value(json_object_get(ag, "stated_agreement_share")));
+    else if (json_is_real(json_object_get(ag, "agreement_share")))
+        fputs(".", fp);
+    fputs("</p>\n", fp);
+    eqm_web_chart(fp, &eqm_web_stop_search_panel, "chart-agreement", "agreement", "agreement",
+                  query, ag, "officer-defined group by self-defined group");
+    eqm_web_table(fp, "table-agreement", "Self-defined (rows) against officer-defined (columns)",
+                  ag);
+    fputs("</section>\n", fp);
     fputs("<section><h2>Areas: funnel plot</h2>\n", fp);
     eqm_web_chart(fp, &eqm_web_stop_search_panel, "chart-funnel", "funnel", "funnel", query, f,
                   "funnel plot of areas");
@@ -350,5 +498,6 @@ out:
     json_decref(t);
     json_decref(f);
     json_decref(b);
+    json_decref(ag);
     return rc;
 }

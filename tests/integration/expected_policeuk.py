@@ -8,6 +8,7 @@ integration tests compare the service's tables with what this prints.
 
   expected_policeuk.py counts CSV            -> dimension|grp|searches|linked|link_known|arrests|s60|strip
                                                 |pace_s1|mda_s23|other_power|nfa|other_outcome|children
+  expected_policeuk.py agreement CSV         -> day|self_defined|officer_defined|searches
   expected_policeuk.py ratios CSV CENSUS AREA_CODES WINDOWS
                                              -> window|grp|n|pop|ref_n|ref_pop|ratio|lo|hi
   expected_policeuk.py shares CSV AREA WINDOWS DISPARITY.tsv
@@ -123,6 +124,24 @@ def counts(path):
         print("|".join([dim, grp] + [str(x) for x in tot]))
 
 
+def agreement(path):
+    """Self-defined x officer-defined broad group per local day (migration
+    019): every row of a file with both columns carries both (a blank one
+    is not stated)."""
+    acc = {}
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        both = {"Self-defined ethnicity", "Officer-defined ethnicity"} <= set(reader.fieldnames)
+        for r in reader:
+            if not both:
+                continue
+            key = (local_day(r).isoformat(), broad(r["Self-defined ethnicity"]),
+                   broad(r["Officer-defined ethnicity"]))
+            acc[key] = acc.get(key, 0) + 1
+    for key, n in sorted(acc.items()):
+        print("|".join(list(key) + [str(n)]))
+
+
 def katz(a, n1, b, n2, z=1.959963984540054):
     r = (a / n1) / (b / n2)
     se = math.sqrt(1 / a - 1 / n1 + 1 / b - 1 / n2)
@@ -190,6 +209,8 @@ def shares(path, area, windows, actual):
 if __name__ == "__main__":
     if sys.argv[1] == "counts":
         counts(sys.argv[2])
+    elif sys.argv[1] == "agreement":
+        agreement(sys.argv[2])
     elif sys.argv[1] == "ratios":
         ratios(*sys.argv[2:6])
     elif sys.argv[1] == "shares":

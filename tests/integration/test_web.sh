@@ -3,8 +3,10 @@
 # eqm-web over a stack fed with a stop and search stream of 14 months in
 # six districts (web_expected.py): the API's trend and funnel equal the
 # figures computed independently from the events and the Census file; the
-# CSV holds the JSON's rows; /metrics parses as Prometheus text; the page
-# loads in headless Chromium with no console error and draws each chart
+# CSV holds the JSON's rows; self-defined against officer-defined ethnicity
+# (the force, and a district over chosen months) is the table counted from
+# the events, drawn and in the pack; /metrics parses as Prometheus text;
+# the page loads in headless Chromium with no console error and draws each chart
 # with the series and points of its data (screenshots kept in
 # $EQM_BUILD_DIR/test-artifacts/web/); a bad query is a 400; /healthz
 # turns unhealthy when PostgreSQL stops.
@@ -44,6 +46,11 @@ assert_eq 200 "$(get '/api/stop-search/funnel.json' "$EQM_TEST_DIR/f.json")" "fu
 "$py" "$here/web_expected.py" check "$CENSUS" funnel "$EQM_TEST_DIR/f.json"
 assert_eq 200 "$(get '/api/stop-search/breakdown.json' "$EQM_TEST_DIR/b.json")" "breakdown"
 "$py" "$here/web_expected.py" check "$CENSUS" breakdown "$EQM_TEST_DIR/b.json"
+assert_eq 200 "$(get '/api/stop-search/agreement.json' "$EQM_TEST_DIR/a.json")" "agreement"
+"$py" "$here/web_expected.py" check "$CENSUS" agreement-force "$EQM_TEST_DIR/a.json"
+assert_eq 200 "$(get '/api/stop-search/agreement.json?area=E07000012&from=2025-01&to=2025-03' \
+    "$EQM_TEST_DIR/ad.json")" "agreement of a district over chosen months"
+"$py" "$here/web_expected.py" check "$CENSUS" agreement-district "$EQM_TEST_DIR/ad.json"
 
 # The CSV: a header and one line per JSON row, the same months.
 assert_eq 200 "$(get '/api/stop-search/trend.csv?span=12' "$EQM_TEST_DIR/t12.csv")" "trend CSV"
@@ -55,6 +62,23 @@ assert [r["month"] for r in rows] == [r["month"] for r in data["rows"]], "CSV mo
 assert [int(r["group_events"]) for r in rows] == [r["group_events"] for r in data["rows"]]
 assert abs(float(rows[-1]["ratio"]) - data["rows"][-1]["ratio"]) < 1e-12
 print(f"CSV: {len(rows)} rows, as the JSON")
+PY
+assert_eq 200 "$(get '/api/stop-search/agreement.csv' "$EQM_TEST_DIR/a.csv")" "agreement CSV"
+"$py" - "$EQM_TEST_DIR/a.csv" "$EQM_TEST_DIR/a.json" <<'PY'
+import csv, json, sys
+with open(sys.argv[1], newline="") as f:
+    header = next(csv.reader(f))
+with open(sys.argv[1], newline="") as f:
+    rows = list(csv.DictReader(f))
+data = json.load(open(sys.argv[2]))
+assert header == data["columns"], header
+assert len(rows) == len(data["rows"]) == 7, rows
+for r, j in zip(rows, data["rows"]):
+    assert r["self_defined"] == j["self_defined"], (r, j)
+    for c in data["columns"][1:-1]:
+        assert int(r[c]) == j[c], (c, r, j)
+    assert abs(float(r["agreement_share"]) - j["agreement_share"]) < 1e-12, (r, j)
+print(f"agreement CSV: {len(rows)} rows, as the JSON")
 PY
 
 # Bad queries are refused with a reason.
@@ -187,8 +211,14 @@ def charts(name):
 t12 = json.load(open(os.path.join(d, "t12.json")))
 f = json.load(open(os.path.join(d, "f.json")))
 c = charts("stop-search")
-assert sorted(c) == ["chart-children", "chart-funnel", "chart-outcomes", "chart-powers",
-                     "chart-quality", "chart-strip", "chart-trend"], c
+assert sorted(c) == ["chart-agreement", "chart-children", "chart-funnel", "chart-outcomes",
+                     "chart-powers", "chart-quality", "chart-strip", "chart-trend"], c
+# Self-defined against officer-defined: a series per officer-defined group,
+# a bar per self-defined group (the table's rows but its totals), all drawn.
+a = json.load(open(os.path.join(d, "a.json")))
+assert [label for label, _, _ in c["chart-agreement"]] == [
+    "officer-defined " + g for g in ("White", "Black", "Asian", "Mixed", "Other", "not stated")], c
+assert [(n, drawn) for _, n, drawn in c["chart-agreement"]] == [(len(a["rows"]) - 1,) * 2] * 6, c
 b = json.load(open(os.path.join(d, "b.json")))
 shown = sum(not r["too_few"] for r in b["rows"])
 # Powers: four parts, outcomes: three, each a bar per group with enough searches.
@@ -236,9 +266,25 @@ pages=$(pdfinfo "$ART/stop-search-pack.pdf" | sed -n 's/^Pages: *//p')
 ((pages >= 2)) || fail "the pack has $pages pages"
 pdftotext -layout "$ART/stop-search-pack.pdf" "$EQM_TEST_DIR/pack.txt"
 for want in "Stop and search" "Area: force" "2024-07" "2025-06" "Produced" "Trend of the rate ratio" \
-    "Data quality" "Areas: funnel plot" "By power, by outcome" "Method" "Census 2021" "E07000012"; do
+    "Data quality" "Areas: funnel plot" "By power, by outcome" "Method" "Census 2021" "E07000012" \
+    "Self-defined against officer-defined ethnicity" "Self-defined (rows) against officer-defined"; do
     grep -qF "$want" "$EQM_TEST_DIR/pack.txt" || fail "the pack's text lacks \"$want\""
 done
+# The cross-tab in the pack (its period is the API's default, checked
+# above): the agreement in words, and the table's rows with their counts.
+"$py" - "$EQM_TEST_DIR/pack.txt" "$EQM_TEST_DIR/a.json" <<'PY'
+import json, re, sys
+text = " ".join(open(sys.argv[1]).read().split())
+a = json.load(open(sys.argv[2]))
+want = f"Agreement: {a['agreed']} of {a['searches']} searches ({100 * a['agreement_share']:.1f}%)"
+assert want in text, want
+cols = a["columns"][1:-1]
+for r in a["rows"]:
+    cells = " ".join(str(r[c]) for c in cols)
+    share = f"{r['agreement_share']:.2f}" if r["agreement_share"] is not None else "\u2013"
+    assert re.search(rf"\b{r['self_defined']} {cells} {share}\b", text), (r["self_defined"], cells)
+print("pack: the agreement table and its share")
+PY
 # The period chosen is the period printed: 12 months, July 2024 to June 2025.
 assert_eq 12 "$(grep -cE '^ *20(24-(0[7-9]|1[0-2])|25-0[1-6]) ' "$EQM_TEST_DIR/pack.txt")" \
     "months in the pack's table"

@@ -4,7 +4,8 @@ the Census file, not by the program.
 
   web_expected.py events CENSUS      JSON lines of the events, on stdout
   web_expected.py check CENSUS WHAT FILE
-      WHAT: trend-force-12, trend-force-1, trend-district-1, funnel, breakdown;
+      WHAT: trend-force-12, trend-force-1, trend-district-1, funnel, breakdown,
+            agreement-force, agreement-district;
       FILE: eqm-web's JSON.
 
 The stream: 14 months (May 2024 to June 2025), six Cambridgeshire
@@ -31,6 +32,11 @@ POWERS = [("Police and Criminal Evidence Act 1984 (section 1)", "pace_s1"),
 OUTCOMES = [("A no further action disposal", "nfa"), ("Arrest", "arrest"),
             ("Community resolution", "other_outcome")]
 AGES = ["10-17", "25-34", "25-34", "over 34", "18-24"]
+# The officer-defined ethnicity of the i-th search of a group: the same
+# group, but every fifth (i % 5 == 4) another (White for the others, Asian
+# for White); for those not stated, null when i is odd, else White.
+GROUP = {"White": "white", "Black": "black", "Asian": "asian", "Mixed": "mixed",
+         "Other": "other", "Not stated": "not_stated"}
 Z95 = 1.959963984540054
 Z998 = 3.090232306167813
 
@@ -41,6 +47,14 @@ def counts(mi, di):
             "Mixed": di % 2, "Other": 1, "Not stated": mi % 4}
 
 
+def officer(label, i):
+    if label == "Not stated":
+        return None if i % 2 else "White"
+    if i % 5 == 4:
+        return "Asian" if label == "White" else "White"
+    return label
+
+
 def events():
     for mi, (y, m) in enumerate(MONTHS):
         for di, d in enumerate(DISTRICTS):
@@ -49,7 +63,8 @@ def events():
                     print(json.dumps({
                         "event_id": f"web-{y}-{m}-{d}-{label}-{i}", "event_type": "stop_search",
                         "occurred_at": f"{y}-{m:02d}-15T12:00:00Z", "area": d,
-                        "self_defined_ethnicity": label, "gender": "Female",
+                        "self_defined_ethnicity": label,
+                        "officer_defined_ethnicity": officer(label, i), "gender": "Female",
                         "age_range": AGES[i % len(AGES)], "legislation": POWERS[i % 4][0],
                         "outcome": OUTCOMES[i % 3][0],
                         "outcome_linked_to_object_of_search": i % 2 == 0,
@@ -211,6 +226,50 @@ def check_breakdown(got):
     print(f"breakdown: {len(rows)} groups as computed")
 
 
+def check_agreement(got, first, last, dis):
+    """Self-defined x officer-defined over months first..last (indexes of
+    MONTHS) in districts dis, counted search by search from the rule above."""
+    groups = ["white", "black", "asian", "mixed", "other", "not_stated"]
+    cell = {(s, o): 0 for s in groups for o in groups}
+    for k in range(first, last + 1):
+        for d in dis:
+            for label, n in counts(k, d).items():
+                for i in range(n):
+                    o = officer(label, i)
+                    cell[GROUP[label], GROUP[o] if o else "not_stated"] += 1
+    months = (f"{MONTHS[first][0]}-{MONTHS[first][1]:02d}",
+              f"{MONTHS[last][0]}-{MONTHS[last][1]:02d}")
+    if (got["first_month"], got["last_month"]) != months:
+        sys.exit(f"agreement months {got['first_month']}..{got['last_month']}, expected {months}")
+    total = sum(cell.values())
+    agreed = sum(cell[g, g] for g in groups)
+    stated = sum(v for (s_, o), v in cell.items() if "not_stated" not in (s_, o))
+    stated_agreed = sum(cell[g, g] for g in groups[:5])
+    if [r["self_defined"] for r in got["rows"]] != groups + ["all"]:
+        sys.exit(f"agreement rows {[r['self_defined'] for r in got['rows']]}")
+    if got["columns"] != ["self_defined"] + groups + ["total", "agreement_share"]:
+        sys.exit(f"agreement columns {got['columns']}")
+    for r in got["rows"]:
+        s_ = r["self_defined"]
+        want = {o: (sum(cell[x, o] for x in groups) if s_ == "all" else cell[s_, o])
+                for o in groups}
+        if {o: r[o] for o in groups} != want or r["total"] != sum(want.values()):
+            sys.exit(f"agreement row {s_}: {r}, expected {want}")
+        diag = agreed if s_ == "all" else cell[s_, s_]
+        close(diag / r["total"] if r["total"] else None, r["agreement_share"],
+              f"agreement {s_} share")
+    if (got["searches"], got["agreed"], got["stated"], got["stated_agreed"]) != \
+            (total, agreed, stated, stated_agreed):
+        sys.exit(f"agreement totals {got['searches']} {got['agreed']} {got['stated']} "
+                 f"{got['stated_agreed']}, expected {total} {agreed} {stated} {stated_agreed}")
+    close(agreed / total, got["agreement_share"], "agreement share")
+    close(stated_agreed / stated, got["stated_agreement_share"], "agreement share, stated")
+    if not 0 < agreed < total:
+        sys.exit("agreement: all or none agree; the check would prove little")
+    print(f"agreement {months[0]}..{months[1]} in {len(dis)} districts: {agreed} of {total} "
+          f"agree, {stated_agreed} of {stated} stated on both, as computed")
+
+
 def main():
     if sys.argv[1] == "events":
         events()
@@ -231,6 +290,12 @@ def main():
         check_funnel(census, got)
     elif what == "breakdown":
         check_breakdown(got)
+    elif what == "agreement-force":
+        # The default: the 12 months to the newest (July 2024 to June 2025).
+        check_agreement(got, len(MONTHS) - 12, len(MONTHS) - 1, range(6))
+    elif what == "agreement-district":
+        # E07000012, January to March 2025 (the months chosen).
+        check_agreement(got, MONTHS.index((2025, 1)), MONTHS.index((2025, 3)), [5])
     else:
         sys.exit(f"unknown check {what}")
 

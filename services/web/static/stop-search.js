@@ -3,7 +3,8 @@
  * draws them, and the trend and quality kinds every panel shares): funnel
  * (areas against their searches, with the 95% and 99.8% limits around the
  * force), powers and outcomes (each group's searches stacked to 100%),
- * children and strip (a share by group with its interval).
+ * children and strip (a share by group with its interval), agreement
+ * (each self-defined group's searches stacked by officer-defined group).
  */
 (function () {
   'use strict';
@@ -75,7 +76,29 @@
     };
   }
 
+  /* Self-defined against officer-defined ethnicity: a bar per self-defined
+   * group (the table's rows but its totals), its searches stacked by the
+   * group the officer recorded, one dataset an officer-defined group. */
+  function agreement(canvas, d) {
+    var rows = d.rows.filter(function (r) { return r.self_defined !== 'all'; });
+    var groups = [['white', 'White'], ['black', 'Black'], ['asian', 'Asian'], ['mixed', 'Mixed'],
+                  ['other', 'Other'], ['not_stated', 'not stated']];
+    var palette = [grey, blue, '#5b8cc9', red, '#e0a526', '#c8c8c8'];
+    return new Chart(canvas, {
+      type: 'bar',
+      data: { labels: rows.map(function (r) { return r.self_defined; }),
+              datasets: groups.map(function (g, i) {
+                return { label: 'officer-defined ' + g[1], backgroundColor: palette[i],
+                         data: rows.map(function (r) { return r[g[0]]; }) };
+              }) },
+      options: { indexAxis: 'y',
+                 scales: { x: { stacked: true, beginAtZero: true, title: { display: true, text: 'searches' } },
+                           y: { stacked: true, title: { display: true, text: 'self-defined' } } } }
+    });
+  }
+
   eqm.kinds.funnel = funnel;
+  eqm.kinds.agreement = agreement;
   eqm.kinds.powers = stacked([['pace_s1_share', 'PACE s1'], ['mda_s23_share', 'Misuse of Drugs Act s23'],
                               ['section_60_share', 'section 60'], ['other_power_share', 'other powers']]);
   eqm.kinds.outcomes = stacked([['nfa_share', 'no further action'], ['arrest_share', 'arrest'],
