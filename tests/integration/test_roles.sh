@@ -35,7 +35,7 @@ RLS='violates row-level security policy'
     fail "the administrator cannot load the population"
 "$BIN/eqm-admin" define-area force E07000008,E07000009 >/dev/null ||
     fail "the administrator cannot define an area"
-ss='{"event_id":"s-%d","event_type":"stop_search","occurred_at":"2025-07-01T10:00:00Z","area":"E07000008","self_defined_ethnicity":"White"}\n'
+ss='{"event_id":"s-%d","event_type":"stop_search","occurred_at":"2025-07-01T10:00:00Z","area":"E07000008","self_defined_ethnicity":"White","officer_defined_ethnicity":"White"}\n'
 cu='{"event_id":"c-%d","event_type":"arrest","occurred_at":"2025-07-01T10:00:00Z","area":"E07000009","ethnicity":"Black"}\n'
 for i in 1 2 3; do printf "$ss" "$i"; done |
     kcat -P -b "$EQM_KAFKA_BROKERS" -t stop-search.events -k E07000008
@@ -67,6 +67,9 @@ assert_eq "custody|stop-search" "$(psql_val "SELECT string_agg(DISTINCT source, 
 refused "$SS" "$DENIED" "INSERT INTO equality.custody_daily (day, area, dimension, grp, arrests)
                          VALUES ('2025-07-01', 'E07000009', 'ethnicity', 'black', 1)"
 refused "$CU" "$DENIED" "UPDATE equality.stop_search_daily SET searches = 0"
+refused "$CU" "$DENIED" "INSERT INTO equality.stop_search_ethnicity_agreement
+                         (day, area, self_defined, officer_defined, searches)
+                         VALUES ('2025-07-01', 'E07000009', 'black', 'black', 1)"
 # ... nor another's offsets: invisible, so an update moves nothing, and a
 # row claimed for another source is refused.
 before=$(psql_val "SELECT string_agg(partition || ':' || coalesce(next_offset, -1), ',' ORDER BY partition)
@@ -122,6 +125,12 @@ assert_eq "UPDATE 0" "$(psql -X -v ON_ERROR_STOP=1 "$NOTIFY" -c \
 assert_eq 3 "$(as "$WEB" "SELECT sum(searches) FROM equality_read.stop_search_daily
                            WHERE area = 'force' AND dimension = 'ethnicity'")" "the analyst reads a view"
 refused "$WEB" "$DENIED" "SELECT * FROM equality.stop_search_daily"
+assert_eq 3 "$(as "$WEB" "SELECT sum(searches) FROM equality_read.stop_search_ethnicity_agreement
+                           WHERE area = 'force' AND self_defined = 'white'
+                             AND officer_defined = 'white'")" \
+    "the analyst reads the agreement view (the stop-search role wrote its rows)"
+refused "$WEB" "$DENIED" "SELECT * FROM equality.stop_search_ethnicity_agreement"
+refused "$WEB" "$DENIED|cannot" "UPDATE equality_read.stop_search_ethnicity_agreement SET searches = 0"
 refused "$WEB" "$DENIED" "SELECT * FROM equality.dead_letters"
 refused "$WEB" "$DENIED" "INSERT INTO equality.alert_outbox (alert_id, fingerprint, status, audience,
                           payload) VALUES (gen_random_uuid(), 'f', 'firing', 'a', '{}')"

@@ -77,8 +77,9 @@
   }
 
   /* Self-defined against officer-defined ethnicity: a bar per self-defined
-   * group (the table's rows but its totals), its searches stacked by the
-   * group the officer recorded, one dataset an officer-defined group. */
+   * group (the table's rows but its totals), its searches stacked to 100% by
+   * the group the officer recorded, one dataset an officer-defined group (a
+   * group with no searches has no bar); the counts in the tooltip. */
   function agreement(canvas, d) {
     var rows = d.rows.filter(function (r) { return r.self_defined !== 'all'; });
     var groups = [['white', 'White'], ['black', 'Black'], ['asian', 'Asian'], ['mixed', 'Mixed'],
@@ -88,12 +89,16 @@
       type: 'bar',
       data: { labels: rows.map(function (r) { return r.self_defined; }),
               datasets: groups.map(function (g, i) {
-                return { label: 'officer-defined ' + g[1], backgroundColor: palette[i],
-                         data: rows.map(function (r) { return r[g[0]]; }) };
+                return { label: 'officer-defined ' + g[1], backgroundColor: palette[i], key: g[0],
+                         data: rows.map(function (r) { return r.total > 0 ? 100 * r[g[0]] / r.total : null; }) };
               }) },
       options: { indexAxis: 'y',
-                 scales: { x: { stacked: true, beginAtZero: true, title: { display: true, text: 'searches' } },
-                           y: { stacked: true, title: { display: true, text: 'self-defined' } } } }
+                 scales: { x: { stacked: true, max: 100, title: { display: true, text: '% of the self-defined group\'s searches' } },
+                           y: { stacked: true, title: { display: true, text: 'self-defined' } } },
+                 plugins: { tooltip: { callbacks: { label: function (c) {
+                   var r = rows[c.dataIndex];
+                   return c.dataset.label + ': ' + r[c.dataset.key] + ' of ' + r.total + ' (' + c.raw.toFixed(1) + '%)';
+                 } } } } }
     });
   }
 
