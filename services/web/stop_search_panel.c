@@ -127,6 +127,46 @@ fail:
 
 /* ---- by power, by outcome, children, strip searches ---------------------------------- */
 
+/* The months a breakdown covers, as the CTE span for area $1: f the first
+ * day of `from` ($2; default 11 months before the last), t the day after
+ * the month `to` ($3; default the newest month counted in the area). */
+#define SPAN_CTE                                                                                   \
+    "WITH last AS (SELECT coalesce(to_date($3, 'YYYY-MM'),"                                        \
+    "                              date_trunc('month', max(day))::date) AS m"                      \
+    "                FROM equality_read.stop_search_daily WHERE area = $1),"                       \
+    " span AS (SELECT coalesce(to_date($2, 'YYYY-MM'), m - interval '11 months')::date AS f,"      \
+    "                 (m + interval '1 month')::date AS t FROM last)"
+
+/* The months a span covers, YYYY-MM ("" when the query gave no row). */
+struct span {
+    char first[8], last[8];
+};
+
+/* Runs sql (SPAN_CTE and a query over it whose last two columns are the
+ * span's first and last months) for the area and months asked for, once
+ * rows is made, with *months from its first row. NULL with errstr, rows
+ * then freed. */
+static PGresult *span_query(const struct eqm_web_env *e, const struct eqm_web_args *a,
+                            const char *what, json_t *rows, const char *sql, struct span *months,
+                            char *errstr, size_t sz) {
+    const char *p[] = {eqm_web_area(e, a), a->from, a->to};
+    PGresult *r = rows ? eqm_web_query(e, what, sql, 3, p, errstr, sz) : NULL;
+    int nf;
+    *months = (struct span){"", ""};
+    if (!r) {
+        if (!*errstr)
+            snprintf(errstr, sz, "out of memory");
+        json_decref(rows);
+        return NULL;
+    }
+    nf = PQnfields(r);
+    if (PQntuples(r) > 0 && nf >= 2) {
+        snprintf(months->first, sizeof(months->first), "%s", PQgetvalue(r, 0, nf - 2));
+        snprintf(months->last, sizeof(months->last), "%s", PQgetvalue(r, 0, nf - 1));
+    }
+    return r;
+}
+
 /* The count columns summed per group, in this order. */
 enum {
     B_SEARCHES,
@@ -202,19 +242,14 @@ static json_t *breakdown_row(const char *grp, const int64_t *c, int64_t min_even
  * newest month counted). */
 static json_t *breakdown(const struct eqm_web_env *e, const struct eqm_web_args *a, char *errstr,
                          size_t sz) {
-    const char *p[] = {eqm_web_area(e, a), a->from, a->to};
     int64_t counts[sizeof(breakdown_groups) / sizeof(breakdown_groups[0])][B__N] = {{0}};
     json_t *out, *rows = json_array();
     PGresult *r;
-    char first[8] = "", last[8] = "";
+    struct span months;
 
-    r = eqm_web_query(
-        e, "stop and search by power and outcome",
-        "WITH last AS (SELECT coalesce(to_date($3, 'YYYY-MM'),"
-        "                              date_trunc('month', max(day))::date) AS m"
-        "                FROM equality_read.stop_search_daily WHERE area = $1),"
-        " span AS (SELECT coalesce(to_date($2, 'YYYY-MM'), m - interval '11 months')::date AS f,"
-        "                 (m + interval '1 month')::date AS t FROM last)"
+    r = span_query(
+        e, a, "stop and search by power and outcome", rows,
+        SPAN_CTE
         " SELECT grp, sum(searches), sum(pace_s1), sum(mda_s23), sum(section_60),"
         "        sum(other_power), sum(nfa), sum(arrests), sum(other_outcome), sum(linked),"
         "        sum(link_known), sum(children), sum(strip),"
@@ -223,17 +258,12 @@ static json_t *breakdown(const struct eqm_web_env *e, const struct eqm_web_args 
         "   FROM equality_read.stop_search_daily, span"
         "  WHERE area = $1 AND dimension = 'ethnicity' AND day >= span.f AND day < span.t"
         "  GROUP BY grp",
-        3, p, errstr, sz);
-    if (!r || !rows) {
-        PQclear(r);
-        json_decref(rows);
+        &months, errstr, sz);
+    if (!r)
         return NULL;
-    }
     for (int i = 0; i < PQntuples(r); i++) {
         const char *grp = PQgetvalue(r, i, 0);
         bool in_bme = eqm_web_group_array(grp) && strcmp(grp, "bme") != 0;
-        snprintf(first, sizeof(first), "%s", PQgetvalue(r, i, B__N + 1));
-        snprintf(last, sizeof(last), "%s", PQgetvalue(r, i, B__N + 2));
         for (size_t g = 0; g < sizeof(breakdown_groups) / sizeof(breakdown_groups[0]); g++)
             if (!strcmp(grp, breakdown_groups[g]) ||
                 (in_bme && !strcmp("bme", breakdown_groups[g])))
@@ -250,8 +280,9 @@ static json_t *breakdown(const struct eqm_web_env *e, const struct eqm_web_args 
         }
     }
     out = json_pack("{s:s, s:s, s:s, s:I, s:o, s:o}", "area", eqm_web_area(e, a), "first_month",
-                    first, "last_month", last, "min_events", (json_int_t)e->cfg->min_events,
-                    "columns", eqm_web_columns(breakdown_columns), "rows", rows);
+                    months.first, "last_month", months.last, "min_events",
+                    (json_int_t)e->cfg->min_events, "columns", eqm_web_columns(breakdown_columns),
+                    "rows", rows);
     if (!out)
         snprintf(errstr, sz, "out of memory");
     return out;
@@ -295,26 +326,34 @@ static json_t *agreement_row(const struct eqm_agreement *t, int g) {
     return row;
 }
 
+/* The table from the query's rows (self-defined, officer-defined,
+ * searches; a row of nulls when the span holds none). 0, or -1 (a group
+ * the table does not know). */
+static int read_agreement(const PGresult *r, struct eqm_agreement *t) {
+    struct eqm_agreement_row in[EQM_SERIES_N_AGREEMENT * EQM_SERIES_N_AGREEMENT];
+    size_t n = 0;
+    for (int i = 0; i < PQntuples(r); i++) {
+        if (PQgetisnull(r, i, 0))
+            continue;
+        if (n == sizeof(in) / sizeof(in[0]))
+            return -1; /* more pairs than groups make: a group it does not know */
+        in[n++] = (struct eqm_agreement_row){PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+                                             eqm_web_num(r, i, 2)};
+    }
+    return eqm_series_agreement(in, n, t);
+}
+
 /* Self-defined against officer-defined broad group over the months asked
  * for (default, as the breakdown: the 12 months to the newest month
  * counted), for the searches whose events carry both. */
 static json_t *agreement(const struct eqm_web_env *e, const struct eqm_web_args *a, char *errstr,
                          size_t sz) {
-    const char *p[] = {eqm_web_area(e, a), a->from, a->to};
-    struct eqm_agreement_row in[EQM_SERIES_N_AGREEMENT * EQM_SERIES_N_AGREEMENT];
     struct eqm_agreement t;
     json_t *out, *rows = json_array();
-    PGresult *r;
-    size_t n = 0;
-    char first[8] = "", last[8] = "";
-
-    r = eqm_web_query(
-        e, "self-defined against officer-defined ethnicity",
-        "WITH last AS (SELECT coalesce(to_date($3, 'YYYY-MM'),"
-        "                              date_trunc('month', max(day))::date) AS m"
-        "                FROM equality_read.stop_search_daily WHERE area = $1),"
-        " span AS (SELECT coalesce(to_date($2, 'YYYY-MM'), m - interval '11 months')::date AS f,"
-        "                 (m + interval '1 month')::date AS t FROM last)"
+    struct span months;
+    PGresult *r = span_query(
+        e, a, "self-defined against officer-defined ethnicity", rows,
+        SPAN_CTE
         " SELECT x.self_defined, x.officer_defined, x.searches,"
         "        to_char(span.f, 'YYYY-MM'), to_char(span.t - interval '1 month', 'YYYY-MM')"
         "   FROM span LEFT JOIN"
@@ -323,34 +362,20 @@ static json_t *agreement(const struct eqm_web_env *e, const struct eqm_web_args 
         "          WHERE area = $1 AND day >= span.f AND day < span.t"
         "          GROUP BY self_defined, officer_defined) x ON true"
         "  ORDER BY 1, 2",
-        3, p, errstr, sz);
-    if (!r || !rows) {
-        PQclear(r);
-        json_decref(rows);
+        &months, errstr, sz);
+    int rc = r ? read_agreement(r, &t) : -1;
+
+    PQclear(r);
+    if (!r)
         return NULL;
-    }
-    for (int i = 0; i < PQntuples(r); i++) {
-        snprintf(first, sizeof(first), "%s", PQgetvalue(r, i, 3));
-        snprintf(last, sizeof(last), "%s", PQgetvalue(r, i, 4));
-        if (PQgetisnull(r, i, 0))
-            continue; /* no search in the span: the span alone */
-        if (n == sizeof(in) / sizeof(in[0])) {
-            n++;
-            break;
-        }
-        in[n++] = (struct eqm_agreement_row){PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-                                             eqm_web_num(r, i, 2)};
-    }
-    if (n > sizeof(in) / sizeof(in[0]) || eqm_series_agreement(in, n, &t) != 0) {
+    if (rc != 0) {
         snprintf(errstr, sz,
                  "self-defined against officer-defined ethnicity: a group not one of white, "
                  "black, asian, mixed, other, not_stated in "
                  "equality.stop_search_ethnicity_agreement");
-        PQclear(r);
         json_decref(rows);
         return NULL;
     }
-    PQclear(r);
     for (int g = 0; g <= EQM_SERIES_N_AGREEMENT; g++) {
         json_t *row = agreement_row(&t, g < EQM_SERIES_N_AGREEMENT ? g : -1);
         if (!row || json_array_append_new(rows, row) != 0) {
@@ -361,14 +386,28 @@ static json_t *agreement(const struct eqm_web_env *e, const struct eqm_web_args 
     }
     out = json_pack(
         "{s:s, s:s, s:s, s:I, s:I, s:o, s:I, s:I, s:o, s:o, s:o, s:o}", "area", eqm_web_area(e, a),
-        "first_month", first, "last_month", last, "searches", (json_int_t)t.total, "agreed",
-        (json_int_t)t.agreed, "agreement_share", eqm_web_real(t.has_share, t.share), "stated",
-        (json_int_t)t.stated, "stated_agreed", (json_int_t)t.stated_agreed,
+        "first_month", months.first, "last_month", months.last, "searches", (json_int_t)t.total,
+        "agreed", (json_int_t)t.agreed, "agreement_share", eqm_web_real(t.has_share, t.share),
+        "stated", (json_int_t)t.stated, "stated_agreed", (json_int_t)t.stated_agreed,
         "stated_agreement_share", eqm_web_real(t.has_stated_share, t.stated_share), "headings",
         agreement_headings(), "columns", eqm_web_columns(agreement_columns), "rows", rows);
     if (!out)
         snprintf(errstr, sz, "out of memory");
     return out;
+}
+
+/* Words before, then "K of N" (ag's members k and n), words mid, the share
+ * (ag's member share) as a percentage in brackets, words end; nothing
+ * (false) when there is no share. */
+static bool k_of_n(FILE *fp, const json_t *ag, const char *before, const char *k, const char *n,
+                   const char *mid, const char *share, const char *end) {
+    const json_t *v = json_object_get(ag, share);
+    if (!json_is_real(v))
+        return false;
+    fprintf(fp, "%s%" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT "%s (%.1f%%)%s", before,
+            json_integer_value(json_object_get(ag, k)), json_integer_value(json_object_get(ag, n)),
+            mid, 100 * json_real_value(v), end);
+    return true;
 }
 
 static const struct eqm_web_api apis[] = {
@@ -429,24 +468,14 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
     fputs(" whose record has both the ethnicity the person searched gave and the one the officer "
           "saw, by broad group (not stated on either side included).",
           fp);
-    if (json_is_real(json_object_get(ag, "agreement_share")))
-        fprintf(fp,
-                " Agreement: %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT
-                " searches (%.1f%%) have the same group on both sides",
-                json_integer_value(json_object_get(ag, "agreed")),
-                json_integer_value(json_object_get(ag, "searches")),
-                100 * json_real_value(json_object_get(ag, "agreement_share")));
-    else
+    if (!k_of_n(fp, ag, " Agreement: ", "agreed", "searches", " searches", "agreement_share",
+                " have the same group on both sides"))
         fputs(" No search in these months has both.", fp);
-    if (json_is_real(json_object_get(ag, "stated_agreement_share")))
-        fprintf(fp,
-                "; %" JSON_INTEGER_FORMAT " of the %" JSON_INTEGER_FORMAT
-                " with a group stated on both (%.1f%%).",
-                json_integer_value(json_object_get(ag, "stated_agreed")),
-                json_integer_value(json_object_get(ag, "stated")),
-                100 * json_real_value(json_object_get(ag, "stated_agreement_share")));
-    else if (json_is_real(json_object_get(ag, "agreement_share")))
-        fputs(".", fp);
+    else {
+        (void)k_of_n(fp, ag, "; ", "stated_agreed", "stated", " with a group stated on both",
+                     "stated_agreement_share", "");
+        fputc('.', fp);
+    }
     fputs("</p>\n", fp);
     eqm_web_chart(fp, &eqm_web_stop_search_panel, "chart-agreement", "agreement", "agreement",
                   query, ag, "officer-defined group by self-defined group");
