@@ -51,6 +51,19 @@ assert_eq 200 "$(get '/api/stop-search/agreement.json' "$EQM_TEST_DIR/a.json")" 
 assert_eq 200 "$(get '/api/stop-search/agreement.json?area=E07000012&from=2025-01&to=2025-03' \
     "$EQM_TEST_DIR/ad.json")" "agreement of a district over chosen months"
 "$py" "$here/web_expected.py" check "$CENSUS" agreement-district "$EQM_TEST_DIR/ad.json"
+# Months with no search: the months asked for, every count 0, no share.
+assert_eq 200 "$(get '/api/stop-search/agreement.json?from=2020-01&to=2020-03' "$EQM_TEST_DIR/a0.json")" \
+    "agreement over months with no search"
+"$py" - "$EQM_TEST_DIR/a0.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert (d["first_month"], d["last_month"]) == ("2020-01", "2020-03"), d
+assert d["searches"] == d["agreed"] == d["stated"] == 0, d
+assert d["agreement_share"] is None and d["stated_agreement_share"] is None, d
+assert len(d["rows"]) == 7 and all(r["total"] == 0 and r["agreement_share"] is None
+                                   for r in d["rows"]), d["rows"]
+print("agreement over empty months: zeros, no share")
+PY
 
 # The CSV: a header and one line per JSON row, the same months.
 assert_eq 200 "$(get '/api/stop-search/trend.csv?span=12' "$EQM_TEST_DIR/t12.csv")" "trend CSV"
