@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # kill -9 in the middle of a stream, several times, then restart: the final
-# counts are exactly the input's, and a second replay changes nothing.
+# counts are exactly the input's (both counts tables), and a second replay
+# changes nothing.
 # Small batches make many transactions, so each kill lands mid-stream.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,10 +39,21 @@ actual=$(psql_val "SELECT grp || '|' || sum(searches) || '|' || sum(arrests)
                    GROUP BY grp ORDER BY grp COLLATE \"C\"")
 assert_eq "$(LC_ALL=C sort <<<"$expected")" "$(LC_ALL=C sort <<<"$actual")" \
     "per-group searches and arrests exact after the crashes"
+# The second table of the same transactions: self-defined x officer-defined.
+expected=$(python3 "$here/expected_policeuk.py" agreement "$CSV" | awk -F'|' -v n=$AREAS \
+    '{ c[$2 "|" $3] += $4 } END { for (k in c) printf "%s|%d\n", k, c[k] * n }')
+actual=$(psql_val "SELECT self_defined || '|' || officer_defined || '|' || sum(searches)
+                   FROM equality.stop_search_ethnicity_agreement WHERE area = 'force'
+                   GROUP BY self_defined, officer_defined")
+assert_eq "$(LC_ALL=C sort <<<"$expected")" "$(LC_ALL=C sort <<<"$actual")" \
+    "self-defined x officer-defined exact after the crashes"
 
 "$BIN/eqm-replay" police-uk --area area-1 "$CSV" 2>/dev/null
 timeout 120 "${consumer[@]}" --exit-when-idle 4
 assert_eq "$total" "$(psql_val "SELECT sum(searches) FROM equality.stop_search_daily
                                  WHERE area = 'force' AND dimension = 'gender'")" \
     "a duplicate replay after the crashes counts nothing"
+assert_eq "$total" "$(psql_val "SELECT sum(searches) FROM equality.stop_search_ethnicity_agreement
+                                 WHERE area = 'force'")" \
+    "nor in the agreement table"
 echo "PASS test_crash_recovery ($kills mid-stream kills)"
