@@ -2,7 +2,8 @@
  * eqm-admin: schema migrations, reference data and inspection.
  *
  *   eqm-admin migrate
- *   eqm-admin load-population FILE.csv
+ *   eqm-admin load-population [--base NAME] FILE.csv
+ *   eqm-admin population-bases
  *   eqm-admin define-area NAME CODE[,CODE...]
  *   eqm-admin areas
  *   eqm-admin status
@@ -141,6 +142,21 @@ static int cmd_load_population(PGconn *conn, const char *base, const char *path)
     return 0;
 }
 
+/* The bases loaded, and the rule that picks one for a period. */
+static int cmd_population_bases(PGconn *conn) {
+    if (print_query(conn, "Population bases",
+                    "SELECT b.name, b.reference_date, b.source, count(p.*) AS rows, "
+                    "count(DISTINCT p.area_code) AS areas FROM equality.population_base b "
+                    "LEFT JOIN equality.population_district p ON p.base = b.name "
+                    "GROUP BY b.name, b.reference_date, b.source ORDER BY b.reference_date"))
+        return 1;
+    return print_query(conn, "Base used for a period (equality.population_base_rule)",
+                       "SELECT period_from, period_to, base FROM equality.population_base_rule "
+                       "ORDER BY period_from")
+               ? 1
+               : 0;
+}
+
 int main(int argc, char **argv) {
     struct eqm_config cfg;
     char errstr[1024];
@@ -222,19 +238,9 @@ int main(int argc, char **argv) {
     } else if (!strcmp(cmd, "notifications")) {
         rc = eqm_admin_notifications(conn, argc, argv);
     } else if (!strcmp(cmd, "population-bases")) {
-        rc = print_query(conn, "Population bases",
-                         "SELECT b.name, b.reference_date, b.source, count(p.*) AS rows, "
-                         "count(DISTINCT p.area_code) AS areas "
-                         "FROM equality.population_base b "
-                         "LEFT JOIN equality.population_district p ON p.base = b.name "
-                         "GROUP BY b.name, b.reference_date, b.source ORDER BY b.reference_date") ||
-                     print_query(conn, "Base used for a period (equality.population_base_rule)",
-                                 "SELECT period_from, period_to, base "
-                                 "FROM equality.population_base_rule ORDER BY period_from")
-                 ? 1
-                 : 0;
+        rc = cmd_population_bases(conn);
     } else if (!strcmp(cmd, "areas")) {
-        rc = print_query(conn, "Population by area and broad group (Census 2021)",
+        rc = print_query(conn, "Population by area and broad group (the base for today)",
                          "SELECT area, sum(population) FILTER (WHERE grp <> 'bme') AS total, "
                          "sum(population) FILTER (WHERE grp = 'white') AS white, "
                          "sum(population) FILTER (WHERE grp = 'asian') AS asian, "

@@ -16,56 +16,63 @@
 #define W EQM_ETH_WHITE
 #define O EQM_ETH_OTHER
 
+/* One row per detailed group: its broad group, then its KS201EW and TS021
+ * wording (Roma is a category of 2021 only). */
 static const struct eqm_census_category categories[] = {
-    /* Census 2011, KS201EW. */
-    {EQM_CENSUS_2011, "White: English/Welsh/Scottish/Northern Irish/British", "white_british", W},
-    {EQM_CENSUS_2011, "White: Irish", "white_irish", W},
-    {EQM_CENSUS_2011, "White: Gypsy or Irish Traveller", "white_gypsy_irish_traveller", W},
-    {EQM_CENSUS_2011, "White: Other White", "white_other", W},
-    {EQM_CENSUS_2011, "Mixed/multiple ethnic group: White and Black Caribbean",
-     "mixed_white_black_caribbean", M},
-    {EQM_CENSUS_2011, "Mixed/multiple ethnic group: White and Black African",
-     "mixed_white_black_african", M},
-    {EQM_CENSUS_2011, "Mixed/multiple ethnic group: White and Asian", "mixed_white_asian", M},
-    {EQM_CENSUS_2011, "Mixed/multiple ethnic group: Other Mixed", "mixed_other", M},
-    {EQM_CENSUS_2011, "Asian/Asian British: Indian", "asian_indian", A},
-    {EQM_CENSUS_2011, "Asian/Asian British: Pakistani", "asian_pakistani", A},
-    {EQM_CENSUS_2011, "Asian/Asian British: Bangladeshi", "asian_bangladeshi", A},
-    {EQM_CENSUS_2011, "Asian/Asian British: Chinese", "asian_chinese", A},
-    {EQM_CENSUS_2011, "Asian/Asian British: Other Asian", "asian_other", A},
-    {EQM_CENSUS_2011, "Black/African/Caribbean/Black British: African", "black_african", B},
-    {EQM_CENSUS_2011, "Black/African/Caribbean/Black British: Caribbean", "black_caribbean", B},
-    {EQM_CENSUS_2011, "Black/African/Caribbean/Black British: Other Black", "black_other", B},
-    {EQM_CENSUS_2011, "Other ethnic group: Arab", "other_arab", O},
-    {EQM_CENSUS_2011, "Other ethnic group: Any other ethnic group", "other_any", O},
+    {"white_british", W, "White: English/Welsh/Scottish/Northern Irish/British",
+     "White: English, Welsh, Scottish, Northern Irish or British"},
+    {"white_irish", W, "White: Irish", "White: Irish"},
+    {"white_gypsy_irish_traveller", W, "White: Gypsy or Irish Traveller",
+     "White: Gypsy or Irish Traveller"},
+    {"white_roma", W, NULL, "White: Roma"},
+    {"white_other", W, "White: Other White", "White: Other White"},
+    {"mixed_white_black_caribbean", M, "Mixed/multiple ethnic group: White and Black Caribbean",
+     "Mixed or Multiple ethnic groups: White and Black Caribbean"},
+    {"mixed_white_black_african", M, "Mixed/multiple ethnic group: White and Black African",
+     "Mixed or Multiple ethnic groups: White and Black African"},
+    {"mixed_white_asian", M, "Mixed/multiple ethnic group: White and Asian",
+     "Mixed or Multiple ethnic groups: White and Asian"},
+    {"mixed_other", M, "Mixed/multiple ethnic group: Other Mixed",
+     "Mixed or Multiple ethnic groups: Other Mixed or Multiple ethnic groups"},
+    {"asian_indian", A, "Asian/Asian British: Indian",
+     "Asian, Asian British or Asian Welsh: Indian"},
+    {"asian_pakistani", A, "Asian/Asian British: Pakistani",
+     "Asian, Asian British or Asian Welsh: Pakistani"},
+    {"asian_bangladeshi", A, "Asian/Asian British: Bangladeshi",
+     "Asian, Asian British or Asian Welsh: Bangladeshi"},
+    {"asian_chinese", A, "Asian/Asian British: Chinese",
+     "Asian, Asian British or Asian Welsh: Chinese"},
+    {"asian_other", A, "Asian/Asian British: Other Asian",
+     "Asian, Asian British or Asian Welsh: Other Asian"},
+    {"black_african", B, "Black/African/Caribbean/Black British: African",
+     "Black, Black British, Black Welsh, Caribbean or African: African"},
+    {"black_caribbean", B, "Black/African/Caribbean/Black British: Caribbean",
+     "Black, Black British, Black Welsh, Caribbean or African: Caribbean"},
+    {"black_other", B, "Black/African/Caribbean/Black British: Other Black",
+     "Black, Black British, Black Welsh, Caribbean or African: Other Black"},
+    {"other_arab", O, "Other ethnic group: Arab", "Other ethnic group: Arab"},
+    {"other_any", O, "Other ethnic group: Any other ethnic group",
+     "Other ethnic group: Any other ethnic group"},
+};
 
-    /* Census 2021, TS021. */
-    {EQM_CENSUS_2021, "Asian, Asian British or Asian Welsh: Bangladeshi", "asian_bangladeshi", A},
-    {EQM_CENSUS_2021, "Asian, Asian British or Asian Welsh: Chinese", "asian_chinese", A},
-    {EQM_CENSUS_2021, "Asian, Asian British or Asian Welsh: Indian", "asian_indian", A},
-    {EQM_CENSUS_2021, "Asian, Asian British or Asian Welsh: Pakistani", "asian_pakistani", A},
-    {EQM_CENSUS_2021, "Asian, Asian British or Asian Welsh: Other Asian", "asian_other", A},
-    {EQM_CENSUS_2021, "Black, Black British, Black Welsh, Caribbean or African: African",
-     "black_african", B},
-    {EQM_CENSUS_2021, "Black, Black British, Black Welsh, Caribbean or African: Caribbean",
-     "black_caribbean", B},
-    {EQM_CENSUS_2021, "Black, Black British, Black Welsh, Caribbean or African: Other Black",
-     "black_other", B},
-    {EQM_CENSUS_2021, "Mixed or Multiple ethnic groups: White and Asian", "mixed_white_asian", M},
-    {EQM_CENSUS_2021, "Mixed or Multiple ethnic groups: White and Black African",
-     "mixed_white_black_african", M},
-    {EQM_CENSUS_2021, "Mixed or Multiple ethnic groups: White and Black Caribbean",
-     "mixed_white_black_caribbean", M},
-    {EQM_CENSUS_2021, "Mixed or Multiple ethnic groups: Other Mixed or Multiple ethnic groups",
-     "mixed_other", M},
-    {EQM_CENSUS_2021, "White: English, Welsh, Scottish, Northern Irish or British",
-     "white_british", W},
-    {EQM_CENSUS_2021, "White: Irish", "white_irish", W},
-    {EQM_CENSUS_2021, "White: Gypsy or Irish Traveller", "white_gypsy_irish_traveller", W},
-    {EQM_CENSUS_2021, "White: Roma", "white_roma", W},
-    {EQM_CENSUS_2021, "White: Other White", "white_other", W},
-    {EQM_CENSUS_2021, "Other ethnic group: Arab", "other_arab", O},
-    {EQM_CENSUS_2021, "Other ethnic group: Any other ethnic group", "other_any", O},
+/* The rows that are not categories: the area's total (KS201EW's two
+ * wordings, TS021's), TS021's "Does not apply", and the broad groups by
+ * their own names, for files that give no detail. */
+static const struct {
+    const char *label;
+    enum eqm_census_row kind;
+    enum eqm_census_layout census;
+    enum eqm_ethnic_group g;
+} others[] = {
+    {"All usual residents", EQM_CENSUS_ROW_TOTAL, EQM_CENSUS_2011, EQM_ETH_NOT_STATED},
+    {"All categories: Ethnic group", EQM_CENSUS_ROW_TOTAL, EQM_CENSUS_2011, EQM_ETH_NOT_STATED},
+    {"Total: All usual residents", EQM_CENSUS_ROW_TOTAL, EQM_CENSUS_2021, EQM_ETH_NOT_STATED},
+    {"Does not apply", EQM_CENSUS_ROW_DOES_NOT_APPLY, EQM_CENSUS_2021, EQM_ETH_NOT_STATED},
+    {"Asian", EQM_CENSUS_ROW_BROAD, EQM_CENSUS_ANY, A},
+    {"Black", EQM_CENSUS_ROW_BROAD, EQM_CENSUS_ANY, B},
+    {"Mixed", EQM_CENSUS_ROW_BROAD, EQM_CENSUS_ANY, M},
+    {"White", EQM_CENSUS_ROW_BROAD, EQM_CENSUS_ANY, W},
+    {"Other", EQM_CENSUS_ROW_BROAD, EQM_CENSUS_ANY, O},
 };
 
 #undef A
@@ -73,27 +80,6 @@ static const struct eqm_census_category categories[] = {
 #undef M
 #undef W
 #undef O
-
-struct label_layout {
-    const char *label;
-    enum eqm_census_layout census;
-};
-
-/* The area's total: KS201EW's two wordings, TS021's. */
-static const struct label_layout totals[] = {
-    {"All usual residents", EQM_CENSUS_2011},
-    {"All categories: Ethnic group", EQM_CENSUS_2011},
-    {"Total: All usual residents", EQM_CENSUS_2021},
-};
-
-/* Broad groups by their own names, for files that give no detail. */
-static const struct {
-    const char *label;
-    enum eqm_ethnic_group g;
-} broad_names[] = {
-    {"Asian", EQM_ETH_ASIAN}, {"Black", EQM_ETH_BLACK}, {"Mixed", EQM_ETH_MIXED},
-    {"White", EQM_ETH_WHITE}, {"Other", EQM_ETH_OTHER},
-};
 
 static int lower(int c) {
     return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
@@ -125,42 +111,29 @@ enum eqm_census_row eqm_census_classify(const char *s, size_t len,
     }
     while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
         len--;
-    /* Five labels are worded alike in both censuses ("White: Irish"): the
-     * same detailed and broad group, and no clue to the file's layout. */
-    {
-        const struct eqm_census_category *hit = NULL;
-        int censuses = 0;
-        for (size_t i = 0; i < sizeof(categories) / sizeof(categories[0]); i++)
-            if (same(s, len, categories[i].label)) {
-                if (!hit)
-                    hit = &categories[i];
-                censuses++;
-            }
-        if (hit) {
-            if (cat)
-                *cat = hit;
-            if (layout_of)
-                *layout_of = censuses > 1 ? EQM_CENSUS_ANY : hit->census;
-            return EQM_CENSUS_ROW_CATEGORY;
-        }
-    }
-    for (size_t i = 0; i < sizeof(totals) / sizeof(totals[0]); i++)
-        if (same(s, len, totals[i].label)) {
-            if (layout_of)
-                *layout_of = totals[i].census;
-            return EQM_CENSUS_ROW_TOTAL;
-        }
-    if (same(s, len, "Does not apply")) {
+    for (size_t i = 0; i < sizeof(categories) / sizeof(categories[0]); i++) {
+        const struct eqm_census_category *c = &categories[i];
+        bool in2011 = c->ks201ew && same(s, len, c->ks201ew), in2021 = same(s, len, c->ts021);
+        if (!in2011 && !in2021)
+            continue;
+        if (cat)
+            *cat = c;
+        /* Five categories are worded alike in both ("White: Irish"). */
         if (layout_of)
-            *layout_of = EQM_CENSUS_2021;
-        return EQM_CENSUS_ROW_DOES_NOT_APPLY;
+            *layout_of = in2011 && in2021 ? EQM_CENSUS_ANY
+                         : in2011         ? EQM_CENSUS_2011
+                                          : EQM_CENSUS_2021;
+        return EQM_CENSUS_ROW_CATEGORY;
     }
-    for (size_t i = 0; i < sizeof(broad_names) / sizeof(broad_names[0]); i++)
-        if (same(s, len, broad_names[i].label)) {
-            if (broad)
-                *broad = broad_names[i].g;
-            return EQM_CENSUS_ROW_BROAD;
-        }
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        if (!same(s, len, others[i].label))
+            continue;
+        if (layout_of)
+            *layout_of = others[i].census;
+        if (broad)
+            *broad = others[i].g;
+        return others[i].kind;
+    }
     return EQM_CENSUS_ROW_UNKNOWN;
 }
 

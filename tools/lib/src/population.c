@@ -130,8 +130,7 @@ struct seen {
  * message (no position: the caller adds it).
  */
 static int add_row(const char *const *f, size_t n, unsigned long line, struct seen *seen,
-                   struct eqm_buf *copy, int64_t *population, bool *skip, char *msg,
-                   size_t sz) {
+                   struct eqm_buf *copy, int64_t *population, bool *skip, char *msg, size_t sz) {
     size_t code_len, name_len, cat_len, pop_len;
     const char *code, *name, *cat, *pop;
     const struct eqm_census_category *cc = NULL;

@@ -35,20 +35,20 @@ enum eqm_census_row {
     EQM_CENSUS_ROW_BROAD,          /* a broad group's own name ("White"), no detail */
 };
 
+/* A detailed group: its broad group and the categories that are it. */
 struct eqm_census_category {
-    enum eqm_census_layout census; /* 2011 or 2021 */
-    const char *label;             /* the ONS wording */
-    const char *detailed;          /* detailed group, e.g. "asian_chinese" */
-    enum eqm_ethnic_group broad;   /* broad group */
+    const char *detailed;        /* e.g. "asian_chinese" */
+    enum eqm_ethnic_group broad; /* its broad group */
+    const char *ks201ew;         /* its Census 2011 wording; NULL: none (Roma) */
+    const char *ts021;           /* its Census 2021 wording */
 };
 
-/* Every category of both censuses: *n entries (18 of 2011, then 19 of 2021). */
+/* Every detailed group: *n entries (19; 18 with a 2011 category). */
 const struct eqm_census_category *eqm_census_categories(size_t *n);
 
 /*
  * Classifies s (len bytes, not NUL-terminated) as a row's census_category.
- * For a category, *cat (if not NULL) is its entry (for a label both
- * censuses word alike, the 2011 one: the groups are the same). For a
+ * For a category, *cat (if not NULL) is its detailed group. For a
  * category, a total or "Does not apply", *layout_of (if not NULL) is the
  * census whose wording it is, or EQM_CENSUS_ANY if both word it so. For a
  * broad group name, *broad (if not NULL) is the group.

@@ -26,10 +26,10 @@
 #define EQM_POPULATION_DEFAULT_BASE "census-2021"
 
 struct eqm_population_load_stats {
-    size_t rows;                  /* data rows loaded */
-    size_t checks;                /* totals and "Does not apply" rows: checked, not loaded */
-    size_t districts;             /* distinct area codes among them */
-    int64_t population;           /* sum of population over the rows */
+    size_t rows;                   /* data rows loaded */
+    size_t checks;                 /* totals and "Does not apply" rows: checked, not loaded */
+    size_t districts;              /* distinct area codes among them */
+    int64_t population;            /* sum of population over the rows */
     enum eqm_census_layout layout; /* the wording the categories used (ANY: no clue) */
 };
 
@@ -59,8 +59,8 @@ struct eqm_population_load_stats {
  * a database error.
  */
 int eqm_population_load_base(PGconn *conn, FILE *fp, const char *path, const char *base,
-                             struct eqm_population_load_stats *st, char *errstr,
-                             size_t errstr_size) __attribute__((warn_unused_result));
+                             struct eqm_population_load_stats *st, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 /* eqm_population_load_base() into EQM_POPULATION_DEFAULT_BASE. */
 int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
