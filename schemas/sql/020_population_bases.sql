@@ -17,12 +17,14 @@
 CREATE TABLE equality.population_base (
     name           text PRIMARY KEY CHECK (name ~ '^[a-z0-9][a-z0-9._-]{0,63}$'),
     reference_date date NOT NULL,
-    source         text NOT NULL,
+    -- What it is and where it comes from. (Not named "source": in this
+    -- schema a source column names the service a row belongs to.)
+    description    text NOT NULL,
     -- The wording its files' categories must use (2011: KS201EW, 2021:
     -- TS021); NULL: either.
     census_layout  integer CHECK (census_layout IN (2011, 2021))
 );
-INSERT INTO equality.population_base (name, reference_date, source, census_layout) VALUES
+INSERT INTO equality.population_base (name, reference_date, description, census_layout) VALUES
     ('census-2011', '2011-03-27',
      'Census 2011, ONS table KS201EW: usual residents by ethnic group (18 categories)', 2011),
     ('census-2021', '2021-03-21',

@@ -145,10 +145,10 @@ static int cmd_load_population(PGconn *conn, const char *base, const char *path)
 /* The bases loaded, and the rule that picks one for a period. */
 static int cmd_population_bases(PGconn *conn) {
     if (print_query(conn, "Population bases",
-                    "SELECT b.name, b.reference_date, b.source, count(p.*) AS rows, "
+                    "SELECT b.name, b.reference_date, b.description, count(p.*) AS rows, "
                     "count(DISTINCT p.area_code) AS areas FROM equality.population_base b "
                     "LEFT JOIN equality.population_district p ON p.base = b.name "
-                    "GROUP BY b.name, b.reference_date, b.source ORDER BY b.reference_date"))
+                    "GROUP BY b.name, b.reference_date, b.description ORDER BY b.reference_date"))
         return 1;
     return print_query(conn, "Base used for a period (equality.population_base_rule)",
                        "SELECT period_from, period_to, base FROM equality.population_base_rule "
