@@ -3,7 +3,7 @@
  * loader's reading half (eqm_population_read(): the same checks and
  * messages as eqm-admin load-population, without PostgreSQL): an error
  * names the file (and a line when it is a row's); every row handed on is
- * one COPY line of five fields that PostgreSQL would take (valid UTF-8,
+ * one COPY line of six fields that PostgreSQL would take (valid UTF-8,
  * a whole-number population), and the rows add up to the stats.
  */
 #include <inttypes.h>
@@ -34,7 +34,7 @@ static int row(void *arg, const char *line, size_t len, char *msg, size_t sz) {
             tabs++;
             last = i;
         }
-    if (tabs != 4)
+    if (tabs != 5)
         abort();
     for (size_t i = last + 1; i < len - 1; i++)
         if (line[i] < '0' || line[i] > '9')

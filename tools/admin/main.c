@@ -2,7 +2,8 @@
  * eqm-admin: schema migrations, reference data and inspection.
  *
  *   eqm-admin migrate
- *   eqm-admin load-population FILE.csv
+ *   eqm-admin load-population [--base NAME] FILE.csv
+ *   eqm-admin population-bases
  *   eqm-admin define-area NAME CODE[,CODE...]
  *   eqm-admin areas
  *   eqm-admin status
@@ -36,12 +37,16 @@ static void usage(FILE *out) {
             "Usage: eqm-admin COMMAND [ARGS]\n\n"
             "Commands:\n"
             "  migrate                       apply pending schema migrations\n"
-            "  load-population FILE.csv      load Census 2021 population by district and\n"
-            "                                ethnic group (area_code,area_name,census_category,\n"
-            "                                population); replaces the districts in the file\n"
+            "  load-population [--base NAME] FILE.csv\n"
+            "                                load a population base (default census-2021) by\n"
+            "                                district and ethnic group (area_code,area_name,\n"
+            "                                census_category,population; Census 2011 KS201EW or\n"
+            "                                2021 TS021 categories); replaces the base's\n"
+            "                                districts in the file\n"
             "  define-area NAME CODES        define an area as a set of district codes,\n"
             "                                comma-separated; its population is their sum\n"
             "  areas                         list areas with population by broad group\n"
+            "  population-bases              the bases loaded, and which one each period uses\n"
             "  status                        offsets, watermarks, counts, dead letters and\n"
             "                                offsets found beyond the end of the log\n"
             "  alerts [list] [--all]         firing and pending alerts (--all: every state)\n"
@@ -114,7 +119,7 @@ static int cmd_define_area(PGconn *conn, const char *name, const char *list) {
     return 0;
 }
 
-static int cmd_load_population(PGconn *conn, const char *path) {
+static int cmd_load_population(PGconn *conn, const char *base, const char *path) {
     struct eqm_population_load_stats st;
     char errstr[1024];
     FILE *fp = fopen(path, "r");
@@ -125,15 +130,31 @@ static int cmd_load_population(PGconn *conn, const char *path) {
         return 1;
     }
     memset(&st, 0, sizeof(st));
-    rc = eqm_population_load_csv(conn, fp, path, &st, errstr, sizeof(errstr));
+    rc = eqm_population_load_base(conn, fp, path, base, &st, errstr, sizeof(errstr));
     fclose(fp);
     if (rc != 0) {
         fprintf(stderr, "eqm-admin: %s\n", errstr);
         return 1;
     }
-    printf("loaded %s: %zu rows, %zu districts, %lld people\n", path, (size_t)st.rows,
-           (size_t)st.districts, (long long)st.population);
+    printf("loaded %s into base %s (%s): %zu rows, %zu districts, %lld people\n", path, base,
+           eqm_census_layout_name(st.layout), (size_t)st.rows, (size_t)st.districts,
+           (long long)st.population);
     return 0;
+}
+
+/* The bases loaded, and the rule that picks one for a period. */
+static int cmd_population_bases(PGconn *conn) {
+    if (print_query(conn, "Population bases",
+                    "SELECT b.name, b.reference_date, b.description, count(p.*) AS rows, "
+                    "count(DISTINCT p.area_code) AS areas FROM equality.population_base b "
+                    "LEFT JOIN equality.population_district p ON p.base = b.name "
+                    "GROUP BY b.name, b.reference_date, b.description ORDER BY b.reference_date"))
+        return 1;
+    return print_query(conn, "Base used for a period (equality.population_base_rule)",
+                       "SELECT period_from, period_to, base FROM equality.population_base_rule "
+                       "ORDER BY period_from")
+               ? 1
+               : 0;
 }
 
 int main(int argc, char **argv) {
@@ -141,7 +162,7 @@ int main(int argc, char **argv) {
     char errstr[1024];
     char *noargs[] = {argv[0], NULL};
     PGconn *conn = NULL;
-    const char *cmd;
+    const char *cmd, *pop_base = EQM_POPULATION_DEFAULT_BASE, *pop_file = NULL;
     int rc = 0;
 
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
@@ -162,13 +183,26 @@ int main(int argc, char **argv) {
 
     if (strcmp(cmd, "migrate") && strcmp(cmd, "load-population") && strcmp(cmd, "define-area") &&
         strcmp(cmd, "areas") && strcmp(cmd, "status") && strcmp(cmd, "alerts") &&
-        strcmp(cmd, "silence") && strcmp(cmd, "unsilence") && strcmp(cmd, "notifications")) {
+        strcmp(cmd, "silence") && strcmp(cmd, "unsilence") && strcmp(cmd, "notifications") &&
+        strcmp(cmd, "population-bases")) {
         fprintf(stderr, "eqm-admin: unknown command \"%s\"\n\n", cmd);
         usage(stderr);
         rc = 2;
         goto out;
     }
-    if ((!strcmp(cmd, "load-population") && argc != 3) ||
+    if (!strcmp(cmd, "load-population")) {
+        /* load-population [--base NAME] FILE, the option before or after. */
+        if (argc == 3 && strncmp(argv[2], "--", 2) != 0) {
+            pop_file = argv[2];
+        } else if (argc == 5 && !strcmp(argv[2], "--base")) {
+            pop_base = argv[3];
+            pop_file = argv[4];
+        } else if (argc == 5 && !strcmp(argv[3], "--base")) {
+            pop_file = argv[2];
+            pop_base = argv[4];
+        }
+    }
+    if ((!strcmp(cmd, "load-population") && !pop_file) ||
         (!strcmp(cmd, "define-area") && argc != 4)) {
         fprintf(stderr, "eqm-admin: %s: wrong number of arguments\n\n", cmd);
         usage(stderr);
@@ -196,15 +230,17 @@ int main(int argc, char **argv) {
                rc == 1 ? "" : "s", eqm_migrations_count);
         rc = 0;
     } else if (!strcmp(cmd, "load-population")) {
-        rc = cmd_load_population(conn, argv[2]);
+        rc = cmd_load_population(conn, pop_base, pop_file);
     } else if (!strcmp(cmd, "define-area")) {
         rc = cmd_define_area(conn, argv[2], argv[3]);
     } else if (!strcmp(cmd, "alerts") || !strcmp(cmd, "silence") || !strcmp(cmd, "unsilence")) {
         rc = eqm_admin_alerts(conn, argc, argv);
     } else if (!strcmp(cmd, "notifications")) {
         rc = eqm_admin_notifications(conn, argc, argv);
+    } else if (!strcmp(cmd, "population-bases")) {
+        rc = cmd_population_bases(conn);
     } else if (!strcmp(cmd, "areas")) {
-        rc = print_query(conn, "Population by area and broad group (Census 2021)",
+        rc = print_query(conn, "Population by area and broad group (the base for today)",
                          "SELECT area, sum(population) FILTER (WHERE grp <> 'bme') AS total, "
                          "sum(population) FILTER (WHERE grp = 'white') AS white, "
                          "sum(population) FILTER (WHERE grp = 'asian') AS asian, "

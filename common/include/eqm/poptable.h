@@ -1,7 +1,8 @@
 /*
  * poptable.h - the population the figures divide by: every (area, group)
- * of the view equality.area_population (Census 2021 broad groups, and
- * bme), loaded once per recomputation and looked up by binary search
+ * of the view equality.area_population (broad groups, and bme, on the
+ * population base the rule gives for today: Census 2021 by default),
+ * loaded once per recomputation and looked up by binary search
  * (every district of the Census file is an area: thousands of rows, looked
  * up once per figure row).
  */

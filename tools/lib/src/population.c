@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eqm/tools/census.h"
 #include "eqm/tools/csv.h"
 #include "eqm/tools/keymap.h"
 #include "eqm/ethnicity.h"
@@ -115,9 +116,13 @@ static int exec(PGconn *conn, const char *path, const char *sql, char *errstr, s
 }
 
 /* What the rows so far held: (area_code, census_category) pairs with the
- * line each was first given on, and the distinct area codes. */
+ * line each was first given on, the distinct area codes with the sum of
+ * their categories, the areas' totals and the lines they were given on,
+ * and the layout the categories so far fix (or EQM_CENSUS_ANY). */
 struct seen {
-    struct eqm_keymap keys, codes;
+    struct eqm_keymap keys, codes, totals, total_lines;
+    enum eqm_census_layout layout;
+    unsigned long layout_line; /* the row that fixed it */
 };
 
 /*
@@ -125,13 +130,18 @@ struct seen {
  * message (no position: the caller adds it).
  */
 static int add_row(const char *const *f, size_t n, unsigned long line, struct seen *seen,
-                   struct eqm_buf *copy, int64_t *population, char *msg, size_t sz) {
+                   struct eqm_buf *copy, int64_t *population, bool *skip, char *msg, size_t sz) {
     size_t code_len, name_len, cat_len, pop_len;
     const char *code, *name, *cat, *pop;
-    enum eqm_ethnic_group g;
-    bool recognised = false, added = false;
-    uint64_t *first;
+    const struct eqm_census_category *cc = NULL;
+    enum eqm_census_layout row_layout = EQM_CENSUS_ANY;
+    enum eqm_ethnic_group g = EQM_ETH_NOT_STATED;
+    enum eqm_census_row kind;
+    bool added = false;
+    uint64_t *first, *sum;
     char key[512];
+
+    *skip = false;
 
     if (n != 4) {
         snprintf(msg, sz, "expected 4 fields, found %zu", n);
@@ -157,15 +167,38 @@ static int add_row(const char *const *f, size_t n, unsigned long line, struct se
                                                    : "census_category");
         return -1;
     }
-    g = eqm_ethnicity_map(cat, cat_len, &recognised);
-    if (!recognised) {
-        snprintf(msg, sz, "unknown census_category \"%.*s\" (not a Census 2021 ethnic group)",
-                 (int)(cat_len > 200 ? 200 : cat_len), cat);
+    kind = eqm_census_classify(cat, cat_len, &cc, &row_layout, &g);
+    if (kind == EQM_CENSUS_ROW_UNKNOWN) {
+        snprintf(msg, sz,
+                 "unknown census_category \"%.*s\" (not a %s ethnic group category, total "
+                 "or broad group)",
+                 (int)(cat_len > 200 ? 200 : cat_len), cat,
+                 seen->layout == EQM_CENSUS_ANY ? "Census 2011 or 2021"
+                                                : eqm_census_layout_name(seen->layout));
         return -1;
     }
+    if (row_layout != EQM_CENSUS_ANY && seen->layout != EQM_CENSUS_ANY &&
+        row_layout != seen->layout) {
+        snprintf(msg, sz, "census_category \"%.*s\" is worded as in %s, not %s as %s",
+                 (int)(cat_len > 200 ? 200 : cat_len), cat, eqm_census_layout_name(row_layout),
+                 eqm_census_layout_name(seen->layout),
+                 seen->layout_line ? "the earlier rows are" : "the base needs");
+        return -1;
+    }
+    if (row_layout != EQM_CENSUS_ANY && seen->layout == EQM_CENSUS_ANY) {
+        seen->layout = row_layout;
+        seen->layout_line = line;
+    }
+    if (kind == EQM_CENSUS_ROW_CATEGORY)
+        g = cc->broad;
     if (parse_count(pop, pop_len, population) != 0) {
         snprintf(msg, sz, "population \"%.*s\" is not a whole number (0 or more)",
                  (int)(pop_len > 40 ? 40 : pop_len), pop);
+        return -1;
+    }
+    if (kind == EQM_CENSUS_ROW_DOES_NOT_APPLY && *population != 0) {
+        snprintf(msg, sz, "\"Does not apply\" counts %lld usual residents (it must be 0)",
+                 (long long)*population);
         return -1;
     }
     if (code_len + cat_len + 2 > sizeof(key)) {
@@ -182,20 +215,69 @@ static int add_row(const char *const *f, size_t n, unsigned long line, struct se
                  (int)cat_len, cat, (unsigned long)*first);
         return -1;
     }
+    if (!first || !(sum = eqm_keymap_get(&seen->codes, code, code_len, 0, NULL)))
+        goto nomem;
+    if (kind == EQM_CENSUS_ROW_TOTAL) {
+        /* Checked against the area's categories once the file is read. */
+        if (!eqm_keymap_get(&seen->totals, code, code_len, (uint64_t)*population, NULL) ||
+            !eqm_keymap_get(&seen->total_lines, code, code_len, line, NULL))
+            goto nomem;
+    } else {
+        *sum += (uint64_t)*population;
+    }
+    if (kind == EQM_CENSUS_ROW_TOTAL || kind == EQM_CENSUS_ROW_DOES_NOT_APPLY) {
+        *skip = true;
+        *population = 0;
+        return 0;
+    }
     eqm_buf_reset(copy);
-    if (!first || !eqm_keymap_get(&seen->codes, code, code_len, 0, NULL) ||
-        copy_field(copy, code, code_len, '\t') || copy_field(copy, name, name_len, '\t') ||
+    if (copy_field(copy, code, code_len, '\t') || copy_field(copy, name, name_len, '\t') ||
         copy_field(copy, cat, cat_len, '\t') ||
+        (cc ? copy_field(copy, cc->detailed, strlen(cc->detailed), '\t')
+            : eqm_buf_append(copy, "\\N\t", 3)) ||
         copy_field(copy, eqm_ethnicity_name(g), strlen(eqm_ethnicity_name(g)), '\t') ||
-        copy_field(copy, pop, pop_len, '\n')) {
-        snprintf(msg, sz, "out of memory");
-        return -1;
+        copy_field(copy, pop, pop_len, '\n'))
+        goto nomem;
+    return 0;
+nomem:
+    snprintf(msg, sz, "out of memory");
+    return -1;
+}
+
+/* Every total given must be the sum of its area's categories. */
+static int check_totals(const struct seen *seen, const char *path, char *errstr, size_t sz) {
+    const char *code;
+    size_t pos = 0, len;
+    uint64_t total;
+
+    while (eqm_keymap_next(&seen->totals, &pos, &code, &len, &total)) {
+        /* Both keymaps hold the code: the lookups find it, adding nothing. */
+        uint64_t *sum = eqm_keymap_get((struct eqm_keymap *)&seen->codes, code, len, 0, NULL);
+        uint64_t *line =
+            eqm_keymap_get((struct eqm_keymap *)&seen->total_lines, code, len, 0, NULL);
+        if (!sum || !line) {
+            snprintf(errstr, sz, "%s: out of memory", path);
+            return -1;
+        }
+        if (*sum != total) {
+            snprintf(errstr, sz,
+                     "%s:%lu: the total of %.*s, %llu, is not the sum of its categories, %llu",
+                     path, (unsigned long)*line, (int)len, code, (unsigned long long)total,
+                     (unsigned long long)*sum);
+            return -1;
+        }
     }
     return 0;
 }
 
 int eqm_population_read(FILE *fp, const char *path, eqm_population_row_fn *row, void *arg,
                         struct eqm_population_load_stats *st, char *errstr, size_t sz) {
+    return eqm_population_read_layout(fp, path, EQM_CENSUS_ANY, row, arg, st, errstr, sz);
+}
+
+int eqm_population_read_layout(FILE *fp, const char *path, enum eqm_census_layout layout,
+                               eqm_population_row_fn *row, void *arg,
+                               struct eqm_population_load_stats *st, char *errstr, size_t sz) {
     struct eqm_csv_reader *r = NULL;
     struct eqm_buf copy = {0};
     struct seen seen;
@@ -206,6 +288,7 @@ int eqm_population_read(FILE *fp, const char *path, eqm_population_row_fn *row, 
     int ret = -1, rc;
 
     memset(&seen, 0, sizeof(seen));
+    seen.layout = layout;
     if (!path)
         path = "population file";
     if (eqm_csv_reader_new(&r, fp) != 0) {
@@ -232,14 +315,19 @@ int eqm_population_read(FILE *fp, const char *path, eqm_population_row_fn *row, 
     while ((rc = eqm_csv_reader_next(r, &f, &n)) != 0) {
         unsigned long line = eqm_csv_reader_line(r);
         int64_t pop = 0;
+        bool skip = false;
 
         if (rc < 0) {
             snprintf(errstr, sz, "%s:%lu: %s", path, line, eqm_csv_reader_error(r));
             goto out;
         }
-        if (add_row(f, n, line, &seen, &copy, &pop, msg, sizeof(msg)) != 0) {
+        if (add_row(f, n, line, &seen, &copy, &pop, &skip, msg, sizeof(msg)) != 0) {
             snprintf(errstr, sz, "%s:%lu: %s", path, line, msg);
             goto out;
+        }
+        if (skip) {
+            s.checks++;
+            continue;
         }
         if (row(arg, copy.data, copy.len, msg, sizeof(msg)) != 0) {
             snprintf(errstr, sz, "%s: %s", path, msg);
@@ -252,13 +340,18 @@ int eqm_population_read(FILE *fp, const char *path, eqm_population_row_fn *row, 
         snprintf(errstr, sz, "%s: no data rows after the header", path);
         goto out;
     }
+    if (check_totals(&seen, path, errstr, sz) != 0)
+        goto out;
     s.districts = seen.codes.used;
+    s.layout = seen.layout;
     if (st)
         *st = s;
     ret = 0;
 out:
     eqm_keymap_free(&seen.keys);
     eqm_keymap_free(&seen.codes);
+    eqm_keymap_free(&seen.totals);
+    eqm_keymap_free(&seen.total_lines);
     eqm_buf_free(&copy);
     eqm_csv_reader_free(&r);
     return ret;
@@ -274,9 +367,52 @@ static int put_copy(void *arg, const char *line, size_t len, char *msg, size_t s
     return 0;
 }
 
+static int exec_params(PGconn *conn, const char *sql, int nparams, const char *const *values,
+                       ExecStatusType want, PGresult **keep, const char *what, char *errstr,
+                       size_t sz);
+
 int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
                             struct eqm_population_load_stats *st, char *errstr, size_t sz) {
+    return eqm_population_load_base(conn, fp, path, EQM_POPULATION_DEFAULT_BASE, st, errstr, sz);
+}
+
+/* The base's layout (equality.population_base.census_layout), in the
+ * transaction; -1 with errstr if the base is unknown. */
+static int base_layout(PGconn *conn, const char *path, const char *base,
+                       enum eqm_census_layout *layout, char *errstr, size_t sz) {
+    PGresult *res = NULL;
+    char msg[384];
+    int ret = -1;
+
+    if (exec_params(conn,
+                    "SELECT coalesce(census_layout, 0) FROM equality.population_base"
+                    " WHERE name = $1",
+                    1, &base, PGRES_TUPLES_OK, &res, "reading the population base", msg,
+                    sizeof(msg)) != 0) {
+        snprintf(errstr, sz, "%s: %s", path, msg);
+        return -1;
+    }
+    if (PQntuples(res) == 0) {
+        PGresult *names = PQexec(conn, "SELECT coalesce(string_agg(name, ', ' ORDER BY name),"
+                                       " 'none') FROM equality.population_base");
+        snprintf(errstr, sz,
+                 "%s: unknown population base \"%s\" (known: %s; a new base is a row of "
+                 "equality.population_base)",
+                 path, base,
+                 PQresultStatus(names) == PGRES_TUPLES_OK ? PQgetvalue(names, 0, 0) : "?");
+        PQclear(names);
+    } else {
+        *layout = (enum eqm_census_layout)atoi(PQgetvalue(res, 0, 0));
+        ret = 0;
+    }
+    PQclear(res);
+    return ret;
+}
+
+int eqm_population_load_base(PGconn *conn, FILE *fp, const char *path, const char *base,
+                             struct eqm_population_load_stats *st, char *errstr, size_t sz) {
     struct eqm_population_load_stats s = {0};
+    enum eqm_census_layout layout = EQM_CENSUS_ANY;
     PGresult *res = NULL;
     bool in_tx = false, in_copy = false;
     char msg[384];
@@ -284,17 +420,23 @@ int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
 
     if (!path)
         path = "population file";
+    if (!base || !*base) {
+        snprintf(errstr, sz, "%s: no population base named", path);
+        return -1;
+    }
     if (!conn_idle(conn, path, errstr, sz))
         return -1;
     if (exec(conn, path, "BEGIN", errstr, sz) != 0)
         goto out;
     in_tx = true;
+    if (base_layout(conn, path, base, &layout, errstr, sz) != 0)
+        goto out;
     /* Dropped at commit, and with the transaction if it rolls back. */
     if (exec(conn, path,
              "CREATE TEMPORARY TABLE eqm_population_load ("
              " area_code text NOT NULL, area_name text NOT NULL,"
-             " census_category text NOT NULL, broad_group text NOT NULL,"
-             " population bigint NOT NULL) ON COMMIT DROP",
+             " census_category text NOT NULL, detailed_group text,"
+             " broad_group text NOT NULL, population bigint NOT NULL) ON COMMIT DROP",
              errstr, sz) != 0)
         goto out;
     res = PQexec(conn, "COPY eqm_population_load FROM STDIN");
@@ -307,7 +449,7 @@ int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
     res = NULL;
     in_copy = true;
     /* Every row checked (file:line messages) as it streams into COPY. */
-    if (eqm_population_read(fp, path, put_copy, conn, &s, errstr, sz) != 0)
+    if (eqm_population_read_layout(fp, path, layout, put_copy, conn, &s, errstr, sz) != 0)
         goto out;
     in_copy = false;
     if (PQputCopyEnd(conn, NULL) != 1) {
@@ -328,18 +470,22 @@ int eqm_population_load_csv(PGconn *conn, FILE *fp, const char *path,
     if (rc != 0)
         goto out;
 
-    if (exec(conn, path,
-             "DELETE FROM equality.population_district p"
-             " USING (SELECT DISTINCT area_code FROM eqm_population_load) l"
-             " WHERE p.area_code = l.area_code",
-             errstr, sz) != 0 ||
-        exec(conn, path,
-             "INSERT INTO equality.population_district"
-             " (area_code, area_name, census_category, broad_group, population)"
-             " SELECT area_code, area_name, census_category, broad_group, population"
-             " FROM eqm_population_load",
-             errstr, sz) != 0)
+    if (exec_params(conn,
+                    "DELETE FROM equality.population_district p"
+                    " USING (SELECT DISTINCT area_code FROM eqm_population_load) l"
+                    " WHERE p.base = $1 AND p.area_code = l.area_code",
+                    1, &base, PGRES_COMMAND_OK, NULL, "replacing the districts", msg,
+                    sizeof(msg)) != 0 ||
+        exec_params(conn,
+                    "INSERT INTO equality.population_district (base, area_code, area_name,"
+                    " census_category, detailed_group, broad_group, population)"
+                    " SELECT $1, area_code, area_name, census_category, detailed_group,"
+                    " broad_group, population FROM eqm_population_load",
+                    1, &base, PGRES_COMMAND_OK, NULL, "loading the districts", msg,
+                    sizeof(msg)) != 0) {
+        snprintf(errstr, sz, "%s: %s", path, msg);
         goto out;
+    }
     if (exec(conn, path, "COMMIT", errstr, sz) != 0)
         goto out;
     in_tx = false;

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Population bases (migration 020, README "Population"): Census 2011
+# (KS201EW, Cambridgeshire force area) and Census 2021 (TS021, districts)
+# load side by side; a bad file loads nothing and says file:line; the rule
+# puts a period ending in March 2021 on Census 2011 and a later one on
+# Census 2021.
+#
+# The Home Office's published figure (stop and search, year ending March
+# 2021, Cambridgeshire, Census 2011 force-area population): Black 1,920
+# and White 256 searches per 100,000 people, a ratio of 7.5. The counts
+# are rebuilt from those rates and the 2011 populations in the file; a
+# stream of them dated in 2020/21 goes through eqm-stop-search, and its
+# figure on the Census 2011 base must come out 7.5; on the Census 2021
+# base the ratio this script computes from the 2021 file.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+
+C2011=$SHARED/data/census-2011/ethnic-group-cambridgeshire-pfa.csv
+C2021=$SHARED/data/census-2021/ethnic-group-by-district.csv
+CAMBS=E06000031,E07000008,E07000009,E07000010,E07000011,E07000012
+
+eqm_test_stack_up
+
+rows() { psql_val "SELECT count(*) FROM equality.population_district WHERE base = '$1'"; }
+# must_fail PATTERN ARGS...: eqm-admin ARGS fails and says PATTERN.
+must_fail() {
+    local pat=$1 out rc=0
+    shift
+    out=$("$BIN/eqm-admin" "$@" 2>&1) || rc=$?
+    [ "$rc" -ne 0 ] || fail "eqm-admin $* succeeded: $out"
+    grep -qE "$pat" <<<"$out" || fail "eqm-admin $*: no \"$pat\" in: $out"
+    eqm_test_log "refused as it should: $out"
+}
+
+# Bad files first: nothing of them is loaded.
+must_fail 'unknown population base "census-1901" \(known: census-2011, census-2021' \
+    load-population --base census-1901 "$C2011"
+must_fail 'ethnic-group-by-district.csv:2: census_category ".*" is worded as in Census 2021 \(TS021\), not Census 2011' \
+    load-population --base census-2011 "$C2021"
+bad=$EQM_TEST_DIR/bad-2011.csv
+{ head -n 10 "$C2011"; echo 'E23000023,Cambridgeshire,White: Roma,100'; tail -n +11 "$C2011"; } >"$bad"
+must_fail 'bad-2011.csv:11: census_category "White: Roma" is worded as in Census 2021' \
+    load-population --base census-2011 "$bad"
+{ cat "$C2011"; echo 'E23000023,Cambridgeshire,All usual residents,804840'; } >"$bad"
+must_fail 'bad-2011.csv:20: the total of E23000023, 804840, is not the sum of its categories, 804841' \
+    load-population --base census-2011 "$bad"
+{ head -n 5 "$C2011"; echo 'E23000023,Cambridgeshire,White: Irish,12x'; } >"$bad"
+must_fail 'bad-2011.csv:6: population "12x" is not a whole number' \
+    load-population "$bad" --base census-2011
+assert_eq "0|0" "$(rows census-2011)|$(rows census-2021)" "nothing of a bad file loaded"
+
+# Both bases; the 2021 one without --base, as before.
+"$BIN/eqm-admin" load-population "$C2021" >"$EQM_TEST_DIR/load.out"
+{ cat "$C2011"; echo 'E23000023,Cambridgeshire,All usual residents,804841'; } >"$EQM_TEST_DIR/c2011.csv"
+"$BIN/eqm-admin" load-population --base census-2011 "$EQM_TEST_DIR/c2011.csv" >>"$EQM_TEST_DIR/load.out"
+grep -q 'into base census-2021 (Census 2021 (TS021)): 6289 rows, 331 districts, 59597578 people' \
+    "$EQM_TEST_DIR/load.out" || fail "2021 load: $(cat "$EQM_TEST_DIR/load.out")"
+grep -q 'into base census-2011 (Census 2011 (KS201EW)): 18 rows, 1 districts, 804841 people' \
+    "$EQM_TEST_DIR/load.out" || fail "2011 load: $(cat "$EQM_TEST_DIR/load.out")"
+assert_eq "18|6289" "$(rows census-2011)|$(rows census-2021)" "both bases loaded side by side"
+# Every row has its detailed group, as the SQL table of categories says.
+assert_eq 0 "$(psql_val "SELECT count(*) FROM equality.population_district p
+                          LEFT JOIN equality.census_categories c
+                                 ON c.census = substr(p.base, 8)::int
+                                AND c.census_category = p.census_category
+                                AND c.detailed_group = p.detailed_group
+                                AND c.broad_group = p.broad_group
+                          WHERE c.census IS NULL")" "rows whose groups disagree with census_categories"
+assert_eq "18|19" "$(psql_val "SELECT count(DISTINCT detailed_group) FILTER (WHERE base = 'census-2011'),
+                                      count(DISTINCT detailed_group) FILTER (WHERE base = 'census-2021')
+                                 FROM equality.population_district")" "18 and 19 detailed groups"
+
+# The force area: the six districts of 2021 and the force-area code of
+# 2011; each base has the codes it has. The sums are the data README's.
+"$BIN/eqm-admin" define-area cambridgeshire "$CAMBS,E23000023" >/dev/null
+pop() { psql_val "SELECT population FROM equality.area_population_by_base
+                   WHERE base = '$1' AND area = 'cambridgeshire' AND grp = '$2'"; }
+assert_eq "726531|10174|47130" "$(pop census-2011 white)|$(pop census-2011 black)|$(pop census-2011 asian)" \
+    "Census 2011 force-area population"
+assert_eq "763744|18496|70491" "$(pop census-2021 white)|$(pop census-2021 black)|$(pop census-2021 asian)" \
+    "Census 2021 force-area population"
+assert_eq 7595 "$(psql_val "SELECT population FROM equality.area_population_detailed
+                             WHERE base = 'census-2011' AND area = 'cambridgeshire'
+                               AND detailed_group = 'asian_chinese'")" "2011 Chinese, detailed"
+# The rule, by default the Home Office's.
+assert_eq "census-2011|census-2011|census-2021|census-2021" \
+    "$(psql_val "SELECT equality.population_base_for('2011-01-01') || '|' ||
+                        equality.population_base_for('2021-03-31') || '|' ||
+                        equality.population_base_for('2021-04-01') || '|' ||
+                        equality.population_base_for(current_date)")" "base for a period"
+
+# The counts behind the published rates, from the 2011 populations in the
+# file: searches = rate per 100,000 x population / 100,000, to the nearest.
+read -r w11 b11 w21 b21 < <(awk -F, '
+    FNR == 1 { next }
+    FILENAME ~ /2011/ { g = $3 ~ /^White/ ? "w" : ($3 ~ /^Black/ ? "b" : ""); if (g) p11[g] += $NF }
+    FILENAME ~ /2021/ && $1 ~ /^(E06000031|E07000008|E07000009|E07000010|E07000011|E07000012)$/ {
+        g = $0 ~ /,"?White/ ? "w" : ($0 ~ /,"Black/ ? "b" : ""); if (g) p21[g] += $NF }
+    END { print p11["w"], p11["b"], p21["w"], p21["b"] }' "$C2011" "$C2021")
+assert_eq "726531 10174 763744 18496" "$w11 $b11 $w21 $b21" "populations read from the files"
+white_n=$(awk -v p="$w11" 'BEGIN { printf "%d", 256 * p / 100000 + 0.5 }')
+black_n=$(awk -v p="$b11" 'BEGIN { printf "%d", 1920 * p / 100000 + 0.5 }')
+want11=$(awk -v bn="$black_n" -v wn="$white_n" -v b="$b11" -v w="$w11" \
+    'BEGIN { printf "%.1f", (bn / b) / (wn / w) }')
+want21=$(awk -v bn="$black_n" -v wn="$white_n" -v b="$b21" -v w="$w21" \
+    'BEGIN { printf "%.6f", (bn / b) / (wn / w) }')
+eqm_test_log "counts: black $black_n, white $white_n; ratio on 2011 $want11, on 2021 $want21"
+assert_eq 7.5 "$want11" "the published ratio from the rebuilt counts (a check on this script)"
+
+# A stream dated in 2020/21: the searches spread over the year ending 31
+# March 2021, the last on 31 March (the windows end there).
+python3 - "$black_n" "$white_n" >"$EQM_TEST_DIR/stream.jsonl" <<'PY'
+import datetime, json, sys
+black, white = int(sys.argv[1]), int(sys.argv[2])
+start = datetime.date(2020, 4, 1)
+for i in range(black + white):
+    day = 364 if i == black + white - 1 else (i * 7) % 365
+    print(json.dumps({"event_id": f"hb-{i}", "event_type": "stop_search",
+                      "occurred_at": f"{start + datetime.timedelta(days=day)}T12:00:00Z",
+                      "area": "E07000008",
+                      "self_defined_ethnicity": "Black" if i < black else "White"}))
+PY
+kcat -P -b "$EQM_KAFKA_BROKERS" -t stop-search.events -k cambs <"$EQM_TEST_DIR/stream.jsonl"
+timeout 180 "$BIN/eqm-stop-search" --exit-when-idle 3 --force-area cambridgeshire \
+    -X session.timeout.ms=6000 --log-level warn >"$EQM_TEST_DIR/ss.log" 2>&1 ||
+    fail "eqm-stop-search failed: $(tail -5 "$EQM_TEST_DIR/ss.log")"
+eqm_test_log "engine: $(psql_val "SELECT count(*) || ' figures, windows ending ' || string_agg(DISTINCT window_end::text, ',') || ' areas ' || string_agg(DISTINCT area, ',') FROM equality.figures") $(tail -3 "$EQM_TEST_DIR/ss.log")"
+
+fig() {
+    psql_val "SELECT $1 FROM equality.figures_on_base
+               WHERE measure = 'stop_search.searches' AND area = 'cambridgeshire'
+                 AND dimension = 'ethnicity' AND grp = 'black' AND window_days = 365"
+}
+assert_eq "2021-03-31|$black_n|$white_n" "$(fig "window_end || '|' || n || '|' || ref_n")" \
+    "the engine counted the stream over the year ending March 2021"
+assert_eq "census-2011|$b11|$w11|7.5" \
+    "$(fig "population_base || '|' || base || '|' || ref_base || '|' || round(ratio::numeric, 1)")" \
+    "the year ending March 2021 on the Census 2011 base: the Home Office's 7.5"
+assert_eq "$want21" "$(psql_val "SELECT round(equality.rate_ratio_on_base('census-2021',
+                                   'cambridgeshire', 'black', $black_n, 'white', $white_n)::numeric, 6)")" \
+    "the same counts on the Census 2021 base"
+[ "$(awk -v x="$want21" 'BEGIN { print (x < 7.4 || x > 7.6) }')" = 1 ] ||
+    fail "the Census 2021 ratio $want21 should differ from 7.5"
+# The engine's own figure divides by today's base (census-2021).
+assert_eq "census-2021|$b21|$want21" \
+    "$(psql_val "SELECT (SELECT min(population_base) FROM equality.area_population) || '|' ||
+                        base || '|' || round(ratio::numeric, 6) FROM equality.figures
+                  WHERE measure = 'stop_search.searches' AND area = 'cambridgeshire'
+                    AND dimension = 'ethnicity' AND grp = 'black' AND window_days = 365")" \
+    "the engine's figure, on the base of today"
+
+# The rule is data: moved (as the administrator), the same figure follows.
+psql -XAtq -v ON_ERROR_STOP=1 "$EQM_ADMIN_PG_URL" -c "
+    UPDATE equality.population_base_rule SET period_to = '2020-12-31' WHERE base = 'census-2011';
+    UPDATE equality.population_base_rule SET period_from = '2021-01-01' WHERE base = 'census-2021';" \
+    >/dev/null || fail "the administrator cannot edit the rule"
+assert_eq "census-2021|$want21" "$(fig "population_base || '|' || round(ratio::numeric, 6)")" \
+    "with the rule moved, the year ending March 2021 is on Census 2021"
+# The analyst reads the same through equality_read.
+assert_eq "census-2021" "$(psql -XAtq -v ON_ERROR_STOP=1 "$EQM_WEB_PG_URL" -c \
+    "SELECT population_base FROM equality_read.figures_on_base
+      WHERE measure = 'stop_search.searches' AND area = 'cambridgeshire'
+        AND grp = 'black' AND window_days = 365")" "the analyst's view names the base"
+"$BIN/eqm-admin" population-bases | grep -q 'census-2011' || fail "population-bases lists no base"
+echo "PASS test_population_bases"
