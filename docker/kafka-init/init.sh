@@ -31,6 +31,7 @@ for t in "${topics[@]}"; do
         --partitions "$partitions" --replication-factor 1 >/dev/null
 done
 
+umask 077
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 chmod 0700 "$tmp"

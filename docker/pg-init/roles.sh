@@ -8,7 +8,9 @@
 # group roles too, NOLOGIN and with no rights, as 018 allows ("a DBA may
 # create them beforehand"); 018 then grants them their rights. Run again
 # it changes nothing but the passwords. Login roles get no attribute beyond
-# LOGIN (not superuser, no CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS).
+# LOGIN (not superuser, no CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS);
+# an existing one that has any is an error. The owner needs only
+# CREATEROLE (the image's POSTGRES_USER is a superuser).
 #
 # Connects with psql as $POSTGRES_USER to $POSTGRES_DB (the image's
 # variables; libpq's PGHOST/PGPORT are honoured), so
@@ -48,8 +50,12 @@ chmod 0600 "$sql"
         printf '\\set pw %s\n' "'${pw//\'/\'\'}'"
         printf "SELECT format('CREATE ROLE %%I LOGIN', '%s') WHERE NOT EXISTS " "$login"
         printf "(SELECT 1 FROM pg_roles WHERE rolname = '%s') \\\\gexec\n" "$login"
-        printf "SELECT format('ALTER ROLE %%I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE " "$login"
-        printf "NOREPLICATION NOBYPASSRLS INHERIT PASSWORD %%L', '%s', :'pw') \\\\gexec\n" "$login"
+        printf "SELECT format('ALTER ROLE %%I LOGIN PASSWORD %%L', '%s', :'pw') \\\\gexec\n" "$login"
+        # A role made here has no other attribute; one a DBA made with more
+        # is refused, not used.
+        printf "SELECT 'DO \$\$BEGIN RAISE EXCEPTION ''role %s has more than LOGIN''; END\$\$' " "$login"
+        printf "FROM pg_roles WHERE rolname = '%s' AND (rolsuper OR rolcreatedb OR rolcreaterole " "$login"
+        printf "OR rolreplication OR rolbypassrls) \\\\gexec\n"
         printf 'GRANT %s TO %s;\n' "$group" "$login"
         echo '\unset pw'
     done < <(grep -v '^#' "$programs")
