@@ -1,6 +1,4 @@
 /* eqm-alert-relay: publishes equality.alert_outbox to equality.alerts. */
-#include <stdio.h>
-
 #include "eqm/config.h"
 #include "eqm/kafka.h"
 #include "eqm/log.h"
@@ -24,9 +22,7 @@ int main(int argc, char **argv) {
                         &rc) != 0)
         goto out;
     /* A bad Kafka property is a bad setting, before PostgreSQL is tried. */
-    if (eqm_kafka_check(RD_KAFKA_PRODUCER, cfg.prop_names, cfg.prop_values, cfg.n_props, errstr,
-                        sizeof(errstr)) != 0) {
-        fprintf(stderr, "eqm-alert-relay: %s\n", errstr);
+    if (eqm_kafka_check_main(&cfg, RD_KAFKA_PRODUCER, "eqm-alert-relay") != 0) {
         rc = 2;
         goto out;
     }

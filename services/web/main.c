@@ -1,5 +1,4 @@
 /* eqm-web: the read-only dashboard over PostgreSQL. */
-#include <stdio.h>
 #include <unistd.h>
 
 #include "catalog.h"
@@ -20,9 +19,7 @@ int main(int argc, char **argv) {
     if (eqm_config_main(&cfg, &settings, 1, "eqm-web", "web", NULL, argc, argv, &rc) != 0)
         goto out;
     /* The lag's client: a bad Kafka property is a bad setting all the same. */
-    if (eqm_kafka_check(RD_KAFKA_PRODUCER, cfg.prop_names, cfg.prop_values, cfg.n_props, errstr,
-                        sizeof(errstr)) != 0) {
-        fprintf(stderr, "eqm-web: %s\n", errstr);
+    if (eqm_kafka_check_main(&cfg, RD_KAFKA_PRODUCER, "eqm-web") != 0) {
         rc = 2;
         goto out;
     }

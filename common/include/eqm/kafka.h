@@ -70,6 +70,13 @@ int eqm_kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *valu
 int eqm_kafka_check(rd_kafka_type_t type, char *const *names, char *const *values, int n,
                     char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
 
+/* eqm_kafka_check() of a program's -X / kafka.* properties as its main()
+ * wants it: a refusal is one line "program: why" on stderr. 0 or -1 (the
+ * program exits 2: a bad setting). */
+struct eqm_config;
+int eqm_kafka_check_main(const struct eqm_config *cfg, rd_kafka_type_t type, const char *program)
+    __attribute__((warn_unused_result));
+
 /* True for properties only a consumer understands (group.*, fetch.*, ...). */
 bool eqm_kafka_consumer_only(const char *name);
 

@@ -41,9 +41,7 @@ int eqm_service_main(const struct eqm_service *svc, const struct eqm_alert_catal
         0)
         goto out;
     /* A bad Kafka property is a bad setting, before PostgreSQL is tried. */
-    if (eqm_kafka_check(RD_KAFKA_CONSUMER, cfg.prop_names, cfg.prop_values, cfg.n_props, errstr,
-                        sizeof(errstr)) != 0) {
-        fprintf(stderr, "%s: %s\n", program, errstr);
+    if (eqm_kafka_check_main(&cfg, RD_KAFKA_CONSUMER, program) != 0) {
         rc = 2;
         goto out;
     }

@@ -164,3 +164,13 @@ int eqm_kafka_check(rd_kafka_type_t type, char *const *names, char *const *value
     rd_kafka_destroy(rk);
     return 0;
 }
+
+int eqm_kafka_check_main(const struct eqm_config *cfg, rd_kafka_type_t type, const char *program) {
+    char errstr[512];
+
+    if (eqm_kafka_check(type, cfg->prop_names, cfg->prop_values, cfg->n_props, errstr,
+                        sizeof(errstr)) == 0)
+        return 0;
+    fprintf(stderr, "%s: %s\n", program, errstr);
+    return -1;
+}
