@@ -1,5 +1,6 @@
 /* eqm-alert-relay: publishes equality.alert_outbox to equality.alerts. */
 #include "eqm/config.h"
+#include "eqm/kafka.h"
 #include "eqm/log.h"
 #include "eqm/signals.h"
 #include "relay.h"
@@ -20,6 +21,11 @@ int main(int argc, char **argv) {
     if (eqm_config_main(&cfg, &settings, 1, "eqm-alert-relay", "alert-relay", defaults, argc, argv,
                         &rc) != 0)
         goto out;
+    /* A bad Kafka property is a bad setting, before PostgreSQL is tried. */
+    if (eqm_kafka_check_main(&cfg, RD_KAFKA_PRODUCER, "eqm-alert-relay") != 0) {
+        rc = 2;
+        goto out;
+    }
     eqm_signals_install();
     if (eqm_relay_new(&relay, &cfg, &rcfg, errstr, sizeof(errstr)) != 0) {
         eqm_log_error("cannot start", "error=%s", eqm_log_q(errstr));

@@ -5,6 +5,7 @@
 
 #include "catalog.h"
 #include "eqm/config.h"
+#include "eqm/kafka.h"
 #include "eqm/log.h"
 #include "eqm/signals.h"
 #include "eqm/timeutil.h"
@@ -35,7 +36,9 @@ int main(int argc, char **argv) {
         eqm_alert_rules_load(&rules, &eqm_alert_catalog, ncfg.alerts_rules, errstr,
                              sizeof(errstr)) != 0 ||
         eqm_notify_check_settings(&ncfg, &subs, errstr, sizeof(errstr)) != 0 ||
-        eqm_time_set_zone(ncfg.timezone, errstr, sizeof(errstr)) != 0) {
+        eqm_time_set_zone(ncfg.timezone, errstr, sizeof(errstr)) != 0 ||
+        eqm_kafka_check(RD_KAFKA_CONSUMER, cfg.prop_names, cfg.prop_values, cfg.n_props, errstr,
+                        sizeof(errstr)) != 0) {
         fprintf(stderr, "eqm-notify: %s\n", errstr);
         rc = 2;
         goto out;

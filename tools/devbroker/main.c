@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "devbroker.h"
+#include "eqm/config.h"
 #include "eqm/kafka.h"
 #include "eqm/log.h"
 #include "eqm/signals.h"
@@ -209,8 +210,17 @@ static int config_parse(struct devbroker_config *cfg, int argc, char **argv) {
                cfg->brokers, cfg->partitions, cfg->topics,
                cfg->bootstrap_file ? cfg->bootstrap_file : "",
                cfg->control_socket ? cfg->control_socket : "");
-        for (int i = 0; i < cfg->props_cnt; i++)
-            printf("X %s\n", cfg->props[i]);
+        for (int i = 0; i < cfg->props_cnt; i++) {
+            int n = (int)strcspn(cfg->props[i], "=");
+            char name[256];
+
+            /* A secret's value is never shown (eqm/config.h). */
+            snprintf(name, sizeof(name), "%.*s", n, cfg->props[i]);
+            if (eqm_config_secret_prop(name))
+                printf("X %s=****\n", name);
+            else
+                printf("X %s\n", cfg->props[i]);
+        }
         return 1;
     }
     return 0;

@@ -21,8 +21,9 @@
  * only, so one environment serves every program. Every "kafka.<property>"
  * key of the file, and every `-X property=value` of the command line,
  * passes to librdkafka unchanged (as kcat does). Settings marked secret
- * (pg.url, which may hold a password) are refused on the command line and
- * masked by --print-config.
+ * (pg.url, which may hold a password) and secret Kafka properties
+ * (eqm_config_secret_prop()) are refused on the command line and masked by
+ * --print-config.
  */
 #ifndef EQM_CONFIG_H
 #define EQM_CONFIG_H
@@ -139,7 +140,8 @@ int eqm_config_set(struct eqm_config *cfg, const char *name, const char *value, 
 void eqm_config_print(const struct eqm_config *cfg, FILE *out);
 
 /* True for a librdkafka property that may hold a secret (passwords, keys,
- * tokens): masked by --print-config, never repeated in an error. */
+ * tokens): refused as -X on the command line (the file's kafka.NAME only),
+ * masked by --print-config, never repeated in an error. */
 bool eqm_config_secret_prop(const char *name);
 
 /* Frees every string of every table; the structs are zeroed. */

@@ -58,6 +58,25 @@ rd_kafka_t *eqm_kafka_new(const struct eqm_kafka_spec *spec, char *errstr, size_
 int eqm_kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *errstr,
                        size_t errstr_size) __attribute__((warn_unused_result));
 
+/*
+ * Checks the operator's properties at start-up, before anything connects:
+ * each is set as eqm_kafka_new() would (a bad name or value refused with
+ * librdkafka's own words), then a client of the given type is made and
+ * destroyed without brokers, so what librdkafka checks only when a client
+ * is made (a missing ssl.ca.location file, SCRAM without sasl.username,
+ * an OAUTHBEARER method without its endpoint) is an error now, not a
+ * retry loop later. 0, or -1 with errstr.
+ */
+int eqm_kafka_check(rd_kafka_type_t type, char *const *names, char *const *values, int n,
+                    char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+
+/* eqm_kafka_check() of a program's -X / kafka.* properties as its main()
+ * wants it: a refusal is one line "program: why" on stderr. 0 or -1 (the
+ * program exits 2: a bad setting). */
+struct eqm_config;
+int eqm_kafka_check_main(const struct eqm_config *cfg, rd_kafka_type_t type, const char *program)
+    __attribute__((warn_unused_result));
+
 /* True for properties only a consumer understands (group.*, fetch.*, ...). */
 bool eqm_kafka_consumer_only(const char *name);
 

@@ -256,7 +256,8 @@ static void print_help(const char *program, const char *usage, FILE *out,
             program, usage, own);
     fprintf(out, "  -c, --config FILE\n      config file (also EQM_CONFIG)\n");
     fprintf(out, "  -X PROPERTY=VALUE\n      librdkafka property, passed unchanged (in the "
-                 "file: kafka.PROPERTY = VALUE)\n");
+                 "file: kafka.PROPERTY = VALUE);\n      secrets (sasl.password, "
+                 "ssl.key.password, ...) in the file only\n");
     if (find(cfg, "topic", &base) && find(cfg, "group.id", &base))
         fprintf(out, "  -b BROKERS, -t TOPIC, -g GROUP\n      short for --kafka-brokers, --topic, "
                      "--group-id\n");
@@ -350,10 +351,15 @@ static void mask_secret(const char *v, char *out, size_t sz) {
     PQconninfoFree(opts);
 }
 
-/* librdkafka properties that can hold a secret. */
+/* librdkafka properties that can hold a secret: sasl.password,
+ * ssl.key.password, ssl.keystore.password, sasl.oauthbearer.client.secret,
+ * the private key itself (ssl.key.pem, ssl_key), sasl.oauthbearer.config
+ * (an unsecured token's claims) and anything else named like a password,
+ * secret or token. A file's location (ssl.key.location, ssl.ca.location)
+ * is not a secret and is shown. */
 bool eqm_config_secret_prop(const char *name) {
-    return strstr(name, "password") || strstr(name, "secret") || strstr(name, "ssl.key") ||
-           strstr(name, "ssl_key") || strstr(name, "token") ||
+    return strstr(name, "password") || strstr(name, "secret") || strstr(name, "token") ||
+           !strcmp(name, "ssl.key.pem") || !strcmp(name, "ssl_key") ||
            !strcmp(name, "sasl.oauthbearer.config");
 }
 
@@ -525,6 +531,15 @@ enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const struct eqm_
                     return EQM_CONFIG_ERROR;
                 }
                 *peq = '\0';
+                /* ps and the shell's history would show it, as pg.url's. */
+                if (eqm_config_secret_prop(pv)) {
+                    snprintf(errstr, sz,
+                             "-X %s is secret: set it in the config file as kafka.%s = ..., "
+                             "not on the command line",
+                             pv, pv);
+                    free(pv);
+                    return EQM_CONFIG_ERROR;
+                }
                 rc = set_prop(cfg, pv, peq + 1, errstr, sz);
                 free(pv);
                 if (rc != 0)

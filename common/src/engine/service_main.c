@@ -6,6 +6,7 @@
 #endif
 
 #include "eqm/engine.h"
+#include "eqm/kafka.h"
 #include "eqm/log.h"
 #include "eqm/signals.h"
 #include "eqm/timeutil.h"
@@ -39,6 +40,11 @@ int eqm_service_main(const struct eqm_service *svc, const struct eqm_alert_catal
     if (eqm_config_main(&cfg, &engine_settings, 1, program, svc->name, defaults, argc, argv, &rc) !=
         0)
         goto out;
+    /* A bad Kafka property is a bad setting, before PostgreSQL is tried. */
+    if (eqm_kafka_check_main(&cfg, RD_KAFKA_CONSUMER, program) != 0) {
+        rc = 2;
+        goto out;
+    }
     eqm_signals_install();
     if (process_setup(&ecfg, errstr, sizeof(errstr)) != 0 ||
         eqm_engine_new(&engine, svc, catalog, &cfg, &ecfg, errstr, sizeof(errstr)) != 0) {

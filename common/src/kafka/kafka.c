@@ -1,7 +1,9 @@
 #include "eqm/kafka.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "eqm/config.h"
 #include "eqm/log.h"
@@ -101,4 +103,74 @@ rd_kafka_t *eqm_kafka_new(const struct eqm_kafka_spec *spec, char *errstr, size_
 fail:
     rd_kafka_conf_destroy(conf);
     return NULL;
+}
+
+/* The check's client says nothing: its words would come again, from the
+ * real client, where the program routes them. */
+static void quiet_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    (void)rk;
+    (void)level;
+    (void)fac;
+    (void)buf;
+}
+
+/* Properties that name a file librdkafka reads when the client is made. */
+static bool is_file_prop(const char *name) {
+    static const char *const files[] = {"ssl.ca.location",       "ssl.certificate.location",
+                                        "ssl.key.location",      "ssl.crl.location",
+                                        "ssl.keystore.location", "sasl.kerberos.keytab"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+        if (!strcmp(name, files[i]))
+            return true;
+    return false;
+}
+
+int eqm_kafka_check(rd_kafka_type_t type, char *const *names, char *const *values, int n,
+                    char *errstr, size_t sz) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_t *rk;
+    char err[512];
+
+    if (!conf) {
+        snprintf(errstr, sz, "out of memory");
+        return -1;
+    }
+    rd_kafka_conf_set_log_cb(conf, quiet_log_cb);
+    for (int i = 0; i < n; i++) {
+        /* librdkafka's words for a file it cannot read ("x509 certificate
+         * routines::system lib") name neither the file nor why. */
+        if (is_file_prop(names[i]) && strcmp(values[i], "probe") && access(values[i], R_OK) != 0) {
+            snprintf(errstr, sz, "Kafka property %s: cannot read %s: %s", names[i], values[i],
+                     strerror(errno));
+            rd_kafka_conf_destroy(conf);
+            return -1;
+        }
+        if (type == RD_KAFKA_PRODUCER && eqm_kafka_consumer_only(names[i]))
+            continue;
+        /* The brokers are never contacted: the client is made and gone. */
+        if (!strcmp(names[i], "bootstrap.servers") || !strcmp(names[i], "metadata.broker.list"))
+            continue;
+        if (eqm_kafka_conf_set(conf, names[i], values[i], errstr, sz) != 0) {
+            rd_kafka_conf_destroy(conf);
+            return -1;
+        }
+    }
+    rk = rd_kafka_new(type, conf, err, sizeof(err));
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        snprintf(errstr, sz, "Kafka properties refused by librdkafka: %s", err);
+        return -1;
+    }
+    rd_kafka_destroy(rk);
+    return 0;
+}
+
+int eqm_kafka_check_main(const struct eqm_config *cfg, rd_kafka_type_t type, const char *program) {
+    char errstr[512];
+
+    if (eqm_kafka_check(type, cfg->prop_names, cfg->prop_values, cfg->n_props, errstr,
+                        sizeof(errstr)) == 0)
+        return 0;
+    fprintf(stderr, "%s: %s\n", program, errstr);
+    return -1;
 }

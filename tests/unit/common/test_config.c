@@ -298,6 +298,41 @@ static void test_command_line_errors(void **state) {
         assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_ERROR);
         assert_non_null(strstr(f->err, "max.message.bytes"));
     }
+    /* A Kafka secret on the command line is refused, naming the file's key,
+     * never repeating the value. */
+    {
+        static const char *const secrets[] = {"sasl.password",
+                                              "ssl.key.password",
+                                              "ssl.keystore.password",
+                                              "ssl.key.pem",
+                                              "sasl.oauthbearer.client.secret",
+                                              "sasl.oauthbearer.config"};
+        for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+            char prop[128];
+            char *argv[] = {"eqm-test", "-X", prop};
+            snprintf(prop, sizeof(prop), "%s=hunter2", secrets[i]);
+            assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_ERROR);
+            assert_non_null(strstr(f->err, secrets[i]));
+            assert_non_null(strstr(f->err, "config file"));
+            assert_null(strstr(f->err, "hunter2"));
+        }
+    }
+    /* A file's location, a mechanism or a user name is not a secret. */
+    {
+        char *argv[] = {"eqm-test",
+                        "-X",
+                        "ssl.key.location=/run/secrets/client.key",
+                        "-X",
+                        "sasl.mechanism=SCRAM-SHA-512",
+                        "-X",
+                        "sasl.username=eqm-stop-search"};
+        assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
+        assert_int_equal(f->cfg.n_props, 3);
+        assert_string_equal(f->cfg.prop_values[0], "/run/secrets/client.key");
+        assert_false(eqm_config_secret_prop("ssl.ca.location"));
+        assert_false(eqm_config_secret_prop("security.protocol"));
+        assert_true(eqm_config_secret_prop("ssl_key"));
+    }
 }
 
 static void test_environment_errors(void **state) {
@@ -545,8 +580,10 @@ static void test_pg_url_of_the_program_first(void **state) {
 
 /* Runs --print-config with pg.url = url and returns the output. */
 static const char *print_with_url(struct fixture *f, const char *url) {
-    char *argv[] = {"eqm-test", "--print-config",         "-X", "sasl.password=kafka-pw",
-                    "-X",       "ssl.key.password=key-pw"};
+    char *argv[] = {"eqm-test", "--print-config", "-c", NULL};
+    /* Kafka secrets come from the file (refused as -X). */
+    argv[3] = (char *)write_file(f, "kafka.sasl.password = kafka-pw\n"
+                                    "kafka.ssl.key.password = key-pw\n");
     setenv("EQM_PG_URL", url, 1);
     /* A fresh stream per call, so each output stands alone. */
     fclose(f->fp);
@@ -555,6 +592,7 @@ static const char *print_with_url(struct fixture *f, const char *url) {
     f->fp = open_memstream(&f->out, &f->out_len);
     assert_non_null(f->fp);
     assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_EXIT);
+    unlink(f->path);
     return output(f);
 }
 

@@ -13,6 +13,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "eqm/config.h"
 #include "eqm/kafka.h"
 #include "eqm/signals.h"
 
@@ -43,13 +44,13 @@ void eqm_output_defaults(struct eqm_output_opts *o, const char *topic) {
 }
 
 /* True for properties whose values must not be on the command line (ps
- * and shell history show it): passwords, client secrets, private keys. */
+ * and shell history show it): passwords, client secrets, private keys;
+ * the services' own list (eqm_config_secret_prop()). */
 static bool secret_prop(const char *prop) {
     char name[256];
 
     snprintf(name, sizeof(name), "%.*s", (int)strcspn(prop, "="), prop);
-    return strstr(name, "password") || strstr(name, "secret") || !strcmp(name, "ssl.key.pem") ||
-           !strcmp(name, "sasl.oauthbearer.config");
+    return eqm_config_secret_prop(name);
 }
 
 int eqm_output_option(struct eqm_output_opts *o, int opt, const char *arg, const char *prog) {
