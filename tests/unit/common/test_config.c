@@ -699,6 +699,19 @@ static void test_secrets_from_files(void **state) {
         assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_ERROR);
         assert_non_null(strstr(f->err, "set EQM_PG_PASSWORD or EQM_PG_PASSWORD_FILE, not both"));
     }
+    /* The whole URL from a file. */
+    unsetenv("EQM_PG_PASSWORD_FILE");
+    unsetenv("EQM_PG_PASSWORD");
+    unsetenv("EQM_PG_URL");
+    unlink(pg);
+    secret_file(pg, sizeof(pg), "host=db.example dbname=eqm password=x/y@z\n", 0600);
+    setenv("EQM_PG_URL_FILE", pg, 1);
+    {
+        char *argv[] = {"eqm-test"};
+        assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
+        assert_string_equal(f->cfg.pg_url, "host=db.example dbname=eqm password=x/y@z");
+    }
+    unsetenv("EQM_PG_URL_FILE");
     unlink(pg);
     unlink(sasl);
     unlink(sasl2);
