@@ -39,8 +39,9 @@ int eqm_secret_file_read(const char *path, char **out, char *errstr, size_t errs
 
 /*
  * Replaces every occurrence of secret in the string s (a buffer of size
- * bytes) with EQM_SECRET_REDACTED, truncating at size. Nothing happens if
- * secret is NULL or shorter than 3 bytes (too short to tell from words).
+ * bytes) with EQM_SECRET_REDACTED, cutting what no longer fits (a secret
+ * where the mark does not fit is cut off). Nothing happens if secret is
+ * NULL or shorter than 2 bytes.
  */
 void eqm_secret_redact(char *s, size_t size, const char *secret);
 

@@ -97,27 +97,28 @@ out:
 }
 
 void eqm_secret_redact(char *s, size_t size, const char *secret) {
-    size_t sl, ml = strlen(EQM_SECRET_REDACTED);
-    char *p;
+    const size_t keep = sizeof(EQM_SECRET_REDACTED) - 1;
+    size_t n = secret ? strlen(secret) : 0;
+    char *from = s, *at;
 
-    if (!s || !size || !secret || (sl = strlen(secret)) < 3)
+    if (!s || !size || n < 2)
         return;
     s[size - 1] = '\0';
-    p = s;
-    while ((p = strstr(p, secret))) {
-        size_t tail = strlen(p + sl), at = (size_t)(p - s);
-        /* Move the tail to after the mark, cut at size. */
-        if (at + ml >= size) {
-            memcpy(p, EQM_SECRET_REDACTED, size - 1 - at);
-            s[size - 1] = '\0';
+    /* The search goes on after each mark, so a secret that is part of the
+     * mark cannot loop. */
+    while ((at = strstr(from, secret)) != NULL) {
+        size_t pos = (size_t)(at - s), tail = strlen(at + n);
+
+        if (pos + keep >= size) {
+            *at = '\0';
             return;
         }
-        if (at + ml + tail >= size)
-            tail = size - 1 - at - ml;
-        memmove(p + ml, p + sl, tail);
-        memcpy(p, EQM_SECRET_REDACTED, ml);
-        p[ml + tail] = '\0';
-        p += ml;
+        if (pos + keep + tail >= size)
+            tail = size - 1 - pos - keep;
+        memmove(at + keep, at + n, tail);
+        memcpy(at, EQM_SECRET_REDACTED, keep);
+        at[keep + tail] = '\0';
+        from = at + keep;
     }
 }
 
