@@ -5,7 +5,8 @@
 # throwaway CA. eqm-stop-search counts events and raises an alert,
 # eqm-alert-relay publishes it, and pg_stat_ssl shows each of their
 # connections encrypted. Then the refusals, each a readable one-line error
-# naming the problem (exit 1, no crash): a CA that did not sign the
+# naming the problem (exit 1, no crash; eqm-stop-search, and eqm-alert-relay
+# for the first): a CA that did not sign the
 # server's certificate, a host name the certificate does not hold
 # (127.0.0.1), a root certificate file that is not there, and a client
 # that does not encrypt (the server refuses it).
@@ -125,6 +126,18 @@ refused wrong-host "${good/@localhost:/@127.0.0.1:}" 'does not match host name'
 refused no-root-cert "${good/sslrootcert=$EQM_PG_CA/sslrootcert=$other/missing.crt}" \
     "missing.crt\\\" does not exist"
 refused no-tls "${good/sslmode=verify-full/sslmode=disable}" "no encryption"
+
+# eqm-alert-relay against the wrong CA: the same kind of refusal.
+rc=0
+EQM_ALERT_RELAY_PG_URL=${EQM_ALERT_RELAY_PG_URL/sslrootcert=$EQM_PG_CA/sslrootcert=$other/ca.crt} \
+    timeout 60 "$BIN/eqm-alert-relay" --exit-when-idle 2 >/dev/null 2>"$EQM_TEST_DIR/relay-wrong-ca.err" || rc=$?
+assert_eq 1 "$rc" "wrong-ca: eqm-alert-relay exits 1"
+grep -q 'certificate verify failed' "$EQM_TEST_DIR/relay-wrong-ca.err" ||
+    fail "wrong-ca: eqm-alert-relay does not say so: $(cat "$EQM_TEST_DIR/relay-wrong-ca.err")"
+if grep -qiE 'segmentation|abort|core dumped|sanitizer' "$EQM_TEST_DIR/relay-wrong-ca.err"; then
+    fail "wrong-ca: eqm-alert-relay crashed"
+fi
+eqm_test_log "ok: eqm-alert-relay refused too: $(grep 'certificate verify failed' "$EQM_TEST_DIR/relay-wrong-ca.err" | head -n 1 | cut -c1-200)"
 
 # The same name through hostaddr: checked against the name, not the address.
 assert_eq "t" "$(psql -XAtq "${EQM_PG_URL}" -c 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')" \
