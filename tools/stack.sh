@@ -5,7 +5,9 @@
 # defines functions (and sets no shell options of its own).
 #
 #   eqm_pg_start DIR             start (initdb if needed) a cluster for DIR;
-#                                exports EQM_PG_URL and prints it
+#                                exports EQM_PG_URL and prints it. With
+#                                EQM_PG_TLS=1 the cluster takes TLS only
+#                                (below) and EQM_PG_URL says sslmode=verify-full
 #   eqm_pg_roles BIN_DIR         as the owner (EQM_PG_URL), apply the migrations,
 #                                make a login role per program in its group role
 #                                (README "Security") and export each program's
@@ -29,12 +31,17 @@
 #                 able to enter DIR. The short path also keeps the Unix socket
 #                 path under its 107-byte limit.
 #   DIR/port      the TCP port (127.0.0.1 only)
+#   DIR/pg/tls/   with EQM_PG_TLS=1: a throwaway CA (ca.crt, exported as
+#                 EQM_PG_CA) and the server's certificate for the name
+#                 "localhost" only (DNS SAN, no IP SAN: a client that checks
+#                 the name and connects as 127.0.0.1 is refused), made by
+#                 openssl on first use
 #   DIR/broker.{pid,log,sock}, DIR/bootstrap   the broker's files
 #
 # Tunables (environment): EQM_PG_BINDIR (default: newest
 # /usr/lib/postgresql/*/bin), EQM_PG_PORT_BASE (55432), EQM_PG_OS_USER
 # (postgres, used only when running as root), EQM_BROKER_START_TIMEOUT (20),
-# EQM_PG_SETTINGS (server -c options, below).
+# EQM_PG_SETTINGS (server -c options, below), EQM_PG_TLS (1: TLS only).
 
 # The cluster runs as a small production server would be set up, not with
 # initdb's minimal defaults: buffers that hold the working set (the
@@ -129,6 +136,61 @@ _eqm_pg_ready() {
     "$bindir/pg_isready" -q -h "$home/sock" -p "$port" -d postgres -U postgres >/dev/null 2>&1
 }
 
+# The cluster's client authentication: trust, but only over its private
+# socket directory (mode 0700) and 127.0.0.1; with TLS (EQM_PG_TLS=1)
+# TCP must be encrypted. No IPv6, no other hosts. Written at every start,
+# so a cluster follows the mode it is started in.
+_eqm_pg_hba() {
+    local home=$1
+    # shellcheck disable=SC2016 # $1 is for the inner shell
+    if [[ ${EQM_PG_TLS:-0} == 1 ]]; then
+        _eqm_as_pg sh -c 'cat > "$1"' sh "$home/data/pg_hba.conf" <<'EOF'
+# eqm throwaway cluster (tools/stack.sh), TLS only over TCP
+local       all   all                  trust
+hostssl     all   all   127.0.0.1/32   trust
+hostnossl   all   all   127.0.0.1/32   reject
+EOF
+    else
+        _eqm_as_pg sh -c 'cat > "$1"' sh "$home/data/pg_hba.conf" <<'EOF'
+# eqm throwaway cluster (tools/stack.sh)
+local   all   all                  trust
+host    all   all   127.0.0.1/32   trust
+EOF
+    fi
+}
+
+# A throwaway CA and the server's certificate (SAN DNS:localhost only),
+# made once in HOME/tls by the cluster's owner, the key mode 0600 as the
+# server demands.
+_eqm_pg_tls_certs() {
+    local home=$1
+    [[ -s $home/tls/server.crt && -s $home/tls/ca.crt ]] && return 0
+    command -v openssl >/dev/null 2>&1 || {
+        _eqm_err "EQM_PG_TLS=1 needs openssl"
+        return 1
+    }
+    # shellcheck disable=SC2016 # the inner shell's variables
+    _eqm_as_pg sh -c '
+        set -e
+        umask 077
+        mkdir -p "$1" && cd "$1"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 30 -sha256 \
+            -subj "/CN=eqm throwaway CA" -keyout ca.key -out ca.crt \
+            -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr
+        printf "%s\n" "subjectAltName=DNS:localhost" "extendedKeyUsage=serverAuth" \
+            "basicConstraints=CA:FALSE" > server.ext
+        openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
+            -sha256 -extfile server.ext -out server.crt
+        chmod 0644 ca.crt server.crt
+        chmod 0755 .
+    ' sh "$home/tls" >"$home/tls.log" 2>&1 || {
+        _eqm_err "could not make the TLS certificates, see $home/tls.log:"
+        tail -n 20 "$home/tls.log" >&2
+        return 1
+    }
+}
+
 _eqm_pg_init() {
     local bindir=$1 home=$2
     _eqm_as_pg "$bindir/initdb" -D "$home/data" -U postgres -E UTF8 --no-locale \
@@ -137,19 +199,11 @@ _eqm_pg_init() {
         tail -n 20 "$home/initdb.log" >&2
         return 1
     }
-    # Throwaway cluster: trust, but only over its private socket directory
-    # (mode 0700) and 127.0.0.1. No IPv6, no other hosts.
-    # shellcheck disable=SC2016 # $1 is for the inner shell
-    _eqm_as_pg sh -c 'cat > "$1"' sh "$home/data/pg_hba.conf" <<'EOF'
-# eqm throwaway cluster (tools/stack.sh)
-local   all   all                  trust
-host    all   all   127.0.0.1/32   trust
-EOF
 }
 
 # eqm_pg_start DIR: start (and on first use initdb) the cluster for DIR.
 eqm_pg_start() {
-    local dir home bindir port base attempt started=0 owner
+    local dir home bindir port base attempt started=0 owner tls_opts=
     if (($# != 1)); then
         _eqm_err "usage: eqm_pg_start DIR"
         return 2
@@ -173,13 +227,26 @@ eqm_pg_start() {
         _eqm_pg_init "$bindir" "$home" || return 1
     fi
 
+    if [[ ${EQM_PG_TLS:-0} == 1 ]]; then
+        _eqm_pg_tls_certs "$home" || return 1
+        tls_opts="-c ssl=on -c ssl_cert_file='$home/tls/server.crt' -c ssl_key_file='$home/tls/server.key'"
+    fi
+
     if _eqm_pg_running "$bindir" "$home"; then
         port=$(cat "$dir/port" 2>/dev/null || cat "$home/port" 2>/dev/null || true)
         if [[ -z $port ]] || ! eqm_wait_until 30 _eqm_pg_ready "$bindir" "$home" "$port"; then
             _eqm_err "cluster in $home runs but does not answer on port '${port}'"
             return 1
         fi
+        local ssl want=off
+        [[ ${EQM_PG_TLS:-0} == 1 ]] && want=on
+        ssl=$("$bindir/psql" -XAtq -h "$home/sock" -p "$port" -U postgres -d postgres -c 'show ssl')
+        if [[ $ssl != "$want" ]]; then
+            _eqm_err "cluster in $home runs with ssl=$ssl, not as EQM_PG_TLS=${EQM_PG_TLS:-0} asks: eqm_pg_stop it first"
+            return 1
+        fi
     else
+        _eqm_pg_hba "$home" || return 1
         # Prefer the port used last time, then scan upwards. Another process
         # may take a port between our check and the server's bind, so a
         # failed start moves on to the next port (bounded).
@@ -191,7 +258,7 @@ eqm_pg_start() {
                 continue
             fi
             if _eqm_as_pg "$bindir/pg_ctl" start -D "$home/data" -w -t 60 -l "$home/postgres.log" \
-                -o "-p $port -k '$home/sock' -c listen_addresses=127.0.0.1 $EQM_PG_SETTINGS" \
+                -o "-p $port -k '$home/sock' -c listen_addresses=127.0.0.1 $tls_opts $EQM_PG_SETTINGS" \
                 >/dev/null 2>&1; then
                 started=1
             elif _eqm_pg_running "$bindir" "$home"; then
@@ -225,7 +292,15 @@ eqm_pg_start() {
         "${psql[@]}" -c "create database eqm owner eqm" || return 1
     fi
 
-    export EQM_PG_URL="postgresql://eqm@127.0.0.1:$port/eqm"
+    if [[ ${EQM_PG_TLS:-0} == 1 ]]; then
+        # The name the certificate holds, checked (verify-full) against
+        # the throwaway CA; hostaddr spares a lookup of localhost (::1
+        # first, where nothing listens).
+        export EQM_PG_CA=$home/tls/ca.crt
+        export EQM_PG_URL="postgresql://eqm@localhost:$port/eqm?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert=$EQM_PG_CA"
+    else
+        export EQM_PG_URL="postgresql://eqm@127.0.0.1:$port/eqm"
+    fi
     printf 'EQM_PG_URL=%s\n' "$EQM_PG_URL"
 }
 

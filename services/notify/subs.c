@@ -5,6 +5,8 @@
  */
 #include "subs.h"
 
+#include "eqm/secret.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -315,16 +317,36 @@ static int parse_fields(struct eqm_sub *sub, char **tok, int n, char *why, size_
                 snprintf(why, sz, "out of memory");
                 return -1;
             }
+        } else if (strcmp(k, "secret_file") == 0 && !have_secret &&
+                   sub->channel == EQM_SUB_WEBHOOK) {
+            /* The header from a file only its owner may read
+             * (eqm/secret.h): the subscription file need not be secret. */
+            char *h = NULL, ferr[300];
+            have_secret = true;
+            if (eqm_secret_file_read(v, &h, ferr, sizeof(ferr)) != 0) {
+                snprintf(why, sz, "secret_file: %.250s", ferr);
+                return -1;
+            }
+            if (!header_ok(h)) {
+                memset(h, 0, strlen(h));
+                free(h);
+                snprintf(why, sz, "secret_file %.200s must hold one header line \"Name: value\"",
+                         v);
+                return -1;
+            }
+            sub->secret_header = h;
         } else if ((strcmp(k, "min") == 0 && have_min) || (strcmp(k, "mode") == 0 && have_mode) ||
                    (strcmp(k, "shape") == 0 && have_shape) ||
-                   (strcmp(k, "secret") == 0 && have_secret)) {
-            snprintf(why, sz, "%s is given twice", k);
+                   ((strcmp(k, "secret") == 0 || strcmp(k, "secret_file") == 0) && have_secret)) {
+            snprintf(why, sz, "%s is given twice",
+                     strcmp(k, "secret_file") == 0 ? "secret (or secret_file)" : k);
             return -1;
-        } else if (strcmp(k, "shape") == 0 || strcmp(k, "secret") == 0) {
+        } else if (strcmp(k, "shape") == 0 || strcmp(k, "secret") == 0 ||
+                   strcmp(k, "secret_file") == 0) {
             snprintf(why, sz, "%s applies to webhook subscribers only", k);
             return -1;
         } else {
-            snprintf(why, sz, "unknown key \"%.40s\" (min, mode, shape, secret)", k);
+            snprintf(why, sz, "unknown key \"%.40s\" (min, mode, shape, secret, secret_file)", k);
             return -1;
         }
     }

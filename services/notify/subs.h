@@ -12,7 +12,8 @@
  *   edi-tactical-group          weekly email    edi@force.example  mode="weekly monday at 08:00"
  *
  * CHANNEL is `email` (TARGET an address) or `webhook` (TARGET an http(s)
- * URL; keys shape=generic|teams|slack, secret="Header-Name: value").
+ * URL; keys shape=generic|teams|slack, secret="Header-Name: value" or
+ * secret_file=PATH (that header from a file of mode 0600, eqm/secret.h)).
  * min=info|warning|critical (default info: every alert), mode=immediate
  * (default) or a digest: "daily at HH:MM", "weekly WEEKDAY at HH:MM",
  * "monthly DAY at HH:MM" (DAY 1-28; local time). A value holding spaces is

@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "eqm/buf.h"
+#include "eqm/secret.h"
 #include "eqm/utf8.h"
 
 #define DEFAULT_TIMEOUT_MS 10000L
@@ -377,33 +378,6 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg) {
     return n;
 }
 
-/* Replaces every occurrence of needle in s (a buffer of size bytes) with
- * a mark, cutting what no longer fits; the search goes on after each mark,
- * so a needle that is part of the mark cannot loop. */
-static void redact(char *s, size_t size, const char *needle) {
-    static const char mark[] = "[redacted]";
-    const size_t keep = sizeof(mark) - 1;
-    size_t n = needle ? strlen(needle) : 0;
-    char *from = s, *at;
-
-    if (n < 2)
-        return;
-    while ((at = strstr(from, needle)) != NULL) {
-        size_t pos = (size_t)(at - s), tail = strlen(at + n);
-
-        if (pos + keep >= size) {
-            *at = '\0';
-            return;
-        }
-        if (pos + keep + tail >= size)
-            tail = size - 1 - pos - keep;
-        memmove(at + keep, at + n, tail);
-        memcpy(at, mark, keep);
-        at[keep + tail] = '\0';
-        from = at + keep;
-    }
-}
-
 /* The parts of the URL that may be secret (user information, path,
  * query, fragment: a Slack or Teams webhook URL carries its key in the
  * path or the query; and the user information as the Basic credentials
@@ -496,19 +470,19 @@ static void set_detail(struct eqm_delivery_result *out, const char *text, const 
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = ' ';
     }
-    redact(d, sizeof(out->detail), url);
+    eqm_secret_redact(d, sizeof(out->detail), url);
     for (size_t i = 0; i < URL_SECRETS; i++) {
         /* A path of "/" says nothing; longer ones may be the key. */
         if (u->secret[i] && strcmp(u->secret[i], "/") != 0)
-            redact(d, sizeof(out->detail), u->secret[i]);
+            eqm_secret_redact(d, sizeof(out->detail), u->secret[i]);
     }
     if (secret_header) {
         const char *value = strchr(secret_header, ':');
 
-        redact(d, sizeof(out->detail), secret_header);
+        eqm_secret_redact(d, sizeof(out->detail), secret_header);
         if (value) {
             value += strspn(value + 1, " \t") + 1;
-            redact(d, sizeof(out->detail), value);
+            eqm_secret_redact(d, sizeof(out->detail), value);
         }
     }
     /* A redaction may have cut the text inside a character. */

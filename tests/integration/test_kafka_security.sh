@@ -103,7 +103,7 @@ for prog in eqm-stop-search eqm-custody eqm-recruitment eqm-alert-relay eqm-noti
     # ---- 2. --print-config: shown, the password masked
     out=$(run "$prog" -c "$secure" -X sasl.mechanism=SCRAM-SHA-256 --print-config)
     for line in "kafka.security.protocol = SASL_SSL" "kafka.sasl.mechanism = SCRAM-SHA-256" \
-        "kafka.sasl.username = eqm-program" "kafka.sasl.password = ****" \
+        "kafka.sasl.username = eqm-program" "kafka.sasl.password = [redacted]" \
         "kafka.ssl.ca.location = /nonexistent/eqm-ca.pem"; do
         grep -qxF "$line" <<<"$out" || fail "$prog --print-config lacks \"$line\": $out"
     done
@@ -135,7 +135,7 @@ eqm_test_log "ok: eqm-replay: -X passed through, secret -X refused, -F read"
 # eqm-devbroker: its own -X, masked by --print-config.
 out=$("$BIN/eqm-devbroker" -X debug=mock -X ssl.key.password=kafka-pass-7731 --print-config)
 grep -qxF "X debug=mock" <<<"$out" || fail "eqm-devbroker --print-config: $out"
-grep -qxF "X ssl.key.password=****" <<<"$out" || fail "eqm-devbroker --print-config: $out"
+grep -qxF "X ssl.key.password=[redacted]" <<<"$out" || fail "eqm-devbroker --print-config: $out"
 ! grep -q kafka-pass-7731 <<<"$out" || fail "eqm-devbroker --print-config shows the password"
 eqm_test_log "ok: eqm-devbroker --print-config masked"
 
@@ -262,7 +262,7 @@ grep -qE '^ok cn=eqm-stop-search api_key=18 ' "$probe_results" ||
 ! grep -q key-pass-4417 "$work/mtls.log" || fail "the key's pass phrase is in the log"
 stop
 out=$("$BIN/eqm-stop-search" -c "$work/mtls.conf" --print-config)
-grep -qxF "kafka.ssl.key.password = ****" <<<"$out" || fail "ssl.key.password not masked"
+grep -qxF "kafka.ssl.key.password = [redacted]" <<<"$out" || fail "ssl.key.password not masked"
 grep -qxF "kafka.ssl.key.location = $certs/client-enc.key" <<<"$out" ||
     fail "ssl.key.location (a path, not a secret) not shown"
 eqm_test_log "ok: mutual TLS: the client's certificate (CN eqm-stop-search), its key decrypted"

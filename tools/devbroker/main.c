@@ -217,7 +217,7 @@ static int config_parse(struct devbroker_config *cfg, int argc, char **argv) {
             /* A secret's value is never shown (eqm/config.h). */
             snprintf(name, sizeof(name), "%.*s", n, cfg->props[i]);
             if (eqm_config_secret_prop(name))
-                printf("X %s=****\n", name);
+                printf("X %s=[redacted]\n", name);
             else
                 printf("X %s\n", cfg->props[i]);
         }

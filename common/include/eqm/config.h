@@ -21,9 +21,19 @@
  * only, so one environment serves every program. Every "kafka.<property>"
  * key of the file, and every `-X property=value` of the command line,
  * passes to librdkafka unchanged (as kcat does). Settings marked secret
- * (pg.url, which may hold a password) and secret Kafka properties
- * (eqm_config_secret_prop()) are refused on the command line and masked by
- * --print-config.
+ * (pg.url, which may hold a password, pg.password, a service's passwords)
+ * and every secret librdkafka property (eqm_config_secret_prop(); -X
+ * PROPERTY.file=PATH is allowed) are refused on the command line and
+ * printed as [redacted] by --print-config.
+ *
+ * Secrets from files (eqm/secret.h: mode 0600 or 0400, else an error):
+ * every secret setting NAME may instead be given as NAME.file = PATH in
+ * the file, EQM_NAME_FILE in the environment or --name-file=PATH on the
+ * command line (pg.password.file, EQM_PG_PASSWORD_FILE, smtp.password.file);
+ * every secret librdkafka property likewise (kafka.sasl.password.file =
+ * PATH, -X sasl.password.file=PATH, EQM_KAFKA_SASL_PASSWORD_FILE). The
+ * file's contents become the setting's value. A libpq passfile (PGPASSFILE,
+ * or passfile in pg.url) is held to the same mode.
  */
 #ifndef EQM_CONFIG_H
 #define EQM_CONFIG_H
@@ -75,7 +85,8 @@ struct eqm_settings {
 
 /* What every program has. */
 struct eqm_config {
-    char *pg_url;        /* pg.url: libpq conninfo or URI */
+    char *pg_url;        /* pg.url: libpq conninfo or URI (pg.password merged in) */
+    char *pg_password;   /* pg.password: replaces pg.url's password */
     char *kafka_brokers; /* kafka.brokers: bootstrap.servers */
     char *log_level;
     char *config_file; /* the file read, or NULL */

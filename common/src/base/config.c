@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 
 #include "eqm/log.h"
+#include "eqm/secret.h"
 
 #define OFF(f) offsetof(struct eqm_config, f)
 
@@ -21,10 +22,24 @@ static int check_log_level(void *base, const char *value, char *errstr, size_t s
     return 0;
 }
 
+/* A URI whose password holds '/' or '@' unescaped is refused: libpq would
+ * read pieces of it as a host or port and repeat them in its errors. */
+static int check_pg_url(void *base, const char *value, char *errstr, size_t sz) {
+    char why[300];
+    (void)base;
+    if (eqm_secret_uri_check(value, why, sizeof(why)) != 0) {
+        snprintf(errstr, sz, "pg.url: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
 /* The common table: every program has these. */
 static const struct eqm_setting common_settings[] = {
     {"pg.url", EQM_SETTING_STRING, OFF(pg_url), "", 0, 0, EQM_SETTING_SECRET,
-     "PostgreSQL conninfo or URI (libpq); may hold a password", NULL},
+     "PostgreSQL conninfo or URI (libpq); may hold a password", check_pg_url},
+    {"pg.password", EQM_SETTING_STRING, OFF(pg_password), "", 0, 0, EQM_SETTING_SECRET,
+     "PostgreSQL password, replacing any in pg.url (best from a file: pg.password.file)", NULL},
     {"kafka.brokers", EQM_SETTING_STRING, OFF(kafka_brokers), "127.0.0.1:9092", 0, 0, 0,
      "Kafka bootstrap servers", NULL},
     {"log.level", EQM_SETTING_STRING, OFF(log_level), "info", 0, 0, 0, "error, warn, info or debug",
@@ -91,6 +106,50 @@ oom:
     return -1;
 }
 
+/* Librdkafka's secret properties that may come from EQM_KAFKA_<NAME>_FILE. */
+static const char *const kafka_secret_props[] = {"sasl.password", "ssl.key.password",
+                                                 "ssl.keystore.password",
+                                                 "sasl.oauthbearer.client.secret", NULL};
+
+/* NAME.file = PATH of a secret: the file's contents become NAME's value
+ * (through set, which is eqm_config_set or set_prop). */
+static int set_from_file(struct eqm_config *cfg, const char *name, const char *path,
+                         int (*set)(struct eqm_config *, const char *, const char *, char *,
+                                    size_t),
+                         char *errstr, size_t sz) {
+    char *secret = NULL, why[512];
+    int rc;
+    if (eqm_secret_file_read(path, &secret, why, sizeof(why)) != 0) {
+        snprintf(errstr, sz, "%s.file: %s", name, why);
+        return -1;
+    }
+    rc = set(cfg, name, secret, why, sizeof(why));
+    if (rc != 0)
+        snprintf(errstr, sz, "%s.file: %s", name, why);
+    memset(secret, 0, strlen(secret));
+    free(secret);
+    return rc;
+}
+
+/* The prefix of a "NAME.file" name into out, or false. */
+static bool file_of(const char *name, char *out, size_t sz) {
+    size_t n = strlen(name);
+    if (n <= 5 || strcmp(name + n - 5, ".file") != 0 || n - 5 >= sz)
+        return false;
+    memcpy(out, name, n - 5);
+    out[n - 5] = '\0';
+    return true;
+}
+
+/* A librdkafka property; PROPERTY.file of a secret one reads the file. */
+static int set_kafka_prop(struct eqm_config *cfg, const char *name, const char *value, char *errstr,
+                          size_t sz) {
+    char prefix[128];
+    if (file_of(name, prefix, sizeof(prefix)) && eqm_config_secret_prop(prefix))
+        return set_from_file(cfg, prefix, value, set_prop, errstr, sz);
+    return set_prop(cfg, name, value, errstr, sz);
+}
+
 int eqm_config_set(struct eqm_config *cfg, const char *name, const char *value, char *errstr,
                    size_t sz) {
     void *vbase = NULL;
@@ -99,8 +158,13 @@ int eqm_config_set(struct eqm_config *cfg, const char *name, const char *value, 
     char *end;
 
     if (!it) {
+        char prefix[128];
+        const struct eqm_setting *secret;
+        if (file_of(name, prefix, sizeof(prefix)) && (secret = find(cfg, prefix, &vbase)) &&
+            (secret->flags & EQM_SETTING_SECRET) && secret->type == EQM_SETTING_STRING)
+            return set_from_file(cfg, prefix, value, eqm_config_set, errstr, sz);
         if (strncmp(name, "kafka.", 6) == 0 && name[6])
-            return set_prop(cfg, name + 6, value, errstr, sz);
+            return set_kafka_prop(cfg, name + 6, value, errstr, sz);
         snprintf(errstr, sz, "unknown setting \"%s\"", name);
         return -1;
     }
@@ -280,7 +344,10 @@ static void print_help(const char *program, const char *usage, FILE *out,
             if (!strcmp(d->name, it->name))
                 def = d->value;
         if (it->flags & EQM_SETTING_SECRET)
-            fprintf(out, "  %s (environment or file only: a secret)\n", env);
+            fprintf(out,
+                    "  %s (environment or file only: a secret), or from a file of mode 0600:\n"
+                    "      %s_FILE or %s.file\n",
+                    env, env, it->name);
         else
             fprintf(out, "  --%s%s\n", opt,
                     it->type == EQM_SETTING_BOOL ? "[=true|false]" : "=VALUE");
@@ -290,65 +357,6 @@ static void print_help(const char *program, const char *usage, FILE *out,
     fprintf(out, "  --print-config\n      print the effective configuration (secrets masked) "
                  "and exit\n");
     fprintf(out, "  -h, --help\n      this text\n");
-}
-
-/* Masks passwords in a conninfo or URI for printing. libpq itself parses
- * the string, so every form it accepts (URI, key = value, quoted values,
- * sslpassword) is masked the way libpq would read it. */
-static void mask_secret(const char *v, char *out, size_t sz) {
-    PQconninfoOption *opts;
-    size_t o = 0;
-    char uri[1024];
-    bool uri_password = false;
-
-    out[0] = '\0';
-    if (!*v)
-        return;
-    /* A URI's password may hold '/' or '@' unescaped: libpq then reads
-     * pieces of it as host or database names, which would be printed. So
-     * the user information (up to the last '@') is cut out first, the user
-     * name kept, the password never looked at. */
-    if (!strncmp(v, "postgresql://", 13) || !strncmp(v, "postgres://", 11)) {
-        const char *start = strstr(v, "://") + 3, *at = strrchr(start, '@');
-        if (at) {
-            size_t user = strcspn(start, ":@");
-            uri_password = start + user < at;
-            snprintf(uri, sizeof(uri), "%.*s%.*s%s", (int)(start - v), v,
-                     (int)(start + user < at ? user : (size_t)(at - start)), start, at);
-            v = uri;
-        }
-    }
-    opts = PQconninfoParse(v, NULL);
-    if (!opts) {
-        snprintf(out, sz, "(unparsable connection string, not shown)");
-        return;
-    }
-    for (PQconninfoOption *opt = opts; opt->keyword && o + 1 < sz; opt++) {
-        const char *val = opt->val;
-        /* The URI's password was cut out above; it is shown at libpq's
-         * own place for it, so the printed conninfo prints back the same. */
-        if (!val && uri_password && !strcmp(opt->keyword, "password")) {
-            val = "****";
-            uri_password = false;
-        }
-        if (!val)
-            continue;
-        if (strstr(opt->keyword, "password"))
-            val = "****";
-        o += (size_t)snprintf(out + o, sz - o, "%s%s='", o ? " " : "", opt->keyword);
-        /* Quoted as libpq reads it back: ' and \ escaped with \. */
-        for (const char *c = val; *c && o + 3 < sz; c++) {
-            if (*c == '\'' || *c == '\\')
-                out[o++] = '\\';
-            out[o++] = *c;
-        }
-        if (o + 1 < sz)
-            out[o++] = '\'';
-        out[o < sz ? o : sz - 1] = '\0';
-        if (o >= sz)
-            o = sz - 1;
-    }
-    PQconninfoFree(opts);
 }
 
 /* librdkafka properties that can hold a secret: sasl.password,
@@ -378,9 +386,9 @@ void eqm_config_print(const struct eqm_config *cfg, FILE *out) {
                 /* pg.url is a conninfo whose host and database may be
                  * shown; any other secret (a password) never is. */
                 if (strcmp(it->name, "pg.url") == 0)
-                    mask_secret(v ? v : "", buf, sizeof(buf));
+                    eqm_secret_conninfo_redact(v ? v : "", buf, sizeof(buf));
                 else
-                    snprintf(buf, sizeof(buf), "%s", v && *v ? "(set, not shown)" : "");
+                    snprintf(buf, sizeof(buf), "%s", v && *v ? EQM_SECRET_REDACTED : "");
                 v = buf;
             }
             fprintf(out, "%s = %s\n", it->name, v ? v : "");
@@ -400,7 +408,8 @@ void eqm_config_print(const struct eqm_config *cfg, FILE *out) {
     }
     for (int i = 0; i < cfg->n_props; i++) {
         fprintf(out, "kafka.%s = %s\n", cfg->prop_names[i],
-                eqm_config_secret_prop(cfg->prop_names[i]) ? "****" : cfg->prop_values[i]);
+                eqm_config_secret_prop(cfg->prop_names[i]) ? EQM_SECRET_REDACTED
+                                                           : cfg->prop_values[i]);
     }
 }
 
@@ -422,6 +431,36 @@ void eqm_config_free(struct eqm_config *cfg) {
         free(cfg->prop_values[i]);
     }
     memset(cfg, 0, sizeof(*cfg));
+}
+
+/* pg.password into pg.url; a libpq passfile held to a secret file's mode
+ * (libpq itself only warns, and then goes on without it). */
+static int finish_pg(struct eqm_config *cfg, char *errstr, size_t sz) {
+    const char *passfile = getenv("PGPASSFILE");
+    PQconninfoOption *opts = NULL;
+    char why[512];
+
+    if (cfg->pg_password && *cfg->pg_password && cfg->pg_url && *cfg->pg_url) {
+        char *merged = eqm_secret_conninfo_with_password(cfg->pg_url, cfg->pg_password);
+        if (!merged) {
+            snprintf(errstr, sz, "pg.url: not a conninfo or URI libpq can read (not shown)");
+            return -1;
+        }
+        memset(cfg->pg_url, 0, strlen(cfg->pg_url));
+        free(cfg->pg_url);
+        cfg->pg_url = merged;
+    }
+    if (cfg->pg_url && *cfg->pg_url && (opts = PQconninfoParse(cfg->pg_url, NULL)))
+        for (PQconninfoOption *o = opts; o->keyword; o++)
+            if (!strcmp(o->keyword, "passfile") && o->val && *o->val)
+                passfile = o->val;
+    if (passfile && *passfile && eqm_secret_file_check(passfile, why, sizeof(why)) != 0) {
+        snprintf(errstr, sz, "PostgreSQL password file %s", why);
+        PQconninfoFree(opts);
+        return -1;
+    }
+    PQconninfoFree(opts);
+    return 0;
 }
 
 /* Splits "--name=value" or "--name value"; returns the value or NULL. */
@@ -505,6 +544,32 @@ enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const struct eqm_
             snprintf(errstr, sz, "environment %s: %s", env, msg);
             return EQM_CONFIG_ERROR;
         }
+        /* A secret from a file: EQM_PG_PASSWORD_FILE. */
+        if ((it->flags & EQM_SETTING_SECRET) && it->type == EQM_SETTING_STRING) {
+            char fenv[80];
+            env_name(it->name, env, sizeof(env));
+            snprintf(fenv, sizeof(fenv), "%s_FILE", env);
+            if ((v = getenv(fenv))) {
+                if (getenv(env)) {
+                    snprintf(errstr, sz, "environment: set %s or %s, not both", env, fenv);
+                    return EQM_CONFIG_ERROR;
+                }
+                if (set_from_file(cfg, it->name, v, eqm_config_set, msg, sizeof(msg)) != 0) {
+                    snprintf(errstr, sz, "environment %s: %s", fenv, msg);
+                    return EQM_CONFIG_ERROR;
+                }
+            }
+        }
+    }
+    for (const char *const *p = kafka_secret_props; *p; p++) {
+        const char *v;
+        char fenv[80];
+        env_name(*p, env, sizeof(env));
+        snprintf(fenv, sizeof(fenv), "EQM_KAFKA_%s_FILE", env + 4);
+        if ((v = getenv(fenv)) && set_from_file(cfg, *p, v, set_prop, msg, sizeof(msg)) != 0) {
+            snprintf(errstr, sz, "environment %s: %s", fenv, msg);
+            return EQM_CONFIG_ERROR;
+        }
     }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -523,7 +588,7 @@ enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const struct eqm_
             }
             value = argv[++i];
             if (a[1] == 'X') {
-                char *pv = strdup(value), *peq;
+                char *pv = strdup(value), *peq, prefix[128];
                 int rc;
                 if (!pv || !(peq = strchr(pv, '=')) || peq == pv) {
                     free(pv);
@@ -531,16 +596,17 @@ enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const struct eqm_
                     return EQM_CONFIG_ERROR;
                 }
                 *peq = '\0';
-                /* ps and the shell's history would show it, as pg.url's. */
-                if (eqm_config_secret_prop(pv)) {
+                /* ps and the shell's history would show it, as pg.url's;
+                 * PROPERTY.file=PATH names only the file holding it. */
+                if (eqm_config_secret_prop(pv) && !file_of(pv, prefix, sizeof(prefix))) {
                     snprintf(errstr, sz,
                              "-X %s is secret: set it in the config file as kafka.%s = ..., "
-                             "not on the command line",
-                             pv, pv);
+                             "or from a file as -X %s.file=PATH, not on the command line",
+                             pv, pv, pv);
                     free(pv);
                     return EQM_CONFIG_ERROR;
                 }
-                rc = set_prop(cfg, pv, peq + 1, errstr, sz);
+                rc = set_kafka_prop(cfg, pv, peq + 1, errstr, sz);
                 free(pv);
                 if (rc != 0)
                     return EQM_CONFIG_ERROR;
@@ -558,6 +624,29 @@ enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const struct eqm_
                 opt_name(cand->name, opt, sizeof(opt));
                 if (strlen(opt) == n && !strncmp(opt, a + 2, n))
                     it = cand;
+            }
+            /* --smtp-password-file=PATH: a secret's file (the path is
+             * no secret). */
+            if (!it && n > 5 && !strncmp(a + 2 + n - 5, "-file", 5)) {
+                iter = (struct iter){0, 0};
+                while (!it && (cand = iter_next(cfg, &iter, &base))) {
+                    opt_name(cand->name, opt, sizeof(opt));
+                    if ((cand->flags & EQM_SETTING_SECRET) && strlen(opt) == n - 5 &&
+                        !strncmp(opt, a + 2, n - 5))
+                        it = cand;
+                }
+                if (it) {
+                    if (!(value = opt_value(argc, argv, &i, eq))) {
+                        snprintf(errstr, sz, "%s needs a file name", a);
+                        return EQM_CONFIG_ERROR;
+                    }
+                    if (set_from_file(cfg, it->name, value, eqm_config_set, msg, sizeof(msg)) !=
+                        0) {
+                        snprintf(errstr, sz, "%.*s: %s", (int)(n + 2), a, msg);
+                        return EQM_CONFIG_ERROR;
+                    }
+                    continue;
+                }
             }
             if (!it) {
                 snprintf(errstr, sz, "unknown option \"%s\" (see --help)", a);
@@ -587,6 +676,8 @@ enum eqm_config_result eqm_config_load(struct eqm_config *cfg, const struct eqm_
             return EQM_CONFIG_ERROR;
         }
     }
+    if (finish_pg(cfg, errstr, sz) != 0)
+        return EQM_CONFIG_ERROR;
     if (print) {
         eqm_config_print(cfg, out);
         return EQM_CONFIG_EXIT;

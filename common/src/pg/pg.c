@@ -1,6 +1,7 @@
 #include "eqm/pg.h"
 
 #include "eqm/log.h"
+#include "eqm/secret.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,11 +22,18 @@ PGconn *eqm_pg_connect(const char *url, const char *app, char *errstr, size_t sz
     const char *keys[] = {"dbname", "application_name", "connect_timeout", NULL};
     const char *vals[] = {url, app, "10", NULL};
     PGconn *conn;
+    char why[300];
 
     if (!url || !*url) {
         snprintf(errstr, sz,
                  "no PostgreSQL connection string: set EQM_PG_URL (or pg.url in "
                  "the config file)");
+        return NULL;
+    }
+    /* libpq would read pieces of such a password as a host or port and
+     * repeat them in its error. */
+    if (eqm_secret_uri_check(url, why, sizeof(why)) != 0) {
+        snprintf(errstr, sz, "PostgreSQL connection string: %s", why);
         return NULL;
     }
     /* expand_dbname lets url be either a URI or a conninfo string. */

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "eqm/config.h"
@@ -604,7 +605,7 @@ static void test_print_config(void **state) {
     /* Printed as libpq reads it: each keyword='value', the password masked. */
     assert_non_null(strstr(o, "pg.url = "));
     assert_non_null(strstr(o, "user='eqm'"));
-    assert_non_null(strstr(o, "password='****'"));
+    assert_non_null(strstr(o, "password='[redacted]'"));
     assert_non_null(strstr(o, "host='db.example'"));
     assert_non_null(strstr(o, "port='5432'"));
     assert_non_null(strstr(o, "sslmode='require'"));
@@ -618,14 +619,14 @@ static void test_print_config(void **state) {
     assert_non_null(strstr(o, "naive = false\n"));
     assert_non_null(strstr(o, "timezone = Europe/London\n"));
     /* Kafka secrets are masked too. */
-    assert_non_null(strstr(o, "kafka.sasl.password = ****\n"));
-    assert_non_null(strstr(o, "kafka.ssl.key.password = ****\n"));
+    assert_non_null(strstr(o, "kafka.sasl.password = [redacted]\n"));
+    assert_non_null(strstr(o, "kafka.ssl.key.password = [redacted]\n"));
     assert_null(strstr(o, "kafka-pw"));
     assert_null(strstr(o, "key-pw"));
 
     o = print_with_url(f, "host=db.example user=eqm password=s3cret dbname=eqm");
     assert_non_null(strstr(o, "host='db.example'"));
-    assert_non_null(strstr(o, "password='****'"));
+    assert_non_null(strstr(o, "password='[redacted]'"));
     assert_non_null(strstr(o, "dbname='eqm'"));
     assert_null(strstr(o, "s3cret"));
 
@@ -645,17 +646,174 @@ static void test_print_config(void **state) {
 
 /* Conninfo strings libpq accepts that --print-config must not leak. */
 /* A URI password with '/' or '@' in it, unescaped: libpq would read its
- * pieces as the host and the database; none of it is printed. */
-static void test_print_config_masks_uri_password_with_slash_and_at(void **state) {
+ * pieces as the host and the database (and repeat them in its errors), so
+ * it is refused, and the error holds no piece of it. Percent-encoded, it
+ * is read and never printed. */
+static void test_uri_password_with_slash_and_at(void **state) {
     struct fixture *f = *state;
-    const char *o = print_with_url(f, "postgresql://eqm:pa/ss@w0rd@db.example:5432/eqm");
+    char *argv[] = {"eqm-test"};
+    const char *o;
+
+    setenv("EQM_PG_URL", "postgresql://eqm:pa/ss@w0rd@db.example:5432/eqm", 1);
+    assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_ERROR);
+    assert_non_null(strstr(f->err, "%2F"));
+    assert_non_null(strstr(f->err, "environment EQM_PG_URL: pg.url: "));
+    assert_null(strstr(f->err, "pa/ss"));
+    assert_null(strstr(f->err, "w0rd"));
+    assert_null(strstr(f->err, "db.example"));
+
+    o = print_with_url(f, "postgresql://eqm:pa%2Fss%40w0rd@db.example:5432/eqm");
+    assert_null(strstr(o, "pa%2Fss"));
     assert_null(strstr(o, "pa/ss"));
-    assert_null(strstr(o, "ss@w0rd"));
     assert_null(strstr(o, "w0rd"));
     assert_non_null(strstr(o, "user='eqm'"));
     assert_non_null(strstr(o, "host='db.example'"));
     assert_non_null(strstr(o, "dbname='eqm'"));
-    assert_non_null(strstr(o, "password='****'"));
+    assert_non_null(strstr(o, "password='[redacted]'"));
+}
+
+/* Writes secret to a new file of the given mode; its name into path. */
+static void secret_file(char *path, size_t sz, const char *secret, mode_t mode) {
+    int fd;
+    snprintf(path, sz, "/tmp/eqm-test-secret-XXXXXX");
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, secret, strlen(secret)), (ssize_t)strlen(secret));
+    assert_int_equal(fchmod(fd, mode), 0);
+    close(fd);
+}
+
+/* Every secret from a file of mode 0600: pg.password (merged into the
+ * conninfo libpq gets), a Kafka SASL password (-X, the file and the
+ * environment), and none of them printed by --print-config. */
+static void test_secrets_from_files(void **state) {
+    struct fixture *f = *state;
+    char pg[64], sasl[64], sasl2[64], conf[256], xarg[128];
+    const char *o;
+
+    secret_file(pg, sizeof(pg), "pg/Se@cret'1\n", 0600);
+    secret_file(sasl, sizeof(sasl), "ka/fk@pw-one", 0400);
+    secret_file(sasl2, sizeof(sasl2), "ka/fk@pw-two\n", 0600);
+    snprintf(conf, sizeof(conf), "kafka.ssl.key.password.file = %s\n", sasl2);
+    snprintf(xarg, sizeof(xarg), "sasl.password.file=%s", sasl);
+    {
+        char *argv[] = {"eqm-test", "--config", (char *)write_file(f, conf), "-X", xarg};
+        setenv("EQM_PG_URL", "postgresql://svc@db.example:5432/eqm?sslmode=verify-full", 1);
+        setenv("EQM_PG_PASSWORD_FILE", pg, 1);
+        assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
+    }
+    /* One trailing newline dropped; the quote escaped as libpq reads it. */
+    assert_string_equal(f->cfg.pg_password, "pg/Se@cret'1");
+    assert_non_null(strstr(f->cfg.pg_url, "password='pg/Se@cret\\'1'"));
+    assert_non_null(strstr(f->cfg.pg_url, "user='svc'"));
+    assert_non_null(strstr(f->cfg.pg_url, "host='db.example'"));
+    assert_non_null(strstr(f->cfg.pg_url, "sslmode='verify-full'"));
+    assert_int_equal(f->cfg.n_props, 2);
+    assert_string_equal(f->cfg.prop_names[0], "ssl.key.password");
+    assert_string_equal(f->cfg.prop_values[0], "ka/fk@pw-two");
+    assert_string_equal(f->cfg.prop_names[1], "sasl.password");
+    assert_string_equal(f->cfg.prop_values[1], "ka/fk@pw-one");
+
+    /* The environment's form for Kafka, and --print-config. */
+    unsetenv("EQM_PG_PASSWORD_FILE");
+    setenv("EQM_PG_PASSWORD", "pg/Se@cret'1", 1);
+    setenv("EQM_KAFKA_SASL_PASSWORD_FILE", sasl2, 1);
+    {
+        char *argv[] = {"eqm-test", "--print-config"};
+        assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_EXIT);
+        assert_string_equal(f->cfg.prop_values[0], "ka/fk@pw-two");
+    }
+    o = output(f);
+    assert_non_null(strstr(o, "pg.password = [redacted]\n"));
+    assert_non_null(strstr(o, "password='[redacted]'"));
+    assert_non_null(strstr(o, "kafka.sasl.password = [redacted]\n"));
+    assert_null(strstr(o, "Se@cret"));
+    assert_null(strstr(o, "fk@pw"));
+
+    /* Both the value and its file: refused. */
+    setenv("EQM_PG_PASSWORD_FILE", pg, 1);
+    {
+        char *argv[] = {"eqm-test"};
+        assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_ERROR);
+        assert_non_null(strstr(f->err, "set EQM_PG_PASSWORD or EQM_PG_PASSWORD_FILE, not both"));
+    }
+    /* The whole URL from a file. */
+    unsetenv("EQM_PG_PASSWORD_FILE");
+    unsetenv("EQM_PG_PASSWORD");
+    unsetenv("EQM_PG_URL");
+    unlink(pg);
+    secret_file(pg, sizeof(pg), "host=db.example dbname=eqm password=x/y@z\n", 0600);
+    setenv("EQM_PG_URL_FILE", pg, 1);
+    {
+        char *argv[] = {"eqm-test"};
+        assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
+        assert_string_equal(f->cfg.pg_url, "host=db.example dbname=eqm password=x/y@z");
+    }
+    unsetenv("EQM_PG_URL_FILE");
+    unlink(pg);
+    unlink(sasl);
+    unlink(sasl2);
+}
+
+/* A secret file its group or others may read is refused, naming the file
+ * and its mode, never its contents. */
+static void test_secret_file_refused_when_readable(void **state) {
+    struct fixture *f = *state;
+    char pg[64], want[256], xarg[128];
+
+    secret_file(pg, sizeof(pg), "leaky-secret", 0644);
+    setenv("EQM_PG_URL", "host=db dbname=eqm", 1);
+    setenv("EQM_PG_PASSWORD_FILE", pg, 1);
+    {
+        char *argv[] = {"eqm-test"};
+        assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_ERROR);
+    }
+    snprintf(want, sizeof(want),
+             "environment EQM_PG_PASSWORD_FILE: pg.password.file: %s: mode 0644, "
+             "must not be readable by group or others",
+             pg);
+    if (!strstr(f->err, want))
+        fail_msg("error \"%s\" does not say \"%s\"", f->err, want);
+    assert_null(strstr(f->err, "leaky"));
+    unsetenv("EQM_PG_PASSWORD_FILE");
+
+    /* 0640 (the group may read) too, through -X. */
+    assert_int_equal(chmod(pg, 0640), 0);
+    snprintf(xarg, sizeof(xarg), "sasl.password.file=%s", pg);
+    {
+        char *argv[] = {"eqm-test", "-X", xarg};
+        assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_ERROR);
+    }
+    assert_non_null(strstr(f->err, "mode 0640"));
+    assert_null(strstr(f->err, "leaky"));
+    unlink(pg);
+}
+
+/* libpq's passfile (PGPASSFILE or passfile in pg.url) is held to the same
+ * mode: libpq itself would only warn and go on without it. */
+static void test_passfile_mode(void **state) {
+    struct fixture *f = *state;
+    char pass[64];
+    char *argv[] = {"eqm-test"};
+
+    secret_file(pass, sizeof(pass), "*:*:*:*:pw\n", 0604);
+    setenv("PGPASSFILE", pass, 1);
+    setenv("EQM_PG_URL", "host=db dbname=eqm", 1);
+    assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_ERROR);
+    assert_non_null(strstr(f->err, "PostgreSQL password file"));
+    assert_non_null(strstr(f->err, "mode 0604"));
+    assert_int_equal(chmod(pass, 0600), 0);
+    assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_OK);
+    unsetenv("PGPASSFILE");
+    assert_int_equal(chmod(pass, 0660), 0);
+    {
+        char url[128];
+        snprintf(url, sizeof(url), "host=db dbname=eqm passfile=%s", pass);
+        setenv("EQM_PG_URL", url, 1);
+    }
+    assert_int_equal(load(f, ARGC(argv), argv), EQM_CONFIG_ERROR);
+    assert_non_null(strstr(f->err, "mode 0660"));
+    unlink(pass);
 }
 
 static void test_print_config_masks_password_after_sslpassword(void **state) {
@@ -704,9 +862,10 @@ static void pg_url_line(const char *o, char *line, size_t sz) {
 static void test_print_config_uri_password_prints_back_the_same(void **state) {
     struct fixture *f = *state;
     char first[512], second[512];
-    pg_url_line(print_with_url(f, "postgresql://u:s3/c@et@db.example/eqm"), first, sizeof(first));
+    pg_url_line(print_with_url(f, "postgresql://u:s3%2Fc%40et@db.example/eqm"), first,
+                sizeof(first));
     /* Independently: libpq's keyword order is user, password, ..., host. */
-    assert_string_equal(first, "user='u' password='****' dbname='eqm' host='db.example'");
+    assert_string_equal(first, "user='u' password='[redacted]' dbname='eqm' host='db.example'");
     pg_url_line(print_with_url(f, first), second, sizeof(second));
     assert_string_equal(first, second);
 }
@@ -836,8 +995,9 @@ EQM_UNIT_MAIN_FIXTURE(test_defaults, test_precedence, test_config_path_sources,
                       test_file_syntax, test_file_errors, test_ranges_accept_bounds, test_windows,
                       test_kafka_passthrough, test_kafka_passthrough_errors,
                       test_pg_url_refused_on_command_line, test_pg_url_of_the_program_first,
-                      test_print_config, test_print_config_masks_uri_password_with_slash_and_at,
-                      test_print_config_masks_password_after_sslpassword,
+                      test_print_config, test_uri_password_with_slash_and_at,
+                      test_secrets_from_files, test_secret_file_refused_when_readable,
+                      test_passfile_mode, test_print_config_masks_password_after_sslpassword,
                       test_print_config_masks_password_with_blanks_around_equals,
                       test_print_config_masks_quoted_password,
                       test_print_config_escapes_quotes_in_values,

@@ -16,6 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "subs.h"
 
 static const char good[] =
@@ -95,7 +99,8 @@ static const struct bad bad[] = {
     {"a b email x@y.org min=urgent\n",
      "f:1: min=urgent: the severity must be info, warning or critical"},
     {"a b email x@y.org min=info min=warning\n", "f:1: min is given twice"},
-    {"a b email x@y.org colour=red\n", "f:1: unknown key \"colour\" (min, mode, shape, secret)"},
+    {"a b email x@y.org colour=red\n",
+     "f:1: unknown key \"colour\" (min, mode, shape, secret, secret_file)"},
     {"a b email x@y.org nokey\n", "f:1: \"nokey\" must be key=value"},
     {"a b email x@y.org shape=teams\n", "f:1: shape applies to webhook subscribers only"},
     {"a b webhook https://h/x shape=discord\n",
@@ -139,6 +144,51 @@ static void test_secret_not_repeated(void **state) {
     assert_int_equal(
         -1, eqm_subs_parse(&s, "a b webhook https://h/x secret=hunter2\n", "f", err, sizeof(err)));
     assert_null(strstr(err, "hunter2"));
+}
+
+/* secret_file=PATH: the header from a file of mode 0600; readable by
+ * others, or not one header line, it is refused, never repeated. */
+static void test_secret_file(void **state) {
+    struct eqm_subs s = {0};
+    char path[64] = "/tmp/eqm-test-hook-XXXXXX", line[160], err[256] = "";
+    const char header[] = "X-Api-Key: ab/cd@ef-42\n";
+    int fd = mkstemp(path);
+    (void)state;
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, header, strlen(header)), (ssize_t)strlen(header));
+    close(fd);
+    assert_int_equal(chmod(path, 0600), 0);
+    snprintf(line, sizeof(line), "a b webhook https://h/x secret_file=%s\n", path);
+    assert_int_equal(0, eqm_subs_parse(&s, line, "f", err, sizeof(err)));
+    assert_string_equal(s.items[0].secret_header, "X-Api-Key: ab/cd@ef-42");
+    eqm_subs_free(&s);
+
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(-1, eqm_subs_parse(&s, line, "f", err, sizeof(err)));
+    assert_non_null(strstr(err, "f:1: secret_file: "));
+    assert_non_null(strstr(err, "mode 0644, must not be readable by group or others"));
+    assert_null(strstr(err, "cd@ef"));
+    eqm_subs_free(&s);
+
+    /* Both forms on one line. */
+    assert_int_equal(chmod(path, 0600), 0);
+    snprintf(line, sizeof(line), "a b webhook https://h/x secret=\"K: v\" secret_file=%s\n", path);
+    assert_int_equal(-1, eqm_subs_parse(&s, line, "f", err, sizeof(err)));
+    assert_non_null(strstr(err, "secret (or secret_file) is given twice"));
+    eqm_subs_free(&s);
+
+    /* Not a header line. */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "just-a-token/x@y", 16), 16);
+    close(fd);
+    snprintf(line, sizeof(line), "a b webhook https://h/x secret_file=%s\n", path);
+    assert_int_equal(-1, eqm_subs_parse(&s, line, "f", err, sizeof(err)));
+    assert_non_null(strstr(err, "must hold one header line"));
+    assert_null(strstr(err, "token"));
+    eqm_subs_free(&s);
+    unlink(path);
 }
 
 static void test_load_file(void **state) {
@@ -201,5 +251,5 @@ static void test_mask(void **state) {
     assert_string_equal("***", out);
 }
 
-EQM_UNIT_MAIN(test_good_file, test_bad_files, test_secret_not_repeated, test_load_file,
-              test_matches, test_mask)
+EQM_UNIT_MAIN(test_good_file, test_bad_files, test_secret_not_repeated, test_secret_file,
+              test_load_file, test_matches, test_mask)
