@@ -437,26 +437,34 @@ static int disposal(const json_t *event, int64_t *counts, struct eqm_reject *rej
 
 /* ---- the handler ------------------------------------------------------ */
 
+#define OFFICER_WORDS                                                                              \
+    "it must be a string such as \"White\", \"Black\", \"Asian\", \"Mixed\" or \"Other\", or null"
+
+/* The officer-perceived group (*group), or NULL when the event carries
+ * none (absent or null). Any string is read as ethnicity is (an unknown
+ * label is not_stated); another type is a producer's mistake, not a group
+ * to guess: -1, with *rej filled. */
+static int officer_group(const json_t *event, const char **group, struct eqm_reject *rej) {
+    const json_t *v = json_object_get(event, "officer_defined_ethnicity");
+
+    *group = json_is_string(v) ? ethnic_name(json_string_value(v)) : NULL;
+    if (!v || json_is_null(v) || *group)
+        return 0;
+    snprintf(rej->reason, sizeof(rej->reason), "officer_defined_ethnicity is %s; " OFFICER_WORDS,
+             json_kind(v));
+    rej->code = "bad_officer_defined_ethnicity";
+    return -1;
+}
+
 static int handle(const struct eqm_envelope *env, const json_t *event, const char *force_area,
                   struct eqm_sink *sink, struct eqm_reject *rej) {
     int64_t counts[CU__COUNT] = {0};
     const char *groups[N_DIMENSIONS];
     const char *type = env->event_type;
-    const json_t *officer = json_object_get(event, "officer_defined_ethnicity");
-    bool perceived;
+    const char *officer;
 
-    /* Absent or null: the event carries no officer-perceived group. Any
-     * string is read as ethnicity is (an unknown label is not_stated); any
-     * other type is a producer's mistake, not a group to guess. */
-    if (officer && !json_is_null(officer) && !json_is_string(officer)) {
-        rej->code = "bad_officer_defined_ethnicity";
-        snprintf(rej->reason, sizeof(rej->reason),
-                 "officer_defined_ethnicity is %s; it must be a string such as \"White\", "
-                 "\"Black\", \"Asian\", \"Mixed\" or \"Other\", or null",
-                 json_kind(officer));
+    if (officer_group(event, &officer, rej) != 0)
         return -1;
-    }
-    perceived = json_is_string(officer);
 
     if (!strcmp(type, "arrest")) {
         counts[CU_ARRESTS] = 1;
@@ -483,16 +491,16 @@ static int handle(const struct eqm_envelope *env, const json_t *event, const cha
     groups[1] =
         eqm_custody_gender(text(event, "gender") ? text(event, "gender") : text(event, "sex"));
     groups[2] = age_group(event);
-    groups[D_OFFICER] = perceived ? ethnic_name(json_string_value(officer)) : NULL;
+    groups[D_OFFICER] = officer;
     /* A use of force counts in the officer-perceived group when one is
      * stated, as the Home Office's use-of-force statistics do; otherwise
      * (and for every other event type) in the self-defined one. */
-    if (!strcmp(type, "use_of_force") && perceived && strcmp(groups[D_OFFICER], "not_stated"))
-        groups[0] = groups[D_OFFICER];
+    if (!strcmp(type, "use_of_force") && officer && strcmp(officer, "not_stated"))
+        groups[0] = officer;
 
     /* Out of memory is no fault of the event's: stop, and read it again. */
     if (eqm_sink_add_dimensions(sink, 0, env->area, force_area, dimensions, groups,
-                                perceived ? N_DIMENSIONS : D_OFFICER, counts) != 0)
+                                officer ? N_DIMENSIONS : D_OFFICER, counts) != 0)
         return EQM_HANDLE_FAILED;
     return EQM_HANDLE_OK;
 }
