@@ -46,7 +46,9 @@ MEASURES = ([("custody.arrests", "arrests", POPULATION),
             + [("custody.strip_search_share", "strip_searches", "detentions"),
                ("custody.out_of_court_share", "out_of_court", "disposals"),
                ("custody.charge_share", "charged", "disposals")])
-REFERENCE = {"ethnicity": "white", "gender": "male", "age_range": "over 34"}
+REFERENCE = {"ethnicity": "white", "officer_defined_ethnicity": "white", "gender": "male",
+             "age_range": "over 34"}
+ETHNIC = ("ethnicity", "officer_defined_ethnicity")  # broad groups: bme, Census population
 BME = ("asian", "black", "mixed", "other")
 
 
@@ -183,7 +185,7 @@ def expected_figures(counts, pop, windows):
                 c[counter] = c.get(counter, 0) + n
         for (area, dim), groups in sums.items():
             ref = REFERENCE[dim]
-            if dim == "ethnicity" and any(g in groups for g in BME):
+            if dim in ETHNIC and any(g in groups for g in BME):
                 bme = {}
                 for g in BME:
                     for counter, n in groups.get(g, {}).items():
@@ -196,7 +198,7 @@ def expected_figures(counts, pop, windows):
                     n = c.get(num, 0)
                     ref_n = ref_counts.get(num, 0) if ref_counts is not None else 0
                     if by_pop:
-                        area_pop = pop.get(area, {}) if dim == "ethnicity" else {}
+                        area_pop = pop.get(area, {}) if dim in ETHNIC else {}
                         base, ref_base = area_pop.get(grp), area_pop.get(ref)
                     else:
                         base = c.get(den, 0)

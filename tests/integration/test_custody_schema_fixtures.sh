@@ -6,8 +6,9 @@
 # `eqm-replay synth custody`.
 #
 # Of the invalid files named "<code>__*", those the custody handler refuses
-# (unknown_event_type, missing_outcome, bad_outcome, bad_tactics) must pass
-# envelope.schema.json, every other code must fail it.
+# (unknown_event_type, missing_outcome, bad_outcome, bad_tactics,
+# bad_officer_defined_ethnicity) must pass envelope.schema.json, every other
+# code must fail it.
 #
 # Needs python3 with jsonschema (see schema_fixtures_lib.sh). Starts no
 # server; needs eqm-replay built (EQM_BUILD_DIR, default build/).
@@ -61,5 +62,5 @@ ok_detail = " and %d generated events" % lines
 PY
 
 eqm_schema_fixtures custody 20 20 sound \
-    "unknown_event_type missing_outcome bad_outcome bad_tactics" \
+    "unknown_event_type missing_outcome bad_outcome bad_tactics bad_officer_defined_ethnicity" \
     "$generated_check" "$generated"

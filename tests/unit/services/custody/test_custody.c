@@ -59,16 +59,18 @@ static int col(const char *name) {
  * Checks the sink holds exactly the rows of one event: for area and the
  * force (once when area is the force), one per dimension with the given
  * groups, each with the counters named in ones (NULL-terminated) at 1
- * and every other counter 0.
+ * and every other counter 0. od is the officer_defined_ethnicity group,
+ * or NULL for an event that must have no row of that dimension.
  */
-static void expect_rows(const struct harness *f, const char *area, const char *force,
-                        const char *eth, const char *gender, const char *age,
-                        const char *const *ones) {
-    const char *dims[3] = {"ethnicity", "gender", "age_range"};
-    const char *grps[3] = {eth, gender, age};
-    size_t want = strcmp(area, force) ? 6 : 3;
+static void expect_rows_od(const struct harness *f, const char *area, const char *force,
+                           const char *eth, const char *od, const char *gender, const char *age,
+                           const char *const *ones) {
+    const char *dims[4] = {"ethnicity", "gender", "age_range", "officer_defined_ethnicity"};
+    const char *grps[4] = {eth, gender, age, od};
+    size_t n_dims = od ? 4 : 3;
+    size_t want = strcmp(area, force) ? 2 * n_dims : n_dims;
     int64_t expected[CU__COUNT] = {0};
-    bool seen[6] = {false};
+    bool seen[8] = {false};
 
     for (size_t i = 0; ones[i]; i++)
         expected[col(ones[i])] = 1;
@@ -76,16 +78,17 @@ static void expect_rows(const struct harness *f, const char *area, const char *f
     for (size_t r = 0; r < want; r++) {
         const char *const *parts;
         const int64_t *counts;
-        int d, slot;
+        size_t d;
+        int slot;
         assert_int_equal(eqm_sink_collect_row(f->sink, r, &parts, &counts), 0);
-        for (d = 0; d < 3 && strcmp(parts[1], dims[d]); d++)
+        for (d = 0; d < n_dims && strcmp(parts[1], dims[d]); d++)
             ;
-        if (d == 3)
+        if (d == n_dims)
             fail_msg("row %zu: unexpected dimension %s", r, parts[1]);
         if (strcmp(parts[2], grps[d]))
             fail_msg("row %zu: %s group %s, expected %s", r, parts[1], parts[2], grps[d]);
         assert_true(!strcmp(parts[0], area) || !strcmp(parts[0], force));
-        slot = d * 2 + (strcmp(parts[0], area) ? 1 : 0);
+        slot = (int)d * 2 + (strcmp(parts[0], area) ? 1 : 0);
         assert_false(seen[slot]);
         seen[slot] = true;
         for (int c = 0; c < CU__COUNT; c++)
@@ -94,6 +97,12 @@ static void expect_rows(const struct harness *f, const char *area, const char *f
                          eqm_custody_service.tables[0].count_columns[c], (long long)counts[c],
                          (long long)expected[c]);
     }
+}
+
+static void expect_rows(const struct harness *f, const char *area, const char *force,
+                        const char *eth, const char *gender, const char *age,
+                        const char *const *ones) {
+    expect_rows_od(f, area, force, eth, NULL, gender, age, ones);
 }
 
 /* ---- the description handed to the engine ---------------------------- */
@@ -172,7 +181,7 @@ static void test_measures(void **state) {
             assert_int_equal(m->base, EQM_BASE_POPULATION);
     }
     /* Dimensions and their reference groups. */
-    assert_int_equal(s->n_dimensions, 3);
+    assert_int_equal(s->n_dimensions, 4);
     assert_string_equal(s->dimensions[0].name, "ethnicity");
     assert_string_equal(s->dimensions[0].reference, "white");
     assert_true(s->dimensions[0].ethnic);
@@ -182,6 +191,9 @@ static void test_measures(void **state) {
     assert_string_equal(s->dimensions[2].name, "age_range");
     assert_string_equal(s->dimensions[2].reference, "over 34");
     assert_false(s->dimensions[2].ethnic);
+    assert_string_equal(s->dimensions[3].name, "officer_defined_ethnicity");
+    assert_string_equal(s->dimensions[3].reference, "white");
+    assert_true(s->dimensions[3].ethnic);
 }
 
 /* Strip searches and detentions are separate events, so a window can hold
@@ -520,6 +532,14 @@ static void test_rejects(void **state) {
         {"use_of_force", ",\"tactics\":[\"handcuffing\",null]", "bad_tactics",
          "tactics[1] is null"},
         {"use_of_force", ",\"tactics\":[[\"handcuffing\"]]", "bad_tactics", "tactics[0] is a list"},
+        {"use_of_force", ",\"officer_defined_ethnicity\":3", "bad_officer_defined_ethnicity",
+         "officer_defined_ethnicity is a number; it must be a string such as \"White\""},
+        {"arrest", ",\"officer_defined_ethnicity\":[\"Black\"]", "bad_officer_defined_ethnicity",
+         "officer_defined_ethnicity is a list"},
+        {"disposal", ",\"outcome\":\"charged\",\"officer_defined_ethnicity\":{}",
+         "bad_officer_defined_ethnicity", "is an object"},
+        {"detention", ",\"officer_defined_ethnicity\":false", "bad_officer_defined_ethnicity",
+         "is a boolean"},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -593,6 +613,105 @@ static void test_characteristics(void **state) {
     }
 }
 
+/* ---- officer-perceived ethnicity (issue 17) ---------------------------- */
+
+/* Without the field: no officer_defined_ethnicity row, and a use of force
+ * in the self-defined group, as before. */
+static void test_without_officer_defined(void **state) {
+    struct harness *f = *state;
+    static const char *const uof[] = {"use_of_force", "tactic_handcuffing", NULL};
+    static const char *const arrests[] = {"arrests", NULL};
+
+    assert_int_equal(run(f, event("use_of_force", ",\"ethnicity\":\"black\","
+                                                  "\"tactics\":[\"handcuffing\"]")),
+                     0);
+    expect_rows_od(f, AREA, FORCE, "black", NULL, "not_stated", "not_stated", uof);
+    /* null is absent. */
+    assert_int_equal(run(f, event("arrest", ",\"ethnicity\":\"asian\","
+                                            "\"officer_defined_ethnicity\":null")),
+                     0);
+    expect_rows_od(f, AREA, FORCE, "asian", NULL, "not_stated", "not_stated", arrests);
+}
+
+/* A use of force counts in the officer-perceived group; the perceived
+ * group is also its own dimension. Self-defined Black (police.uk's label),
+ * perceived White: ethnicity white, officer_defined_ethnicity white. */
+static void test_use_of_force_by_perceived_group(void **state) {
+    struct harness *f = *state;
+    static const char *const ones[] = {"use_of_force", "tactic_taser_discharged",
+                                       "tactic_restraint", "uof_community", NULL};
+
+    assert_int_equal(
+        run(f, event("use_of_force",
+                     ",\"ethnicity\":\"Black/African/Caribbean/Black British - African\","
+                     "\"officer_defined_ethnicity\":\"White\",\"gender\":\"Male\","
+                     "\"age_range\":\"18-24\",\"setting\":\"community\","
+                     "\"tactics\":[\"taser_discharged\",\"restraint\"]")),
+        0);
+    expect_rows_od(f, AREA, FORCE, "white", "white", "male", "18-24", ones);
+    /* The force's own event: one row per dimension. */
+    assert_int_equal(run_force(f,
+                               event("use_of_force", ",\"ethnicity\":\"white\","
+                                                     "\"officer_defined_ethnicity\":\"Asian\""),
+                               AREA),
+                     0);
+    static const char *const bare[] = {"use_of_force", "tactic_not_recorded", NULL};
+    expect_rows_od(f, AREA, AREA, "asian", "asian", "not_stated", "not_stated", bare);
+    /* Perceived and no self-defined ethnicity: the perceived group. */
+    assert_int_equal(run(f, event("use_of_force", ",\"officer_defined_ethnicity\":\" black \"")),
+                     0);
+    expect_rows_od(f, AREA, FORCE, "black", "black", "not_stated", "not_stated", bare);
+}
+
+/* A perceived group that is not stated (blank, "Not stated", a label we
+ * do not know) is its own dimension's not_stated, and the use of force
+ * falls back to the self-defined group. */
+static void test_use_of_force_falls_back_to_self_defined(void **state) {
+    struct harness *f = *state;
+    static const char *const bare[] = {"use_of_force", "tactic_not_recorded", NULL};
+    static const char *const forms[] = {"\"\"", "\"Not stated\"", "\"Martian\""};
+
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        char extra[160];
+        snprintf(extra, sizeof(extra),
+                 ",\"self_defined_ethnicity\":\"Mixed/Multiple ethnic groups - White and "
+                 "Black Caribbean\",\"officer_defined_ethnicity\":%s",
+                 forms[i]);
+        if (run(f, event("use_of_force", extra)) != 0)
+            fail_msg("%s refused: %s", extra, f->rej.reason);
+        expect_rows_od(f, AREA, FORCE, "mixed", "not_stated", "not_stated", "not_stated", bare);
+    }
+}
+
+/* Every other measure stays on self-defined ethnicity: an arrest of a
+ * person who defines themself as Black, perceived as White, is a Black
+ * arrest, and a White one only in the officer_defined_ethnicity dimension. */
+static void test_other_events_stay_self_defined(void **state) {
+    struct harness *f = *state;
+    static const char *const arrests[] = {"arrests", NULL};
+    static const char *const det[] = {"detentions", NULL};
+    static const char *const strip[] = {"strip_searches", NULL};
+    static const char *const charged[] = {"disposals", "charged", NULL};
+
+    assert_int_equal(run(f, event("arrest", ",\"ethnicity\":\"black\","
+                                            "\"officer_defined_ethnicity\":\"White\","
+                                            "\"gender\":\"F\",\"age\":30")),
+                     0);
+    expect_rows_od(f, AREA, FORCE, "black", "white", "female", "25-34", arrests);
+    assert_int_equal(run(f, event("detention", ",\"ethnicity\":\"asian\","
+                                               "\"officer_defined_ethnicity\":\"Other\"")),
+                     0);
+    expect_rows_od(f, AREA, FORCE, "asian", "other", "not_stated", "not_stated", det);
+    assert_int_equal(run(f, event("strip_search", ",\"ethnicity\":\"white\","
+                                                  "\"officer_defined_ethnicity\":\"Mixed\"")),
+                     0);
+    expect_rows_od(f, AREA, FORCE, "white", "mixed", "not_stated", "not_stated", strip);
+    assert_int_equal(run(f, event("disposal", ",\"outcome\":\"charged\","
+                                              "\"officer_defined_ethnicity\":\"Black\"")),
+                     0);
+    expect_rows_od(f, AREA, FORCE, "not_stated", "black", "not_stated", "not_stated", charged);
+}
+
 static void test_mapping_functions(void **state) {
     (void)state;
     assert_string_equal(eqm_custody_gender(NULL), "not_stated");
@@ -624,6 +743,11 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_fields_of_other_types_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_characteristics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_without_officer_defined, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_use_of_force_by_perceived_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_use_of_force_falls_back_to_self_defined, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_other_events_stay_self_defined, setup, teardown),
         cmocka_unit_test(test_mapping_functions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
