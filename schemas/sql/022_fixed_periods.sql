@@ -33,11 +33,22 @@
 --                than what has been seen. A late event may still land in
 --                a complete period and change it.
 --
--- The time zone that turns a period's end into an instant is the
--- consumers' default, Europe/London; a force whose consumers run with
--- another sets the same for the database: ALTER DATABASE ... SET
--- eqm.timezone = 'Zone/Name'. Everything is inline (no function), so the
+-- The time zone that turns a period's end into an instant is a setting,
+-- by default the consumers' default, Europe/London; a force whose
+-- consumers run with another timezone sets the same here (the
+-- administrator: UPDATE equality.period_settings SET time_zone = ...).
+-- (Not a custom server parameter: on PostgreSQL 15 only a superuser may
+-- set one for a database.) Everything is inline (no function), so the
 -- analyst's view needs no rights beyond it.
+
+-- One row. A name PostgreSQL does not know is refused ("time zone ... not
+-- recognized").
+CREATE TABLE equality.period_settings (
+    one       boolean PRIMARY KEY DEFAULT true CHECK (one),
+    time_zone text NOT NULL DEFAULT 'Europe/London'
+        CHECK (('2000-01-01 00:00:00+00'::timestamptz AT TIME ZONE time_zone) IS NOT NULL)
+);
+INSERT INTO equality.period_settings DEFAULT VALUES;
 
 CREATE VIEW equality.period_figures AS
 WITH daily AS (
@@ -127,7 +138,7 @@ SELECT r.source, r.measure, r.period_kind,
        END AS ci_high,
        coalesce(w.max_occurred_at >=
                     ((r.period_end + 1)::timestamp
-                     AT TIME ZONE coalesce(nullif(current_setting('eqm.timezone', true), ''),
+                     AT TIME ZONE coalesce((SELECT ps.time_zone FROM equality.period_settings ps),
                                            'Europe/London')),
                 false) AS complete
   FROM rated r
@@ -137,5 +148,7 @@ SELECT r.source, r.measure, r.period_kind,
 -- analyst through equality_read (owned by the owner, so row-level
 -- security on watermarks does not narrow it).
 GRANT SELECT ON equality.period_figures TO eqm_admin;
+GRANT SELECT, UPDATE ON equality.period_settings TO eqm_admin;
 CREATE VIEW equality_read.period_figures AS SELECT * FROM equality.period_figures;
-GRANT SELECT ON equality_read.period_figures TO eqm_analyst;
+CREATE VIEW equality_read.period_settings AS SELECT * FROM equality.period_settings;
+GRANT SELECT ON equality_read.period_figures, equality_read.period_settings TO eqm_analyst;

@@ -240,6 +240,26 @@ assert_eq f "$(fy complete white FY2025/26)" "the open year is still not complet
 dump
 check "after the late event"
 
+# The end of a period is an instant in Europe/London unless
+# equality.period_settings says otherwise: the newest event at 23:30 UTC on 30 April 2025 (00:30 BST
+# on 1 May) closes April in London; in New York it is still 30 April.
+echo '{"event_id":"fp-may","event_type":"stop_search","occurred_at":"2025-04-30T23:30:00Z","area":"E07000008","self_defined_ethnicity":"White - Irish"}' |
+    kcat -P -b "$EQM_KAFKA_BROKERS" -t stop-search.events -k cambs
+consume
+assert_eq "true|false" "$(fy "complete || '|' || coalesce((SELECT bool_or(complete) FROM equality.period_figures WHERE period = '2025-05'), false)" white 2025-04)" \
+    "the newest event at 00:30 BST on 1 May closes April, not May"
+admin() { psql -XAtq -v ON_ERROR_STOP=1 "$EQM_ADMIN_PG_URL" -c "$1" 2>&1; }
+admin "UPDATE equality.period_settings SET time_zone = 'America/New_York'" >/dev/null ||
+    fail "the administrator cannot set the time zone"
+assert_eq f "$(fy complete white 2025-04)" "in America/New_York, April is still open"
+out=$(admin "UPDATE equality.period_settings SET time_zone = 'Europe/Cambridge'") &&
+    fail "an unknown time zone was accepted"
+grep -q 'time zone "Europe/Cambridge" not recognized' <<<"$out" || fail "unclear: $out"
+assert_eq "America/New_York" "$(psql_val "SELECT time_zone FROM equality.period_settings")" \
+    "the refused zone changed nothing"
+admin "UPDATE equality.period_settings SET time_zone = DEFAULT" >/dev/null
+assert_eq t "$(fy complete white 2025-04)" "back in Europe/London, April is complete"
+
 # The analyst reads the same rows through equality_read.
 assert_eq "$((before + 1))" "$(psql -XAtq -v ON_ERROR_STOP=1 "$EQM_WEB_PG_URL" -c \
     "SELECT events FROM equality_read.period_figures
