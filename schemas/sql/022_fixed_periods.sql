@@ -1,7 +1,8 @@
 -- Fixed periods (README "Fixed periods"): beside the rolling windows, the
 -- figures of financial years (1 April to 31 March, as the Home Office
 -- publishes), calendar quarters and calendar months, one row per source,
--- measure, period, area, dimension and group with events in the period.
+-- measure, period, area, dimension and group with a daily row in the
+-- period (a custody measure may be 0 on a row its days did not count).
 --
 -- A view over the daily counts, not a table: a period's figures are the
 -- sums of its days as they stand, so a late event (counted exactly once
