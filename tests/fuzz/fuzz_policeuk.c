@@ -34,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     if (!sink) {
         if (eqm_time_set_zone("Europe/London", errstr, sizeof(errstr)) != 0 ||
-            !(sink = eqm_sink_collect_new(eqm_stop_search_service.tables, 1)))
+            !(sink = eqm_sink_collect_new(eqm_stop_search_service.tables,
+                                          eqm_stop_search_service.n_tables)))
             abort();
     }
     if (size == 0 || !(fp = fmemopen((void *)data, size, "r")))
