@@ -335,13 +335,8 @@ static int handle_flow(const struct eqm_envelope *env, const json_t *event, cons
     groups_of(event, groups, age);
     for (int d = 0; d < REC_N_DIMENSIONS; d++) {
         const char *parts[4] = {role, env->area, dimensions[d].name, groups[d]};
-        if (eqm_sink_add(sink, REC_T_WORKFORCE, parts, counts) != 0)
+        if (eqm_sink_add_areas(sink, REC_T_WORKFORCE, parts, 1, env->area, force_area, counts) != 0)
             return oom(rej);
-        if (strcmp(env->area, force_area) != 0) {
-            parts[1] = force_area;
-            if (eqm_sink_add(sink, REC_T_WORKFORCE, parts, counts) != 0)
-                return oom(rej);
-        }
     }
     return 0;
 }
@@ -423,13 +418,9 @@ static int handle_headcount(const struct eqm_envelope *env, const json_t *event,
     }
     for (int i = 0; i < n_acc; i++) {
         const char *parts[5] = {as_of_s, role, env->area, dim, acc[i].grp};
-        if (eqm_sink_add(sink, REC_T_HEADCOUNT, parts, &acc[i].n) != 0)
+        if (eqm_sink_add_areas(sink, REC_T_HEADCOUNT, parts, 2, env->area, force_area, &acc[i].n) !=
+            0)
             return oom(rej);
-        if (strcmp(env->area, force_area) != 0) {
-            parts[2] = force_area;
-            if (eqm_sink_add(sink, REC_T_HEADCOUNT, parts, &acc[i].n) != 0)
-                return oom(rej);
-        }
     }
     return 0;
 }

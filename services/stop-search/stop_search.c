@@ -202,11 +202,7 @@ static int handle(const struct eqm_envelope *env, const json_t *event, const cha
     if (eqm_stop_search_carries_both(event)) {
         static const int64_t one[1] = {1};
         const char *parts[3] = {env->area, groups[0], groups[1]};
-        if (eqm_sink_add(sink, SS_TABLE_AGREEMENT, parts, one) != 0)
-            return EQM_HANDLE_FAILED;
-        parts[0] = force_area;
-        if (strcmp(env->area, force_area) != 0 &&
-            eqm_sink_add(sink, SS_TABLE_AGREEMENT, parts, one) != 0)
+        if (eqm_sink_add_areas(sink, SS_TABLE_AGREEMENT, parts, 0, env->area, force_area, one) != 0)
             return EQM_HANDLE_FAILED;
     }
     return EQM_HANDLE_OK;

@@ -57,6 +57,15 @@ struct eqm_sink;
 int eqm_sink_add(struct eqm_sink *sink, int table, const char *const *parts, const int64_t *counts)
     __attribute__((warn_unused_result));
 
+/*
+ * One row for area and, unless area is force_area, the same row for
+ * force_area: parts[area_part] is set to each in turn (parts is the
+ * caller's scratch array). Returns 0, or -1 as eqm_sink_add().
+ */
+int eqm_sink_add_areas(struct eqm_sink *sink, int table, const char **parts, int area_part,
+                       const char *area, const char *force_area, const int64_t *counts)
+    __attribute__((warn_unused_result));
+
 struct eqm_dimension;
 
 /*

@@ -66,18 +66,24 @@ int eqm_sink_add(struct eqm_sink *s, int table, const char *const *parts, const 
     return 0;
 }
 
+int eqm_sink_add_areas(struct eqm_sink *s, int table, const char **parts, int area_part,
+                       const char *area, const char *force_area, const int64_t *counts) {
+    parts[area_part] = area;
+    if (eqm_sink_add(s, table, parts, counts) != 0)
+        return -1;
+    if (strcmp(area, force_area) == 0)
+        return 0;
+    parts[area_part] = force_area;
+    return eqm_sink_add(s, table, parts, counts);
+}
+
 int eqm_sink_add_dimensions(struct eqm_sink *s, int table, const char *area, const char *force_area,
                             const struct eqm_dimension *dims, const char *const *groups, int n,
                             const int64_t *counts) {
     for (int d = 0; d < n; d++) {
         const char *parts[3] = {area, dims[d].name, groups[d]};
-        if (eqm_sink_add(s, table, parts, counts) != 0)
+        if (eqm_sink_add_areas(s, table, parts, 0, area, force_area, counts) != 0)
             return -1;
-        if (strcmp(area, force_area) != 0) {
-            parts[0] = force_area;
-            if (eqm_sink_add(s, table, parts, counts) != 0)
-                return -1;
-        }
     }
     return 0;
 }
