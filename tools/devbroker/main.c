@@ -211,13 +211,9 @@ static int config_parse(struct devbroker_config *cfg, int argc, char **argv) {
                cfg->bootstrap_file ? cfg->bootstrap_file : "",
                cfg->control_socket ? cfg->control_socket : "");
         for (int i = 0; i < cfg->props_cnt; i++) {
-            int n = (int)strcspn(cfg->props[i], "=");
-            char name[256];
-
             /* A secret's value is never shown (eqm/config.h). */
-            snprintf(name, sizeof(name), "%.*s", n, cfg->props[i]);
-            if (eqm_config_secret_prop(name))
-                printf("X %s=[redacted]\n", name);
+            if (eqm_config_secret_prop(cfg->props[i]))
+                printf("X %.*s=[redacted]\n", (int)strcspn(cfg->props[i], "="), cfg->props[i]);
             else
                 printf("X %s\n", cfg->props[i]);
         }

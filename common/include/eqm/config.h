@@ -152,7 +152,8 @@ void eqm_config_print(const struct eqm_config *cfg, FILE *out);
 
 /* True for a librdkafka property that may hold a secret (passwords, keys,
  * tokens): refused as -X on the command line (the file's kafka.NAME only),
- * masked by --print-config, never repeated in an error. */
+ * masked by --print-config, never repeated in an error. name may also be a
+ * whole "NAME=VALUE" assignment, as -X takes it: only NAME is judged. */
 bool eqm_config_secret_prop(const char *name);
 
 /* Frees every string of every table; the structs are zeroed. */

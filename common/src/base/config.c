@@ -365,7 +365,10 @@ static void print_help(const char *program, const char *usage, FILE *out,
  * (an unsecured token's claims) and anything else named like a password,
  * secret or token. A file's location (ssl.key.location, ssl.ca.location)
  * is not a secret and is shown. */
-bool eqm_config_secret_prop(const char *name) {
+bool eqm_config_secret_prop(const char *prop) {
+    char name[256];
+
+    snprintf(name, sizeof(name), "%.*s", (int)strcspn(prop, "="), prop);
     return strstr(name, "password") || strstr(name, "secret") || strstr(name, "token") ||
            !strcmp(name, "ssl.key.pem") || !strcmp(name, "ssl_key") ||
            !strcmp(name, "sasl.oauthbearer.config");

@@ -43,16 +43,6 @@ void eqm_output_defaults(struct eqm_output_opts *o, const char *topic) {
         o->brokers = NULL;
 }
 
-/* True for properties whose values must not be on the command line (ps
- * and shell history show it): passwords, client secrets, private keys;
- * the services' own list (eqm_config_secret_prop()). */
-static bool secret_prop(const char *prop) {
-    char name[256];
-
-    snprintf(name, sizeof(name), "%.*s", (int)strcspn(prop, "="), prop);
-    return eqm_config_secret_prop(name);
-}
-
 int eqm_output_option(struct eqm_output_opts *o, int opt, const char *arg, const char *prog) {
     switch (opt) {
     case 'o':
@@ -72,7 +62,8 @@ int eqm_output_option(struct eqm_output_opts *o, int opt, const char *arg, const
             fprintf(stderr, "%s: -X %s: expected PROPERTY=VALUE\n", prog, arg);
             return -1;
         }
-        if (secret_prop(arg)) {
+        /* ps and shell history would show it: the services' own list. */
+        if (eqm_config_secret_prop(arg)) {
             fprintf(stderr,
                     "%s: -X %.*s: secrets do not go on the command line; put the property "
                     "in a file given with -F\n",
