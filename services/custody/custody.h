@@ -4,7 +4,7 @@
  * A custody event (CONTRACT.md, topic custody.events: arrest, detention,
  * strip_search, use_of_force, disposal) becomes one row of increments per
  * dimension (ethnicity, gender, age range; officer_defined_ethnicity when the
- * event carries it), for its area and for the whole
+ * event carries it; self_defined_ethnicity), for its area and for the whole
  * force, in equality.custody_daily. The engine does the rest (batching,
  * de-duplication, offsets, dead letters, figures).
  */

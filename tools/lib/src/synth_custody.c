@@ -71,8 +71,12 @@ enum { AGE_UNDER_10, AGE_10_17, AGE_18_24, AGE_25_34, AGE_OVER_34, AGE_NOT_STATE
 static const char *const age_names[AGE__COUNT] = {"under 10", "10-17",   "18-24",
                                                   "25-34",    "over 34", "not_stated"};
 
-enum { DIM_ETHNICITY, DIM_GENDER, DIM_AGE, DIM__COUNT };
-static const char *const dim_names[DIM__COUNT] = {"ethnicity", "gender", "age_range"};
+/* The generator sends no officer-perceived group, so a person's
+ * self-defined group is both the ethnicity and the self_defined_ethnicity
+ * dimension's. */
+enum { DIM_ETHNICITY, DIM_GENDER, DIM_AGE, DIM_SELF_DEFINED, DIM__COUNT };
+static const char *const dim_names[DIM__COUNT] = {"ethnicity", "gender", "age_range",
+                                                  "self_defined_ethnicity"};
 
 /* Tactics and counters are the custody service's own (custody.h): its
  * tactic list, in its order, and the count columns of
@@ -470,7 +474,7 @@ static int counts_add(struct eqm_synth_custody *g, uint64_t key) {
 static int count_event(struct eqm_synth_custody *g, const struct scase *c, const struct sevent *e,
                        int32_t day) {
     int counters[CU__COUNT], n = 0;
-    const int grp[DIM__COUNT] = {c->eth, c->gender, c->age};
+    const int grp[DIM__COUNT] = {c->eth, c->gender, c->age, c->eth};
 
     switch (e->type) {
     case E_ARREST:
@@ -516,9 +520,9 @@ struct sortable {
 };
 
 static const char *grp_name(int dim, int grp) {
-    return dim == DIM_ETHNICITY ? eth_names[grp]
-           : dim == DIM_GENDER  ? gender_names[grp]
-                                : age_names[grp];
+    return dim == DIM_ETHNICITY || dim == DIM_SELF_DEFINED ? eth_names[grp]
+           : dim == DIM_GENDER                             ? gender_names[grp]
+                                                           : age_names[grp];
 }
 
 static int by_key(const void *pa, const void *pb) {

@@ -60,17 +60,19 @@ static int col(const char *name) {
  * force (once when area is the force), one per dimension with the given
  * groups, each with the counters named in ones (NULL-terminated) at 1
  * and every other counter 0. od is the officer_defined_ethnicity group,
- * or NULL for an event that must have no row of that dimension.
+ * or NULL for an event that must have no row of that dimension; self is
+ * the self_defined_ethnicity group, which every event has.
  */
-static void expect_rows_od(const struct harness *f, const char *area, const char *force,
-                           const char *eth, const char *od, const char *gender, const char *age,
-                           const char *const *ones) {
-    const char *dims[4] = {"ethnicity", "gender", "age_range", "officer_defined_ethnicity"};
-    const char *grps[4] = {eth, gender, age, od};
-    size_t n_dims = od ? 4 : 3;
+static void expect_rows_self(const struct harness *f, const char *area, const char *force,
+                             const char *eth, const char *od, const char *self, const char *gender,
+                             const char *age, const char *const *ones) {
+    const char *dims[5] = {"ethnicity", "gender", "age_range", "self_defined_ethnicity",
+                           "officer_defined_ethnicity"};
+    const char *grps[5] = {eth, gender, age, self, od};
+    size_t n_dims = od ? 5 : 4;
     size_t want = strcmp(area, force) ? 2 * n_dims : n_dims;
     int64_t expected[CU__COUNT] = {0};
-    bool seen[8] = {false};
+    bool seen[10] = {false};
 
     for (size_t i = 0; ones[i]; i++)
         expected[col(ones[i])] = 1;
@@ -97,6 +99,14 @@ static void expect_rows_od(const struct harness *f, const char *area, const char
                          eqm_custody_service.tables[0].count_columns[c], (long long)counts[c],
                          (long long)expected[c]);
     }
+}
+
+/* An event whose ethnicity row is its self-defined group (every event but
+ * a use of force with a stated perceived group). */
+static void expect_rows_od(const struct harness *f, const char *area, const char *force,
+                           const char *eth, const char *od, const char *gender, const char *age,
+                           const char *const *ones) {
+    expect_rows_self(f, area, force, eth, od, eth, gender, age, ones);
 }
 
 static void expect_rows(const struct harness *f, const char *area, const char *force,
@@ -181,7 +191,7 @@ static void test_measures(void **state) {
             assert_int_equal(m->base, EQM_BASE_POPULATION);
     }
     /* Dimensions and their reference groups. */
-    assert_int_equal(s->n_dimensions, 4);
+    assert_int_equal(s->n_dimensions, 5);
     assert_string_equal(s->dimensions[0].name, "ethnicity");
     assert_string_equal(s->dimensions[0].reference, "white");
     assert_true(s->dimensions[0].ethnic);
@@ -194,6 +204,9 @@ static void test_measures(void **state) {
     assert_string_equal(s->dimensions[3].name, "officer_defined_ethnicity");
     assert_string_equal(s->dimensions[3].reference, "white");
     assert_true(s->dimensions[3].ethnic);
+    assert_string_equal(s->dimensions[4].name, "self_defined_ethnicity");
+    assert_string_equal(s->dimensions[4].reference, "white");
+    assert_true(s->dimensions[4].ethnic);
 }
 
 /* Strip searches and detentions are separate events, so a window can hold
@@ -634,8 +647,9 @@ static void test_without_officer_defined(void **state) {
 }
 
 /* A use of force counts in the officer-perceived group; the perceived
- * group is also its own dimension. Self-defined Black (police.uk's label),
- * perceived White: ethnicity white, officer_defined_ethnicity white. */
+ * group is also its own dimension, and the self-defined one keeps its own.
+ * Self-defined Black (police.uk's label), perceived White: ethnicity white,
+ * officer_defined_ethnicity white, self_defined_ethnicity black. */
 static void test_use_of_force_by_perceived_group(void **state) {
     struct harness *f = *state;
     static const char *const ones[] = {"use_of_force", "tactic_taser_discharged",
@@ -648,7 +662,7 @@ static void test_use_of_force_by_perceived_group(void **state) {
                      "\"age_range\":\"18-24\",\"setting\":\"community\","
                      "\"tactics\":[\"taser_discharged\",\"restraint\"]")),
         0);
-    expect_rows_od(f, AREA, FORCE, "white", "white", "male", "18-24", ones);
+    expect_rows_self(f, AREA, FORCE, "white", "white", "black", "male", "18-24", ones);
     /* The force's own event: one row per dimension. */
     assert_int_equal(run_force(f,
                                event("use_of_force", ",\"ethnicity\":\"white\","
@@ -656,11 +670,13 @@ static void test_use_of_force_by_perceived_group(void **state) {
                                AREA),
                      0);
     static const char *const bare[] = {"use_of_force", "tactic_not_recorded", NULL};
-    expect_rows_od(f, AREA, AREA, "asian", "asian", "not_stated", "not_stated", bare);
-    /* Perceived and no self-defined ethnicity: the perceived group. */
+    expect_rows_self(f, AREA, AREA, "asian", "asian", "white", "not_stated", "not_stated", bare);
+    /* Perceived and no self-defined ethnicity: the perceived group, and
+     * the self-defined dimension's not_stated. */
     assert_int_equal(run(f, event("use_of_force", ",\"officer_defined_ethnicity\":\" black \"")),
                      0);
-    expect_rows_od(f, AREA, FORCE, "black", "black", "not_stated", "not_stated", bare);
+    expect_rows_self(f, AREA, FORCE, "black", "black", "not_stated", "not_stated", "not_stated",
+                     bare);
 }
 
 /* A perceived group that is not stated (blank, "Not stated", a label we

@@ -115,7 +115,7 @@ void eqm_synth_custody_days(const struct eqm_synth_custody *g, int32_t *first, i
 struct eqm_synth_custody_count {
     int32_t day;
     const char *area;
-    const char *dimension; /* ethnicity, gender, age_range */
+    const char *dimension; /* ethnicity, gender, age_range, self_defined_ethnicity */
     const char *grp;
     const char *counter; /* a column of equality.custody_daily */
     int64_t n;
