@@ -46,9 +46,10 @@ MEASURES = ([("custody.arrests", "arrests", POPULATION),
             + [("custody.strip_search_share", "strip_searches", "detentions"),
                ("custody.out_of_court_share", "out_of_court", "disposals"),
                ("custody.charge_share", "charged", "disposals")])
-REFERENCE = {"ethnicity": "white", "officer_defined_ethnicity": "white", "gender": "male",
-             "age_range": "over 34"}
-ETHNIC = ("ethnicity", "officer_defined_ethnicity")  # broad groups: bme, Census population
+REFERENCE = {"ethnicity": "white", "officer_defined_ethnicity": "white",
+             "self_defined_ethnicity": "white", "gender": "male", "age_range": "over 34"}
+# broad groups: bme, Census population
+ETHNIC = ("ethnicity", "officer_defined_ethnicity", "self_defined_ethnicity")
 BME = ("asian", "black", "mixed", "other")
 
 

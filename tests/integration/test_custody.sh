@@ -12,8 +12,9 @@
 # stream whose officer-perceived ethnicity differs from the self-defined
 # one: uses of force count by the perceived group (the Home Office's use of
 # force statistics' choice), everything else by the self-defined one, and
-# the perceived group is its own dimension (hand-computed figures, and the
-# whole table against expected_custody.py again).
+# the perceived group is its own dimension, as is the self-defined one
+# (hand-computed figures, and the whole table against expected_custody.py
+# again).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
@@ -184,6 +185,8 @@ assert_eq "$before" "$(psql_val "SELECT sum(arrests), sum(use_of_force), sum(dis
 # Uses of force by perceived group (else self-defined): white 10 + 2 = 12,
 # black 6 + 4 = 10; arrests stay self-defined: black 5. The perceived
 # dimension: uses of force White 10, Black 6, not_stated 2; arrests White 5.
+# The self-defined dimension: uses of force black 10 + 4 = 14, white
+# 6 + 2 = 8; arrests black 5.
 last=$(awk -F'\t' 'NR > 1 && $1 > m { m = $1 } END { print m }' "$exp")
 perceived=$EQM_TEST_DIR/perceived.jsonl
 perceived_exp=$EQM_TEST_DIR/perceived_expected.tsv
@@ -216,7 +219,7 @@ with open(out, "w") as f:
             f.write(json.dumps(ev) + "\n")
             stated = officer is not None and officer != "Not stated"
             groups = {"ethnicity": officer.lower() if kind == "use_of_force" and stated else self_,
-                      "gender": "male", "age_range": "25-34"}
+                      "gender": "male", "age_range": "25-34", "self_defined_ethnicity": self_}
             if officer is not None:
                 groups["officer_defined_ethnicity"] = officer.lower() if stated else "not_stated"
             if kind == "arrest":
@@ -264,6 +267,14 @@ assert_eq "6|3.000000|3.000000" "$(fig custody.use_of_force officer_defined_ethn
     "uses of force in the officer_defined_ethnicity dimension"
 assert_eq "5|0.500000|" "$(fig custody.arrests officer_defined_ethnicity white)" \
     "arrests in the officer_defined_ethnicity dimension"
+# The self-defined group as its own dimension: uses of force black 14
+# (7.0 per 1,000), white 8 (0.8 per 1,000): ratio 7 / 0.8 = 8.75.
+assert_eq "14|7.000000|8.750000" "$(fig custody.use_of_force self_defined_ethnicity black)" \
+    "uses of force in the self_defined_ethnicity dimension"
+assert_eq "8|0.800000|" "$(fig custody.use_of_force self_defined_ethnicity white)" \
+    "the reference group's uses of force by self-defined group"
+assert_eq "5|2.500000|" "$(fig custody.arrests self_defined_ethnicity black)" \
+    "arrests in the self_defined_ethnicity dimension"
 assert_eq "2" "$(psql_val "SELECT sum(use_of_force) FROM equality.custody_daily
                             WHERE area = '$A3' AND dimension = 'officer_defined_ethnicity'
                               AND grp = 'not_stated'")" \
