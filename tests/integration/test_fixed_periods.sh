@@ -179,10 +179,11 @@ if __name__ == "__main__":
         check(*sys.argv[2:6])
 PY
 
-consume() {
-    timeout 180 "$BIN/eqm-stop-search" --exit-when-idle 3 --force-area cambridgeshire \
+consume() { # [PROGRAM]: eqm-stop-search unless named
+    local prog=${1:-eqm-stop-search}
+    timeout 180 "$BIN/$prog" --exit-when-idle 3 --force-area cambridgeshire \
         --dedup-horizon-days 0 -X session.timeout.ms=6000 --log-level warn \
-        >>"$EQM_TEST_DIR/ss.log" 2>&1 || fail "eqm-stop-search failed: $(tail -5 "$EQM_TEST_DIR/ss.log")"
+        >>"$EQM_TEST_DIR/$prog.log" 2>&1 || fail "$prog failed: $(tail -5 "$EQM_TEST_DIR/$prog.log")"
 }
 dump() {
     psql_val "SELECT area || '|' || period_kind || '|' || period || '|' || grp || '|' ||
@@ -266,4 +267,203 @@ assert_eq "$((before + 1))" "$(psql -XAtq -v ON_ERROR_STOP=1 "$EQM_WEB_PG_URL" -
     "SELECT events FROM equality_read.period_figures
       WHERE source = 'stop-search' AND area = 'cambridgeshire' AND dimension = 'ethnicity'
         AND grp = 'white' AND period = 'FY2023/24'")" "the analyst's view"
+# Custody (the same view, source custody): arrests, detentions and uses of
+# force, some with an officer-perceived group, over FY2023/24 to April
+# 2025, on the clock changes of FY2024/25 and at local midnights. The
+# script computes each event's rows itself: a use of force with a stated
+# perceived group counts by it under ethnicity and by the self-defined
+# group under self_defined_ethnicity; every other event by the self-defined
+# group in both. Every (measure, period, area, dimension, group) with a
+# daily row must equal the script's events; ethnicity rows also its
+# reference count, population, ratio and Katz interval, and complete.
+cpy=$EQM_TEST_DIR/custody_periods.py
+cat >"$cpy" <<'PY'
+"""gen EVENTS | late | check EVENTS CENSUS DUMP; the stop-search script's helpers."""
+import datetime as dt, json, math, random, sys, os, csv
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from periods import CAMBS, LABELS, LONDON, broad, parse  # noqa: E402
+
+PERCEIVED = {"White": "white", "Black": "black", "Asian": "asian", "Mixed": "mixed",
+             "Other": "other", "Not stated": "not_stated"}
+MEASURES = {"arrest": "custody.arrests", "detention": "custody.detentions",
+            "use_of_force": "custody.use_of_force", "disposal": None}
+EDGES = [  # (UTC instant, type, self-defined, perceived or None)
+    ("2024-03-31T22:59:59Z", "use_of_force", "black", "White"),  # 23:59:59 BST: FY2023/24
+    ("2024-03-31T23:30:00Z", "use_of_force", "white", "Black"),  # 00:30 BST 1 April: FY2024/25
+    ("2024-03-31T01:30:00Z", "arrest", "black", "White"),        # 02:30 BST, clocks forward
+    ("2024-10-27T00:30:00Z", "use_of_force", "white", "Asian"),  # 01:30 BST, the first
+    ("2024-10-27T01:30:00Z", "use_of_force", "asian", None),     # 01:30 GMT, the second
+    ("2025-03-30T00:59:59Z", "detention", "black", "Black"),     # 00:59:59 GMT, before forward
+    ("2025-03-31T22:30:00Z", "use_of_force", "black", "White"),  # 23:30 BST 31 March: FY2024/25
+    ("2025-03-31T23:30:00Z", "use_of_force", "mixed", "Black"),  # 00:30 BST 1 April: FY2025/26
+]
+
+
+def periods(day):
+    fy = day.year if day.month >= 4 else day.year - 1
+    return [("financial_year", f"FY{fy}/{(fy + 1) % 100:02d}", dt.date(fy + 1, 3, 31)),
+            ("month", f"{day.year}-{day.month:02d}",
+             dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1) - dt.timedelta(days=1))]
+
+
+def gen(path):
+    rnd = random.Random(23)
+    start, end = parse("2023-04-01T00:00:00Z"), parse("2025-04-20T00:00:00Z")
+    events = [(ts, k, s_, o, "E07000008") for ts, k, s_, o in EDGES]
+    groups = ["white"] * 8 + ["black"] * 4 + ["asian"] * 2 + ["mixed", "other", "not_stated"]
+    officers = [None, None] + list(PERCEIVED)
+    for _ in range(600):
+        t = start + dt.timedelta(seconds=rnd.randrange(int((end - start).total_seconds())))
+        events.append((t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                       rnd.choice(["arrest", "detention", "use_of_force", "use_of_force",
+                                   "disposal"]),
+                       rnd.choice(groups), rnd.choice(officers),
+                       rnd.choice(["E07000008", "E07000012"])))
+    with open(path, "w") as f:
+        for i, e in enumerate(events):
+            f.write(json.dumps(event(f"cfp-{i}", *e)) + "\n")
+
+
+def event(eid, ts, kind, self_, officer, area):
+    e = {"event_id": eid, "event_type": kind, "occurred_at": ts, "area": area,
+         "x_self": self_}  # the test's own record of the group it meant
+    if LABELS[self_]:
+        e["ethnicity"] = LABELS[self_]
+    if officer is not None:
+        e["officer_defined_ethnicity"] = officer
+    if kind == "use_of_force":
+        e["tactics"] = ["handcuffing"]
+    if kind == "disposal":
+        e["outcome"] = "charged"
+    return e
+
+
+def check(events_path, census_path, dump_path):
+    pop = {}
+    for row in csv.DictReader(open(census_path)):
+        if row["area_code"] in CAMBS:
+            for area in {row["area_code"], "cambridgeshire"}:
+                k = (area, broad(row["census_category"]))
+                pop[k] = pop.get(k, 0) + int(row["population"])
+    rows, counts, ends, newest = set(), {}, {}, None
+    for line in open(events_path):
+        e = json.loads(line)
+        t = parse(e["occurred_at"])
+        newest = max(newest or t, t)
+        day = t.astimezone(LONDON).date()
+        self_ = e["x_self"]
+        officer = e.get("officer_defined_ethnicity")
+        perceived = PERCEIVED[officer] if officer is not None else None
+        dims = {"ethnicity": perceived if e["event_type"] == "use_of_force" and perceived
+                not in (None, "not_stated") else self_,
+                "self_defined_ethnicity": self_, "gender": "not_stated",
+                "age_range": "not_stated"}
+        if perceived is not None:
+            dims["officer_defined_ethnicity"] = perceived
+        measure = MEASURES[e["event_type"]]
+        for kind, period, last in periods(day):
+            ends[period] = last
+            for area in (e["area"], "cambridgeshire"):
+                for dim, grp in dims.items():
+                    for m in ("custody.arrests", "custody.detentions",
+                              "custody.strip_searches", "custody.use_of_force"):
+                        rows.add((m, area, kind, period, dim, grp))
+                    if measure:
+                        k = (measure, area, kind, period, dim, grp)
+                        counts[k] = counts.get(k, 0) + 1
+    want = {}
+    for k in rows:
+        m, area, kind, period, dim, grp = k
+        n = counts.get(k, 0)
+        end = dt.datetime.combine(ends[period] + dt.timedelta(days=1), dt.time(), LONDON)
+        w = {"events": n, "complete": newest >= end}
+        if dim == "ethnicity":
+            ref = counts.get((m, area, kind, period, dim, "white"), 0)
+            p, rp = pop.get((area, grp)), pop[(area, "white")]
+            ratio = lo = hi = None
+            if grp not in ("white", "not_stated") and ref > 0:
+                ratio = (n / p) / (ref / rp)
+                if n > 0:
+                    half = 1.959964 * math.sqrt(1 / n - 1 / p + 1 / ref - 1 / rp)
+                    lo, hi = ratio * math.exp(-half), ratio * math.exp(half)
+            w.update(ref_events=ref if (m, area, kind, period, dim, "white") in rows else None,
+                     population=p, ratio=ratio, ci_low=lo, ci_high=hi)
+        want[k] = w
+    got = {}
+    for line in open(dump_path):
+        (m, area, kind, period, dim, grp, n, ref, p, ratio, lo, hi,
+         complete) = line.rstrip("\n").split("|")
+        f = lambda x: float(x) if x else None
+        g = {"events": int(n), "complete": complete == "true"}
+        if dim == "ethnicity":
+            g.update(ref_events=int(ref) if ref else None, population=int(p) if p else None,
+                     ratio=f(ratio), ci_low=f(lo), ci_high=f(hi))
+        got[(m, area, kind, period, dim, grp)] = g
+    bad = 0
+    for k in sorted(set(want) | set(got)):
+        w, o = want.get(k), got.get(k)
+        same = w is not None and o is not None and set(w) == set(o) and all(
+            (w[c] is None and o[c] is None) or (w[c] is not None and o[c] is not None and (
+                abs(w[c] - o[c]) <= 1e-9 * max(1, abs(w[c]))))
+            for c in w)
+        if not same:
+            bad += 1
+            if bad <= 10:
+                print(f"MISMATCH {k}: expected {w}, view {o}", file=sys.stderr)
+    ratios = sum(1 for w in want.values() if w.get("ratio"))
+    print(f"{len(want)} custody rows, {ratios} ratios, {bad} mismatches")
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "gen":
+        gen(sys.argv[2])
+    elif sys.argv[1] == "late":
+        print(json.dumps(event("cfp-late", "2023-06-15T10:00:00Z", "use_of_force", "black",
+                               "White", "E07000008")))
+    else:
+        check(*sys.argv[2:5])
+PY
+cdump() {
+    psql_val "SELECT measure || '|' || area || '|' || period_kind || '|' || period || '|' ||
+                     dimension || '|' || grp || '|' || events || '|' ||
+                     coalesce(ref_events::text, '') || '|' || coalesce(population::text, '') ||
+                     '|' || coalesce(ratio::text, '') || '|' || coalesce(ci_low::text, '') ||
+                     '|' || coalesce(ci_high::text, '') || '|' || complete
+                FROM equality.period_figures
+               WHERE source = 'custody' AND period_kind <> 'quarter'" >"$EQM_TEST_DIR/cdump.txt"
+}
+ccheck() {
+    python3 "$cpy" check "$EQM_TEST_DIR/custody.jsonl" "$C2021" "$EQM_TEST_DIR/cdump.txt" \
+        >"$EQM_TEST_DIR/ccheck.out" 2>&1 ||
+        fail "custody period_figures differ from the script's own ($1): $(head -12 "$EQM_TEST_DIR/ccheck.out")"
+    eqm_test_log "custody, $1: $(tail -1 "$EQM_TEST_DIR/ccheck.out")"
+}
+cfy() { # COLUMN DIMENSION GROUP PERIOD: custody.use_of_force, force-wide
+    psql_val "SELECT $1 FROM equality.period_figures
+               WHERE source = 'custody' AND measure = 'custody.use_of_force'
+                 AND area = 'cambridgeshire' AND dimension = '$2' AND grp = '$3'
+                 AND period = '$4'"
+}
+python3 "$cpy" gen "$EQM_TEST_DIR/custody.jsonl"
+kcat -P -b "$EQM_KAFKA_BROKERS" -t custody.events -k cambs <"$EQM_TEST_DIR/custody.jsonl"
+consume eqm-custody
+assert_eq 0 "$(psql_val "SELECT count(*) FROM equality.dead_letters")" "no custody dead letters"
+cdump
+ccheck "first stream"
+
+# A late use of force dated 15 June 2023 (FY2023/24, closed), self-defined
+# black, perceived White: ethnicity white and self_defined_ethnicity black
+# move by one in its year and month; the year stays complete.
+eb=$(cfy events ethnicity white FY2023/24)
+sb=$(cfy events self_defined_ethnicity black FY2023/24)
+mb=$(cfy events self_defined_ethnicity black 2023-06)
+python3 "$cpy" late >>"$EQM_TEST_DIR/custody.jsonl"
+tail -n 1 "$EQM_TEST_DIR/custody.jsonl" | kcat -P -b "$EQM_KAFKA_BROKERS" -t custody.events -k cambs
+consume eqm-custody
+assert_eq "$((eb + 1))|$((sb + 1))|$((mb + 1))|t" \
+    "$(cfy events ethnicity white FY2023/24)|$(cfy events self_defined_ethnicity black FY2023/24)|$(cfy events self_defined_ethnicity black 2023-06)|$(cfy complete ethnicity white FY2023/24)" \
+    "the late use of force moved FY2023/24 by perceived and by self-defined group; the year stays complete"
+cdump
+ccheck "after the late event"
 echo "PASS test_fixed_periods"
