@@ -97,20 +97,20 @@ static const struct eqm_measure measures[] = {
  * officer_defined_ethnicity, which counts in that officer-perceived group
  * (the Home Office's use-of-force tables are by perceived ethnicity).
  * "officer_defined_ethnicity" is the officer-perceived group on its own,
- * for every event that carries it, whatever its type; only those events
- * have a row of it. "self_defined_ethnicity" is the person's self-defined
- * group for every event, so that a use of force counted by the perceived
- * group in "ethnicity" still counts by the self-defined one somewhere. */
+ * for every event that carries it, whatever its type; it is last, and only
+ * those events have a row of it. "self_defined_ethnicity" is the person's
+ * self-defined group for every event, so that a use of force counted by the
+ * perceived group in "ethnicity" still counts by the self-defined one. */
 static const struct eqm_dimension dimensions[] = {
     {"ethnicity", "white", true},
     {"gender", "male", false},
     {"age_range", "over 34", false},
-    {"officer_defined_ethnicity", "white", true},
     {"self_defined_ethnicity", "white", true},
+    {"officer_defined_ethnicity", "white", true},
 };
 #define N_DIMENSIONS ((int)(sizeof(dimensions) / sizeof(dimensions[0])))
-#define D_OFFICER    3 /* dimensions[] index of officer_defined_ethnicity */
-#define D_SELF       4 /* dimensions[] index of self_defined_ethnicity */
+#define D_SELF       3 /* dimensions[] index of self_defined_ethnicity */
+#define D_OFFICER    4 /* dimensions[] index of officer_defined_ethnicity: the last */
 
 /* ---- characteristics -------------------------------------------------- */
 
@@ -503,13 +503,9 @@ static int handle(const struct eqm_envelope *env, const json_t *event, const cha
         groups[0] = officer;
 
     /* Out of memory is no fault of the event's: stop, and read it again.
-     * The officer-perceived row only when the event carries the field. */
-    if (eqm_sink_add_dimensions(sink, 0, env->area, force_area, dimensions, groups, D_OFFICER,
-                                counts) != 0 ||
-        (officer && eqm_sink_add_dimensions(sink, 0, env->area, force_area, dimensions + D_OFFICER,
-                                            groups + D_OFFICER, 1, counts) != 0) ||
-        eqm_sink_add_dimensions(sink, 0, env->area, force_area, dimensions + D_SELF,
-                                groups + D_SELF, N_DIMENSIONS - D_SELF, counts) != 0)
+     * The officer-perceived row (the last) only when the event carries it. */
+    if (eqm_sink_add_dimensions(sink, 0, env->area, force_area, dimensions, groups,
+                                officer ? N_DIMENSIONS : D_OFFICER, counts) != 0)
         return EQM_HANDLE_FAILED;
     return EQM_HANDLE_OK;
 }

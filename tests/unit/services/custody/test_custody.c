@@ -201,10 +201,10 @@ static void test_measures(void **state) {
     assert_string_equal(s->dimensions[2].name, "age_range");
     assert_string_equal(s->dimensions[2].reference, "over 34");
     assert_false(s->dimensions[2].ethnic);
-    assert_string_equal(s->dimensions[3].name, "officer_defined_ethnicity");
+    assert_string_equal(s->dimensions[3].name, "self_defined_ethnicity");
     assert_string_equal(s->dimensions[3].reference, "white");
     assert_true(s->dimensions[3].ethnic);
-    assert_string_equal(s->dimensions[4].name, "self_defined_ethnicity");
+    assert_string_equal(s->dimensions[4].name, "officer_defined_ethnicity");
     assert_string_equal(s->dimensions[4].reference, "white");
     assert_true(s->dimensions[4].ethnic);
 }
