@@ -100,17 +100,22 @@ static const struct eqm_measure measures[] = {
  * for every event that carries it, whatever its type; it is last, and only
  * those events have a row of it. "self_defined_ethnicity" is the person's
  * self-defined group for every event, so that a use of force counted by the
- * perceived group in "ethnicity" still counts by the self-defined one. */
+ * perceived group in "ethnicity" still counts by the self-defined one.
+ * "ethnicity_detailed" is the self-defined ethnicity's detailed group
+ * (eqm_ethnicity_detailed) for every event, use of force included, against
+ * White British. */
 static const struct eqm_dimension dimensions[] = {
     {"ethnicity", "white", true},
     {"gender", "male", false},
     {"age_range", "over 34", false},
     {"self_defined_ethnicity", "white", true},
+    {"ethnicity_detailed", "white_british", true},
     {"officer_defined_ethnicity", "white", true},
 };
 #define N_DIMENSIONS ((int)(sizeof(dimensions) / sizeof(dimensions[0])))
 #define D_SELF       3 /* dimensions[] index of self_defined_ethnicity */
-#define D_OFFICER    4 /* dimensions[] index of officer_defined_ethnicity: the last */
+#define D_DETAILED   4 /* dimensions[] index of ethnicity_detailed */
+#define D_OFFICER    5 /* dimensions[] index of officer_defined_ethnicity: the last */
 
 /* ---- characteristics -------------------------------------------------- */
 
@@ -194,12 +199,21 @@ static const char *ethnic_name(const char *s) {
     return eqm_ethnicity_name(eqm_ethnicity_map(s, s ? strlen(s) : 0, NULL));
 }
 
+/* The person's self-defined label. */
+static const char *self_defined(const json_t *event) {
+    const char *s = text(event, "ethnicity");
+    return s ? s : text(event, "self_defined_ethnicity");
+}
+
 /* The person's self-defined group. */
 static const char *ethnic_group(const json_t *event) {
-    const char *s = text(event, "ethnicity");
-    if (!s)
-        s = text(event, "self_defined_ethnicity");
-    return ethnic_name(s);
+    return ethnic_name(self_defined(event));
+}
+
+/* The person's self-defined detailed group. */
+static const char *ethnic_detailed(const json_t *event) {
+    const char *s = self_defined(event);
+    return eqm_ethnicity_detailed(s, s ? strlen(s) : 0, NULL, NULL);
 }
 
 /* ---- tactics ---------------------------------------------------------- */
@@ -495,6 +509,7 @@ static int handle(const struct eqm_envelope *env, const json_t *event, const cha
     groups[1] =
         eqm_custody_gender(text(event, "gender") ? text(event, "gender") : text(event, "sex"));
     groups[2] = age_group(event);
+    groups[D_DETAILED] = ethnic_detailed(event);
     groups[D_OFFICER] = officer;
     /* A use of force counts in the officer-perceived group when one is
      * stated, as the Home Office's use-of-force statistics do; otherwise

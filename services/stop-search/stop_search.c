@@ -45,13 +45,18 @@ static const struct eqm_measure measures[] = {
 };
 
 /* Reference groups: white for ethnicity, as the Home Office compares;
- * male for gender; the oldest band for age (the largest adult group). */
+ * male for gender; the oldest band for age (the largest adult group);
+ * White British for the detailed groups of the self-defined ethnicity
+ * (eqm_ethnicity_detailed), beside which white_minority and all_minority
+ * are reported. */
 static const struct eqm_dimension dimensions[] = {
     {"ethnicity", "white", true},
     {"officer_defined_ethnicity", "white", true},
     {"gender", "male", false},
     {"age_range", "over 34", false},
+    {"ethnicity_detailed", "white_british", true},
 };
+#define N_DIMENSIONS ((int)(sizeof(dimensions) / sizeof(dimensions[0])))
 
 /* The string value of a field, or NULL if absent, null, not a string. */
 static const char *text(const json_t *event, const char *field) {
@@ -167,7 +172,7 @@ static int handle(const struct eqm_envelope *env, const json_t *event, const cha
                   struct eqm_sink *sink, struct eqm_reject *rej) {
     int64_t counts[SS__COUNT] = {0};
     const char *self = text(event, "self_defined_ethnicity");
-    const char *groups[4];
+    const char *groups[N_DIMENSIONS];
     int linked;
 
     if (strcmp(env->event_type, "stop_search") != 0) {
@@ -184,6 +189,7 @@ static int handle(const struct eqm_envelope *env, const json_t *event, const cha
     groups[2] =
         eqm_stop_search_gender(text(event, "gender") ? text(event, "gender") : text(event, "sex"));
     groups[3] = eqm_stop_search_age(text(event, "age_range"));
+    groups[4] = eqm_ethnicity_detailed(self, self ? strlen(self) : 0, NULL, NULL);
 
     linked = tristate(event, "outcome_linked_to_object_of_search");
     counts[SS_SEARCHES] = 1;
@@ -196,7 +202,8 @@ static int handle(const struct eqm_envelope *env, const json_t *event, const cha
     counts[SS_CHILDREN] = eqm_stop_search_child(groups[3]);
 
     /* Out of memory is no fault of the event's: stop, and read it again. */
-    if (eqm_sink_add_dimensions(sink, 0, env->area, force_area, dimensions, groups, 4, counts) != 0)
+    if (eqm_sink_add_dimensions(sink, 0, env->area, force_area, dimensions, groups, N_DIMENSIONS,
+                                counts) != 0)
         return EQM_HANDLE_FAILED;
     /* Self-defined against officer-defined, where the event carries both. */
     if (eqm_stop_search_carries_both(event)) {
@@ -217,6 +224,6 @@ const struct eqm_service eqm_stop_search_service = {
     .measures = measures,
     .n_measures = sizeof(measures) / sizeof(measures[0]),
     .dimensions = dimensions,
-    .n_dimensions = sizeof(dimensions) / sizeof(dimensions[0]),
+    .n_dimensions = N_DIMENSIONS,
     .handle = handle,
 };

@@ -276,6 +276,8 @@ assert_eq "$((before + 1))" "$(psql -XAtq -v ON_ERROR_STOP=1 "$EQM_WEB_PG_URL" -
 # group in both. Every (measure, period, area, dimension, group) with a
 # daily row must equal the script's events; ethnicity rows also its
 # reference count, population, ratio and Katz interval, and complete.
+# The detailed groups' dimension is left out of both sides here (its
+# mapping and aggregates: test_detailed_groups.sh and the unit tests).
 cpy=$EQM_TEST_DIR/custody_periods.py
 cat >"$cpy" <<'PY'
 """gen EVENTS | late | check EVENTS CENSUS DUMP; the stop-search script's helpers."""
@@ -431,7 +433,8 @@ cdump() {
                      '|' || coalesce(ratio::text, '') || '|' || coalesce(ci_low::text, '') ||
                      '|' || coalesce(ci_high::text, '') || '|' || complete
                 FROM equality.period_figures
-               WHERE source = 'custody' AND period_kind <> 'quarter'" >"$EQM_TEST_DIR/cdump.txt"
+               WHERE source = 'custody' AND period_kind <> 'quarter'
+                 AND dimension <> 'ethnicity_detailed'" >"$EQM_TEST_DIR/cdump.txt"
 }
 ccheck() {
     python3 "$cpy" check "$EQM_TEST_DIR/custody.jsonl" "$C2021" "$EQM_TEST_DIR/cdump.txt" \

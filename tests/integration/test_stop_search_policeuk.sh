@@ -46,6 +46,7 @@ actual=$(psql_val "SELECT dimension || '|' || grp || '|' || sum(searches) || '|'
                      || '|' || sum(other_power) || '|' || sum(nfa) || '|' || sum(other_outcome)
                      || '|' || sum(children)
                    FROM equality.stop_search_daily WHERE area = 'cambridgeshire'
+                    AND dimension <> 'ethnicity_detailed' -- not modelled by expected_policeuk.py
                    GROUP BY dimension, grp ORDER BY dimension COLLATE \"C\", grp COLLATE \"C\"")
 expected=$(LC_ALL=C sort <<<"$expected")
 actual=$(LC_ALL=C sort <<<"$actual")
@@ -73,7 +74,7 @@ assert_eq "218|170|0" "$(psql_val "SELECT sum(searches), sum(searches) FILTER (W
 # Caution 10, Summons 1; Age range: 10-17 29, under 10 1), in every dimension.
 # searches|pace_s1|mda_s23|section_60|other_power|nfa|arrests|other_outcome|children
 want='218|65|153|0|0|140|43|35|30'
-assert_eq "$(for d in age_range ethnicity gender officer_defined_ethnicity; do echo "$d|$want"; done)" \
+assert_eq "$(for d in age_range ethnicity ethnicity_detailed gender officer_defined_ethnicity; do echo "$d|$want"; done)" \
     "$(psql_val "SELECT dimension || '|' || sum(searches) || '|' || sum(pace_s1) || '|' ||
                         sum(mda_s23) || '|' || sum(section_60) || '|' || sum(other_power) || '|' ||
                         sum(nfa) || '|' || sum(arrests) || '|' || sum(other_outcome) || '|' ||

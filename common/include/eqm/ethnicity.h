@@ -1,5 +1,6 @@
 /*
- * ethnicity.h - maps ethnicity labels onto the broad groups.
+ * ethnicity.h - maps ethnicity labels onto the broad groups and the
+ * detailed (Census category) groups.
  *
  * Accepts police.uk self-defined labels (the current "Asian/Asian British -
  * Indian" wording and the older coded labels such as "White - White British
@@ -47,6 +48,34 @@ enum eqm_ethnic_group eqm_ethnicity_map(const char *s, size_t len, bool *recogni
  * outside the enum.
  */
 const char *eqm_ethnicity_name(enum eqm_ethnic_group g);
+
+/*
+ * Maps s as eqm_ethnicity_map does (same labels, same *recognised), to its
+ * detailed group: a static string, never NULL. The detailed groups are the
+ * Census categories, named as in equality.census_categories
+ * ("white_british", "white_irish", "white_gypsy_irish_traveller",
+ * "white_roma", "white_other", "mixed_white_black_caribbean", ...,
+ * "asian_chinese", ..., "other_arab", "other_any"), for the police.uk
+ * 18+1 labels, the Census 2011 (KS201EW) and 2021 (TS021) wordings and the
+ * old coded labels alike ("(W2)" is white_irish, "(O1)" asian_chinese).
+ * A label that names only a broad group (officer-defined "Asian", a bare
+ * Census heading, a heading with a subcategory the table does not list,
+ * such as "White - Polish") gives "<broad>_unspecified"
+ * ("asian_unspecified", ..., "white_unspecified"): its detail is not known,
+ * so it is neither white_british nor a white minority. Not stated, blank
+ * and unrecognised labels give "not_stated". *broad (if not NULL) is set to
+ * what eqm_ethnicity_map returns for s.
+ */
+const char *eqm_ethnicity_detailed(const char *s, size_t len, enum eqm_ethnic_group *broad,
+                                   bool *recognised);
+
+/*
+ * True when detailed (NUL-terminated, not NULL) is one of the names
+ * eqm_ethnicity_detailed returns, with *broad (if not NULL) set to its
+ * broad group (not_stated: EQM_ETH_NOT_STATED); false otherwise, *broad
+ * untouched.
+ */
+bool eqm_ethnicity_detailed_broad(const char *detailed, enum eqm_ethnic_group *broad);
 
 /* True for asian, black, mixed and other: the groups that make up "bme". */
 bool eqm_ethnicity_is_bme(enum eqm_ethnic_group g);

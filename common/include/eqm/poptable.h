@@ -1,6 +1,7 @@
 /*
  * poptable.h - the population the figures divide by: every (area, group)
- * of the view equality.area_population (broad groups, and bme, on the
+ * of the view equality.area_population_groups (broad groups and bme,
+ * detailed groups, white_minority and all_minority (migration 024), on the
  * population base the rule gives for today: Census 2021 by default),
  * loaded once per recomputation and looked up by binary search
  * (every district of the Census file is an area: thousands of rows, looked
@@ -26,7 +27,7 @@ int eqm_poptable_new(struct eqm_poptable **out, size_t n, const char *const *are
     __attribute__((warn_unused_result));
 
 /*
- * Reads equality.area_population through conn (in the caller's
+ * Reads equality.area_population_groups through conn (in the caller's
  * transaction, if one is open). Returns 0 with *out set, or -1 with errstr
  * (*out untouched).
  */

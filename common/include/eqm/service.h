@@ -91,7 +91,8 @@ struct eqm_measure {
 struct eqm_dimension {
     const char *name;      /* e.g. "ethnicity" */
     const char *reference; /* e.g. "white" */
-    bool ethnic;           /* broad groups: gets "bme" and Census population */
+    bool ethnic;           /* ethnic groups (broad, or detailed as eqm_ethnicity_detailed):
+                              gets the aggregates of eqm/bme.h and Census population */
 };
 
 /*

@@ -166,35 +166,38 @@ static void emit(struct eqm_figtable *w, const struct eqm_metrics_row *row,
     eqm_figtable_row_end(w);
 }
 
-/* Figures of one (area, dimension, window) group of rows [from, to). */
+/* Figures of one (area, dimension, window) group of rows [from, to), then
+ * of each aggregate (eqm/bme.h) that has a member among them. */
 static void compute_group(const struct eqm_service *svc, const struct eqm_dimension *dim,
                           const struct eqm_metrics_row *rows, int from, int to,
                           const struct eqm_poptable *pops, struct eqm_figtable *w) {
     const struct eqm_metrics_row *ref = NULL;
-    struct eqm_metrics_row bme;
-    bool have_bme = false;
+    struct eqm_metrics_row agg[EQM_AGG__COUNT];
+    bool have_agg[EQM_AGG__COUNT] = {false};
     const char *area = rows[from].area;
     int64_t ref_pop = -1;
+    int n_agg = dim->ethnic ? EQM_AGG__COUNT : 0;
 
     for (int i = from; i < to; i++)
         if (!strcmp(rows[i].grp, dim->reference))
             ref = &rows[i];
-    if (dim->ethnic) {
-        memset(&bme, 0, sizeof(bme));
-        bme.area = area;
-        bme.dimension = rows[from].dimension;
-        bme.grp = EQM_BME_NAME;
-        bme.window_days = rows[from].window_days;
+    for (int a = 0; a < n_agg; a++) {
+        memset(&agg[a], 0, sizeof(agg[a]));
+        agg[a].area = area;
+        agg[a].dimension = rows[from].dimension;
+        agg[a].grp = eqm_aggregate_name((enum eqm_aggregate)a);
+        agg[a].window_days = rows[from].window_days;
         for (int i = from; i < to; i++)
-            have_bme |= eqm_bme_add(rows[i].grp, rows[i].counts, svc->tables[0].n_count_columns,
-                                    bme.counts) != 0;
-        ref_pop = eqm_poptable_get(pops, area, dim->reference);
+            have_agg[a] |= eqm_aggregate_add((enum eqm_aggregate)a, rows[i].grp, rows[i].counts,
+                                             svc->tables[0].n_count_columns, agg[a].counts) != 0;
     }
-    for (int i = from; i <= to; i++) {
-        const struct eqm_metrics_row *row = i < to ? &rows[i] : (have_bme ? &bme : NULL);
+    if (dim->ethnic)
+        ref_pop = eqm_poptable_get(pops, area, dim->reference);
+    for (int i = from; i < to + n_agg; i++) {
+        const struct eqm_metrics_row *row = i < to ? &rows[i] : &agg[i - to];
         int64_t pop = -1;
-        if (!row)
-            break;
+        if (i >= to && !have_agg[i - to])
+            continue;
         if (dim->ethnic)
             pop = eqm_poptable_get(pops, area, row->grp);
         for (int m = 0; m < svc->n_measures; m++) {

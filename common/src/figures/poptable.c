@@ -59,7 +59,8 @@ int eqm_poptable_new(struct eqm_poptable **out, size_t n, const char *const *are
 }
 
 int eqm_poptable_load(PGconn *conn, struct eqm_poptable **out, char *errstr, size_t sz) {
-    PGresult *res = PQexec(conn, "SELECT area, grp, population FROM equality.area_population");
+    PGresult *res =
+        PQexec(conn, "SELECT area, grp, population FROM equality.area_population_groups");
     const char **area = NULL, **grp = NULL;
     int64_t *pop = NULL;
     size_t n;

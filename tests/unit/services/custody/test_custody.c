@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "custody.h"
+#include "eqm/ethnicity.h"
 #include "eqm/envelope.h"
 #include "eqm/sink.h"
 #include "harness.h"
@@ -66,13 +67,16 @@ static int col(const char *name) {
 static void expect_rows_self(const struct harness *f, const char *area, const char *force,
                              const char *eth, const char *od, const char *self, const char *gender,
                              const char *age, const char *const *ones) {
-    const char *dims[5] = {"ethnicity", "gender", "age_range", "self_defined_ethnicity",
-                           "officer_defined_ethnicity"};
-    const char *grps[5] = {eth, gender, age, self, od};
-    size_t n_dims = od ? 5 : 4;
+    /* ethnicity_detailed's group is any detailed group here (its mapping
+     * is test_ethnicity_detailed's; test_detailed_group checks one). */
+    const char *dims[6] = {"ethnicity",          "gender",
+                           "age_range",          "self_defined_ethnicity",
+                           "ethnicity_detailed", "officer_defined_ethnicity"};
+    const char *grps[6] = {eth, gender, age, self, NULL, od};
+    size_t n_dims = od ? 6 : 5;
     size_t want = strcmp(area, force) ? 2 * n_dims : n_dims;
     int64_t expected[CU__COUNT] = {0};
-    bool seen[10] = {false};
+    bool seen[12] = {false};
 
     for (size_t i = 0; ones[i]; i++)
         expected[col(ones[i])] = 1;
@@ -87,7 +91,7 @@ static void expect_rows_self(const struct harness *f, const char *area, const ch
             ;
         if (d == n_dims)
             fail_msg("row %zu: unexpected dimension %s", r, parts[1]);
-        if (strcmp(parts[2], grps[d]))
+        if (d == 4 ? !eqm_ethnicity_detailed_broad(parts[2], NULL) : strcmp(parts[2], grps[d]))
             fail_msg("row %zu: %s group %s, expected %s", r, parts[1], parts[2], grps[d]);
         assert_true(!strcmp(parts[0], area) || !strcmp(parts[0], force));
         slot = (int)d * 2 + (strcmp(parts[0], area) ? 1 : 0);
@@ -191,7 +195,7 @@ static void test_measures(void **state) {
             assert_int_equal(m->base, EQM_BASE_POPULATION);
     }
     /* Dimensions and their reference groups. */
-    assert_int_equal(s->n_dimensions, 5);
+    assert_int_equal(s->n_dimensions, 6);
     assert_string_equal(s->dimensions[0].name, "ethnicity");
     assert_string_equal(s->dimensions[0].reference, "white");
     assert_true(s->dimensions[0].ethnic);
@@ -204,9 +208,12 @@ static void test_measures(void **state) {
     assert_string_equal(s->dimensions[3].name, "self_defined_ethnicity");
     assert_string_equal(s->dimensions[3].reference, "white");
     assert_true(s->dimensions[3].ethnic);
-    assert_string_equal(s->dimensions[4].name, "officer_defined_ethnicity");
-    assert_string_equal(s->dimensions[4].reference, "white");
+    assert_string_equal(s->dimensions[4].name, "ethnicity_detailed");
+    assert_string_equal(s->dimensions[4].reference, "white_british");
     assert_true(s->dimensions[4].ethnic);
+    assert_string_equal(s->dimensions[5].name, "officer_defined_ethnicity");
+    assert_string_equal(s->dimensions[5].reference, "white");
+    assert_true(s->dimensions[5].ethnic);
 }
 
 /* Strip searches and detentions are separate events, so a window can hold

@@ -64,8 +64,8 @@ static void check_valid(const char *name, const char *bytes, size_t len,
         assert_true(counts[SS_CHILDREN] == 0 || counts[SS_CHILDREN] == 1);
         assert_true(parts[2][0] != '\0');
     }
-    if (counts_rows != (force ? 4u : 8u))
-        fail_msg("valid/%s: %zu rows of counts, expected %u", name, counts_rows, force ? 4u : 8u);
+    if (counts_rows != (force ? 5u : 10u))
+        fail_msg("valid/%s: %zu rows of counts, expected %u", name, counts_rows, force ? 5u : 10u);
     if (agreement_rows != (eqm_stop_search_carries_both(event) ? (force ? 1u : 2u) : 0u))
         fail_msg("valid/%s: %zu rows of the agreement table", name, agreement_rows);
     json_decref(event);

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "eqm/envelope.h"
+#include "eqm/ethnicity.h"
 #include "eqm/sink.h"
 #include "harness.h"
 #include "eqm/tools/csv.h"
@@ -77,7 +78,8 @@ static void expect_rows(const struct harness *f, const char *area, const char *f
         n0 += t == 0;
         used[i] = t != 0; /* the agreement table's row: not one of these */
     }
-    assert_int_equal(n0, same ? 4 : 8);
+    /* Plus one row of ethnicity_detailed per area (test_detailed_rows). */
+    assert_int_equal(n0, same ? 5 : 10);
     for (int d = 0; d < 4; d++) {
         for (int a = 0; a < (same ? 1 : 2); a++) {
             const char *want_area = a == 0 ? area : force_area;
@@ -545,9 +547,12 @@ static void test_service_description(void **state) {
                  m->base == EQM_BASE_POPULATION ? "population" : cols[m->base]);
         assert_string_equal(formula, formulas[i]);
     }
-    assert_int_equal(s->n_dimensions, 4);
+    assert_int_equal(s->n_dimensions, 5);
     for (int d = 0; d < 4; d++)
         assert_string_equal(s->dimensions[d].name, dims[d]);
+    assert_string_equal(s->dimensions[4].name, "ethnicity_detailed");
+    assert_string_equal(s->dimensions[4].reference, "white_british");
+    assert_true(s->dimensions[4].ethnic);
     assert_string_equal(s->dimensions[0].reference, "white");
     assert_true(s->dimensions[0].ethnic);
 }
@@ -817,8 +822,8 @@ static void test_policeuk_file(void **state) {
 
         /* Every row of the file carries both ethnicity columns: its two
          * rows (area, force) of the agreement table as well. */
-        assert_int_equal(eqm_sink_collect_rows(f->sink), 10);
-        for (size_t i = 0; i < 10; i++) {
+        assert_int_equal(eqm_sink_collect_rows(f->sink), 12);
+        for (size_t i = 0; i < 12; i++) {
             const char *const *parts;
             const int64_t *c;
             int d = -1;
@@ -830,6 +835,10 @@ static void test_policeuk_file(void **state) {
             }
             force = !strcmp(parts[0], FORCE);
             assert_true(force || !strcmp(parts[0], "cambridgeshire"));
+            if (!strcmp(parts[1], "ethnicity_detailed")) {
+                assert_true(eqm_ethnicity_detailed_broad(parts[2], NULL));
+                continue;
+            }
             for (int k = 0; k < 4; k++)
                 if (!strcmp(parts[1], dims[k]))
                     d = k;

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Detailed groups and non-visible minorities (README): stop-search events
+# with detailed self-defined labels, dated after April 2021 (Census 2021
+# base), through eqm-stop-search; the engine's white_minority and
+# all_minority figures of the ethnicity_detailed dimension (n, population,
+# rate per 1,000, ratio to white_british) against a computation made here
+# from the events sent and the Census 2021 file loaded.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+
+eqm_test_stack_up
+# The force area: its six districts of Census 2021.
+CAMBS=E06000031,E07000008,E07000009,E07000010,E07000011,E07000012
+C2021=$SHARED/data/census-2021/ethnic-group-by-district.csv
+"$BIN/eqm-admin" load-population "$C2021" >"$EQM_TEST_DIR/load.out"
+"$BIN/eqm-admin" define-area cambridgeshire "$CAMBS" >/dev/null
+
+# label -> searches; "Asian" names a broad group only (asian_unspecified:
+# in bme and all_minority); "White" likewise (white_unspecified: in neither).
+python3 - "$C2021" "$CAMBS" "$EQM_TEST_DIR/stream.jsonl" >"$EQM_TEST_DIR/want" <<'PY'
+import csv, datetime, json, sys
+path, codes, out = sys.argv[1], set(sys.argv[2].split(",")), sys.argv[3]
+sent = [("White - English/Welsh/Scottish/Northern Irish/British", 40), ("White - Irish", 3),
+        ("White - Gypsy or Irish Traveller", 2), ("White - Roma", 1),
+        ("White - Any other White background", 9), ("Asian/Asian British - Indian", 5),
+        ("Asian/Asian British - Chinese", 4), ("Black/African/Caribbean/Black British - African", 6),
+        ("Asian", 1), ("White", 2), ("Other ethnic group - Not stated", 2)]
+white_min = {"White - Irish", "White - Gypsy or Irish Traveller", "White - Roma",
+             "White - Any other White background"}
+bme = {l for l, _ in sent if not l.startswith("White") and "Not stated" not in l}
+n = {"white_british": 40, "white_minority": sum(c for l, c in sent if l in white_min),
+     "bme": sum(c for l, c in sent if l in bme)}
+n["all_minority"] = n["white_minority"] + n["bme"]
+pop = {"white_british": 0, "white_minority": 0, "bme": 0}
+for r in csv.DictReader(open(path)):
+    if r["area_code"] not in codes:
+        continue
+    c, p = r["census_category"], int(r["population"])
+    if c == "White: English, Welsh, Scottish, Northern Irish or British":
+        pop["white_british"] += p
+    elif c in ("White: Irish", "White: Gypsy or Irish Traveller", "White: Roma", "White: Other White"):
+        pop["white_minority"] += p
+    elif c.split(":")[0].split(",")[0].split(" ")[0] in ("Asian", "Black", "Mixed", "Other") and ":" in c:
+        pop["bme"] += p
+pop["all_minority"] = pop["white_minority"] + pop["bme"]
+ref = n["white_british"] / pop["white_british"]
+for g in ("white_minority", "all_minority", "bme"):
+    print("%s|%d|%d|%.6f|%.6f" % (g, n[g], pop[g], n[g] * 1000.0 / pop[g], (n[g] / pop[g]) / ref))
+start, i = datetime.date(2025, 1, 6), 0
+with open(out, "w") as f:
+    for label, count in sent:
+        for _ in range(count):
+            f.write(json.dumps({"event_id": "dg-%d" % i, "event_type": "stop_search",
+                                "occurred_at": "%sT12:00:00Z" % (start + datetime.timedelta(days=i % 60)),
+                                "area": "E07000008", "self_defined_ethnicity": label}) + "\n")
+            i += 1
+PY
+eqm_test_log "expected (grp|n|population|rate|ratio): $(tr "\n" " " <"$EQM_TEST_DIR/want")"
+kcat -P -b "$EQM_KAFKA_BROKERS" -t stop-search.events -k cambs <"$EQM_TEST_DIR/stream.jsonl"
+timeout 180 "$BIN/eqm-stop-search" --exit-when-idle 3 --force-area cambridgeshire \
+    -X session.timeout.ms=6000 --log-level warn >"$EQM_TEST_DIR/ss.log" 2>&1 ||
+    fail "eqm-stop-search failed: $(tail -5 "$EQM_TEST_DIR/ss.log")"
+
+got=$(psql_val "SELECT grp || '|' || n || '|' || base || '|' || round(rate::numeric, 6) || '|'
+                       || round(ratio::numeric, 6)
+                  FROM equality.figures
+                 WHERE measure = 'stop_search.searches' AND area = 'cambridgeshire'
+                   AND dimension = 'ethnicity_detailed' AND window_days = 365
+                   AND grp IN ('white_minority', 'all_minority', 'bme')
+                 ORDER BY CASE grp WHEN 'white_minority' THEN 1 WHEN 'all_minority' THEN 2 ELSE 3 END")
+assert_eq "$(cat "$EQM_TEST_DIR/want")" "$got" \
+    "white_minority, all_minority and bme: n, population, rate, ratio to white_british"
+assert_eq "white_british|40" "$(psql_val "SELECT reference_grp || '|' || ref_n FROM equality.figures
+                 WHERE measure = 'stop_search.searches' AND area = 'cambridgeshire'
+                   AND dimension = 'ethnicity_detailed' AND grp = 'white_minority'
+                   AND window_days = 365")" "the reference group"
+# The detailed populations reach the fixed periods too.
+assert_eq "$(sed -n 1p "$EQM_TEST_DIR/want" | cut -d'|' -f3)" "$(psql_val "SELECT sum(population)
+                  FROM equality.area_population_groups_by_base
+                 WHERE base = 'census-2021' AND area = 'cambridgeshire'
+                   AND grp IN ('white_irish', 'white_gypsy_irish_traveller', 'white_roma', 'white_other')")" \
+    "white_minority is the sum of its four groups"
+assert_eq "white_british" "$(psql_val "SELECT DISTINCT reference_grp || CASE WHEN ref_population > 0
+                  THEN '' ELSE ' (no population)' END FROM equality.period_figures
+                 WHERE dimension = 'ethnicity_detailed' AND area = 'cambridgeshire'")" \
+    "period_figures: ethnicity_detailed against white_british, with its population"
+echo "PASS test_detailed_groups"
