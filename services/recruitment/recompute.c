@@ -448,7 +448,7 @@ int eqm_recruitment_recompute(PGconn *conn, const struct eqm_service *svc,
         s->highest = !strcmp(PQgetvalue(res, i, 1), "highest");
         snprintf(s->reference, sizeof(s->reference), "%s", PQgetvalue(res, i, 2));
     }
-    if (eqm_poptable_load(conn, &c.pop, errstr, sz) != 0)
+    if (eqm_poptable_load(conn, c.end_day, &c.pop, errstr, sz) != 0)
         goto out;
     if (eqm_figtable_new(&c.att, &eqm_recruitment_attrition_table) != 0 ||
         eqm_figtable_new(&c.wf, &eqm_recruitment_workforce_table) != 0) {

@@ -5,7 +5,10 @@
  *
  * A file of its own, needing nothing else of the service, so that the
  * catalogue another consumer links pulls in these and not the handler.
- * Each sql selects the columns eqm/alert_eval.h names, in its order.
+ * Each sql selects the columns eqm/alert_eval.h names, in its order. None
+ * names a population base yet: the workforce's population is the base of
+ * today (equality.workforce_figures has no base column), so no alert of
+ * this service is ever a restatement.
  */
 #include <stddef.h>
 #include <string.h>
@@ -23,7 +26,8 @@ static const char attrition_sql[] =
     "a.base, 'ref_n', a.comparison_passed, 'ref_base', a.comparison_base, 'entered', "
     "a.entered, 'passed', a.passed, 'failed', a.failed, 'withdrawn', a.withdrawn, "
     "'pass_rate', a.pass_rate, 'comparison_pass_rate', a.comparison_pass_rate) AS "
-    "counts, a.role || '/' || a.stage AS scope, a.base AS mc "
+    "counts, a.role || '/' || a.stage AS scope, a.base AS mc, "
+    "NULL::text AS population_base, NULL::float8 AS prev_value "
     "FROM equality.attrition a, p WHERE p.source = 'recruitment' "
     "AND p.measure = 'recruitment.adverse_impact_ratio' AND NOT p.prefix "
     "AND a.dimension = p.dimension AND a.window_days = p.window_days";
@@ -38,7 +42,8 @@ static const char withdrawal_sql[] =
     "a.comparison_entered::float8 AS ref_base, jsonb_build_object('n', a.withdrawn, "
     "'base', a.entered, 'ref_n', a.comparison_withdrawn, 'ref_base', "
     "a.comparison_entered, 'withdrawal_rate', a.withdrawal_rate) AS counts, "
-    "a.role || '/' || a.stage AS scope, a.entered AS mc "
+    "a.role || '/' || a.stage AS scope, a.entered AS mc, "
+    "NULL::text AS population_base, NULL::float8 AS prev_value "
     "FROM equality.attrition a, p WHERE p.source = 'recruitment' "
     "AND p.measure = 'recruitment.withdrawal_rate_ratio' AND NOT p.prefix "
     "AND a.dimension = p.dimension AND a.window_days = p.window_days";
@@ -53,7 +58,8 @@ static const char representation_sql[] =
     "w.population_total::float8 AS ref_base, jsonb_build_object('n', w.headcount, "
     "'base', w.headcount_total, 'ref_n', w.population, 'ref_base', w.population_total, "
     "'share', w.share, 'population_share', w.population_share) AS counts, "
-    "w.area || '/' || w.role AS scope, w.headcount AS mc "
+    "w.area || '/' || w.role AS scope, w.headcount AS mc, "
+    "NULL::text AS population_base, NULL::float8 AS prev_value "
     "FROM equality.workforce w, p WHERE p.source = 'recruitment' "
     "AND p.measure = 'workforce.representation_ratio' AND NOT p.prefix "
     "AND w.dimension = p.dimension AND w.window_days = p.window_days";
@@ -69,7 +75,8 @@ static const char leavers_sql[] =
     "jsonb_build_object('n', w.leavers, 'base', w.avg_headcount, 'ref_n', "
     "w.ref_leavers, 'ref_base', w.ref_avg_headcount, 'leaver_rate', w.leaver_rate, "
     "'ref_leaver_rate', w.ref_leaver_rate) AS counts, "
-    "w.area || '/' || w.role AS scope, w.leavers AS mc "
+    "w.area || '/' || w.role AS scope, w.leavers AS mc, "
+    "NULL::text AS population_base, NULL::float8 AS prev_value "
     "FROM equality.workforce w, p WHERE p.source = 'recruitment' "
     "AND p.measure = 'workforce.leaver_rate_ratio' AND NOT p.prefix "
     "AND w.dimension = p.dimension AND w.window_days = p.window_days";

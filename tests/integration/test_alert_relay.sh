@@ -48,7 +48,8 @@ insert_rows() {
              'first_breached_at', '2026-03-14T10:00:00Z', 'evaluated_at', '2026-03-14T10:00:05Z',
              'summary', 'Black people in Cambridge were stopped and searched at 3.4 times the '
                         'rate of White people in the 365 days to 14 March 2026 '
-                        '(95% CI 2.1 to 5.5; 57 searches). [row ' || a.i || ']'),
+                        '(95% CI 2.1 to 5.5; 57 searches). [row ' || a.i || ']')
+           || jsonb_build_object('population_base', 'census-2021', 'restated_from', NULL),
            NOT ($every > 0 AND a.i % $every = 0)
       FROM (SELECT i, gen_random_uuid() AS alert_id, md5('rule|area|' || (i % 37)) AS fp,
                    CASE WHEN i % 2 = 0 THEN 'firing' ELSE 'resolved' END AS status,

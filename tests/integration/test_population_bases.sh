@@ -122,9 +122,42 @@ for i in range(black + white):
                       "self_defined_ethnicity": "Black" if i < black else "White"}))
 PY
 kcat -P -b "$EQM_KAFKA_BROKERS" -t stop-search.events -k cambs <"$EQM_TEST_DIR/stream.jsonl"
-timeout 180 "$BIN/eqm-stop-search" --exit-when-idle 3 --force-area cambridgeshire \
-    -X session.timeout.ms=6000 --log-level warn >"$EQM_TEST_DIR/ss.log" 2>&1 ||
-    fail "eqm-stop-search failed: $(tail -5 "$EQM_TEST_DIR/ss.log")"
+
+# Three rules on the same figure (Black, searches, 365 days): one that
+# fires above 6 and clears below 5, one that fires at or below 5 and
+# clears above 6, and one that fires above 4 (clears below 3.5). On Census
+# 2011 (7.5) the first and third fire; on Census 2021 (about 4.3, below)
+# the first would resolve and the second fire, each only because the
+# population changed; the third fires on both.
+rules=$EQM_TEST_DIR/rules.json
+cat >"$rules" <<'JSON'
+{"rules": [
+  {"name": "hb-above", "measure": "stop_search.searches", "dimension": "ethnicity",
+   "groups": ["black"], "window_days": 365, "comparison": ">=", "threshold": 6.0, "clear": 5.0,
+   "min_count": 1, "audience": "stop-search-scrutiny-group"},
+  {"name": "hb-below", "measure": "stop_search.searches", "dimension": "ethnicity",
+   "groups": ["black"], "window_days": 365, "comparison": "<=", "threshold": 5.0, "clear": 6.0,
+   "min_count": 1, "audience": "stop-search-scrutiny-group"},
+  {"name": "hb-steady", "measure": "stop_search.searches", "dimension": "ethnicity",
+   "groups": ["black"], "window_days": 365, "comparison": ">=", "threshold": 4.0, "clear": 3.5,
+   "min_count": 1, "audience": "stop-search-scrutiny-group"}
+]}
+JSON
+consume() {
+    timeout 180 "$BIN/eqm-stop-search" --exit-when-idle 3 --force-area cambridgeshire \
+        --alerts-rules="$rules" -X session.timeout.ms=6000 --log-level warn \
+        >>"$EQM_TEST_DIR/ss.log" 2>&1 ||
+        fail "eqm-stop-search failed: $(tail -5 "$EQM_TEST_DIR/ss.log")"
+}
+# msgs [WHERE]: rule|area|status|transition|population_base|restated_from, in order.
+msgs() {
+    psql_val "SELECT payload->>'rule' || '|' || (payload->>'area') || '|' || status || '|' ||
+                     (payload->>'transition') || '|' ||
+                     coalesce(payload->>'population_base', '-') || '|' ||
+                     coalesce(payload->>'restated_from', '-')
+                FROM equality.alert_outbox WHERE ${1:-true} ORDER BY id"
+}
+consume
 eqm_test_log "engine: $(psql_val "SELECT count(*) || ' figures, windows ending ' || string_agg(DISTINCT window_end::text, ',') || ' areas ' || string_agg(DISTINCT area, ',') FROM equality.figures") $(tail -3 "$EQM_TEST_DIR/ss.log")"
 
 fig() {
@@ -142,13 +175,21 @@ assert_eq "$want21" "$(psql_val "SELECT round(equality.rate_ratio_on_base('censu
     "the same counts on the Census 2021 base"
 [ "$(awk -v x="$want21" 'BEGIN { print (x < 7.4 || x > 7.6) }')" = 1 ] ||
     fail "the Census 2021 ratio $want21 should differ from 7.5"
-# The engine's own figure divides by today's base (census-2021).
-assert_eq "census-2021|$b21|$want21" \
-    "$(psql_val "SELECT (SELECT min(population_base) FROM equality.area_population) || '|' ||
-                        base || '|' || round(ratio::numeric, 6) FROM equality.figures
-                  WHERE measure = 'stop_search.searches' AND area = 'cambridgeshire'
-                    AND dimension = 'ethnicity' AND grp = 'black' AND window_days = 365")" \
-    "the engine's figure, on the base of today"
+# The engine's own figure divides by the base of its window's last day
+# (31 March 2021: Census 2011), and names it.
+want11_6=$(awk -v bn="$black_n" -v wn="$white_n" -v b="$b11" -v w="$w11" \
+    'BEGIN { printf "%.6f", (bn / b) / (wn / w) }')
+engine() {
+    psql_val "SELECT population_base || '|' || base || '|' || round(ratio::numeric, 6)
+                FROM equality.figures
+               WHERE measure = 'stop_search.searches' AND area = 'cambridgeshire'
+                 AND dimension = 'ethnicity' AND grp = 'black' AND window_days = 365"
+}
+assert_eq "census-2011|$b11|$want11_6" "$(engine)" "the engine's figure, on its window's base"
+# (Cambridge, E07000008, has no figure: the 2011 table is the force area's.)
+assert_eq "hb-above|cambridgeshire|firing|firing|census-2011|-
+hb-steady|cambridgeshire|firing|firing|census-2011|-" "$(msgs)" \
+    "on Census 2011: two alerts fire, as alerts"
 
 # The rule is data: moved (as the administrator), the same figure follows.
 psql -XAtq -v ON_ERROR_STOP=1 "$EQM_ADMIN_PG_URL" -c "
@@ -157,6 +198,63 @@ psql -XAtq -v ON_ERROR_STOP=1 "$EQM_ADMIN_PG_URL" -c "
     >/dev/null || fail "the administrator cannot edit the rule"
 assert_eq "census-2021|$want21" "$(fig "population_base || '|' || round(ratio::numeric, 6)")" \
     "with the rule moved, the year ending March 2021 is on Census 2021"
+# Restated at the next recomputation (the consumer restarted, no new
+# event): for the force area hb-above resolves and hb-below fires, each
+# announced as a restatement naming both bases; hb-steady, firing on both,
+# says nothing. Cambridge gets its first figure (2021 has its population),
+# about 3.2: hb-below fires there, a restatement too (the 2011 base gave
+# it no figure, so no alert); hb-steady does not fire there.
+consume
+assert_eq "census-2021|$b21|$want21" "$(engine)" "the engine's figure, restated on Census 2021"
+camb=$(psql_val "SELECT sum(population) FILTER (WHERE grp = 'black') || ' ' ||
+                        sum(population) FILTER (WHERE grp = 'white')
+                   FROM equality.area_population_by_base
+                  WHERE base = 'census-2021' AND area = 'E07000008'")
+read -r cb cw <<<"$camb"
+cn=$(psql_val "SELECT n || ' ' || ref_n FROM equality.figures
+                WHERE measure = 'stop_search.searches' AND area = 'E07000008'
+                  AND dimension = 'ethnicity' AND grp = 'black' AND window_days = 365")
+read -r cbn cwn <<<"$cn"
+assert_eq "$black_n $white_n" "$cbn $cwn" "every search of the stream is in Cambridge"
+wantc=$(awk -v bn="$cbn" -v wn="$cwn" -v b="$cb" -v w="$cw" 'BEGIN { printf "%.6f", (bn / b) / (wn / w) }')
+assert_eq "census-2021|$wantc" "$(psql_val "SELECT population_base || '|' || round(ratio::numeric, 6)
+                                       FROM equality.figures
+                                      WHERE measure = 'stop_search.searches' AND area = 'E07000008'
+                                        AND dimension = 'ethnicity' AND grp = 'black'
+                                        AND window_days = 365")" "Cambridge on Census 2021"
+[ "$(awk -v x="$wantc" 'BEGIN { print (x > 1 && x < 3.5) }')" = 1 ] ||
+    fail "Cambridge's ratio $wantc should be below both hb-steady's clearing level and hb-below's threshold"
+assert_eq "hb-above|cambridgeshire|resolved|restated|census-2021|census-2011
+hb-below|E07000008|firing|restated|census-2021|census-2011
+hb-below|cambridgeshire|firing|restated|census-2021|census-2011" \
+    "$(msgs "payload->>'transition' = 'restated'" | sort)" "on Census 2021: three restatements"
+assert_eq 5 "$(psql_val "SELECT count(*) FROM equality.alert_outbox")" \
+    "on Census 2021: no firing or resolved message beside them"
+for r in hb-above hb-below; do
+    sum=$(psql_val "SELECT payload->>'summary' FROM equality.alert_outbox
+                     WHERE payload->>'rule' = '$r' AND payload->>'transition' = 'restated'
+                       AND payload->>'area' = 'cambridgeshire'")
+    eqm_test_log "$r: $sum"
+    case $sum in
+    "Restated: "*", restated on the Census 2021 population instead of Census 2011: "*"not a change in policing.") ;;
+    *) fail "$r: the sentence does not say it was restated: $sum" ;;
+    esac
+done
+assert_eq "census-2021|" "$(psql_val "SELECT population_base || '|' || coalesce(previous_base, '')
+                                       FROM equality.figure_bases WHERE source = 'stop-search'")" \
+    "the previous base is forgotten once the alerts were judged on the new one"
+# Once restated, nothing more: another restart writes no message.
+consume
+assert_eq 5 "$(psql_val "SELECT count(*) FROM equality.alert_outbox")" "no message on a restart"
+psql_val "SELECT payload FROM equality.alert_outbox ORDER BY id" >"$EQM_TEST_DIR/payloads"
+python3 - "$EQM_SOURCE_DIR/schemas/events/alert.schema.json" "$EQM_TEST_DIR/payloads" <<'PY' ||
+import json, sys, jsonschema
+v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+for line in open(sys.argv[2]):
+    v.validate(json.loads(line))
+PY
+    fail "outbox payloads match alert.schema.json"
+
 # The analyst reads the same through equality_read.
 assert_eq "census-2021" "$(psql -XAtq -v ON_ERROR_STOP=1 "$EQM_WEB_PG_URL" -c \
     "SELECT population_base FROM equality_read.figures_on_base

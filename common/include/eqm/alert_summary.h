@@ -47,12 +47,19 @@ struct eqm_alert_figure {
     int has_ci;
     double ci_low, ci_high;
     long long n, base; /* base < 0: unknown */
+    /* A restatement (eqm/alert_eval.h): the population bases in words
+     * ("Census 2021"), the new and the one before; NULL: not one. */
+    const char *restated_on;
+    const char *restated_from;
 };
 
 /*
  * Writes the plain-English sentence for an alert into buf (always NUL
  * terminated, truncated to size). resolved prefixes "Resolved:" and
- * names the clearing level. Returns the length it wanted, as snprintf.
+ * names the clearing level. A restatement prefixes "Restated:" instead
+ * and ends by naming both bases: "..., restated on the Census 2021
+ * population instead of Census 2011: the same events divided by a
+ * different population, not a change in policing." Returns the length it wanted, as snprintf.
  */
 int eqm_alert_summary(char *buf, size_t size, const struct eqm_alert_figure *f, int resolved,
                       double clear_threshold);

@@ -3,8 +3,10 @@
  *
  * For every area, dimension, group and window (ending at the local day of
  * the source's newest event), and every measure of the service:
- *   population measures: rate per 1,000 population of the group, and the
- *     ratio to the reference group's rate, with a Katz 95% interval;
+ *   population measures: rate per 1,000 population of the group (on the
+ *     population base the rule gives for the window's last day, which the
+ *     figure names: eqm/poptable.h), and the ratio to the reference
+ *     group's rate, with a Katz 95% interval;
  *   share measures: the group's share (numerator over base count) with a
  *     Wilson interval, and the ratio to the reference group's share, with a
  *     Katz 95% interval.
@@ -61,6 +63,16 @@ void eqm_metrics_figure(const struct eqm_measure *m, const struct eqm_dimension 
  * source (the rows the recomputation owns) and $2 = the window end.
  */
 extern const struct eqm_figtable_def eqm_metrics_table;
+
+/*
+ * Notes in equality.figure_bases (migration 023) that source's figures are
+ * now on population base (NULL: none): when it differs from the base noted
+ * before, that one is kept as the previous base until the alerts have been
+ * judged on the new one (eqm/alert_eval.h: a restatement). Inside the
+ * caller's transaction. 0, or -1 with errstr.
+ */
+int eqm_metrics_note_base(PGconn *conn, const char *source, const char *base, char *errstr,
+                          size_t errstr_size) __attribute__((warn_unused_result));
 
 /*
  * Recomputes every figure of svc into eqm_metrics_table, inside the

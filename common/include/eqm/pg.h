@@ -22,6 +22,15 @@ PGconn *eqm_pg_connect(const char *url, const char *app, char *errstr, size_t er
 int eqm_pg_exec(PGconn *conn, const char *sql, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+/*
+ * Runs a parameterised query (text parameters, text results) that returns
+ * rows. Returns the result for the caller to PQclear, or NULL with errstr
+ * saying "what: <server message>" (the failed result is cleared).
+ */
+PGresult *eqm_pg_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                       const char *what, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
 /* Copies the error of res (or of conn if res is NULL) into errstr. */
 void eqm_pg_error(PGconn *conn, const PGresult *res, const char *what, char *errstr,
                   size_t errstr_size);

@@ -1,9 +1,10 @@
 /*
  * poptable.h - the population the figures divide by: every (area, group)
- * of the view equality.area_population_groups (broad groups and bme,
- * detailed groups, white_minority and all_minority (migration 024), on the
- * population base the rule gives for today: Census 2021 by default),
- * loaded once per recomputation and looked up by binary search
+ * of the view equality.area_population_groups_by_base (broad groups and
+ * bme, detailed groups, white_minority and all_minority: migration 024) on
+ * the population base the rule of migration 020 gives for the window's
+ * last day (Census 2011 up to 31 March 2021, Census 2021 after, by
+ * default), loaded once per recomputation and looked up by binary search
  * (every district of the Census file is an area: thousands of rows, looked
  * up once per figure row).
  */
@@ -27,12 +28,19 @@ int eqm_poptable_new(struct eqm_poptable **out, size_t n, const char *const *are
     __attribute__((warn_unused_result));
 
 /*
- * Reads equality.area_population_groups through conn (in the caller's
- * transaction, if one is open). Returns 0 with *out set, or -1 with errstr
- * (*out untouched).
+ * Reads the population of the base for a window ending on day (YYYY-MM-DD)
+ * through conn (in the caller's transaction, if one is open). Returns 0
+ * with *out set, or -1 with errstr (*out untouched). When the rule gives no
+ * base for the day, or the base has no rows, the table is empty (every
+ * figure then says it has no population) and its base is the rule's (or
+ * NULL).
  */
-int eqm_poptable_load(PGconn *conn, struct eqm_poptable **out, char *errstr, size_t errstr_size)
-    __attribute__((warn_unused_result));
+int eqm_poptable_load(PGconn *conn, const char *day, struct eqm_poptable **out, char *errstr,
+                      size_t errstr_size) __attribute__((warn_unused_result));
+
+/* The name of the base the table holds ("census-2021"), or NULL when the
+ * rule gives none; the table's own string. */
+const char *eqm_poptable_base(const struct eqm_poptable *t);
 
 /* The population of grp in area, or -1 when the table has no such row. */
 int64_t eqm_poptable_get(const struct eqm_poptable *t, const char *area, const char *grp);

@@ -48,6 +48,8 @@ enum {
     C_REFBASE,
     C_COUNTS,
     C_MC,
+    C_PBASE,
+    C_PREVVAL,
     C_FP,
     C_WDAY,
     C_AREANAME,
@@ -59,7 +61,10 @@ enum {
     C_RESOLVED,
     C_LASTVAL,
     C_LASTWEND,
-    C_SILENCED
+    C_SILENCED,
+    C_PREVBASE,
+    C_PBASE_WORDS,
+    C_PREVBASE_WORDS
 };
 
 static const char *eval_sql_head =
@@ -74,7 +79,8 @@ static const char *eval_sql_mid =
     "f.window_days)) AS fp FROM f, p WHERE p.groups IS NULL OR f.grp = ANY (p.groups)) "
     "SELECT g.measure, g.area, g.role, g.stage, g.dimension, g.grp, g.ref_grp, g.window_days, "
     "g.window_end::text, g.value, g.ci_low, g.ci_high, g.p_value, g.n, g.base, g.ref_n, "
-    "g.ref_base, g.counts::text, g.mc, g.fp, (g.window_end - date '1970-01-01'), "
+    "g.ref_base, g.counts::text, g.mc, g.population_base, g.prev_value, g.fp, "
+    "(g.window_end - date '1970-01-01'), "
     /* Display name: a district's Census name; a defined area's name with
      * capitals ("cambridgeshire" -> "Cambridgeshire"); the default force
      * area "force" in words; else as kept. */
@@ -88,8 +94,16 @@ static const char *eval_sql_mid =
     "(extract(epoch FROM s.last_notified_at) * 1e6)::bigint, "
     "(s.resolved_window_end - date '1970-01-01'), s.last_value, s.last_window_end::text, "
     "EXISTS (SELECT 1 FROM equality.alert_silences x WHERE x.fingerprint = g.fp "
-    "        AND x.removed_at IS NULL AND x.until > p.now) "
+    "        AND x.removed_at IS NULL AND x.until > p.now), "
+    /* The source's previous population base, and both in words ("Census
+     * 2021": a base's description up to its first comma). */
+    "b.previous_base, "
+    "(SELECT split_part(d.description, ',', 1) FROM equality.population_base d "
+    " WHERE d.name = g.population_base), "
+    "(SELECT split_part(d.description, ',', 1) FROM equality.population_base d "
+    " WHERE d.name = b.previous_base) "
     "FROM g CROSS JOIN p LEFT JOIN equality.alert_state s ON s.fingerprint = g.fp "
+    "LEFT JOIN equality.figure_bases b ON b.source = p.source "
     "WHERE (g.value ";
 static const char *eval_sql_tail = " p.threshold AND g.mc >= p.min_count) "
                                    "   OR s.status IN ('pending', 'firing') "
@@ -149,10 +163,12 @@ static enum eqm_alert_status status_parse(const char *s) {
     return EQM_ALERT_INACTIVE;
 }
 
-/* The message for one transition; NULL when out of memory. */
+/* The message for one transition (restated: a restatement, eqm/alert_eval.h);
+ * NULL when out of memory. */
 static json_t *payload_build(const struct eqm_alert_rule *rule, const PGresult *res, int row,
                              const struct eqm_alert_state *st, enum eqm_alert_transition t,
-                             const struct eqm_alert_obs *obs, int significant, int64_t now_us) {
+                             int restated, const struct eqm_alert_obs *obs, int significant,
+                             int64_t now_us) {
     struct eqm_alert_figure fig;
     char summary[1024], first[64], eval[64];
     json_t *counts, *o;
@@ -176,6 +192,11 @@ static json_t *payload_build(const struct eqm_alert_rule *rule, const PGresult *
     fig.ci_high = fig.has_ci ? strtod(col(res, row, C_CIHI), NULL) : 0;
     fig.n = col(res, row, C_N) ? strtoll(col(res, row, C_N), NULL, 10) : 0;
     fig.base = col(res, row, C_BASE) ? llround(strtod(col(res, row, C_BASE), NULL)) : -1;
+    if (restated) {
+        const char *on = col(res, row, C_PBASE_WORDS), *from = col(res, row, C_PREVBASE_WORDS);
+        fig.restated_on = on ? on : col(res, row, C_PBASE);
+        fig.restated_from = from ? from : col(res, row, C_PREVBASE);
+    }
     eqm_alert_summary(summary, sizeof(summary), &fig, t == EQM_ALERT_T_RESOLVED, rule->clear);
     fmt_time(first, st->first_breached_us ? st->first_breached_us : now_us);
     fmt_time(eval, now_us);
@@ -194,7 +215,8 @@ static json_t *payload_build(const struct eqm_alert_rule *rule, const PGresult *
     json_object_set_new(o, "fingerprint", json_string(PQgetvalue(res, row, C_FP)));
     json_object_set_new(o, "status",
                         json_string(t == EQM_ALERT_T_RESOLVED ? "resolved" : "firing"));
-    json_object_set_new(o, "transition", json_string(eqm_alert_transition_name(t)));
+    json_object_set_new(o, "transition",
+                        json_string(restated ? "restated" : eqm_alert_transition_name(t)));
     json_object_set_new(o, "rule", json_string(rule->name));
     json_object_set_new(o, "source", json_string(rule->source));
     json_object_set_new(o, "measure", json_string(fig.measure));
@@ -225,6 +247,9 @@ static json_t *payload_build(const struct eqm_alert_rule *rule, const PGresult *
     json_object_set_new(o, "first_breached_at", json_string(first));
     json_object_set_new(o, "evaluated_at", json_string(eval));
     json_object_set_new(o, "summary", json_string(summary));
+    json_object_set_new(o, "population_base", str_or_null(col(res, row, C_PBASE)));
+    json_object_set_new(o, "restated_from",
+                        restated ? str_or_null(col(res, row, C_PREVBASE)) : json_null());
     return o;
 }
 
@@ -239,6 +264,27 @@ static int same_state(const struct eqm_alert_state *a, const struct eqm_alert_st
            a->severity_level == b->severity_level && a->first_breached_us == b->first_breached_us &&
            a->last_notified_us == b->last_notified_us &&
            a->resolved_window_end == b->resolved_window_end;
+}
+
+/* A restatement: the state changed (t), the figure is on another base than
+ * the source's previous one, and the same state judged on the value of the
+ * same counts on the previous base (prev_value; none when that base had no
+ * population for them) would not have changed. */
+static int is_restatement(const struct eqm_alert_rule *rule, const PGresult *res, int row,
+                          const struct eqm_alert_state *before, const struct eqm_alert_obs *obs,
+                          enum eqm_alert_transition t, int64_t now_us) {
+    const char *base = col(res, row, C_PBASE), *prev = col(res, row, C_PREVBASE),
+               *prev_value = col(res, row, C_PREVVAL);
+    struct eqm_alert_state sim = *before;
+    struct eqm_alert_obs old = *obs;
+
+    if (t != EQM_ALERT_T_FIRING && t != EQM_ALERT_T_SEVERITY_UP && t != EQM_ALERT_T_RESOLVED)
+        return 0;
+    if (!base || !prev || strcmp(base, prev) == 0)
+        return 0;
+    old.has_value = prev_value != NULL;
+    old.value = prev_value ? strtod(prev_value, NULL) : 0;
+    return eqm_alert_step(rule, &sim, &old, now_us) == EQM_ALERT_T_NONE;
 }
 
 /* Evaluates one rule; returns outbox rows written or -1. */
@@ -309,7 +355,7 @@ built:
         const char *p = col(res, row, C_P), *lo = col(res, row, C_CILO),
                    *hi = col(res, row, C_CIHI);
         const char *lastval = col(res, row, C_LASTVAL), *lastwend = col(res, row, C_LASTWEND);
-        int significant;
+        int significant, restated;
 
         eqm_alert_state_init(&st);
         if (col(res, row, C_STATUS)) {
@@ -337,6 +383,7 @@ built:
             significant = lo && hi && (strtod(lo, NULL) > 1.0 || strtod(hi, NULL) < 1.0);
         obs.significant = significant;
         t = eqm_alert_step(rule, &st, &obs, now_us);
+        restated = is_restatement(rule, res, row, &before, &obs, t, now_us);
 
         /* Nothing changed, and the figure is the one already stored: no
          * write at all (a firing alert costs a read per evaluation). */
@@ -385,7 +432,8 @@ built:
             PQclear(r2);
         }
         if (t != EQM_ALERT_T_NONE) {
-            json_t *payload = payload_build(rule, res, row, &st, t, &obs, significant, now_us);
+            json_t *payload =
+                payload_build(rule, res, row, &st, t, restated, &obs, significant, now_us);
             char *text =
                 payload ? json_dumps(payload, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
             const char *op[5];
@@ -409,8 +457,8 @@ built:
                 return pg_fail(conn, r3, "writing alert outbox", errstr, errstr_size);
             }
             eqm_log_info("alert", "rule=%s fingerprint=%s transition=%s silenced=%d alert_id=%s",
-                         rule->name, op[0], eqm_alert_transition_name(t), silenced,
-                         PQntuples(r3) ? PQgetvalue(r3, 0, 0) : "");
+                         rule->name, op[0], restated ? "restated" : eqm_alert_transition_name(t),
+                         silenced, PQntuples(r3) ? PQgetvalue(r3, 0, 0) : "");
             PQclear(r3);
             written++;
         }
@@ -421,10 +469,11 @@ built:
 
 int eqm_alerts_evaluate(PGconn *conn, const struct eqm_alert_rules *rules, const char *source,
                         int64_t now_us, char *errstr, size_t errstr_size) {
+    const char *params[1] = {source};
+    PGresult *res;
     int total = 0;
-    if (!rules)
-        return 0;
-    for (int i = 0; i < eqm_alert_rules_total(rules); i++) {
+
+    for (int i = 0; rules && i < eqm_alert_rules_total(rules); i++) {
         const struct eqm_alert_rule *rule = eqm_alert_rules_get(rules, i);
         int n;
         if (source && strcmp(rule->source, source) != 0)
@@ -433,5 +482,14 @@ int eqm_alerts_evaluate(PGconn *conn, const struct eqm_alert_rules *rules, const
             return -1;
         total += n;
     }
+    /* Every rule has been judged on the new base: a later change is the
+     * figures' own. */
+    res = PQexecParams(conn,
+                       "UPDATE equality.figure_bases SET previous_base = NULL"
+                       " WHERE previous_base IS NOT NULL AND ($1::text IS NULL OR source = $1)",
+                       1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        return pg_fail(conn, res, "forgetting the previous population base", errstr, errstr_size);
+    PQclear(res);
     return total;
 }

@@ -223,7 +223,9 @@ int eqm_alert_summary(char *buf, size_t size, const struct eqm_alert_figure *f, 
     words(role, sizeof(role), f->role ? f->role : "");
     words(stage, sizeof(stage), f->stage ? f->stage : "");
 
-    if (resolved)
+    if (f->restated_on)
+        sb_printf(&b, "Restated: ");
+    else if (resolved)
         sb_printf(&b, "Resolved: ");
     start = b.len;
     if (!f->has_value) {
@@ -256,6 +258,11 @@ int eqm_alert_summary(char *buf, size_t size, const struct eqm_alert_figure *f, 
         sb_printf(&b, ", %s the clearing level of %s",
                   f->value < clear_threshold ? "below" : "above", c);
     }
+    if (f->restated_on)
+        sb_printf(&b,
+                  ", restated on the %s population instead of %s: the same events divided by a "
+                  "different population, not a change in policing",
+                  f->restated_on, f->restated_from ? f->restated_from : "the one before");
     sb_printf(&b, ".");
 out:
     if (start < size && buf[start])

@@ -8,30 +8,25 @@ int eqm_figlock_take(PGconn *conn, const char *source, const char *timezone, cha
                      size_t end_day_size, char *errstr, size_t sz) {
     const char *params[2] = {source, timezone};
     PGresult *res;
-    int ret = -1;
+    int ret;
 
     if (end_day_size > 0)
         end_day[0] = '\0';
-    res = PQexecParams(conn, "SELECT pg_advisory_xact_lock(hashtext('eqm-metrics:' || $1))", 1,
-                       NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        eqm_pg_error(conn, res, "locking figures", errstr, sz);
-        goto out;
-    }
+    res = eqm_pg_query(conn, "SELECT pg_advisory_xact_lock(hashtext('eqm-metrics:' || $1))", 1,
+                       params, "locking figures", errstr, sz);
+    if (!res)
+        return -1;
     PQclear(res);
     /* Read after the lock: a writer before us may have moved it on. */
-    res = PQexecParams(conn,
+    res = eqm_pg_query(conn,
                        "SELECT (max_occurred_at AT TIME ZONE $2)::date FROM equality.watermarks "
                        "WHERE source = $1",
-                       2, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        eqm_pg_error(conn, res, "reading watermark", errstr, sz);
-        goto out;
-    }
+                       2, params, "reading watermark", errstr, sz);
+    if (!res)
+        return -1;
     ret = PQntuples(res) > 0;
     if (ret)
         snprintf(end_day, end_day_size, "%s", PQgetvalue(res, 0, 0));
-out:
     PQclear(res);
     return ret;
 }

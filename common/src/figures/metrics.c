@@ -120,10 +120,11 @@ static const struct eqm_figtable_col figure_cols[] = {
     {"ci_low", "float8", NULL, "lo", false},
     {"ci_high", "float8", NULL, "hi", false},
     {"note", "text", NULL, NULL, false},
+    {"population_base", "text", NULL, "pbase", false},
 };
 
-static const char *const figure_compare[] = {"window_end", "n",    "base",         "ref_n",
-                                             "ref_base",   "note", "reference_grp"};
+static const char *const figure_compare[] = {
+    "window_end", "n", "base", "ref_n", "ref_base", "note", "reference_grp", "population_base"};
 
 const struct eqm_figtable_def eqm_metrics_table = {
     .table = "equality.figures",
@@ -140,6 +141,28 @@ const struct eqm_figtable_def eqm_metrics_table = {
     .ordered = false,
 };
 
+int eqm_metrics_note_base(PGconn *conn, const char *source, const char *base, char *errstr,
+                          size_t sz) {
+    const char *params[2] = {source, base};
+    PGresult *res = PQexecParams(
+        conn,
+        "INSERT INTO equality.figure_bases AS b (source, population_base) VALUES ($1, $2)"
+        " ON CONFLICT (source) DO UPDATE SET population_base = EXCLUDED.population_base,"
+        "   previous_base = b.population_base, changed_at = now()"
+        " WHERE b.population_base IS DISTINCT FROM EXCLUDED.population_base",
+        2, NULL, params, NULL, NULL, 0);
+    int ret = 0;
+
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        eqm_pg_error(conn, res, "noting the population base", errstr, sz);
+        ret = -1;
+    } else if (strcmp(PQcmdTuples(res), "0") != 0 && base) {
+        eqm_log_info("population base", "source=%s base=%s", source, base);
+    }
+    PQclear(res);
+    return ret;
+}
+
 static const struct eqm_dimension *dim_find(const struct eqm_service *svc, const char *name) {
     for (int i = 0; i < svc->n_dimensions; i++)
         if (!strcmp(svc->dimensions[i].name, name))
@@ -147,8 +170,9 @@ static const struct eqm_dimension *dim_find(const struct eqm_service *svc, const
     return NULL;
 }
 
+/* pbase: the population base of a population measure's figure, else NULL. */
 static void emit(struct eqm_figtable *w, const struct eqm_metrics_row *row,
-                 const struct eqm_figure *f) {
+                 const struct eqm_figure *f, const char *pbase) {
     eqm_figtable_text(w, f->measure);
     eqm_figtable_text(w, row->area);
     eqm_figtable_text(w, row->dimension);
@@ -163,6 +187,7 @@ static void emit(struct eqm_figtable *w, const struct eqm_metrics_row *row,
     eqm_figtable_double(w, f->ref_rate.has_value, f->ref_rate.value);
     eqm_figtable_estimate(w, &f->ratio);
     eqm_figtable_text(w, f->note);
+    eqm_figtable_text(w, pbase);
     eqm_figtable_row_end(w);
 }
 
@@ -203,7 +228,8 @@ static void compute_group(const struct eqm_service *svc, const struct eqm_dimens
         for (int m = 0; m < svc->n_measures; m++) {
             struct eqm_figure f;
             eqm_metrics_figure(&svc->measures[m], dim, row, ref, pop, ref_pop, &f);
-            emit(w, row, &f);
+            emit(w, row, &f,
+                 svc->measures[m].base == EQM_BASE_POPULATION ? eqm_poptable_base(pops) : NULL);
         }
     }
 }
@@ -283,7 +309,8 @@ int eqm_metrics_recompute(PGconn *conn, const struct eqm_service *svc,
     rc = eqm_figlock_take(conn, svc->name, scope->timezone, end_day, sizeof(end_day), errstr, sz);
     if (rc <= 0)
         return rc; /* 0: nothing counted yet */
-    if (eqm_poptable_load(conn, &pops, errstr, sz) != 0)
+    if (eqm_poptable_load(conn, end_day, &pops, errstr, sz) != 0 ||
+        eqm_metrics_note_base(conn, svc->name, eqm_poptable_base(pops), errstr, sz) != 0)
         goto out;
     if (sums_sql(svc, scope, &sql) != 0)
         goto oom;

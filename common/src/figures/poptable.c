@@ -16,6 +16,7 @@ struct eqm_poptable {
     struct entry *e;
     size_t n;
     char *text; /* every area and group, NUL-terminated, one block */
+    char *base; /* the population base, or NULL */
 };
 
 static int entry_cmp(const void *a, const void *b) {
@@ -58,18 +59,29 @@ int eqm_poptable_new(struct eqm_poptable **out, size_t n, const char *const *are
     return 0;
 }
 
-int eqm_poptable_load(PGconn *conn, struct eqm_poptable **out, char *errstr, size_t sz) {
-    PGresult *res =
-        PQexec(conn, "SELECT area, grp, population FROM equality.area_population_groups");
+int eqm_poptable_load(PGconn *conn, const char *day, struct eqm_poptable **out, char *errstr,
+                      size_t sz) {
+    const char *params[1] = {day};
+    PGresult *res = eqm_pg_query(conn, "SELECT equality.population_base_for($1::date)", 1, params,
+                                 "choosing the population base", errstr, sz);
     const char **area = NULL, **grp = NULL;
+    char *base = NULL;
     int64_t *pop = NULL;
     size_t n;
     int ret = -1;
 
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        eqm_pg_error(conn, res, "reading population", errstr, sz);
+    if (!res)
         goto out;
-    }
+    if (!PQgetisnull(res, 0, 0) && !(base = strdup(PQgetvalue(res, 0, 0))))
+        goto oom;
+    PQclear(res);
+    params[0] = base;
+    res = eqm_pg_query(conn,
+                       "SELECT area, grp, population FROM equality.area_population_groups_by_base"
+                       " WHERE base = $1",
+                       1, params, "reading population", errstr, sz);
+    if (!res)
+        goto out;
     n = (size_t)PQntuples(res);
     area = calloc(n + 1, sizeof(*area));
     grp = calloc(n + 1, sizeof(*grp));
@@ -83,11 +95,14 @@ int eqm_poptable_load(PGconn *conn, struct eqm_poptable **out, char *errstr, siz
     }
     if (eqm_poptable_new(out, n, area, grp, pop) != 0)
         goto oom;
+    (*out)->base = base;
+    base = NULL;
     ret = 0;
     goto out;
 oom:
     snprintf(errstr, sz, "out of memory reading population");
 out:
+    free(base);
     free(area);
     free(grp);
     free(pop);
@@ -101,6 +116,10 @@ int64_t eqm_poptable_get(const struct eqm_poptable *t, const char *area, const c
     return e ? e->population : -1;
 }
 
+const char *eqm_poptable_base(const struct eqm_poptable *t) {
+    return t->base;
+}
+
 size_t eqm_poptable_size(const struct eqm_poptable *t) {
     return t->n;
 }
@@ -110,6 +129,7 @@ void eqm_poptable_free(struct eqm_poptable **t) {
         return;
     free((*t)->e);
     free((*t)->text);
+    free((*t)->base);
     free(*t);
     *t = NULL;
 }

@@ -82,6 +82,17 @@ int eqm_pg_exec(PGconn *conn, const char *sql, char *errstr, size_t sz) {
     return ret;
 }
 
+PGresult *eqm_pg_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                       const char *what, char *errstr, size_t sz) {
+    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+
+    if (PQresultStatus(res) == PGRES_TUPLES_OK)
+        return res;
+    eqm_pg_error(conn, res, what, errstr, sz);
+    PQclear(res);
+    return NULL;
+}
+
 bool eqm_pg_retryable(PGconn *conn, const PGresult *res) {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
