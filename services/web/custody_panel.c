@@ -12,6 +12,7 @@
 #include "eqm/stats.h"
 #include "panel.h"
 #include "trend.h"
+#include "years.h"
 
 #define TABLE "equality_read.custody_daily"
 
@@ -301,10 +302,46 @@ static json_t *trend_api(const struct eqm_web_env *e, const struct eqm_web_args 
     return NULL;
 }
 
+/* The financial years of measure= (default: uses of force). */
+static json_t *years_api(const struct eqm_web_env *e, const struct eqm_web_args *a, char *errstr,
+                         size_t sz) {
+    for (size_t i = 0; i < N_MEASURES; i++)
+        if (!a->measure || !strcmp(a->measure, measures[i]))
+            return eqm_web_years(e, a, counted[i].measure, counted[i].noun, errstr, sz);
+    snprintf(errstr, sz, "no measure %s", a->measure);
+    return NULL;
+}
+
+/* The query of measure i into q: query's with measure=. query holds only
+ * the known arguments (area, group, months, span): short, and without a
+ * measure of its own. */
+static const char *measure_query(char *q, size_t qsz, const char *query, size_t i) {
+    snprintf(q, qsz, "%s%smeasure=%s", query, *query ? "&" : "", measures[i]);
+    return q;
+}
+
+/* Every measure's financial years, a table each. */
+static int years(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args *a,
+                 const char *query, char *errstr, size_t sz) {
+    for (size_t i = 0; i < N_MEASURES; i++) {
+        char q[1024];
+        json_t *y = eqm_web_years(e, a, counted[i].measure, counted[i].noun, errstr, sz);
+        if (!y)
+            return -1;
+        fprintf(fp, "<h3>%s</h3>\n", measure_titles[i]);
+        eqm_web_years_rows(fp, y);
+        eqm_web_api_links(fp, &eqm_web_custody_panel, "years",
+                          measure_query(q, sizeof(q), query, i));
+        json_decref(y);
+    }
+    return 0;
+}
+
 static const struct eqm_web_api apis[] = {{"tactics", tactics_api},
                                           {"taser", taser_api},
                                           {"trend", trend_api},
-                                          {"out_of_court", out_of_court_api}};
+                                          {"out_of_court", out_of_court_api},
+                                          {"years", years_api}};
 
 /* The trends of every measure, the first (use of force) large with its
  * table and the others as small multiples; the first is kept in *first
@@ -318,9 +355,7 @@ static int trends(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_ar
         ma.measure = measures[i];
         if (!(t = trend_api(e, &ma, errstr, sz)))
             return -1;
-        /* query holds only the known arguments (area, group, months, span):
-         * short, and without a measure of its own. */
-        snprintf(q, sizeof(q), "%s%smeasure=%s", query, *query ? "&" : "", measures[i]);
+        measure_query(q, sizeof(q), query, i);
         snprintf(id, sizeof(id), "chart-trend-%s", measures[i]);
         if (i == 1)
             fputs("<div class=\"multiples\">\n", fp);
@@ -382,6 +417,10 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
     fputs("</section>\n<section><h2>Trend of the rate ratio</h2>\n", fp);
     if (trends(fp, e, a, query, &uof, errstr, sz) != 0)
         goto out;
+    fputs("</section>\n<section><h2>By financial year</h2>\n", fp);
+    eqm_web_years_intro(fp);
+    if (years(fp, e, a, query, errstr, sz) != 0)
+        goto out;
     fputs("</section>\n<section><h2>Out-of-court disposals</h2>\n<div class=\"multiples\">\n"
           "<div class=\"multiple\"><h3>Share of disposals out of court</h3>\n",
           fp);
@@ -410,7 +449,10 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
           "(none for a share of 100%). Taser discharged per drawn: the uses of force in which "
           "a Taser was discharged over those in which one was drawn, both as recorded. Not "
           "stated: counted and shown, left out of every ratio. Population base: Census 2021 "
-          "(TS021), by district.</p></section>\n",
+          "(TS021), by district; by financial year, the base the rule gives for the year. "
+          "Ethnicity: for use of force, the one the officer perceived where the record has it "
+          "(as the Home Office's use-of-force tables), else the one the person gave; for the "
+          "others, the one the person gave.</p></section>\n",
           fp);
     rc = 0;
 out:

@@ -13,6 +13,7 @@
 #include "panel.h"
 #include "series.h"
 #include "trend.h"
+#include "years.h"
 /* Points on each funnel limit line. */
 #define FUNNEL_STEPS 40
 
@@ -23,6 +24,11 @@ static const struct eqm_web_counted searches = {"equality_read.stop_search_daily
 static json_t *trend(const struct eqm_web_env *e, const struct eqm_web_args *a, char *errstr,
                      size_t sz) {
     return eqm_web_trend(e, a, &searches, errstr, sz);
+}
+
+static json_t *years(const struct eqm_web_env *e, const struct eqm_web_args *a, char *errstr,
+                     size_t sz) {
+    return eqm_web_years(e, a, searches.measure, searches.noun, errstr, sz);
 }
 
 static const char *const funnel_columns[] = {
@@ -410,8 +416,11 @@ static bool k_of_n(FILE *fp, const json_t *ag, const char *before, const char *k
     return true;
 }
 
-static const struct eqm_web_api apis[] = {
-    {"trend", trend}, {"funnel", funnel}, {"breakdown", breakdown}, {"agreement", agreement}};
+static const struct eqm_web_api apis[] = {{"trend", trend},
+                                          {"funnel", funnel},
+                                          {"breakdown", breakdown},
+                                          {"agreement", agreement},
+                                          {"years", years}};
 
 static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args *a,
                 const char *query, char *errstr, size_t sz);
@@ -422,14 +431,15 @@ EQM_WEB_PANEL(eqm_web_stop_search_panel, "stop-search", "Stop and search",
 
 static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args *a,
                 const char *query, char *errstr, size_t sz) {
-    json_t *t = NULL, *f = NULL, *b = NULL, *ag = NULL;
+    json_t *t = NULL, *f = NULL, *b = NULL, *ag = NULL, *y = NULL;
     double thr;
     int rc = -1;
 
     if (eqm_web_chooser(fp, e, &eqm_web_stop_search_panel, "equality_read.stop_search_daily", a,
                         errstr, sz) != 0 ||
         !(t = trend(e, a, errstr, sz)) || !(f = funnel(e, a, errstr, sz)) ||
-        !(b = breakdown(e, a, errstr, sz)) || !(ag = agreement(e, a, errstr, sz)))
+        !(b = breakdown(e, a, errstr, sz)) || !(ag = agreement(e, a, errstr, sz)) ||
+        !(y = years(e, a, errstr, sz)))
         goto out;
     thr = json_real_value(json_object_get(t, "threshold"));
     fputs("<p class=\"lead\">How many times more likely ", fp);
@@ -452,6 +462,10 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
     eqm_web_chart(fp, &eqm_web_stop_search_panel, "chart-trend", "trend", "trend", query, t,
                   "rate ratio by month");
     eqm_web_table(fp, "table-trend", "Rate ratio by month", t);
+    fputs("</section>\n<section><h2>By financial year</h2>\n", fp);
+    eqm_web_years_intro(fp);
+    eqm_web_years_rows(fp, y);
+    eqm_web_api_links(fp, &eqm_web_stop_search_panel, "years", query);
     fputs("</section>\n<section><h2>Data quality: ethnicity not stated</h2>\n", fp);
     eqm_web_chart(fp, &eqm_web_stop_search_panel, "chart-quality", "quality", "trend", query, t,
                   "share not stated by month");
@@ -520,7 +534,8 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
           "Funnel limits: the force's ratio times exp(&plusmn;z&middot;&radic;(1/(n&middot;p) + "
           "1/(n&middot;(1&minus;p)))), n the area's searches of both groups and p the group's "
           "share of them force-wide (z 1.96 and 3.09). Population base: Census 2021 (TS021), by "
-          "district. Ethnicity: as the person searched defined it.</p></section>\n",
+          "district; by financial year, the base the rule gives for the year. Ethnicity: as the "
+          "person searched defined it.</p></section>\n",
           fp);
     rc = 0;
 out:
@@ -528,5 +543,6 @@ out:
     json_decref(f);
     json_decref(b);
     json_decref(ag);
+    json_decref(y);
     return rc;
 }

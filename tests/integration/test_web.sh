@@ -2,7 +2,8 @@
 #
 # eqm-web over a stack fed with a stop and search stream of 14 months in
 # six districts (web_expected.py): the API's trend and funnel equal the
-# figures computed independently from the events and the Census file; the
+# figures computed independently from the events and the Census file, and
+# so do its financial years (period_figures); the
 # CSV holds the JSON's rows; self-defined against officer-defined ethnicity
 # (the force, and a district over chosen months) is the table counted from
 # the events, drawn and in the pack; /metrics parses as Prometheus text;
@@ -51,6 +52,14 @@ assert_eq 200 "$(get '/api/stop-search/agreement.json' "$EQM_TEST_DIR/a.json")" 
 assert_eq 200 "$(get '/api/stop-search/agreement.json?area=E07000012&from=2025-01&to=2025-03' \
     "$EQM_TEST_DIR/ad.json")" "agreement of a district over chosen months"
 "$py" "$here/web_expected.py" check "$CENSUS" agreement-district "$EQM_TEST_DIR/ad.json"
+assert_eq 200 "$(get '/api/stop-search/years.json' "$EQM_TEST_DIR/y.json")" "financial years"
+"$py" "$here/web_expected.py" check "$CENSUS" years "$EQM_TEST_DIR/y.json"
+# Months chosen within one financial year: that year alone.
+assert_eq 200 "$(get '/api/stop-search/years.json?from=2025-04&to=2025-06' "$EQM_TEST_DIR/y1.json")" \
+    "financial years of chosen months"
+assert_eq "year ending March 2026" "$("$py" -c 'import json, sys
+print(" ".join(sorted({r["year"] for r in json.load(open(sys.argv[1]))["rows"]})))' \
+    "$EQM_TEST_DIR/y1.json")" "the year of April to June 2025"
 # Months with no search: the months asked for, every count 0, no share.
 assert_eq 200 "$(get '/api/stop-search/agreement.json?from=2020-01&to=2020-03' "$EQM_TEST_DIR/a0.json")" \
     "agreement over months with no search"
@@ -283,7 +292,8 @@ pages=$(pdfinfo "$ART/stop-search-pack.pdf" | sed -n 's/^Pages: *//p')
 pdftotext -layout "$ART/stop-search-pack.pdf" "$EQM_TEST_DIR/pack.txt"
 for want in "Stop and search" "Area: force" "2024-07" "2025-06" "Produced" "Trend of the rate ratio" \
     "Data quality" "Areas: funnel plot" "By power, by outcome" "Method" "Census 2021" "E07000012" \
-    "Self-defined against officer-defined ethnicity" "Self-defined (rows) against officer-defined"; do
+    "Self-defined against officer-defined ethnicity" "Self-defined (rows) against officer-defined" \
+    "By financial year" "Rate ratio by financial year" "year ending March 2025"; do
     grep -qF "$want" "$EQM_TEST_DIR/pack.txt" || fail "the pack's text lacks \"$want\""
 done
 # The cross-tab in the pack (its period is the API's default, checked

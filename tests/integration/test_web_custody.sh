@@ -71,6 +71,11 @@ for m in use_of_force arrests detentions strip_searches; do
 done
 assert_eq 200 "$(get /api/custody/trend.json "$D/trend-default.json")" "trend, no measure"
 check trend "$D/trend-default.json" span=12
+# By financial year (the year ending March 2025 whole, the next running).
+for m in use_of_force arrests; do
+    assert_eq 200 "$(get "/api/custody/years.json?measure=$m" "$D/years-$m.json")" "years of $m"
+    check years "$D/years-$m.json" measure=$m
+done
 # Cambridge's black people, the month alone: 5 to 25 uses of force a month,
 # some months too few to compare and some not.
 assert_eq 200 "$(get '/api/custody/trend.json?span=1&area=E07000008&group=black' \
@@ -169,7 +174,8 @@ pdftotext -layout "$ART/custody-pack.pdf" "$D/pack.txt"
 for want in "Use of force and custody" "Area: force" "2024-07" "2025-06" "Produced" \
     "Use of force by tactic" "Taser drawn" "Taser discharged" "Discharged per drawn" \
     "Trend of the rate ratio" "Strip searches in custody" "Out-of-court disposals" \
-    "Data quality" "too few to compare" "Method" "Census 2021"; do
+    "Data quality" "too few to compare" "Method" "Census 2021" "By financial year" \
+    "Rate ratio by financial year" "year ending March 2025"; do
     grep -qF "$want" "$D/pack.txt" || fail "the pack's text lacks \"$want\""
 done
 # The months chosen are the months printed: the trend's table, July 2024 to June 2025.

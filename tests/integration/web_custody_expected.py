@@ -3,7 +3,7 @@ here from the generator's exact counts (eqm-replay synth custody --expected)
 and the Census file, not by the program; for test_web_custody.sh.
 
   web_custody_expected.py EXPECTED.tsv CENSUS FORCE=CODE,CODE WHAT FILE [key=value ...]
-      WHAT: tactics, taser, out_of_court, trend; FILE: eqm-web's JSON; the
+      WHAT: tactics, taser, out_of_court, trend, years; FILE: eqm-web's JSON; the
       key=value pairs are the request's (area, group, from, to, span, measure),
       and what the data must hold for the check to prove something
       (need_too_few=1, need_drawn=N, need_taser=1).
@@ -196,6 +196,52 @@ def check_trend(c, pop, got, args):
     return few
 
 
+def financial_year(month):
+    """The Home Office's label of the financial year (April to March) of a
+    month: "year ending March 2025" for April 2024 to March 2025."""
+    y, m = int(month[:4]), int(month[5:7])
+    return f"year ending March {y + 1 if m >= 4 else y}"
+
+
+def check_years(c, pop, got, args):
+    """Each financial year of the counts, every minority broad group against
+    White, on Census 2021 (the rule's base after March 2021); a year is whole
+    when the newest event (30 June 2025 here) is past its end."""
+    counter = args.get("measure", "use_of_force")
+    if got["measure"] != "custody." + counter:
+        sys.exit(f"years: measure {got['measure']}, expected custody.{counter}")
+    years = {}
+    for m in c.months:
+        years.setdefault(financial_year(m), []).append(m)
+    want = [(y, g) for y in years for g in ("asian", "black", "mixed", "other")
+            if any(k[0] in years[y] and k[1] == g for k in c.by)]
+    labels = {"asian": "Asian", "black": "Black", "mixed": "Mixed", "other": "Other"}
+    got_rows = [(r["year"], r["group"]) for r in got["rows"]]
+    if got_rows != [(y, labels[g]) for y, g in want]:
+        sys.exit(f"years: rows {got_rows}, expected {want}")
+    drawn = 0
+    for row, (y, g) in zip(got["rows"], want):
+        a, b = c.sum(years[y], g, counter), c.sum(years[y], "white", counter)
+        whole = y != financial_year(c.months[-1])
+        what = f"years {counter} {y} {g}"
+        if (row["group_events"], row["reference_events"], row["group_population"],
+                row["reference_population"], row["population_base"], row["complete"]) != \
+                (a, b, pop[g], pop["white"], "Census 2021", whole):
+            sys.exit(f"{what}: {row}, expected {a} {b} {pop[g]} {pop['white']} {whole}")
+        if row["too_few"] != (a < MIN_EVENTS or b < MIN_EVENTS):
+            sys.exit(f"{what}: too_few {row['too_few']} with {a} and {b} events")
+        # period_figures (schemas/sql/022, 024) writes z to six places.
+        r = (a / pop[g]) / (b / pop["white"])
+        se = math.sqrt(1 / a - 1 / pop[g] + 1 / b - 1 / pop["white"]) if a else None
+        close(r, row["ratio"], what + " ratio")
+        close(r * math.exp(-1.959964 * se) if se else None, row["ci_low"], what + " ci_low")
+        close(r * math.exp(1.959964 * se) if se else None, row["ci_high"], what + " ci_high")
+        drawn += not row["too_few"]
+    if len(years) < 2 or drawn < 4:
+        sys.exit(f"years: {len(years)} years, {drawn} ratios; the check would prove little")
+    print(f"years {counter}: {len(want)} rows over {len(years)} financial years as computed")
+
+
 def main():
     expected, census, force, what, path = sys.argv[1:6]
     args = dict(kv.split("=", 1) for kv in sys.argv[6:])
@@ -225,6 +271,8 @@ def main():
             sys.exit("trend: no month too few to compare; the check would prove nothing")
         if args.get("need_drawn") and len(few) == len(got["rows"]):
             sys.exit("trend: every month too few to compare")
+    elif what == "years":
+        check_years(c, pop, got, args)
     else:
         sys.exit(f"unknown check {what}")
 

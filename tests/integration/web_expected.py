@@ -5,7 +5,7 @@ the Census file, not by the program.
   web_expected.py events CENSUS      JSON lines of the events, on stdout
   web_expected.py check CENSUS WHAT FILE
       WHAT: trend-force-12, trend-force-1, trend-district-1, funnel, breakdown,
-            agreement-force, agreement-district;
+            agreement-force, agreement-district, years;
       FILE: eqm-web's JSON.
 
 The stream: 14 months (May 2024 to June 2025), six Cambridgeshire
@@ -86,16 +86,28 @@ def population(path, districts):
     return pop
 
 
+def group_population(path, districts):
+    """Population of each broad group (white, black, asian, mixed, other)
+    in the districts, from the Census categories' names."""
+    pop = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            if row["area_code"] in districts:
+                g = row["census_category"].split()[0].rstrip(",:").lower()
+                pop[g] = pop.get(g, 0) + int(row["population"])
+    return pop
+
+
 def bme(c):
     return c["Black"] + c["Asian"] + c["Mixed"] + c["Other"]
 
 
-def katz(a, n1, b, n2):
+def katz(a, n1, b, n2, z=Z95):
     r = (a / n1) / (b / n2)
     if a == 0:
         return r, None, None
     se = math.sqrt(1 / a - 1 / n1 + 1 / b - 1 / n2)
-    return r, r * math.exp(-Z95 * se), r * math.exp(Z95 * se)
+    return r, r * math.exp(-z * se), r * math.exp(z * se)
 
 
 def close(x, y, what):
@@ -270,6 +282,41 @@ def check_agreement(got, first, last, dis):
           f"agree, {stated_agreed} of {stated} stated on both, as computed")
 
 
+def check_years(census, got):
+    """The force by financial year (April to March): May 2024 to March 2025
+    is the year ending March 2025, whole (the newest search is in June
+    2025); April to June 2025 the year ending March 2026, still running.
+    Both are after March 2021, so on Census 2021 (the rule's default)."""
+    pop = group_population(census, DISTRICTS)
+    years = [("year ending March 2025", range(0, MONTHS.index((2025, 3)) + 1), True),
+             ("year ending March 2026", range(MONTHS.index((2025, 4)), len(MONTHS)), False)]
+    want = [(label, g) for label, _, _ in years for g in ("Asian", "Black", "Mixed", "Other")]
+    if [(r["year"], r["group"]) for r in got["rows"]] != want:
+        sys.exit(f"years rows {[(r['year'], r['group']) for r in got['rows']]}, expected {want}")
+    rows = iter(got["rows"])
+    for label, months, whole in years:
+        b = sum(counts(k, d)["White"] for k in months for d in range(6))
+        for g in ("Asian", "Black", "Mixed", "Other"):
+            row = next(rows)
+            a = sum(counts(k, d)[g] for k in months for d in range(6))
+            what = f"years {label} {g}"
+            pa, pb = pop[g.lower()], pop["white"]
+            if (row["group_events"], row["reference_events"], row["group_population"],
+                    row["reference_population"], row["complete"], row["population_base"]) != \
+                    (a, b, pa, pb, whole, "Census 2021"):
+                sys.exit(f"{what}: {row}, expected {a} {b} {pa} {pb} {whole} Census 2021")
+            if row["too_few"] != (a < MIN_EVENTS or b < MIN_EVENTS):
+                sys.exit(f"{what}: too_few {row['too_few']} with {a} and {b} searches")
+            # period_figures (schemas/sql/022, 024) writes z to six places.
+            r, lo, hi = katz(a, pa, b, pb, 1.959964) if a > 0 else (0.0, None, None)
+            close(a * 1000 / pa, row["rate"], what + " rate")
+            close(b * 1000 / pb, row["reference_rate"], what + " White rate")
+            close(r, row["ratio"], what + " ratio")
+            close(lo, row["ci_low"], what + " ci_low")
+            close(hi, row["ci_high"], what + " ci_high")
+    print(f"years: {len(want)} rows (2 financial years by 4 groups) as computed")
+
+
 def main():
     if sys.argv[1] == "events":
         events()
@@ -296,6 +343,8 @@ def main():
     elif what == "agreement-district":
         # E07000012, January to March 2025 (the months chosen).
         check_agreement(got, MONTHS.index((2025, 1)), MONTHS.index((2025, 3)), [5])
+    elif what == "years":
+        check_years(census, got)
     else:
         sys.exit(f"unknown check {what}")
 
