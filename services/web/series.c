@@ -13,15 +13,15 @@ static bool next_month(const struct eqm_month_counts *prev, const struct eqm_mon
     return m->year == y && m->month == mo;
 }
 
-int eqm_series_trend(const struct eqm_month_counts *m, size_t n, int span, int64_t pop_a,
-                     int64_t pop_b, int64_t min_events, struct eqm_trend_point *out) {
+int eqm_series_trend(const struct eqm_month_counts *m, size_t n, int span, int64_t min_events,
+                     struct eqm_trend_point *out) {
     int64_t a = 0, b = 0;
 
-    if (span < 1 || pop_a < 0 || pop_b < 0)
+    if (span < 1)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        if (m[i].month < 1 || m[i].month > 12 || m[i].a < 0 || m[i].b < 0 ||
-            (i > 0 && !next_month(&m[i - 1], &m[i])))
+        if (m[i].month < 1 || m[i].month > 12 || m[i].a < 0 || m[i].b < 0 || m[i].pop_a < 0 ||
+            m[i].pop_b < 0 || (i > 0 && !next_month(&m[i - 1], &m[i])))
             return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -37,12 +37,15 @@ int eqm_series_trend(const struct eqm_month_counts *m, size_t n, int span, int64
         p->a = a;
         p->b = b;
         p->months = i + 1 < (size_t)span ? (int)i + 1 : span;
+        p->pop_a = m[i].pop_a;
+        p->pop_b = m[i].pop_b;
         p->too_few = a < min_events || b < min_events;
-        if (a > pop_a || b > pop_b)
+        p->no_population = p->pop_a == 0 || p->pop_b == 0;
+        if ((p->pop_a > 0 && a > p->pop_a) || (p->pop_b > 0 && b > p->pop_b))
             return -1;
-        if (p->too_few)
+        if (p->too_few || p->no_population)
             p->ratio = (struct eqm_estimate){0};
-        else if (eqm_stats_ratio_katz(a, pop_a, b, pop_b, EQM_STATS_Z95, &p->ratio) != 0)
+        else if (eqm_stats_ratio_katz(a, p->pop_a, b, p->pop_b, EQM_STATS_Z95, &p->ratio) != 0)
             return -1;
     }
     return 0;

@@ -5,7 +5,8 @@
  * A trend is a rate ratio by month: the group's events per head of its
  * population against the reference group's, over one month alone or over
  * the months up to it (a rolling 12 months), with the Katz log interval
- * (eqm_stats_ratio_katz). A funnel gives the control limits a ratio
+ * (eqm_stats_ratio_katz), each point on the population of its last
+ * month's base. A funnel gives the control limits a ratio
  * should stay within at a given number of events if the area were like
  * the force. A headcount series is a group's share of the stated
  * headcount at each snapshot date (Wilson interval), with the share not
@@ -23,10 +24,13 @@
 /* z for a two-sided 99.8% interval (the funnel's outer limits). */
 #define EQM_SERIES_Z998 3.090232306167813
 
-/* One calendar month's events: a of the group, b of the reference. */
+/* One calendar month's events, a of the group and b of the reference, and
+ * the two groups' populations on the base the month's last day is given
+ * (0: the base has none for the area). */
 struct eqm_month_counts {
     int year, month; /* month 1..12 */
     int64_t a, b;
+    int64_t pop_a, pop_b;
 };
 
 /* One point of a trend: the span of months ending at (year, month). */
@@ -34,22 +38,25 @@ struct eqm_trend_point {
     int year, month;
     int64_t a, b;              /* events over the span */
     int months;                /* months the span covers (less than asked at the start) */
+    int64_t pop_a, pop_b;      /* the populations divided by: the last month's */
     bool too_few;              /* a or b below the minimum: no ratio is shown */
+    bool no_population;        /* pop_a or pop_b is 0: no ratio either */
     struct eqm_estimate ratio; /* Katz 95%; has_value false when too_few */
 };
 
 /*
  * The trend over n consecutive months m[0..n-1] (each the month after the
  * one before; -1 if not), each point over `span` months (1: the month
- * alone; 12: a rolling year), against populations pop_a and pop_b (the
- * ratio's denominators: the span's length cancels). A point whose a or b
- * is below min_events is too few to compare. Fills out[0..n-1]; returns 0,
- * or -1 on bad arguments (span < 1, negative counts, a count above its
- * population).
+ * alone; 12: a rolling year), against the populations of the span's last
+ * month (the ratio's denominators: the span's length cancels), as a
+ * rolling figure divides by the base of its window's last day. A point
+ * whose a or b is below min_events is too few to compare; one whose last
+ * month has no population has no ratio. Fills out[0..n-1]; returns 0, or
+ * -1 on bad arguments (span < 1, negative counts or populations, a count
+ * above its population).
  */
-int eqm_series_trend(const struct eqm_month_counts *m, size_t n, int span, int64_t pop_a,
-                     int64_t pop_b, int64_t min_events, struct eqm_trend_point *out)
-    __attribute__((warn_unused_result));
+int eqm_series_trend(const struct eqm_month_counts *m, size_t n, int span, int64_t min_events,
+                     struct eqm_trend_point *out) __attribute__((warn_unused_result));
 
 /*
  * Funnel plot limits around a target ratio theta (the force's) at n events

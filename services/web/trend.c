@@ -10,11 +10,22 @@
 /* Most months one request draws (about 80 years). */
 #define MAX_MONTHS 1000
 
-static const char *const trend_columns[] = {
-    "month",      "group_events", "reference_events", "months",
-    "too_few",    "ratio",        "ci_low",           "ci_high",
-    "not_stated", "all_events",   "not_stated_share", "ratio_if_not_stated_in_group",
-    NULL};
+static const char *const trend_columns[] = {"month",
+                                            "group_events",
+                                            "reference_events",
+                                            "months",
+                                            "population_base",
+                                            "group_population",
+                                            "reference_population",
+                                            "too_few",
+                                            "ratio",
+                                            "ci_low",
+                                            "ci_high",
+                                            "not_stated",
+                                            "all_events",
+                                            "not_stated_share",
+                                            "ratio_if_not_stated_in_group",
+                                            NULL};
 
 /* The headings that name the events ("Group's searches"). */
 static json_t *headings(const char *noun) {
@@ -22,15 +33,19 @@ static json_t *headings(const char *noun) {
     snprintf(g, sizeof(g), "Group's %s", noun);
     snprintf(w, sizeof(w), "White people's %s", noun);
     snprintf(all, sizeof(all), "All %s", noun);
-    return json_pack("{s:s, s:s, s:s}", "group_events", g, "reference_events", w, "all_events",
-                     all);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "group_events", g, "reference_events", w,
+                     "all_events", all, "population_base", "Population base", "group_population",
+                     "Group's population", "reference_population", "White population");
 }
 
 /* Every month from the first counted to the last (months with nothing
- * counted as 0), its group's, White, not-stated and all events. */
+ * counted as 0), its group's, White, not-stated and all events, the base
+ * the rule gives for the month's last day (as equality.period_figures
+ * gives a month, and the engine a window) and the group's and White
+ * people's population on it. */
 static PGresult *monthly(const struct eqm_web_env *e, const struct eqm_web_counted *c,
                          const char *const *p, char *errstr, size_t sz) {
-    char sql[1536];
+    char sql[2560];
     snprintf(sql, sizeof(sql),
              "WITH m AS ("
              " SELECT date_trunc('month', day)::date AS month,"
@@ -40,19 +55,33 @@ static PGresult *monthly(const struct eqm_web_env *e, const struct eqm_web_count
              "        sum(%s) AS total"
              "   FROM %s"
              "  WHERE area = $1 AND dimension = 'ethnicity' GROUP BY 1),"
-             " s AS (SELECT generate_series(min(month), max(month), interval '1 month')::date"
-             "              AS month FROM m)"
-             " SELECT to_char(s.month, 'YYYY-MM'), extract(year FROM s.month)::int,"
-             "        extract(month FROM s.month)::int, m.a, m.b, m.ns, m.total"
-             "   FROM s LEFT JOIN m USING (month) ORDER BY s.month",
+             " s AS (SELECT month::date, (month + interval '1 month')::date - 1 AS month_end"
+             "         FROM (SELECT generate_series(min(month), max(month), interval '1 month')"
+             "                      AS month FROM m) g),"
+             " b AS (SELECT s.month,"
+             "              (SELECT r.base FROM equality_read.population_base_rule r"
+             "                WHERE r.period_from <= s.month_end"
+             "                  AND (r.period_to IS NULL OR s.month_end <= r.period_to)"
+             "                ORDER BY r.period_from DESC LIMIT 1) AS base"
+             "         FROM s)"
+             " SELECT to_char(b.month, 'YYYY-MM'), extract(year FROM b.month)::int,"
+             "        extract(month FROM b.month)::int, m.a, m.b, m.ns, m.total,"
+             "        coalesce((SELECT split_part(d.description, ',', 1)"
+             "                    FROM equality_read.population_base d WHERE d.name = b.base),"
+             "                 b.base),"
+             "        (SELECT sum(p.population) FROM equality_read.area_population_by_base p"
+             "          WHERE p.base = b.base AND p.area = $1 AND p.grp = $3),"
+             "        (SELECT sum(p.population) FROM equality_read.area_population_by_base p"
+             "          WHERE p.base = b.base AND p.area = $1 AND p.grp = 'white')"
+             "   FROM b LEFT JOIN m USING (month) ORDER BY b.month",
              c->column, c->column, c->column, c->column, c->table);
-    return eqm_web_query(e, "monthly counts", sql, 2, p, errstr, sz);
+    return eqm_web_query(e, "monthly counts", sql, 3, p, errstr, sz);
 }
 
 json_t *eqm_web_trend(const struct eqm_web_env *e, const struct eqm_web_args *a,
                       const struct eqm_web_counted *c, char *errstr, size_t sz) {
     const char *area = eqm_web_area(e, a), *group = a->group ? a->group : "bme";
-    const char *p[] = {area, eqm_web_group_array(group)};
+    const char *p[] = {area, eqm_web_group_array(group), group};
     int span = a->span ? a->span : 12;
     int64_t pop_a, pop_b;
     struct eqm_month_counts *m = NULL;
@@ -78,16 +107,17 @@ json_t *eqm_web_trend(const struct eqm_web_env *e, const struct eqm_web_args *a,
     }
     for (int i = 0; i < n; i++) {
         m[i] = (struct eqm_month_counts){(int)eqm_web_num(r, i, 1), (int)eqm_web_num(r, i, 2),
-                                         eqm_web_num(r, i, 3), eqm_web_num(r, i, 4)};
+                                         eqm_web_num(r, i, 3),      eqm_web_num(r, i, 4),
+                                         eqm_web_num(r, i, 8),      eqm_web_num(r, i, 9)};
     }
-    if (eqm_series_trend(m, (size_t)n, span, pop_a, pop_b, e->cfg->min_events, t) != 0) {
+    if (eqm_series_trend(m, (size_t)n, span, e->cfg->min_events, t) != 0) {
         snprintf(errstr, sz, "counts of %s do not fit its population (group %s)", area, group);
         goto out;
     }
     /* The sensitivity bound: every not-stated event in the group. */
     for (int i = 0; i < n; i++)
         m[i].a += eqm_web_num(r, i, 5);
-    if (eqm_series_trend(m, (size_t)n, span, pop_a, pop_b, 0, all) != 0)
+    if (eqm_series_trend(m, (size_t)n, span, 0, all) != 0)
         memset(all, 0, sizeof(*all) * (size_t)n);
 
     out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:o, s:o, s:o}", "measure",
@@ -115,9 +145,12 @@ json_t *eqm_web_trend(const struct eqm_web_env *e, const struct eqm_web_args *a,
             continue;
         json_array_append_new(
             rows,
-            json_pack("{s:s, s:I, s:I, s:i, s:b, s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "month",
-                      month, "group_events", (json_int_t)t[i].a, "reference_events",
-                      (json_int_t)t[i].b, "months", t[i].months, "too_few", t[i].too_few, "ratio",
+            json_pack("{s:s, s:I, s:I, s:i, s:o, s:I, s:I, s:b, s:o, s:o, s:o, s:I, s:I, s:o, s:o}",
+                      "month", month, "group_events", (json_int_t)t[i].a, "reference_events",
+                      (json_int_t)t[i].b, "months", t[i].months, "population_base",
+                      PQgetisnull(r, i, 7) ? json_null() : json_string(PQgetvalue(r, i, 7)),
+                      "group_population", (json_int_t)t[i].pop_a, "reference_population",
+                      (json_int_t)t[i].pop_b, "too_few", t[i].too_few, "ratio",
                       eqm_web_real(t[i].ratio.has_value, t[i].ratio.value), "ci_low",
                       eqm_web_real(t[i].ratio.has_ci, t[i].ratio.low), "ci_high",
                       eqm_web_real(t[i].ratio.has_ci, t[i].ratio.high), "not_stated",

@@ -11,7 +11,9 @@
 # are rebuilt from those rates and the 2011 populations in the file; a
 # stream of them dated in 2020/21 goes through eqm-stop-search, and its
 # figure on the Census 2011 base must come out 7.5; on the Census 2021
-# base the ratio this script computes from the 2021 file.
+# base the ratio this script computes from the 2021 file. The dashboard's
+# monthly trend puts each month on its own base, and a month alone equals
+# period_figures'.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
@@ -261,4 +263,85 @@ assert_eq "census-2021" "$(psql -XAtq -v ON_ERROR_STOP=1 "$EQM_WEB_PG_URL" -c \
       WHERE measure = 'stop_search.searches' AND area = 'cambridgeshire'
         AND grp = 'black' AND window_days = 365")" "the analyst's view names the base"
 "$BIN/eqm-admin" population-bases | grep -q 'census-2011' || fail "population-bases lists no base"
+# The dashboard's monthly trend divides each month by the base the rule
+# (still moved: Census 2011 to December 2020) gives for the month's last
+# day, as period_figures does: April to December 2020 on Census 2011,
+# January to March 2021 on Census 2021, the rolling 12 months to March
+# 2021 the engine's restated figure. Computed here from the stream.
+eqm_web_up
+for span in 12 1; do
+    assert_eq 200 "$(eqm_web_get "/api/stop-search/trend.json?area=cambridgeshire&group=black&span=$span" \
+        "$EQM_TEST_DIR/trend$span.json")" "trend, span $span"
+done
+psql -XAtq -v ON_ERROR_STOP=1 "$EQM_WEB_PG_URL" -F '|' -c "
+    SELECT period, events, ref_events, population_base, round(ratio::numeric, 9)
+      FROM equality_read.period_figures
+     WHERE measure = 'stop_search.searches' AND area = 'cambridgeshire' AND period_kind = 'month'
+       AND dimension = 'ethnicity' AND grp = 'black' ORDER BY period" >"$EQM_TEST_DIR/months.txt" ||
+    fail "period_figures by month"
+python3 - "$EQM_TEST_DIR/stream.jsonl" "$EQM_TEST_DIR/trend12.json" "$EQM_TEST_DIR/trend1.json" \
+    "$EQM_TEST_DIR/months.txt" "$b11 $w11 $b21 $w21" "$want21" <<'PY' || fail "the trend on each month's base"
+import collections, json, math, sys
+stream, t12, t1, months_txt, pops, want21 = sys.argv[1:]
+b11, w11, b21, w21 = map(int, pops.split())
+count = collections.Counter()
+for line in open(stream):
+    e = json.loads(line)
+    count[(e["occurred_at"][:7], e["self_defined_ethnicity"])] += 1
+months = [f"2020-{m:02d}" for m in range(4, 13)] + [f"2021-{m:02d}" for m in range(1, 4)]
+def base(month):  # the moved rule
+    return ("Census 2011", b11, w11) if month <= "2020-12" else ("Census 2021", b21, w21)
+def katz(a, pa, b, pb):
+    r = (a / pa) / (b / pb)
+    se = math.sqrt(1 / a - 1 / pa + 1 / b - 1 / pb)
+    return r, r * math.exp(-1.959963984540054 * se), r * math.exp(1.959963984540054 * se)
+def close(want, got, what):
+    if got is None or abs(want - got) > 1e-9 * abs(want):
+        sys.exit(f"{what}: {got}, expected {want}")
+for path, span in ((t12, 12), (t1, 1)):
+    d = json.load(open(path))
+    rows = d["rows"]
+    if [r["month"] for r in rows] != months:
+        sys.exit(f"span {span}: months {[r['month'] for r in rows]}")
+    for i, (row, month) in enumerate(zip(rows, months)):
+        window = months[max(0, i - span + 1):i + 1]
+        a = sum(count[(m, "Black")] for m in window)
+        b = sum(count[(m, "White")] for m in window)
+        name, pa, pb = base(month)
+        what = f"span {span} {month}"
+        if (row["group_events"], row["reference_events"], row["population_base"],
+                row["group_population"], row["reference_population"]) != (a, b, name, pa, pb):
+            sys.exit(f"{what}: {row}, expected {a} {b} {name} {pa} {pb}")
+        if a < d["min_events"] or b < d["min_events"]:
+            if row["ratio"] is not None:
+                sys.exit(f"{what}: a ratio from {a} and {b} searches")
+            continue
+        r, lo, hi = katz(a, pa, b, pb)
+        close(r, row["ratio"], what + " ratio")
+        close(lo, row["ci_low"], what + " ci_low")
+        close(hi, row["ci_high"], what + " ci_high")
+last = json.load(open(t12))["rows"][-1]
+if f"{last['ratio']:.6f}" != want21:
+    sys.exit(f"the 12 months to March 2021: {last['ratio']:.6f}, the restated figure {want21}")
+# Each month alone is period_figures' month: its counts, base and ratio.
+pf = {}
+for line in open(months_txt):
+    period, n, ref_n, b, ratio = line.rstrip("\n").split("|")
+    pf[period] = (int(n), int(ref_n), b, float(ratio) if ratio else None)
+compared = 0
+for row in json.load(open(t1))["rows"]:
+    n, ref_n, b, ratio = pf[row["month"]]
+    want_base = "census-2011" if row["month"] <= "2020-12" else "census-2021"
+    if (n, ref_n, b) != (row["group_events"], row["reference_events"], want_base):
+        sys.exit(f"{row['month']}: period_figures {n} {ref_n} {b}, trend {row}")
+    if row["ratio"] is not None:
+        if ratio is None or abs(ratio - row["ratio"]) > 1e-8:
+            sys.exit(f"{row['month']}: period_figures' ratio {ratio}, the trend's {row['ratio']}")
+        compared += 1
+if compared < 6:
+    sys.exit(f"only {compared} months with a ratio to compare")
+print(f"the trend: 2020 on Census 2011, 2021 on Census 2021, as computed; {compared} months "
+      "alone equal period_figures'")
+PY
+
 echo "PASS test_population_bases"

@@ -184,6 +184,11 @@ def check_trend(c, pop, got, args):
         if (row["group_events"], row["reference_events"], row["months"], row["not_stated"],
                 row["all_events"]) != (a, b, len(window), ns, total):
             sys.exit(f"{what}: {row}, expected a={a} b={b} ns={ns} total={total}")
+        # Every month here is after March 2021: the rule's Census 2021.
+        if (row["population_base"], row["group_population"], row["reference_population"]) != \
+                ("Census 2021", pop[group], pop["white"]):
+            sys.exit(f"{what}: base {row['population_base']} {row['group_population']} "
+                     f"{row['reference_population']}, expected Census 2021")
         close(ns / total if total else None, row["not_stated_share"], what + " share not stated")
         if check_ratio_row(row, a, pop[group], b, pop["white"], what):
             few.append(m)

@@ -136,6 +136,12 @@ def check_trend(census, span, got, dis):
         if row["month"] != f"{y}-{m:02d}" or row["group_events"] != a or \
                 row["reference_events"] != b or row["months"] != len(span_months):
             sys.exit(f"{what}: counts {row}, expected a={a} b={b}")
+        # Every month here is after March 2021: the rule's Census 2021.
+        if (row["population_base"], row["group_population"], row["reference_population"]) != \
+                ("Census 2021", pop["bme"], pop["white"]):
+            sys.exit(f"{what}: base {row['population_base']} {row['group_population']} "
+                     f"{row['reference_population']}, expected Census 2021 {pop['bme']} "
+                     f"{pop['white']}")
         close(ns / total, row["not_stated_share"], what + " not stated share")
         if a < MIN_EVENTS or b < MIN_EVENTS:
             if not row["too_few"] or row["ratio"] is not None:

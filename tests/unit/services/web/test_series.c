@@ -1,7 +1,8 @@
 /*
  * test_series.c - the series eqm-web's charts draw (series.h): the trend
- * of a rate ratio by month, alone and over a rolling span, small numbers
- * withheld, and the funnel plot's limits.
+ * of a rate ratio by month, alone and over a rolling span, each point on
+ * its last month's population, small numbers withheld, and the funnel
+ * plot's limits.
  *
  * Expected values are worked out by hand from the formulas:
  *   ratio = (a / pop_a) / (b / pop_b);
@@ -27,13 +28,14 @@
 #define POP_B 100000
 
 /* January to March 2025: a = 10, 20, 30; b = 50, 50, 100. */
-static const struct eqm_month_counts q1[] = {
-    {2025, 1, 10, 50}, {2025, 2, 20, 50}, {2025, 3, 30, 100}};
+static const struct eqm_month_counts q1[] = {{2025, 1, 10, 50, POP_A, POP_B},
+                                             {2025, 2, 20, 50, POP_A, POP_B},
+                                             {2025, 3, 30, 100, POP_A, POP_B}};
 
 static void test_month_alone(void **state) {
     struct eqm_trend_point p[3];
     (void)state;
-    assert_int_equal(eqm_series_trend(q1, 3, 1, POP_A, POP_B, 0, p), 0);
+    assert_int_equal(eqm_series_trend(q1, 3, 1, 0, p), 0);
     /* (10/10000)/(50/100000) = 2; (20/10000)/(50/100000) = 4;
      * (30/10000)/(100/100000) = 3. */
     assert_true(p[0].ratio.has_value);
@@ -50,7 +52,7 @@ static void test_month_alone(void **state) {
 static void test_rolling_span(void **state) {
     struct eqm_trend_point p[3];
     (void)state;
-    assert_int_equal(eqm_series_trend(q1, 3, 2, POP_A, POP_B, 0, p), 0);
+    assert_int_equal(eqm_series_trend(q1, 3, 2, 0, p), 0);
     /* January alone (the span is not yet full), then Jan+Feb (30, 100): 3,
      * then Feb+Mar (50, 150): 0.005 / 0.0015 = 3.3333. */
     assert_int_equal(p[0].months, 1);
@@ -73,35 +75,79 @@ static void test_too_few_to_compare(void **state) {
     struct eqm_trend_point p[3];
     (void)state;
     /* At least 20 of each: January's 10 is too few, February's 20 is not. */
-    assert_int_equal(eqm_series_trend(q1, 3, 1, POP_A, POP_B, 20, p), 0);
+    assert_int_equal(eqm_series_trend(q1, 3, 1, 20, p), 0);
     assert_true(p[0].too_few);
     assert_false(p[0].ratio.has_value);
     assert_int_equal(p[0].a, 10);
     assert_false(p[1].too_few);
     assert_float_equal(p[1].ratio.value, 4.0, 1e-12);
     /* The reference's count counts too: b = 50 below 60. */
-    assert_int_equal(eqm_series_trend(q1, 3, 1, POP_A, POP_B, 60, p), 0);
+    assert_int_equal(eqm_series_trend(q1, 3, 1, 60, p), 0);
     assert_true(p[1].too_few);
 }
 
 static void test_months_must_follow_each_other(void **state) {
     struct eqm_trend_point p[2];
-    const struct eqm_month_counts wrap[] = {{2024, 12, 5, 5}, {2025, 1, 5, 5}};
-    const struct eqm_month_counts gap[] = {{2025, 1, 5, 5}, {2025, 3, 5, 5}};
-    const struct eqm_month_counts over[] = {{2025, 1, POP_A + 1, 5}};
+    const struct eqm_month_counts wrap[] = {{2024, 12, 5, 5, POP_A, POP_B},
+                                            {2025, 1, 5, 5, POP_A, POP_B}};
+    const struct eqm_month_counts gap[] = {{2025, 1, 5, 5, POP_A, POP_B},
+                                           {2025, 3, 5, 5, POP_A, POP_B}};
+    const struct eqm_month_counts over[] = {{2025, 1, POP_A + 1, 5, POP_A, POP_B}};
+    const struct eqm_month_counts negative[] = {{2025, 1, 5, 5, -1, POP_B}};
     (void)state;
-    assert_int_equal(eqm_series_trend(wrap, 2, 12, POP_A, POP_B, 0, p), 0);
+    assert_int_equal(eqm_series_trend(wrap, 2, 12, 0, p), 0);
     assert_int_equal(p[1].months, 2);
-    assert_int_equal(eqm_series_trend(gap, 2, 1, POP_A, POP_B, 0, p), -1);
-    assert_int_equal(eqm_series_trend(q1, 3, 0, POP_A, POP_B, 0, p), -1);
-    assert_int_equal(eqm_series_trend(over, 1, 1, POP_A, POP_B, 0, p), -1);
+    assert_int_equal(eqm_series_trend(gap, 2, 1, 0, p), -1);
+    assert_int_equal(eqm_series_trend(q1, 3, 0, 0, p), -1);
+    assert_int_equal(eqm_series_trend(over, 1, 1, 0, p), -1);
+    assert_int_equal(eqm_series_trend(negative, 1, 1, 0, p), -1);
+}
+
+/* The base changes in February (populations 20000 and 50000 from then):
+ * each point divides by its last month's populations, the span's earlier
+ * months included, as a rolling figure divides by its window's last day's
+ * base. */
+static void test_population_of_the_last_month(void **state) {
+    const struct eqm_month_counts m[] = {{2025, 1, 10, 50, POP_A, POP_B},
+                                         {2025, 2, 20, 50, 20000, 50000},
+                                         {2025, 3, 30, 100, 20000, 50000}};
+    struct eqm_trend_point p[3];
+    (void)state;
+    assert_int_equal(eqm_series_trend(m, 3, 2, 0, p), 0);
+    /* January on the old base: (10/10000)/(50/100000) = 2. */
+    assert_float_equal(p[0].ratio.value, 2.0, 1e-12);
+    assert_int_equal(p[0].pop_a, POP_A);
+    /* January and February on February's base: (30/20000)/(100/50000)
+     * = 0.0015/0.002 = 0.75; February and March: (50/20000)/(150/50000)
+     * = 0.0025/0.003 = 0.8333. */
+    assert_int_equal(p[1].pop_a, 20000);
+    assert_int_equal(p[1].pop_b, 50000);
+    assert_float_equal(p[1].ratio.value, 0.75, 1e-12);
+    assert_float_equal(p[2].ratio.value, 2.5 / 3.0, 1e-12);
+}
+
+/* A month whose base has no population for the area: no ratio, not an
+ * error, and the counts still there; a count above 0 population is no
+ * error either (there is nothing to compare it with). */
+static void test_no_population(void **state) {
+    const struct eqm_month_counts m[] = {{2025, 1, 10, 50, 0, POP_B},
+                                         {2025, 2, 20, 50, POP_A, POP_B}};
+    struct eqm_trend_point p[2];
+    (void)state;
+    assert_int_equal(eqm_series_trend(m, 2, 1, 0, p), 0);
+    assert_true(p[0].no_population);
+    assert_false(p[0].too_few);
+    assert_false(p[0].ratio.has_value);
+    assert_int_equal(p[0].a, 10);
+    assert_false(p[1].no_population);
+    assert_float_equal(p[1].ratio.value, 4.0, 1e-12);
 }
 
 static void test_no_reference_events(void **state) {
-    const struct eqm_month_counts m[] = {{2025, 1, 4, 0}};
+    const struct eqm_month_counts m[] = {{2025, 1, 4, 0, POP_A, POP_B}};
     struct eqm_trend_point p[1];
     (void)state;
-    assert_int_equal(eqm_series_trend(m, 1, 1, POP_A, POP_B, 0, p), 0);
+    assert_int_equal(eqm_series_trend(m, 1, 1, 0, p), 0);
     assert_false(p[0].ratio.has_value);
 }
 
@@ -263,6 +309,7 @@ static void test_agreement_empty_and_bad(void **state) {
 }
 
 EQM_UNIT_MAIN(test_month_alone, test_rolling_span, test_too_few_to_compare,
-              test_months_must_follow_each_other, test_no_reference_events, test_funnel_limits,
+              test_months_must_follow_each_other, test_no_reference_events,
+              test_population_of_the_last_month, test_no_population, test_funnel_limits,
               test_headcount_shares, test_headcount_one_group_too_few, test_headcount_bad_input,
               test_agreement, test_agreement_empty_and_bad)
