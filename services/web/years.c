@@ -59,10 +59,10 @@ json_t *eqm_web_years(const struct eqm_web_env *e, const struct eqm_web_args *a,
                       "  FROM equality_read.period_figures f"
                       " WHERE f.measure = $1 AND f.area = $2 AND f.period_kind = 'financial_year'"
                       "   AND f.dimension = 'ethnicity'"
-                      "   AND f.grp IN ('asian', 'black', 'mixed', 'other')"
+                      "   AND f.grp IN ('bme', 'asian', 'black', 'mixed', 'other')"
                       "   AND ($3::text IS NULL OR f.period_end >= to_date($3, 'YYYY-MM'))"
                       "   AND ($4::text IS NULL OR f.period_start <= to_date($4, 'YYYY-MM'))"
-                      " ORDER BY f.period_start, f.grp",
+                      " ORDER BY f.period_start, f.grp <> 'bme', f.grp",
                       4, p, errstr, sz);
     if (!r)
         return NULL;

@@ -13,7 +13,8 @@
 
 /*
  * The financial years of measure ("stop_search.searches") in the area of a,
- * every minority broad group (Asian, Black, Mixed, Other) against White, as
+ * Black and minority ethnic people (bme) and every minority broad group
+ * (Asian, Black, Mixed, Other) against White, as
  * the API serves it: {"measure", "noun", "area", "reference", "min_events",
  * "headings", "columns", "rows"}, one row per year and group, oldest
  * first (the years that overlap a's months, if it names any), with year, group, group_events,

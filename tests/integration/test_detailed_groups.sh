@@ -85,4 +85,18 @@ assert_eq "white_british" "$(psql_val "SELECT DISTINCT reference_grp || CASE WHE
                   THEN '' ELSE ' (no population)' END FROM equality.period_figures
                  WHERE dimension = 'ethnicity_detailed' AND area = 'cambridgeshire'")" \
     "period_figures: ethnicity_detailed against white_british, with its population"
+# The fixed periods have the aggregates too (migration 025): every search
+# is in the year ending March 2025, so its rows are the computation above.
+assert_eq "$(cat "$EQM_TEST_DIR/want")" "$(psql_val "SELECT grp || '|' || events || '|' || population
+                       || '|' || round(rate::numeric, 6) || '|' || round(ratio::numeric, 6)
+                  FROM equality.period_figures
+                 WHERE measure = 'stop_search.searches' AND area = 'cambridgeshire'
+                   AND dimension = 'ethnicity_detailed' AND period = 'FY2024/25'
+                   AND grp IN ('white_minority', 'all_minority', 'bme')
+                 ORDER BY CASE grp WHEN 'white_minority' THEN 1 WHEN 'all_minority' THEN 2 ELSE 3 END")" \
+    "period_figures, year ending March 2025: white_minority, all_minority and bme as computed"
+assert_eq "$(sed -n 3p "$EQM_TEST_DIR/want" | cut -d'|' -f2)" "$(psql_val "SELECT events FROM equality.period_figures
+                 WHERE measure = 'stop_search.searches' AND area = 'cambridgeshire'
+                   AND dimension = 'ethnicity' AND period = 'FY2024/25' AND grp = 'bme'")" \
+    "period_figures' bme of the broad groups, the same searches"
 echo "PASS test_detailed_groups"

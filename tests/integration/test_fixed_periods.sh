@@ -112,22 +112,29 @@ def check(events_path, groups_path, census_path, dump_path):
         g, n = broad(row["census_category"]), int(row["population"])
         for area in {code, "cambridgeshire"}:
             pop[(area, g)] = pop.get((area, g), 0) + n
+            if g != "white":  # bme: asian + black + mixed + other
+                pop[(area, "bme")] = pop.get((area, "bme"), 0) + n
     counts, utc_counts, bounds, newest = {}, {}, {}, None
     for line in open(events_path):
         e = json.loads(line)
         t = parse(e["occurred_at"])
         newest = t if newest is None or t > newest else newest
         day = t.astimezone(LONDON).date()
+        g = group_of[e["event_id"]]
+        # Its group, and bme too when it is one of bme's four (migration 025).
+        gs = (g, "bme") if g in ("asian", "black", "mixed", "other") else (g,)
         for kind, period, first, last in periods(day):
             bounds[(kind, period)] = (first, last)
             for area in (e["area"], "cambridgeshire"):
-                k = (area, kind, period, group_of[e["event_id"]])
-                counts[k] = counts.get(k, 0) + 1
+                for x in gs:
+                    k = (area, kind, period, x)
+                    counts[k] = counts.get(k, 0) + 1
         # The same on UTC days: the stream must tell the two apart.
         for kind, period, _, _ in periods(t.date()):
             for area in (e["area"], "cambridgeshire"):
-                k = (area, kind, period, group_of[e["event_id"]])
-                utc_counts[k] = utc_counts.get(k, 0) + 1
+                for x in gs:
+                    k = (area, kind, period, x)
+                    utc_counts[k] = utc_counts.get(k, 0) + 1
     want = {}
     for (area, kind, period, g), n in counts.items():
         first, last = bounds[(kind, period)]
@@ -347,6 +354,8 @@ def check(events_path, census_path, dump_path):
             for area in {row["area_code"], "cambridgeshire"}:
                 k = (area, broad(row["census_category"]))
                 pop[k] = pop.get(k, 0) + int(row["population"])
+                if k[1] != "white":
+                    pop[(area, "bme")] = pop.get((area, "bme"), 0) + int(row["population"])
     rows, counts, ends, newest = set(), {}, {}, None
     for line in open(events_path):
         e = json.loads(line)
@@ -374,6 +383,15 @@ def check(events_path, census_path, dump_path):
                         k = (measure, area, kind, period, dim, grp)
                         counts[k] = counts.get(k, 0) + 1
     want = {}
+    # bme (migration 025): a row beside its four groups' in the ethnicity
+    # dimension, their events summed.
+    for (m, area, kind, period, dim, grp) in list(rows):
+        if dim == "ethnicity" and grp in ("asian", "black", "mixed", "other"):
+            rows.add((m, area, kind, period, dim, "bme"))
+    for (m, area, kind, period, dim, grp), n in list(counts.items()):
+        if dim == "ethnicity" and grp in ("asian", "black", "mixed", "other"):
+            k = (m, area, kind, period, dim, "bme")
+            counts[k] = counts.get(k, 0) + n
     for k in rows:
         m, area, kind, period, dim, grp = k
         n = counts.get(k, 0)

@@ -209,7 +209,7 @@ def financial_year(month):
 
 
 def check_years(c, pop, got, args):
-    """Each financial year of the counts, every minority broad group against
+    """Each financial year of the counts, BME and every minority broad group against
     White, on Census 2021 (the rule's base after March 2021); a year is whole
     when the newest event (30 June 2025 here) is past its end."""
     counter = args.get("measure", "use_of_force")
@@ -218,9 +218,13 @@ def check_years(c, pop, got, args):
     years = {}
     for m in c.months:
         years.setdefault(financial_year(m), []).append(m)
-    want = [(y, g) for y in years for g in ("asian", "black", "mixed", "other")
-            if any(k[0] in years[y] and k[1] == g for k in c.by)]
-    labels = {"asian": "Asian", "black": "Black", "mixed": "Mixed", "other": "Other"}
+    # BME first (migration 025), a row once one of its groups has one.
+    parts = {"bme": ("asian", "black", "mixed", "other"), "asian": ("asian",),
+             "black": ("black",), "mixed": ("mixed",), "other": ("other",)}
+    want = [(y, g) for y in years for g in parts
+            if any(k[0] in years[y] and k[1] in parts[g] for k in c.by)]
+    labels = {"bme": "Black and minority ethnic", "asian": "Asian", "black": "Black",
+              "mixed": "Mixed", "other": "Other"}
     got_rows = [(r["year"], r["group"]) for r in got["rows"]]
     if got_rows != [(y, labels[g]) for y, g in want]:
         sys.exit(f"years: rows {got_rows}, expected {want}")
