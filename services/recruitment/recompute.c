@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eqm/bme.h"
+#include "eqm/ethnicity.h"
 #include "eqm/figlock.h"
 #include "eqm/figtable.h"
 #include "eqm/pg.h"
@@ -220,8 +222,8 @@ static int attrition(struct ctx *c) {
     if (!res)
         goto out;
     n = PQntuples(res);
-    groups = calloc((size_t)n + 2, sizeof(*groups));
-    figs = calloc((size_t)n + 2, sizeof(*figs));
+    groups = calloc((size_t)n + 4, sizeof(*groups));
+    figs = calloc((size_t)n + 4, sizeof(*figs));
     if (!groups || !figs)
         goto oom;
     for (int i = 0; i < n;) {
@@ -249,7 +251,10 @@ static int attrition(struct ctx *c) {
             groups[ng - 1].stage[s].withdrawn = strtoll(PQgetvalue(res, j, 9), NULL, 10);
         }
         if (!strcmp(dim, "ethnicity"))
-            eqm_recruitment_add_bme(groups, &ng, n + 2);
+            eqm_recruitment_add_bme(groups, &ng, n + 4);
+        else if (!strcmp(dim, "ethnicity_detailed"))
+            for (int a = 0; a < EQM_AGG__COUNT; a++)
+                eqm_recruitment_add_aggregate((enum eqm_aggregate)a, groups, &ng, n + 4);
         for (int s = 0; s < REC_N_FIGURE_STAGES; s++) {
             eqm_recruitment_stage_figures(groups, ng, s, reference, figs);
             for (int g = 0; g < ng; g++)
@@ -309,6 +314,20 @@ static void emit_workforce(struct ctx *c, const char *role, const char *area, co
     eqm_figtable_row_end(w);
 }
 
+/* grp in groups[0..*ng), added with no staff if it is not: every group of
+ * the population total is in the table. */
+static void with_group(struct eqm_wf_group *groups, int *ng, const char *grp, int64_t population,
+                       bool has_snapshot) {
+    for (int g = 0; g < *ng; g++)
+        if (!strcmp(groups[g].grp, grp))
+            return;
+    memset(&groups[*ng], 0, sizeof(groups[*ng]));
+    groups[*ng].grp = grp;
+    groups[*ng].has_snapshot = has_snapshot;
+    groups[*ng].population = population;
+    (*ng)++;
+}
+
 static int workforce(struct ctx *c) {
     static const char sql[] =
         "WITH snap AS (SELECT role, area, dimension, max(as_of::date) AS as_of "
@@ -354,7 +373,9 @@ static int workforce(struct ctx *c) {
     if (!res)
         goto out;
     n = PQntuples(res);
-    cap = n + 8;
+    /* Room for the groups added to a block: the broad groups or the
+     * Census categories, and the aggregates. */
+    cap = n + EQM_ETH_CENSUS_CATEGORIES + EQM_AGG__COUNT;
     groups = calloc((size_t)cap, sizeof(*groups));
     figs = calloc((size_t)cap, sizeof(*figs));
     if (!groups || !figs)
@@ -364,7 +385,7 @@ static int workforce(struct ctx *c) {
         const char *dim = PQgetvalue(res, i, 2), *as_of = PQgetvalue(res, i, 5);
         const char *reference = NULL;
         int win = atoi(PQgetvalue(res, i, 4)), ng = 0, j = i;
-        bool ethnic = !strcmp(dim, "ethnicity");
+        bool ethnic = !strcmp(dim, "ethnicity"), detailed = !strcmp(dim, "ethnicity_detailed");
 
         for (int d = 0; d < eqm_recruitment_service.n_dimensions; d++)
             if (!strcmp(eqm_recruitment_service.dimensions[d].name, dim))
@@ -383,24 +404,26 @@ static int workforce(struct ctx *c) {
             g->leavers = strtoll(PQgetvalue(res, j, 9), NULL, 10);
             g->service_days = strtoll(PQgetvalue(res, j, 10), NULL, 10);
             g->service_known = strtoll(PQgetvalue(res, j, 11), NULL, 10);
-            g->population = ethnic ? eqm_poptable_get(c->pop, area, g->grp) : -1;
+            g->population = ethnic || detailed ? eqm_poptable_get(c->pop, area, g->grp) : -1;
         }
         if (ethnic) {
             /* Every broad group is in the population total, so every one
              * is in the table, with zero staff if need be. */
-            for (int b = 0; b < 5; b++) {
-                bool found = false;
-                for (int g = 0; g < ng && !found; g++)
-                    found = !strcmp(groups[g].grp, broad[b]);
-                if (!found) {
-                    memset(&groups[ng], 0, sizeof(groups[ng]));
-                    groups[ng].grp = broad[b];
-                    groups[ng].has_snapshot = *as_of != '\0';
-                    groups[ng].population = eqm_poptable_get(c->pop, area, broad[b]);
-                    ng++;
-                }
-            }
+            for (int b = 0; b < 5; b++)
+                with_group(groups, &ng, broad[b], eqm_poptable_get(c->pop, area, broad[b]),
+                           *as_of != '\0');
             eqm_workforce_add_bme(groups, &ng, cap);
+        } else if (detailed) {
+            /* Likewise every Census category the base counts in the area
+             * (Census 2011 has no Roma). */
+            for (int k = 0; k < EQM_ETH_CENSUS_CATEGORIES; k++) {
+                const char *cat = eqm_ethnicity_census_category(k);
+                int64_t p = eqm_poptable_get(c->pop, area, cat);
+                if (p >= 0)
+                    with_group(groups, &ng, cat, p, *as_of != '\0');
+            }
+            for (int a = 0; a < EQM_AGG__COUNT; a++)
+                eqm_workforce_add_aggregate((enum eqm_aggregate)a, groups, &ng, cap);
         }
         eqm_workforce_figures(groups, ng, reference, figs);
         for (int g = 0; g < ng; g++)

@@ -32,12 +32,15 @@ static const struct eqm_counts_table tables[] = {
 
 /* Default reference groups (equality.recruitment_settings may say
  * "highest" instead). Age bands are the producer's own, so no band is a
- * natural reference. */
+ * natural reference. The detailed groups of the same ethnicity
+ * (eqm_ethnicity_detailed) are compared with White British, as in stop and
+ * search, beside which white_minority and all_minority are reported. */
 static const struct eqm_dimension dimensions[] = {
     {"ethnicity", "white", true},
     {"sex", "male", false},
     {"age_range", "", false},
     {"disability", "no", false},
+    {"ethnicity_detailed", "white_british", true},
 };
 
 static const char *const stages[REC_N_FIGURE_STAGES] = {
@@ -137,6 +140,25 @@ static const char *ethnic(const char *s) {
     return eqm_ethnicity_name(eqm_ethnicity_map(s, s ? strlen(s) : 0, NULL));
 }
 
+/* The detailed group of a label; a detailed group's own name (a snapshot
+ * keyed "white_irish") is itself. */
+static const char *ethnic_detailed(const char *s) {
+    size_t n;
+    char name[40];
+    if (s) {
+        const char *t = trim(s, &n);
+        if (n < sizeof(name)) {
+            for (size_t i = 0; i < n; i++)
+                name[i] = (char)tolower((unsigned char)t[i]);
+            name[n] = '\0';
+            for (int i = 0; i < EQM_ETH_CENSUS_CATEGORIES; i++)
+                if (!strcmp(name, eqm_ethnicity_census_category(i)))
+                    return eqm_ethnicity_census_category(i);
+        }
+    }
+    return eqm_ethnicity_detailed(s, s ? strlen(s) : 0, NULL, NULL);
+}
+
 static const char *text(const json_t *event, const char *field) {
     const json_t *v = json_object_get(event, field);
     return json_is_string(v) ? json_string_value(v) : NULL;
@@ -155,6 +177,7 @@ static void groups_of(const json_t *event, const char *groups[REC_N_DIMENSIONS],
     groups[1] = eqm_recruitment_sex(sex);
     groups[2] = eqm_recruitment_age(text(event, "age_range"), age_buf);
     groups[3] = eqm_recruitment_disability(json_object_get(event, "disability"));
+    groups[4] = ethnic_detailed(eth);
 }
 
 /* ---- the handler ------------------------------------------------------- */
@@ -344,6 +367,8 @@ static int handle_flow(const struct eqm_envelope *env, const json_t *event, cons
 static const char *snapshot_group(const char *dim, const char *key, char *buf) {
     if (!strcmp(dim, "ethnicity"))
         return ethnic(key);
+    if (!strcmp(dim, "ethnicity_detailed"))
+        return ethnic_detailed(key);
     if (!strcmp(dim, "sex"))
         return eqm_recruitment_sex(key);
     if (!strcmp(dim, "age_range"))
@@ -379,7 +404,8 @@ static int handle_headcount(const struct eqm_envelope *env, const json_t *event,
     dim = eqm_recruitment_dimension(dname);
     if (!dim)
         return reject(rej, "bad_dimension",
-                      "dimension \"%.48s\" is not one of ethnicity, sex, age_range, disability",
+                      "dimension \"%.48s\" is not one of ethnicity, sex, age_range, "
+                      "disability, ethnicity_detailed",
                       dname);
     if (!counts || json_is_null(counts))
         return reject(rej, "missing_counts", "required field \"counts\" is missing");
@@ -484,28 +510,40 @@ struct eqm_rec_cell eqm_recruitment_cell(const struct eqm_rec_group *g, int stag
     return c;
 }
 
-int eqm_recruitment_add_bme(struct eqm_rec_group *groups, int *n, int cap) {
-    struct eqm_rec_group bme;
+bool eqm_recruitment_is_aggregate(const char *grp) {
+    for (int a = 0; a < EQM_AGG__COUNT; a++)
+        if (!strcmp(grp, eqm_aggregate_name((enum eqm_aggregate)a)))
+            return true;
+    return false;
+}
+
+int eqm_recruitment_add_aggregate(enum eqm_aggregate a, struct eqm_rec_group *groups, int *n,
+                                  int cap) {
+    struct eqm_rec_group sum;
     bool any = false;
-    if (*n >= cap)
+    if (*n >= cap || !eqm_aggregate_name(a))
         return 0;
-    memset(&bme, 0, sizeof(bme));
-    bme.grp = EQM_BME_NAME;
+    memset(&sum, 0, sizeof(sum));
+    sum.grp = eqm_aggregate_name(a);
     for (int i = 0; i < *n; i++) {
-        if (!eqm_bme_member(groups[i].grp))
+        if (eqm_recruitment_is_aggregate(groups[i].grp) || !eqm_aggregate_member(a, groups[i].grp))
             continue;
         any = true;
         for (int s = 0; s < REC_N_STAGES; s++) {
-            bme.stage[s].entered += groups[i].stage[s].entered;
-            bme.stage[s].passed += groups[i].stage[s].passed;
-            bme.stage[s].failed += groups[i].stage[s].failed;
-            bme.stage[s].withdrawn += groups[i].stage[s].withdrawn;
+            sum.stage[s].entered += groups[i].stage[s].entered;
+            sum.stage[s].passed += groups[i].stage[s].passed;
+            sum.stage[s].failed += groups[i].stage[s].failed;
+            sum.stage[s].withdrawn += groups[i].stage[s].withdrawn;
         }
     }
     if (!any)
         return 0;
-    groups[(*n)++] = bme;
+    groups[(*n)++] = sum;
     return 1;
+}
+
+int eqm_recruitment_add_bme(struct eqm_rec_group *groups, int *n, int cap) {
+    return eqm_recruitment_add_aggregate(EQM_AGG_BME, groups, n, cap);
 }
 
 int eqm_recruitment_comparison(const struct eqm_rec_group *groups, int n, int stage,
@@ -521,7 +559,8 @@ int eqm_recruitment_comparison(const struct eqm_rec_group *groups, int n, int st
                 return base > 0 ? i : -1;
             continue;
         }
-        if (base <= 0 || !strcmp(groups[i].grp, NOT_STATED) || !strcmp(groups[i].grp, EQM_BME_NAME))
+        if (base <= 0 || !strcmp(groups[i].grp, NOT_STATED) ||
+            eqm_recruitment_is_aggregate(groups[i].grp))
             continue;
         /* p/b > best_p/best_b, compared exactly in integers (counts are far
          * below 2^31, so the products fit). */
@@ -608,39 +647,52 @@ int eqm_recruitment_stage_figures(const struct eqm_rec_group *groups, int n, int
 
 /* ---- workforce figures ------------------------------------------------- */
 
-static bool stated_broad(const char *grp) {
-    return strcmp(grp, NOT_STATED) != 0 && strcmp(grp, EQM_BME_NAME) != 0;
+static bool stated(const char *grp) {
+    return strcmp(grp, NOT_STATED) != 0 && !eqm_recruitment_is_aggregate(grp);
 }
 
-int eqm_workforce_add_bme(struct eqm_wf_group *groups, int *n, int cap) {
-    struct eqm_wf_group bme;
+/* A detailed group whose detail is not known: the Census counts none. */
+static bool unspecified(const char *grp) {
+    static const char suffix[] = "_unspecified";
+    size_t n = strlen(grp), k = sizeof(suffix) - 1;
+    return n > k && !strcmp(grp + n - k, suffix) && eqm_ethnicity_detailed_broad(grp, NULL);
+}
+
+int eqm_workforce_add_aggregate(enum eqm_aggregate a, struct eqm_wf_group *groups, int *n,
+                                int cap) {
+    struct eqm_wf_group sum;
     bool any = false;
-    if (*n >= cap)
+    if (*n >= cap || !eqm_aggregate_name(a))
         return 0;
-    memset(&bme, 0, sizeof(bme));
-    bme.grp = EQM_BME_NAME;
+    memset(&sum, 0, sizeof(sum));
+    sum.grp = eqm_aggregate_name(a);
     for (int i = 0; i < *n; i++) {
         const struct eqm_wf_group *g = &groups[i];
-        if (!eqm_bme_member(g->grp))
+        if (eqm_recruitment_is_aggregate(g->grp) || !eqm_aggregate_member(a, g->grp))
             continue;
-        bme.population = any ? bme.population : 0;
         any = true;
-        bme.has_snapshot = bme.has_snapshot || g->has_snapshot;
-        bme.snapshot += g->snapshot;
-        bme.net_since += g->net_since;
-        bme.joiners += g->joiners;
-        bme.leavers += g->leavers;
-        bme.service_days += g->service_days;
-        bme.service_known += g->service_known;
-        if (g->population < 0 || bme.population < 0)
-            bme.population = -1;
+        sum.has_snapshot = sum.has_snapshot || g->has_snapshot;
+        sum.snapshot += g->snapshot;
+        sum.net_since += g->net_since;
+        sum.joiners += g->joiners;
+        sum.leavers += g->leavers;
+        sum.service_days += g->service_days;
+        sum.service_known += g->service_known;
+        if (unspecified(g->grp))
+            continue;
+        if (g->population < 0 || sum.population < 0)
+            sum.population = -1;
         else
-            bme.population += g->population;
+            sum.population += g->population;
     }
     if (!any)
         return 0;
-    groups[(*n)++] = bme;
+    groups[(*n)++] = sum;
     return 1;
+}
+
+int eqm_workforce_add_bme(struct eqm_wf_group *groups, int *n, int cap) {
+    return eqm_workforce_add_aggregate(EQM_AGG_BME, groups, n, cap);
 }
 
 static int64_t headcount_of(const struct eqm_wf_group *g) {
@@ -675,10 +727,12 @@ void eqm_workforce_figures(const struct eqm_wf_group *groups, int n, const char 
         const struct eqm_wf_group *g = &groups[i];
         if (reference && *reference && !strcmp(g->grp, reference))
             ref = g;
-        if (!stated_broad(g->grp))
+        if (!stated(g->grp))
             continue;
         hc_total += headcount_of(g);
         j_total += g->joiners;
+        if (unspecified(g->grp))
+            continue;
         if (g->population < 0)
             pop_known = false;
         else
@@ -720,7 +774,7 @@ void eqm_workforce_figures(const struct eqm_wf_group *groups, int n, const char 
             f->ref_leaver_rate.value = ref->leavers / ref_avg;
             f->ref_leaver_rate.has_value = true;
         }
-        if (!stated_broad(g->grp) && strcmp(g->grp, EQM_BME_NAME) != 0) {
+        if (!strcmp(g->grp, NOT_STATED)) {
             f->note = "not stated: left out of shares and ratios";
             continue;
         }
@@ -738,6 +792,8 @@ void eqm_workforce_figures(const struct eqm_wf_group *groups, int n, const char 
         if (!f->note) {
             if (ref == g)
                 f->note = "reference group";
+            else if (unspecified(g->grp))
+                f->note = "ethnic group known, its detail not: no Census population of its own";
             else if (!ref && reference && *reference)
                 f->note = "no reference group counts: no leaver rate ratio";
             else if (pop_total < 0 && f->share.has_value)

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "eqm/bme.h"
 #include "eqm/figtable.h"
 #include "eqm/service.h"
 #include "eqm/stats.h"
@@ -38,7 +39,7 @@ enum { WF_JOINERS = 0, WF_LEAVERS, WF_SERVICE_DAYS, WF_SERVICE_KNOWN, WF__COUNT 
 #define REC_STAGE_WITHDRAWAL 10
 #define REC_N_FIGURE_STAGES  11
 
-#define REC_N_DIMENSIONS 4
+#define REC_N_DIMENSIONS 5
 #define REC_GROUP_MAX    48 /* bytes of a free category (age band) */
 
 extern const struct eqm_service eqm_recruitment_service;
@@ -99,16 +100,27 @@ struct eqm_rec_figure {
 struct eqm_rec_cell eqm_recruitment_cell(const struct eqm_rec_group *g, int stage, int64_t *base);
 
 /*
- * Adds the "bme" aggregate (eqm/bme.h: asian + black + mixed + other, groups named
- * exactly so) as groups[*n] when there is room (cap) and any such group;
- * returns 1 if added, else 0.
+ * Adds the aggregate a (eqm/bme.h: "bme" of the broad or the detailed
+ * groups, "white_minority" and "all_minority" of the detailed ones) as
+ * groups[*n] when there is room (cap) and any of groups[0..*n) is one of
+ * its members; returns 1 if added, else 0. An aggregate already in groups
+ * is never a member of another.
  */
+int eqm_recruitment_add_aggregate(enum eqm_aggregate a, struct eqm_rec_group *groups, int *n,
+                                  int cap);
+
+/* eqm_recruitment_add_aggregate of EQM_AGG_BME. */
 int eqm_recruitment_add_bme(struct eqm_rec_group *groups, int *n, int cap);
+
+/* True when grp is one of the aggregates' names (bme, white_minority,
+ * all_minority): a sum of other rows, so in no total and never the
+ * comparison group chosen by "highest". */
+bool eqm_recruitment_is_aggregate(const char *grp);
 
 /*
  * The comparison group of stage among groups: reference if not NULL
  * (index, or -1 if that group has no decisions at the stage), else the
- * stated group (not not_stated, not bme) with the highest pass rate among
+ * stated group (not not_stated, not an aggregate) with the highest pass rate among
  * those with a base > 0 (ties: the larger base, then the name), or -1.
  */
 int eqm_recruitment_comparison(const struct eqm_rec_group *groups, int n, int stage,
@@ -160,13 +172,22 @@ struct eqm_wf_figure {
 /*
  * Figures of every group (out has room for n) against reference, for one
  * role, area, dimension and window. Totals (headcount, joiners,
- * population) are over the stated broad groups: not not_stated, not bme.
+ * population) are over the stated groups: not not_stated, not an
+ * aggregate. A detailed group whose detail is not known
+ * ("white_unspecified", ...) has no population of its own (the Census
+ * counts none): its staff are in the headcount total, and the population
+ * total is that of the groups the Census counts; any other stated group
+ * without a population leaves the dimension without one.
  */
 void eqm_workforce_figures(const struct eqm_wf_group *groups, int n, const char *reference,
                            struct eqm_wf_figure *out);
 
-/* Adds "bme" as for eqm_recruitment_add_bme; population summed too (-1 if
- * any part is unknown). */
+/* Adds the aggregate a as for eqm_recruitment_add_aggregate; population
+ * summed too, over the members the Census counts (-1 if one of those is
+ * unknown; a member "*_unspecified" has none and adds none). */
+int eqm_workforce_add_aggregate(enum eqm_aggregate a, struct eqm_wf_group *groups, int *n, int cap);
+
+/* eqm_workforce_add_aggregate of EQM_AGG_BME. */
 int eqm_workforce_add_bme(struct eqm_wf_group *groups, int *n, int cap);
 
 /*

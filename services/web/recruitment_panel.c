@@ -445,7 +445,9 @@ static const char *const quality_columns[] = {"records",     "dimension",       
 static json_t *quality(const struct eqm_web_env *e, const struct eqm_web_args *a, char *errstr,
                        size_t sz) {
     /* Every group but the aggregate, which counts its parts again. Headcount
-     * only where a snapshot was sent: elsewhere it is joiners less leavers. */
+     * only where a snapshot was sent: elsewhere it is joiners less leavers.
+     * The detailed groups' dimension is the same ethnicity, not stated by
+     * the same records: not repeated. */
     return figure_rows(
         e, a, "not stated",
         "WITH q AS ("
@@ -454,6 +456,7 @@ static json_t *quality(const struct eqm_web_env *e, const struct eqm_web_args *a
         "        sum(entered) FILTER (WHERE grp <> 'bme') AS n"
         "   FROM equality_read.attrition"
         "  WHERE role = $1 AND window_days = $2::int AND stage = 'application'"
+        "    AND dimension <> 'ethnicity_detailed'"
         "  GROUP BY dimension"
         " UNION ALL"
         " SELECT 'headcount', dimension,"
@@ -461,7 +464,7 @@ static json_t *quality(const struct eqm_web_env *e, const struct eqm_web_args *a
         "        sum(headcount) FILTER (WHERE grp <> 'bme')"
         "   FROM equality_read.workforce"
         "  WHERE role = $1 AND area = $3 AND window_days = $2::int"
-        "    AND snapshot_as_of IS NOT NULL"
+        "    AND snapshot_as_of IS NOT NULL AND dimension <> 'ethnicity_detailed'"
         "  GROUP BY dimension)"
         " SELECT records, dimension, ns AS not_stated, n AS all_records,"
         "        ns::float8 / nullif(n, 0) AS not_stated_share"

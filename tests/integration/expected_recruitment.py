@@ -21,7 +21,32 @@ STAGES = ["application", "eligibility", "assessment_centre", "interview", "vetti
 ALL_STAGES = STAGES + ["end_to_end", "withdrawal"]
 BME = ("asian", "black", "mixed", "other")
 BROAD = ("asian", "black", "mixed", "white", "other")
-REFERENCE = {"ethnicity": "white", "sex": "male", "disability": "no", "age_range": None}
+REFERENCE = {"ethnicity": "white", "sex": "male", "disability": "no", "age_range": None,
+             "ethnicity_detailed": "white_british"}
+# The detailed groups' aggregates (README, "Detailed groups"): bme is every
+# Census category (or heading only, "asian_unspecified") under the four
+# headings; white_minority the four white categories but White British.
+WHITE_MINORITY = ("white_irish", "white_gypsy_irish_traveller", "white_roma", "white_other")
+AGGREGATES = ("bme", "white_minority", "all_minority")
+
+
+def detailed_members(grp):
+    """The aggregates a detailed group is part of."""
+    if grp.split("_")[0] in BME:
+        return ("bme", "all_minority")
+    if grp in WHITE_MINORITY:
+        return ("white_minority", "all_minority")
+    return ()
+
+
+def add_up(parts):
+    """The stage-by-stage sum of several groups' {stage: counts}."""
+    out = {}
+    for p in parts:
+        for st, v in p.items():
+            old = out.get(st, (0, 0, 0, 0))
+            out[st] = tuple(x + y for x, y in zip(old, v))
+    return out
 Z = 1.959963984540054
 
 
@@ -103,6 +128,11 @@ def attrition(argv):
                     old = bme.get(st, (0, 0, 0, 0))
                     bme[st] = tuple(x + y for x, y in zip(old, v))
             gs["bme"] = bme
+        if dim == "ethnicity_detailed":
+            for agg in AGGREGATES:
+                parts = [v for g, v in gs.items() if agg in detailed_members(g)]
+                if parts:
+                    gs[agg] = add_up(parts)
     expected = {}
     for (role, dim), gs in groups.items():
         for stage in ALL_STAGES:
@@ -110,7 +140,7 @@ def attrition(argv):
             ref = REFERENCE[dim]
             if ref is None:
                 cands = [(Fraction(c[1], c[4]), c[4], g) for g, c in cells.items()
-                         if c[4] > 0 and g not in ("not_stated", "bme")]
+                         if c[4] > 0 and g != "not_stated" and g not in AGGREGATES]
                 # highest rate, then larger base, then the first name
                 cands.sort(key=lambda t: (-t[0], -t[1], t[2]))
                 cmp = cands[0][2] if cands else None

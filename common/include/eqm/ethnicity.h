@@ -77,6 +77,16 @@ const char *eqm_ethnicity_detailed(const char *s, size_t len, enum eqm_ethnic_gr
  */
 bool eqm_ethnicity_detailed_broad(const char *detailed, enum eqm_ethnic_group *broad);
 
+/*
+ * The Census categories among the detailed groups (the names of
+ * equality.census_categories): i from 0 to EQM_ETH_CENSUS_CATEGORIES - 1
+ * gives "white_british", "white_irish", ...,
+ * "other_any" (white_roma is counted by Census 2021 only); NULL outside.
+ * The "*_unspecified" groups and not_stated are not among them.
+ */
+#define EQM_ETH_CENSUS_CATEGORIES 19
+const char *eqm_ethnicity_census_category(int i);
+
 /* True for asian, black, mixed and other: the groups that make up "bme". */
 bool eqm_ethnicity_is_bme(enum eqm_ethnic_group g);
 

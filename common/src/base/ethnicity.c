@@ -311,6 +311,11 @@ const char *eqm_ethnicity_detailed(const char *s, size_t len, enum eqm_ethnic_gr
     return unspecified[g];
 }
 
+const char *eqm_ethnicity_census_category(int i) {
+    /* detailed_groups[] opens with the Census categories. */
+    return i >= 0 && i < EQM_ETH_CENSUS_CATEGORIES ? detailed_groups[i].name : NULL;
+}
+
 bool eqm_ethnicity_detailed_broad(const char *detailed, enum eqm_ethnic_group *broad) {
     for (size_t i = 0; i < sizeof(detailed_groups) / sizeof(detailed_groups[0]); i++) {
         if (!strcmp(detailed, detailed_groups[i].name)) {

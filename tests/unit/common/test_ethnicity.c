@@ -448,5 +448,51 @@ static void test_police_csv(void **state) {
     assert_int_equal(officer_blank, 18);
 }
 
+/* The 19 categories of Census 2021 TS021 (ONS), each once, with its
+ * heading; the 18 of 2011 are the same without Roma. */
+static void test_census_categories(void **state) {
+    static const char *const want[] = {"white_british",
+                                       "white_irish",
+                                       "white_gypsy_irish_traveller",
+                                       "white_roma",
+                                       "white_other",
+                                       "mixed_white_black_caribbean",
+                                       "mixed_white_black_african",
+                                       "mixed_white_asian",
+                                       "mixed_other",
+                                       "asian_indian",
+                                       "asian_pakistani",
+                                       "asian_bangladeshi",
+                                       "asian_chinese",
+                                       "asian_other",
+                                       "black_african",
+                                       "black_caribbean",
+                                       "black_other",
+                                       "other_arab",
+                                       "other_any"};
+    int seen[EQM_ETH_CENSUS_CATEGORIES] = {0};
+    (void)state;
+    assert_int_equal(EQM_ETH_CENSUS_CATEGORIES, sizeof(want) / sizeof(want[0]));
+    for (int i = 0; i < EQM_ETH_CENSUS_CATEGORIES; i++) {
+        const char *c = eqm_ethnicity_census_category(i);
+        enum eqm_ethnic_group broad = EQM_ETH_NOT_STATED;
+        int j;
+        assert_non_null(c);
+        for (j = 0; j < EQM_ETH_CENSUS_CATEGORIES && strcmp(want[j], c); j++)
+            ;
+        if (j == EQM_ETH_CENSUS_CATEGORIES)
+            fail_msg("\"%s\" is not a Census category", c);
+        seen[j]++;
+        assert_true(eqm_ethnicity_detailed_broad(c, &broad));
+        /* the heading is the name's first word */
+        assert_int_equal(strncmp(c, eqm_ethnicity_name(broad), strlen(eqm_ethnicity_name(broad))),
+                         0);
+    }
+    for (int j = 0; j < EQM_ETH_CENSUS_CATEGORIES; j++)
+        assert_int_equal(seen[j], 1);
+    assert_null(eqm_ethnicity_census_category(-1));
+    assert_null(eqm_ethnicity_census_category(EQM_ETH_CENSUS_CATEGORIES));
+}
+
 EQM_UNIT_MAIN(test_known_labels, test_unknown, test_case_space_len, test_name_and_bme,
-              test_csv_split, test_census_csv, test_police_csv)
+              test_csv_split, test_census_csv, test_police_csv, test_census_categories)

@@ -25,6 +25,11 @@ static const char *const group_labels[EQM_SYNTH_GROUPS] = {
     "White - English/Welsh/Scottish/Northern Irish/British",
     "Other ethnic group - Arab",
     NULL};
+/* The detailed group (Census category) of each label, written out here
+ * so that the expected counts do not come from the consumer's mapping. */
+static const char *const group_detailed[EQM_SYNTH_GROUPS] = {"asian_indian",      "black_african",
+                                                             "mixed_white_asian", "white_british",
+                                                             "other_arab",        "not_stated"};
 static const char *const stage_names[EQM_SYNTH_STAGES] = {
     "application", "eligibility", "assessment_centre", "interview", "vetting", "medical",
     "fitness",     "offer",       "appointment"};
@@ -342,11 +347,14 @@ long eqm_synth_recruitment_run(const struct eqm_synth_recruitment *o,
                 const int64_t *c = gn->funnel[s][d][i];
                 if (c[0] == 0)
                     continue;
+                /* Each ethnicity is counted again by its detailed group. */
                 for (int all = 0; all < 2; all++)
-                    fprintf(expected, "funnel\t%s\t%s\t%s\t%s\t%s\t%lld\t%lld\t%lld\t%lld\n",
-                            o->role, all ? "*" : o->campaign, stage_names[s], dim_names[d],
-                            dim_group(d, i), (long long)c[0], (long long)c[1], (long long)c[2],
-                            (long long)c[3]);
+                    for (int det = 0; det < (d == D_ETH ? 2 : 1); det++)
+                        fprintf(expected, "funnel\t%s\t%s\t%s\t%s\t%s\t%lld\t%lld\t%lld\t%lld\n",
+                                o->role, all ? "*" : o->campaign, stage_names[s],
+                                det ? "ethnicity_detailed" : dim_names[d],
+                                det ? group_detailed[i] : dim_group(d, i), (long long)c[0],
+                                (long long)c[1], (long long)c[2], (long long)c[3]);
             }
     for (int d = 0; expected && d < D__COUNT; d++)
         for (int i = 0; i < dim_size(d); i++) {
@@ -356,6 +364,13 @@ long eqm_synth_recruitment_run(const struct eqm_synth_recruitment *o,
             fprintf(expected, "workforce\t%s\t%s\t%s\t%s\t%lld\t%lld\t%lld\t%lld\t%lld\n", o->role,
                     o->area, dim_names[d], dim_group(d, i), (long long)c[0], (long long)c[1],
                     (long long)c[2], (long long)c[3], (long long)c[4]);
+            /* The detailed groups have the joiners and leavers; the
+             * snapshot (c[0]) is by broad group only. */
+            if (d == D_ETH && (c[1] || c[2]))
+                fprintf(expected,
+                        "workforce\t%s\t%s\tethnicity_detailed\t%s\t0\t%lld\t%lld\t%lld\t%lld\n",
+                        o->role, o->area, group_detailed[i], (long long)c[1], (long long)c[2],
+                        (long long)c[3], (long long)c[4]);
         }
     n = gn->events;
     free(gn);

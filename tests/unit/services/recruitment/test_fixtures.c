@@ -43,13 +43,13 @@ static void check_valid(const char *name, const char *bytes, size_t len,
         const int64_t *counts;
         int t = eqm_sink_collect_row(sink, r, &parts, &counts);
         if (t == REC_T_FUNNEL) {
-            assert_int_equal(n, 8);
+            assert_int_equal(n, 2 * REC_N_DIMENSIONS);
             assert_int_equal(counts[REC_ENTERED], 1);
             assert_int_equal(counts[REC_PASSED] + counts[REC_FAILED] + counts[REC_WITHDRAWN], 1);
             assert_non_null(eqm_recruitment_dimension(parts[3])); /* dimension, then group */
             assert_true(parts[4][0] != '\0');
         } else if (t == REC_T_WORKFORCE) {
-            assert_int_equal(n, at_force ? 4 : 8);
+            assert_int_equal(n, at_force ? REC_N_DIMENSIONS : 2 * REC_N_DIMENSIONS);
             assert_int_equal(counts[WF_JOINERS] + counts[WF_LEAVERS], 1);
             assert_true(!strcmp(parts[1], area) || !strcmp(parts[1], FIXTURE_FORCE));
         } else {

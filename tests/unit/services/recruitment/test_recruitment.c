@@ -80,6 +80,8 @@ static void test_stage_event_rows(void **state) {
         "police_officer|*|interview|age_range|18-24",
         "police_officer|spring|interview|disability|yes",
         "police_officer|*|interview|disability|yes",
+        "police_officer|spring|interview|ethnicity_detailed|black_caribbean",
+        "police_officer|*|interview|ethnicity_detailed|black_caribbean",
     };
     (void)state;
 
@@ -92,8 +94,8 @@ static void test_stage_event_rows(void **state) {
             "Caribbean\",\"gender\":\"F\",\"age_range\":\" 18-24 \",\"disability\":true}",
             &rej),
         0);
-    assert_int_equal(eqm_sink_collect_rows(sink), 8);
-    for (size_t i = 0; i < 8; i++) {
+    assert_int_equal(eqm_sink_collect_rows(sink), 10);
+    for (size_t i = 0; i < 10; i++) {
         assert_int_equal(row(sink, i, key, sizeof(key), &c), REC_T_FUNNEL);
         assert_string_equal(key, want[i]);
         assert_null(strstr(key, "SECRET"));
@@ -160,7 +162,7 @@ static void test_leaver_service(void **state) {
                          "\"sex\":\"Male\"}",
                          &rej),
                      0);
-    assert_int_equal(eqm_sink_collect_rows(sink), 8);
+    assert_int_equal(eqm_sink_collect_rows(sink), 10);
     assert_int_equal(row(sink, 2, key, sizeof(key), &c), REC_T_WORKFORCE);
     assert_string_equal(key, "police_staff|E1|sex|male");
     assert_int_equal(c[WF_LEAVERS], 1);
@@ -207,6 +209,32 @@ static void test_headcount_rows(void **state) {
     assert_int_equal(eqm_sink_collect_rows(sink), 1);
     row(sink, 0, key, sizeof(key), &c);
     assert_string_equal(key, "2025-06-21|pcso|force|sex|male");
+    /* Detailed groups: a label and the group's own name add up (5 + 2
+     * White Irish); a bare "White" is white_unspecified. */
+    assert_int_equal(run(sink,
+                         "{\"event_id\":\"x\",\"event_type\":\"headcount\"," ENV
+                         ",\"role\":\"pcso\",\"dimension\":\"ethnicity_detailed\",\"as_of\":"
+                         "\"2025-03-31\",\"counts\":{\"White - Irish\":5,\" White_Irish \":2,"
+                         "\"White\":1,\"Asian/Asian British - Indian\":3}}",
+                         &rej),
+                     0);
+    assert_int_equal(eqm_sink_collect_rows(sink), 6);
+    row(sink, 0, key, sizeof(key), &c);
+    assert_string_equal(key, "2025-03-31|pcso|E1|ethnicity_detailed|white_irish");
+    assert_int_equal(c[0], 7);
+    row(sink, 2, key, sizeof(key), &c);
+    assert_string_equal(key, "2025-03-31|pcso|E1|ethnicity_detailed|white_unspecified");
+    assert_int_equal(c[0], 1);
+    row(sink, 4, key, sizeof(key), &c);
+    assert_string_equal(key, "2025-03-31|pcso|E1|ethnicity_detailed|asian_indian");
+    assert_int_equal(c[0], 3);
+    assert_int_equal(run(sink,
+                         "{\"event_id\":\"x\",\"event_type\":\"headcount\"," ENV
+                         ",\"role\":\"pcso\",\"dimension\":\"religion\",\"counts\":{}}",
+                         &rej),
+                     -1);
+    assert_string_equal(rej.code, "bad_dimension");
+    assert_non_null(strstr(rej.reason, "ethnicity_detailed"));
     eqm_sink_collect_free(&sink);
 }
 
@@ -325,6 +353,50 @@ static void test_bme_aggregate(void **state) {
     }
 }
 
+/* The detailed groups' aggregates: bme of every group under the four
+ * headings (asian_unspecified too), white_minority of the four white
+ * groups other than White British (not white_unspecified), all_minority
+ * of both; an aggregate is never part of another, nor the "highest"
+ * comparison group. */
+static void test_detailed_aggregates(void **state) {
+    struct eqm_rec_group g[9] = {
+        group("white_british", 0, 40, 10, 0), group("white_irish", 0, 3, 1, 0),
+        group("white_roma", 0, 1, 1, 1),      group("white_unspecified", 0, 5, 0, 0),
+        group("asian_indian", 0, 4, 4, 0),    group("asian_unspecified", 0, 1, 1, 0),
+        group("not_stated", 0, 2, 0, 0),
+    };
+    struct eqm_rec_figure f[9];
+    int n = 7;
+    (void)state;
+    for (int a = 0; a < EQM_AGG__COUNT; a++)
+        assert_int_equal(eqm_recruitment_add_aggregate((enum eqm_aggregate)a, g, &n, 9),
+                         a < 2 ? 1 : 0); /* no room for the third */
+    assert_int_equal(n, 9);
+    assert_string_equal(g[7].grp, "bme");
+    assert_int_equal(g[7].stage[0].passed, 4 + 1);
+    assert_int_equal(g[7].stage[0].entered, 8 + 2);
+    assert_string_equal(g[8].grp, "white_minority");
+    assert_int_equal(g[8].stage[0].passed, 3 + 1);
+    assert_int_equal(g[8].stage[0].entered, 4 + 3);
+    {
+        struct eqm_rec_group h[10];
+        int m = 9;
+        memcpy(h, g, sizeof(g));
+        assert_int_equal(eqm_recruitment_add_aggregate(EQM_AGG_ALL_MINORITY, h, &m, 10), 1);
+        assert_string_equal(h[9].grp, "all_minority");
+        assert_int_equal(h[9].stage[0].passed, 5 + 4);
+        assert_int_equal(h[9].stage[0].entered, 10 + 7);
+        /* white_unspecified passes 5 of 5, the highest rate of the
+         * groups; the aggregates are never chosen. */
+        assert_int_equal(eqm_recruitment_comparison(h, m, 0, NULL), 3);
+        /* Against White British: white_minority 4/6 over 40/50. */
+        eqm_recruitment_stage_figures(h, m, 0, "white_british", f);
+        assert_close(f[8].ratio.value, (4.0 / 6) / (40.0 / 50), 1e-12);
+    }
+    assert_true(eqm_recruitment_is_aggregate("all_minority"));
+    assert_false(eqm_recruitment_is_aggregate("white_other"));
+}
+
 /* ---- workforce --------------------------------------------------------- */
 
 static void test_workforce_force_figures(void **state) {
@@ -378,6 +450,54 @@ static void test_workforce_headcount_since_snapshot(void **state) {
     assert_false(f[0].population_share.has_value);
 }
 
+static void test_workforce_detailed(void **state) {
+    /* Staff: 80 White British, 6 White Irish, 4 White Other, 2 Indian, 3
+     * whose heading only is known (white_unspecified), 5 not stated, in an
+     * area of 1,000 people: 850 White British, 20 Irish, 60 Other White,
+     * 70 Indian. Headcount total 80 + 6 + 4 + 2 + 3 = 95 (not stated out);
+     * population total 1,000 (white_unspecified has none and stops none).
+     * white_minority: 10 of 95 staff against 80 of 1,000 people:
+     * (10/95) / (80/1000) = 1.31579. bme: 2/95 against 70/1000. Leavers:
+     * White Irish 2 of an average 6 - (0 - 2)/2 = 7, White British 4 of
+     * 82: ratio (2/7) / (4/82). */
+    struct eqm_wf_group g[9] = {
+        {"white_british", true, 84, 0, 0, 4, 0, 0, 850},
+        {"white_irish", true, 8, 0, 0, 2, 0, 0, 20},
+        {"white_other", true, 4, 0, 0, 0, 0, 0, 60},
+        {"asian_indian", true, 2, 0, 0, 0, 0, 0, 70},
+        {"white_unspecified", true, 3, 0, 0, 0, 0, 0, -1},
+        {"not_stated", true, 5, 0, 0, 0, 0, 0, -1},
+    };
+    struct eqm_wf_figure f[9];
+    int n = 6;
+    (void)state;
+    g[0].net_since = -4; /* 84 at the snapshot, 4 left since: 80 */
+    g[1].net_since = -2;
+    for (int a = 0; a < EQM_AGG__COUNT; a++)
+        assert_int_equal(eqm_workforce_add_aggregate((enum eqm_aggregate)a, g, &n, 9), 1);
+    eqm_workforce_figures(g, n, "white_british", f);
+    assert_int_equal(f[0].headcount, 80);
+    assert_int_equal(f[1].headcount, 6);
+    assert_int_equal(f[0].headcount_total, 95);
+    assert_int_equal(f[0].population_total, 1000);
+    assert_string_equal(f[7].grp, "white_minority");
+    assert_int_equal(f[7].headcount, 10);
+    assert_int_equal(f[7].population, 80);
+    assert_close(f[7].representation.value, (10.0 / 95) / (80.0 / 1000), 1e-12);
+    assert_close(f[7].representation.value, 1.31579, 1e-5);
+    assert_string_equal(f[6].grp, "bme");
+    assert_int_equal(f[6].population, 70);
+    assert_close(f[6].representation.value, (2.0 / 95) / (70.0 / 1000), 1e-12);
+    assert_string_equal(f[8].grp, "all_minority");
+    assert_int_equal(f[8].headcount, 12);
+    assert_int_equal(f[8].population, 150);
+    assert_close(f[1].leaver_ratio.value, (2.0 / 7) / (4.0 / 82), 1e-12);
+    assert_true(f[4].share.has_value);           /* in the headcount, */
+    assert_false(f[4].representation.has_value); /* with no population */
+    assert_non_null(strstr(f[4].note, "detail"));
+    assert_false(f[5].share.has_value);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stage_event_rows),
@@ -388,6 +508,8 @@ int main(void) {
         cmocka_unit_test(test_highest_comparison),
         cmocka_unit_test(test_derived_stages),
         cmocka_unit_test(test_bme_aggregate),
+        cmocka_unit_test(test_detailed_aggregates),
+        cmocka_unit_test(test_workforce_detailed),
         cmocka_unit_test(test_workforce_force_figures),
         cmocka_unit_test(test_workforce_headcount_since_snapshot),
     };
