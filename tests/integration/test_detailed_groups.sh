@@ -99,4 +99,99 @@ assert_eq "$(sed -n 3p "$EQM_TEST_DIR/want" | cut -d'|' -f2)" "$(psql_val "SELEC
                  WHERE measure = 'stop_search.searches' AND area = 'cambridgeshire'
                    AND dimension = 'ethnicity' AND period = 'FY2024/25' AND grp = 'bme'")" \
     "period_figures' bme of the broad groups, the same searches"
+
+# Recruitment and workforce by detailed group, through eqm-recruitment:
+# officers by Census category in a snapshot (a bare "White" is
+# white_unspecified: in the headcount, with no population of its own), two
+# White Irish joiners after it and one White British leaver; applications
+# by detailed label. Expected from the events and the Census file here.
+python3 - "$C2021" "$CAMBS" "$EQM_TEST_DIR/rec.jsonl" >"$EQM_TEST_DIR/rec.want" <<'PY'
+import csv, json, sys
+path, codes, out = sys.argv[1], sys.argv[2].split(","), sys.argv[3]
+snapshot = {"White - English/Welsh/Scottish/Northern Irish/British": 900, "White - Irish": 10,
+            "White - Gypsy or Irish Traveller": 2, "White - Any other White background": 30,
+            "Asian/Asian British - Indian": 12, "Asian/Asian British - Chinese": 6,
+            "Black/African/Caribbean/Black British - African": 8, "White": 5, "Not stated": 20}
+# Staff per group after the joiners and the leaver, by hand.
+staff = {"white_british": 899, "white_irish": 12, "white_gypsy_irish_traveller": 2,
+         "white_other": 30, "asian_indian": 12, "asian_chinese": 6, "black_african": 8,
+         "white_unspecified": 5}
+agg = {"white_minority": ("white_irish", "white_gypsy_irish_traveller", "white_roma", "white_other")}
+agg["bme"] = ("asian_indian", "asian_chinese", "black_african")
+agg["all_minority"] = agg["white_minority"] + agg["bme"]
+# Census 2021 categories of the White heading, by their words in the file.
+white = {"White: English, Welsh, Scottish, Northern Irish or British": "white_british",
+         "White: Irish": "white_irish", "White: Gypsy or Irish Traveller": "white_gypsy_irish_traveller",
+         "White: Roma": "white_roma", "White: Other White": "white_other"}
+pops = {}
+for r in csv.DictReader(open(path)):
+    if r["area_code"] not in codes:
+        continue
+    c, p = r["census_category"], int(r["population"])
+    for area in (r["area_code"], "cambridgeshire"):
+        d = pops.setdefault(area, {"total": 0, "white_minority": 0, "bme": 0})
+        d["total"] += p
+        if c in white:
+            d[white[c]] = d.get(white[c], 0) + p
+            if white[c] != "white_british":
+                d["white_minority"] += p
+        else:
+            d["bme"] += p
+    # every category once per district, 19 of them
+for d in pops.values():
+    d["all_minority"] = d["white_minority"] + d["bme"]
+hc_total = sum(staff.values())
+for area in ("E07000008", "cambridgeshire"):
+    for g in ("white_minority", "all_minority", "bme", "white_irish"):
+        hc = sum(staff.get(m, 0) for m in agg[g]) if g in agg else staff[g]
+        p, t = pops[area][g], pops[area]["total"]
+        print("%s|%s|%d|%d|%d|%d|%.6f" % (area, g, hc, hc_total, p, t, (hc / hc_total) / (p / t)))
+apps = [("White - English/Welsh/Scottish/Northern Irish/British", 40, 10), ("White - Irish", 5, 5),
+        ("White - Any other White background", 6, 4), ("Asian/Asian British - Indian", 4, 4)]
+wm_pass, wm_all = 5 + 6, 5 + 5 + 6 + 4
+print("white_minority|white_british|%d|%d|%.6f" % (wm_all, wm_pass, (wm_pass / wm_all) / (40 / 50)))
+env = {"area": "E07000008", "role": "police_officer"}
+with open(out, "w") as f:
+    def emit(i, kind, day, **kw):
+        f.write(json.dumps(dict(env, event_id="rec-%d" % i, event_type=kind,
+                                occurred_at="2025-03-%02dT12:00:00Z" % day, **kw)) + "\n")
+    emit(0, "headcount", 1, as_of="2025-02-28", dimension="ethnicity_detailed", counts=snapshot)
+    emit(1, "joined", 2, ethnicity="White - Irish")
+    emit(2, "joined", 2, ethnicity="White - Irish")
+    emit(3, "left", 3, ethnicity=list(snapshot)[0], length_of_service_days=3650)
+    i = 4
+    for label, passed, failed in apps:
+        for k in range(passed + failed):
+            emit(i, "application_stage", 4, stage="application", ethnicity=label,
+                 result="passed" if k < passed else "failed", campaign="2025-a")
+            i += 1
+PY
+eqm_test_log "expected workforce and attrition: $(tr "\n" " " <"$EQM_TEST_DIR/rec.want")"
+kcat -P -b "$EQM_KAFKA_BROKERS" -t recruitment.events -k cambs <"$EQM_TEST_DIR/rec.jsonl"
+timeout 180 "$BIN/eqm-recruitment" --exit-when-idle 3 --force-area cambridgeshire \
+    -X session.timeout.ms=6000 --log-level warn >"$EQM_TEST_DIR/rec.log" 2>&1 ||
+    fail "eqm-recruitment failed: $(tail -5 "$EQM_TEST_DIR/rec.log")"
+assert_eq 0 "$(psql_val "SELECT count(*) FROM equality.dead_letters WHERE topic = 'recruitment.events'")" \
+    "every recruitment event counted"
+got=$(psql_val "SELECT area || '|' || grp || '|' || headcount || '|' || headcount_total || '|'
+                       || population || '|' || population_total || '|'
+                       || round(representation_ratio::numeric, 6)
+                  FROM equality.workforce
+                 WHERE role = 'police_officer' AND dimension = 'ethnicity_detailed'
+                   AND window_days = 365 AND grp IN ('white_minority', 'all_minority', 'bme', 'white_irish')
+                 ORDER BY area = 'cambridgeshire', CASE grp WHEN 'white_minority' THEN 1
+                          WHEN 'all_minority' THEN 2 WHEN 'bme' THEN 3 ELSE 4 END")
+assert_eq "$(head -8 "$EQM_TEST_DIR/rec.want")" "$got" \
+    "workforce by detailed group: headcount, population, representation, district and force"
+assert_eq "5|no population" "$(psql_val "SELECT headcount || '|' || CASE WHEN population IS NULL
+                  AND representation_ratio IS NULL THEN 'no population' ELSE 'population?' END
+                  FROM equality.workforce WHERE role = 'police_officer' AND area = 'cambridgeshire'
+                   AND dimension = 'ethnicity_detailed' AND grp = 'white_unspecified'
+                   AND window_days = 365")" "a bare \"White\": in the headcount, no population"
+assert_eq "$(sed -n 9p "$EQM_TEST_DIR/rec.want")" "$(psql_val "SELECT grp || '|' || comparison_grp
+                       || '|' || entered || '|' || passed || '|' || round(adverse_impact_ratio::numeric, 6)
+                  FROM equality.attrition WHERE role = 'police_officer'
+                   AND stage = 'application' AND dimension = 'ethnicity_detailed'
+                   AND grp = 'white_minority' AND window_days = 365")" \
+    "attrition: white_minority's adverse impact ratio against White British"
 echo "PASS test_detailed_groups"
