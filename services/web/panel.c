@@ -29,10 +29,45 @@ const char *eqm_web_group_array(const char *g) {
     return NULL;
 }
 
+/* The detailed groups (eqm_ethnicity_detailed) and their aggregates in
+ * words, as the Census 2021 names its categories. */
+static const char *const detailed_labels[][2] = {
+    {"white_british", "White British"},
+    {"white_minority", "White minorities (White but not White British)"},
+    {"all_minority", "All minority groups (all but White British)"},
+    {"white_irish", "White Irish"},
+    {"white_gypsy_irish_traveller", "Gypsy or Irish Traveller"},
+    {"white_roma", "Roma"},
+    {"white_other", "Any other White background"},
+    {"mixed_white_black_caribbean", "Mixed: White and Black Caribbean"},
+    {"mixed_white_black_african", "Mixed: White and Black African"},
+    {"mixed_white_asian", "Mixed: White and Asian"},
+    {"mixed_other", "Any other Mixed background"},
+    {"asian_indian", "Indian"},
+    {"asian_pakistani", "Pakistani"},
+    {"asian_bangladeshi", "Bangladeshi"},
+    {"asian_chinese", "Chinese"},
+    {"asian_other", "Any other Asian background"},
+    {"black_african", "African"},
+    {"black_caribbean", "Caribbean"},
+    {"black_other", "Any other Black background"},
+    {"other_arab", "Arab"},
+    {"other_any", "Any other ethnic group"},
+    {"white_unspecified", "White, detail not given"},
+    {"mixed_unspecified", "Mixed, detail not given"},
+    {"asian_unspecified", "Asian, detail not given"},
+    {"black_unspecified", "Black, detail not given"},
+    {"other_unspecified", "Other, detail not given"},
+    {"not_stated", "Not stated"},
+};
+
 const char *eqm_web_group_label(const char *g) {
     for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
         if (!strcmp(g, groups[i].name))
             return groups[i].label;
+    for (size_t i = 0; i < sizeof(detailed_labels) / sizeof(detailed_labels[0]); i++)
+        if (!strcmp(g, detailed_labels[i][0]))
+            return detailed_labels[i][1];
     return g;
 }
 
@@ -401,6 +436,10 @@ static const char *heading(const char *col) {
         {"mean_service_years", "Mean service (years)"},
         {"records", "Records"},
         {"all_records", "All records"},
+        {"label", "Group"},
+        {"population", "Population"},
+        {"joiners", "Joiners"},
+        {"leaver_rate_ratio", "Leaver rate ratio"},
     };
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (!strcmp(words[i][0], col))

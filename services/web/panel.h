@@ -102,7 +102,8 @@ const char *eqm_web_area(const struct eqm_web_env *e, const struct eqm_web_args 
 /* The counted groups making up group, as a text[] literal ("{asian,...}"),
  * or NULL for a group that is not known. */
 const char *eqm_web_group_array(const char *group);
-/* A group's name in words ("Black and minority ethnic"). */
+/* A group's name in words ("Black and minority ethnic"; a detailed group's
+ * as the Census names it, "White Irish"); the name itself when unknown. */
 const char *eqm_web_group_label(const char *group);
 /* Whether the counted group grp ("black") is one of group's ("bme"). */
 bool eqm_web_group_has(const char *group, const char *grp);

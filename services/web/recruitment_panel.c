@@ -437,6 +437,45 @@ static json_t *leavers(const struct eqm_web_env *e, const struct eqm_web_args *a
                        sz);
 }
 
+/* ---- the workforce by detailed group -------------------------------------------------- */
+
+static const char *const detailed_columns[] = {
+    "label",       "headcount", "share",   "population", "population_share",
+    "ratio",       "ci_low",    "ci_high", "joiners",    "leavers",
+    "leaver_rate", "group",     NULL};
+
+/* White British (the reference), the aggregates, then the Census categories
+ * in the Census's order, those whose detail is not known, not stated. */
+static const char detailed_sql[] =
+    "SELECT grp AS \"group\", headcount, share, population, population_share,"
+    "       representation_ratio AS ratio, representation_ci_low AS ci_low,"
+    "       representation_ci_high AS ci_high, joiners, leavers, leaver_rate,"
+    "       headcount_total - headcount AS others"
+    "  FROM equality_read.workforce"
+    " WHERE role = $1 AND area = $3 AND dimension = 'ethnicity_detailed'"
+    "   AND window_days = $2::int AND $4::text IS NOT NULL"
+    " ORDER BY array_position(ARRAY['white_british', 'white_minority', 'all_minority', 'bme',"
+    "   'white_irish', 'white_gypsy_irish_traveller', 'white_roma', 'white_other',"
+    "   'mixed_white_black_caribbean', 'mixed_white_black_african', 'mixed_white_asian',"
+    "   'mixed_other', 'asian_indian', 'asian_pakistani', 'asian_bangladeshi', 'asian_chinese',"
+    "   'asian_other', 'black_african', 'black_caribbean', 'black_other', 'other_arab',"
+    "   'other_any'], grp), grp = 'not_stated', grp";
+
+static json_t *detailed(const struct eqm_web_env *e, const struct eqm_web_args *a, char *errstr,
+                        size_t sz) {
+    size_t i;
+    json_t *row, *out = figure_rows(e, a, "workforce by detailed group", detailed_sql,
+                                    detailed_columns, "tirirsssiir-", 1, 11, errstr, sz);
+    if (!out)
+        return NULL;
+    json_object_set_new(out, "dimension", json_string("ethnicity_detailed"));
+    json_array_foreach(json_object_get(out, "rows"), i, row) {
+        const char *g = json_string_value(json_object_get(row, "group"));
+        json_object_set_new(row, "label", json_string(eqm_web_group_label(g ? g : "")));
+    }
+    return out;
+}
+
 /* ---- data quality: not stated -------------------------------------------------------- */
 
 static const char *const quality_columns[] = {"records",     "dimension",        "not_stated",
@@ -474,11 +513,9 @@ static json_t *quality(const struct eqm_web_env *e, const struct eqm_web_args *a
         quality_columns, "ttiir", -1, -1, errstr, sz);
 }
 
-static const struct eqm_web_api apis[] = {{"funnel", funnel},
-                                          {"counts", counts},
-                                          {"representation", representation},
-                                          {"leavers", leavers},
-                                          {"quality", quality}};
+static const struct eqm_web_api apis[] = {
+    {"funnel", funnel},   {"counts", counts},   {"representation", representation},
+    {"leavers", leavers}, {"quality", quality}, {"detailed", detailed}};
 #define N_APIS (sizeof(apis) / sizeof(apis[0]))
 
 /* The page's sections: a chart of one API's data, the words under it,
@@ -600,6 +637,21 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
             eqm_web_table(fp, c->tables[t].id, c->tables[t].caption, d[c->tables[t].api]);
         fputs("</section>\n", fp);
     }
+    fputs("<section><h2>Workforce by Census group: the minorities that are not visible</h2>\n"
+          "<p>The same workforce in the Census's own categories, from the ethnicity staff gave "
+          "in detail (a snapshot by detailed group sets the headcount; without one it is the "
+          "joiners less the leavers counted). White minorities are the White groups other than "
+          "White British (White Irish, Gypsy or Irish Traveller, Roma, any other White "
+          "background); all minority groups are those and the Black and minority ethnic groups "
+          "together. Representation is the share of the stated headcount over the share of the "
+          "area's population, on the Census base of the period's end. Staff who gave only a "
+          "heading (\"White\") are in the headcount but have no population of their "
+          "own.</p>\n",
+          fp);
+    eqm_web_table(fp, "table-detailed", "Headcount and representation by Census group",
+                  d[N_APIS - 1]);
+    eqm_web_api_links(fp, &eqm_web_recruitment_panel, "detailed", query);
+    fputs("</section>\n", fp);
     fputs("<section class=\"method\"><h2>Method</h2>\n<p>Adverse impact ratio: the "
           "group's pass rate over the comparison group's (White; the group with the highest "
           "pass rate where so configured), Katz's log interval, 95%; Fisher's exact p. "

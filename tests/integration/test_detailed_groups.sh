@@ -194,4 +194,49 @@ assert_eq "$(sed -n 9p "$EQM_TEST_DIR/rec.want")" "$(psql_val "SELECT grp || '|'
                    AND stage = 'application' AND dimension = 'ethnicity_detailed'
                    AND grp = 'white_minority' AND window_days = 365")" \
     "attrition: white_minority's adverse impact ratio against White British"
+
+# The recruitment panel's table of the same figures: the API's rows and the
+# page in headless Chromium.
+eqm_web_up
+assert_eq 200 "$(eqm_web_get "/api/recruitment/detailed.json?role=police_officer&area=cambridgeshire&window=365" \
+    "$EQM_TEST_DIR/detailed.json")" "/api/recruitment/detailed.json"
+python3 - "$EQM_TEST_DIR/detailed.json" "$EQM_TEST_DIR/rec.want" <<'PY' || fail "the detailed table"
+import json, sys
+got = json.load(open(sys.argv[1]))
+rows = {r["group"]: r for r in got["rows"]}
+assert got["dimension"] == "ethnicity_detailed", got["dimension"]
+assert got["rows"][0]["group"] == "white_british", got["rows"][0]
+assert got["rows"][-1]["group"] == "not_stated", got["rows"][-1]
+# Every Census 2021 category is a row (19), with the aggregates, the bare
+# heading and not stated.
+assert len(rows) == 19 + 3 + 2, sorted(rows)
+for line in open(sys.argv[2]):
+    f = line.strip().split("|")
+    if f[0] != "cambridgeshire":
+        continue
+    g, hc, total, pop, pop_total, ratio = f[1], int(f[2]), int(f[3]), int(f[4]), int(f[5]), float(f[6])
+    r = rows[g]
+    assert (r["headcount"], r["population"]) == (hc, pop), (g, r)
+    assert abs(r["share"] - hc / total) < 1e-12 and abs(r["population_share"] - pop / pop_total) < 1e-12, r
+    few = hc < got["min_events"] or total - hc < got["min_events"]
+    assert r["too_few"] == few, (g, r)
+    assert (r["ratio"] is None) if few else abs(r["ratio"] - ratio) < 5e-7, (g, r, ratio)
+assert rows["white_unspecified"]["population"] is None and rows["white_unspecified"]["ratio"] is None
+assert rows["white_minority"]["label"].startswith("White minorities"), rows["white_minority"]
+print("detailed table: %d rows as computed" % len(rows))
+PY
+py=$(eqm_test_python websocket)
+ART=$EQM_BUILD_DIR/test-artifacts/web
+mkdir -p "$ART"
+eqm_web_browse "$py" "recruitment?role=police_officer&area=cambridgeshire&window=365" \
+    "$ART/recruitment-detailed.png" \
+    'JSON.stringify([...document.querySelectorAll("#table-detailed tbody tr")].map(r => [...r.cells].slice(0, 2).map(c => c.textContent)))'
+python3 - "$EQM_TEST_DIR/browser-recruitment-detailed.json" <<'PY' || fail "the detailed table in the browser"
+import json, sys
+rows = json.loads(json.load(open(sys.argv[1]))["evals"][0])
+want = ["White minorities (White but not White British)", "44"]
+assert rows[1] == want, rows[:3]
+assert len(rows) == 24, len(rows)
+print("the page shows the table: %d rows, %s" % (len(rows), rows[1]))
+PY
 echo "PASS test_detailed_groups"
