@@ -17,8 +17,14 @@
 # tests/integration/test_docker_files.sh runs it against the throwaway
 # cluster. EQM_SECRETS_DIR (default /run/secrets) and EQM_PROGRAMS (default
 # the programs file beside this script, or /docker-entrypoint-initdb.d's
-# copy) say where to read. Passwords reach psql on its standard input,
-# never its command line.
+# copy) say where to read. No password reaches the server: each is made
+# here into its SCRAM-SHA-256 verifier (RFC 5802 / RFC 7677, as libpq's
+# PQencryptPasswordConn makes it; perl's core Digest::SHA), and the verifier
+# is what ALTER ROLE sends, so a server that logs statements
+# (log_statement = all, a failing ALTER under log_min_error_statement) or
+# keeps them (pg_stat_statements) holds no password. Passwords are
+# printable ASCII (secrets.sh makes hex), which SASLprep leaves as they are;
+# neither password nor verifier is on a command line.
 set -euo pipefail
 secrets=${EQM_SECRETS_DIR:-/run/secrets}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,6 +35,32 @@ if [[ -z $programs ]]; then
     done
 fi
 [[ -f $programs ]] || { echo "roles.sh: no programs file (EQM_PROGRAMS)" >&2; exit 1; }
+
+# scram FILE: the SCRAM-SHA-256 verifier of the password in FILE (its
+# first line), with 4096 iterations (PostgreSQL's default) and a random
+# 16-byte salt.
+scram() {
+    perl -MDigest::SHA=sha256,hmac_sha256 -MMIME::Base64 -e '
+        open(my $f, "<", $ARGV[0]) or die "cannot read $ARGV[0]\n";
+        my $pw = <$f>;
+        $pw = "" unless defined $pw;
+        $pw =~ s/[\r\n]+\z//;
+        die "the password in $ARGV[0] is not printable ASCII\n" if $pw eq "" || $pw =~ /[^\x20-\x7e]/;
+        open(my $r, "<:raw", "/dev/urandom") or die "no /dev/urandom\n";
+        read($r, my $salt, 16) == 16 or die "short read of /dev/urandom\n";
+        my $iter = 4096;
+        # PBKDF2-HMAC-SHA-256, one 32-byte block: U1 = HMAC(pw, salt || INT(1)), ...
+        my $u = hmac_sha256($salt . pack("N", 1), $pw);
+        my $salted = $u;
+        for (2 .. $iter) { $u = hmac_sha256($u, $pw); $salted ^= $u; }
+        my $client = hmac_sha256("Client Key", $salted);
+        my $server = hmac_sha256("Server Key", $salted);
+        printf "SCRAM-SHA-256\$%d:%s\$%s:%s\n", $iter, encode_base64($salt, ""),
+            encode_base64(sha256($client), ""), encode_base64($server, "");
+    ' "$1"
+}
+perl -MDigest::SHA -e 1 2>/dev/null ||
+    { echo "roles.sh: needs perl with Digest::SHA (the perl package) for the SCRAM verifiers" >&2; exit 1; }
 
 sql=$(mktemp)
 trap 'rm -f "$sql"' EXIT
@@ -45,9 +77,9 @@ chmod 0600 "$sql"
         [[ -z $service || $service == \#* ]] && continue
         file=$secrets/pg-$service-password
         [[ -s $file ]] || { echo "roles.sh: $file missing or empty" >&2; exit 1; }
-        pw=$(tr -d '\r\n' <"$file")
-        # psql quotes :'pw' as a literal; the password is not in the process list.
-        printf '\\set pw %s\n' "'${pw//\'/\'\'}'"
+        pw=$(scram "$file") || { echo "roles.sh: $file: no verifier made" >&2; exit 1; }
+        # psql quotes :'pw' as a literal (a verifier has no quote).
+        printf '\\set pw %s\n' "'$pw'"
         printf "SELECT format('CREATE ROLE %%I LOGIN', '%s') WHERE NOT EXISTS " "$login"
         printf "(SELECT 1 FROM pg_roles WHERE rolname = '%s') \\\\gexec\n" "$login"
         printf "SELECT format('ALTER ROLE %%I LOGIN PASSWORD %%L', '%s', :'pw') \\\\gexec\n" "$login"

@@ -19,7 +19,9 @@
 #      gets as far as PostgreSQL (the host "postgres" is not here).
 #   5. docker/pg-init/roles.sh runs against a throwaway PostgreSQL before
 #      the migrations (as the postgres image runs it), then the migrations,
-#      then roles.sh again: each login role is no superuser and has no
+#      then roles.sh again with the server logging every statement (its
+#      log has the ALTER ROLEs and no password: roles.sh sends SCRAM
+#      verifiers): each login role is no superuser and has no
 #      other attribute, is a member of its group role only, its stored
 #      SCRAM verifier is its secret's password (RFC 5802, computed here),
 #      and it can do what its program needs and not what another's does.
@@ -152,10 +154,25 @@ roles() {
 }
 roles >/dev/null || fail "roles.sh failed on a new cluster"
 EQM_ADMIN_PG_URL=$EQM_PG_URL "$BIN/eqm-admin" migrate >/dev/null || fail "migrations after roles.sh failed"
-roles >/dev/null || fail "roles.sh failed when run again"
-# The superuser's view (pg_authid) for the verifiers.
+# Run again with every statement logged: the server's log has the ALTER
+# ROLEs, and no password (roles.sh sends each one's SCRAM verifier).
 home=$(readlink -f "$EQM_TEST_DIR/pg")
 su_psql() { _eqm_as_pg psql -XAtq -v ON_ERROR_STOP=1 -h "$home/sock" -p "$port" -U postgres -d eqm "$@"; }
+su_psql -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+for _ in $(seq 50); do # the reload is asynchronous: up to 5 s
+    [[ $(su_psql -c "SHOW log_statement") == all ]] && break
+    sleep 0.1
+done
+[[ $(su_psql -c "SHOW log_statement") == all ]] || fail "log_statement = all did not take"
+roles >/dev/null || fail "roles.sh failed when run again"
+su_psql -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()" >/dev/null
+grep -q "ALTER ROLE" "$EQM_TEST_DIR/pg/postgres.log" || fail "the server did not log the ALTER ROLEs"
+for f in "$secrets"/pg-*-password; do
+    ! grep -qF "$(cat "$f")" "$EQM_TEST_DIR/pg/postgres.log" ||
+        fail "$(basename "$f") is in the server's log"
+done
+eqm_test_log "ok: roles.sh under log_statement = all: the ALTER ROLEs logged, no password in them"
+# The superuser's view (pg_authid) for the verifiers (su_psql above).
 as() { psql -XAtq -v ON_ERROR_STOP=1 "postgresql://$1@127.0.0.1:$port/eqm" -c "$2" 2>&1; }
 groups_all="eqm_stop_search eqm_custody eqm_recruitment eqm_relay eqm_notify eqm_analyst eqm_admin"
 while read -r service _user login group; do
