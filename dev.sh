@@ -24,7 +24,7 @@ PACKAGES=(gcc make cmake pkg-config librdkafka-dev libjansson-dev libpq-dev libc
     postgresql postgresql-contrib kcat python3 python3-jsonschema tzdata procps iproute2
     valgrind clang-format git clang libclang-rt-14-dev libcurl4-openssl-dev python3-aiosmtpd openssl
     libmicrohttpd-dev libjs-chart.js chromium python3-websocket python3-prometheus-client
-    poppler-utils)
+    poppler-utils perl)
 
 # shellcheck source=tools/stack.sh
 source "$ROOT/tools/stack.sh"
