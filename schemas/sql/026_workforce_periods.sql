@@ -61,6 +61,14 @@ ends AS (
       FROM years y
      CROSS JOIN LATERAL (SELECT (y.period_start + interval '1 year')::date - 1 AS period_end) e
 ),
+-- The base of each year's 31 March: the latest rule that covers it.
+bases AS (
+    SELECT DISTINCT ON (y.period_end) y.period_end, br.base
+      FROM (SELECT DISTINCT period_end FROM ends) y
+      JOIN equality.population_base_rule br
+        ON br.period_from <= y.period_end AND y.period_end <= coalesce(br.period_to, y.period_end)
+     ORDER BY y.period_end, br.period_from DESC
+),
 -- The groups of a year: its snapshot's and those with a flow up to its end.
 keyed AS (
     SELECT e.*, k.grp
@@ -130,12 +138,10 @@ headed AS (
                             WHEN 'ethnicity_detailed' THEN 'white_british'
                             WHEN 'sex' THEN 'male' WHEN 'disability' THEN 'no' END
                AS reference_grp,
-           CASE WHEN c.dimension IN ('ethnicity', 'ethnicity_detailed') THEN
-               (SELECT br.base FROM equality.population_base_rule br
-                 WHERE br.period_from <= c.period_end
-                   AND (br.period_to IS NULL OR c.period_end <= br.period_to)
-                 ORDER BY br.period_from DESC LIMIT 1) END AS population_base
+           CASE WHEN c.dimension IN ('ethnicity', 'ethnicity_detailed') THEN b.base END
+               AS population_base
       FROM counted c
+      LEFT JOIN bases b ON b.period_end = c.period_end
 ),
 populated AS (
     SELECT h.*, pop.population,
@@ -231,12 +237,11 @@ SELECT q.role, 'financial_year'::text AS period_kind,
        q.service_known AS leavers_service_known,
        CASE WHEN q.service_known > 0 THEN q.service_days / q.service_known::double precision / 365.25
        END AS mean_service_years_of_leavers,
-       coalesce(w.max_occurred_at >=
-                    ((q.period_end + 1)::timestamp
-                     AT TIME ZONE coalesce((SELECT ps.time_zone FROM equality.period_settings ps),
-                                           'Europe/London')),
-                false) AS complete
+       w.max_occurred_at IS NOT NULL
+           AND w.max_occurred_at >= ((q.period_end + 1)::timestamp AT TIME ZONE z.tz) AS complete
   FROM ratios q
+ CROSS JOIN (SELECT coalesce(max(ps.time_zone), 'Europe/London') AS tz
+               FROM equality.period_settings ps) z
   LEFT JOIN equality.watermarks w ON w.source = 'recruitment';
 
 -- Grants as period_figures' (022): the administrator in equality, the
