@@ -29,9 +29,10 @@ const char *eqm_web_group_array(const char *g) {
     return NULL;
 }
 
-/* The detailed groups (eqm_ethnicity_detailed) and their aggregates in
- * words, as the Census 2021 names its categories. */
+/* White, and the detailed groups (eqm_ethnicity_detailed) and their
+ * aggregates in words, as the Census 2021 names its categories. */
 static const char *const detailed_labels[][2] = {
+    {"white", "White"},
     {"white_british", "White British"},
     {"white_minority", "White minorities (White but not White British)"},
     {"all_minority", "All minority groups (all but White British)"},

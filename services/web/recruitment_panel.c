@@ -108,7 +108,7 @@ static bool too_few(const struct eqm_web_env *e, const PGresult *r, int i, int c
 /* Row i of r with "too_few": column c under its name in the query (the
  * API's name, given by AS), as kinds[c] says: 'i' a count, 'r' a number,
  * 't' text, 's' a number withheld (null) when the row is too few to
- * compare, '-' not at all (kinds as long as the columns). NULL is null in
+ * compare, 'b' a boolean, '-' not at all (kinds as long as the columns). NULL is null in
  * every kind. NULL when out of memory. */
 static json_t *row_of(const PGresult *r, int i, const char *kinds, bool few) {
     json_t *row = json_pack("{s:b}", "too_few", few);
@@ -118,6 +118,8 @@ static json_t *row_of(const PGresult *r, int i, const char *kinds, bool few) {
                     : k == 't' ? col_text(r, i, c)
                     : k == 's' ? col_shown(r, i, c, few)
                     : k == 'r' ? col_real(r, i, c)
+                    : k == 'b' ? (PQgetisnull(r, i, c) ? json_null()
+                                                       : json_boolean(*PQgetvalue(r, i, c) == 't'))
                                : NULL;
         if (v)
             json_object_set_new(row, PQfname(r, c), v);
@@ -476,6 +478,46 @@ static json_t *detailed(const struct eqm_web_env *e, const struct eqm_web_args *
     return out;
 }
 
+/* ---- the workforce by financial year, as at 31 March ----------------------------------- */
+
+static const char *const year_columns[] = {
+    "year",        "label",           "headcount", "share",   "population_share",
+    "ratio",       "ci_low",          "ci_high",   "joiners", "leavers",
+    "leaver_rate", "population_base", "complete",  "group",   NULL};
+
+/* Each year ending March (equality_read.workforce_period_figures): White,
+ * BME, then each minority broad group, then not stated. */
+static const char years_sql[] =
+    "SELECT period_label AS year, grp AS \"group\", headcount, share, population_share,"
+    "       representation_ratio AS ratio, representation_ci_low AS ci_low,"
+    "       representation_ci_high AS ci_high, joiners, leavers, leaver_rate,"
+    "       coalesce((SELECT split_part(b.description, ',', 1)"
+    "                   FROM equality_read.population_base b"
+    "                  WHERE b.name = w.population_base), w.population_base) AS population_base,"
+    "       complete, headcount_total - headcount AS others"
+    "  FROM equality_read.workforce_period_figures w"
+    " WHERE role = $1 AND area = $3 AND dimension = 'ethnicity'"
+    "   AND $2::text IS NOT NULL AND $4::text IS NOT NULL"
+    " ORDER BY period_start, array_position(ARRAY['white', 'bme', 'asian', 'black', 'mixed',"
+    "                                             'other', 'not_stated'], grp), grp";
+
+static json_t *years(const struct eqm_web_env *e, const struct eqm_web_args *a, char *errstr,
+                     size_t sz) {
+    size_t i;
+    json_t *row, *out = figure_rows(e, a, "workforce by year", years_sql, year_columns,
+                                    "ttirrsssiirtb-", 2, 13, errstr, sz);
+    if (!out)
+        return NULL;
+    json_array_foreach(json_object_get(out, "rows"), i, row) {
+        const char *g = json_string_value(json_object_get(row, "group"));
+        json_object_set_new(row, "label", json_string(eqm_web_group_label(g ? g : "")));
+    }
+    json_object_set_new(out, "headings",
+                        json_pack("{s:s, s:s, s:s}", "year", "Year", "population_base",
+                                  "Population base", "complete", "Whole year"));
+    return out;
+}
+
 /* ---- data quality: not stated -------------------------------------------------------- */
 
 static const char *const quality_columns[] = {"records",     "dimension",        "not_stated",
@@ -515,7 +557,8 @@ static json_t *quality(const struct eqm_web_env *e, const struct eqm_web_args *a
 
 static const struct eqm_web_api apis[] = {
     {"funnel", funnel},   {"counts", counts},   {"representation", representation},
-    {"leavers", leavers}, {"quality", quality}, {"detailed", detailed}};
+    {"leavers", leavers}, {"quality", quality}, {"detailed", detailed},
+    {"years", years}};
 #define N_APIS (sizeof(apis) / sizeof(apis[0]))
 
 /* The page's sections: a chart of one API's data, the words under it,
@@ -649,8 +692,18 @@ static int body(FILE *fp, const struct eqm_web_env *e, const struct eqm_web_args
           "own.</p>\n",
           fp);
     eqm_web_table(fp, "table-detailed", "Headcount and representation by Census group",
-                  d[N_APIS - 1]);
+                  d[N_APIS - 2]);
     eqm_web_api_links(fp, &eqm_web_recruitment_panel, "detailed", query);
+    fputs("</section>\n", fp);
+    fputs("<section><h2>By financial year, as at 31 March</h2>\n"
+          "<p>As the Home Office publishes the police workforce: the headcount on 31 March of "
+          "each year (the latest snapshot on or before it, with the joiners and leavers since), "
+          "each group's share of the stated headcount against its share of the area's "
+          "population on that year's Census base, and the joiners and leavers of the year "
+          "ending March. A year is whole once the newest event is past its end.</p>\n",
+          fp);
+    eqm_web_table(fp, "table-years", "Workforce by financial year", d[N_APIS - 1]);
+    eqm_web_api_links(fp, &eqm_web_recruitment_panel, "years", query);
     fputs("</section>\n", fp);
     fputs("<section class=\"method\"><h2>Method</h2>\n<p>Adverse impact ratio: the "
           "group's pass rate over the comparison group's (White; the group with the highest "

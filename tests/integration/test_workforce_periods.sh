@@ -302,6 +302,26 @@ if __name__ == "__main__":
     if mode in ("events", "late"):
         for e in events(mode == "late"):
             print(json.dumps(e))
+    elif mode == "years":  # the recruitment panel's table: JSON (late figures)
+        newest = datetime.datetime(2023, 3, 31, 22, 30, tzinfo=datetime.timezone.utc)
+        rows = figures(True, newest)
+        got = json.load(open(sys.argv[5]))
+        want = sorted((k, v) for k, v in rows.items()
+                      if k[1] == FORCE and k[2] == "ethnicity")
+        order = ["white", "bme", "asian", "black", "mixed", "other", "not_stated"]
+        want.sort(key=lambda kv: (kv[0][0], order.index(kv[0][3])))
+        assert len(got["rows"]) == len(want), (len(got["rows"]), len(want))
+        for r, ((start, _, _, grp), v) in zip(got["rows"], want):
+            year = "year ending March %d" % (int(start[:4]) + 1)
+            few = v[2] < got["min_events"] or v[3] - v[2] < got["min_events"]
+            assert (r["year"], r["group"], r["headcount"]) == (year, grp, v[2]), (r, v)
+            assert r["population_base"] == {"census-2011": "Census 2011",
+                                            "census-2021": "Census 2021"}[v[4]], r
+            assert same(r["share"], v[7]) and same(r["population_share"], v[8]), (r, v)
+            assert r["too_few"] == few and same(r["ratio"], None if few else v[9]), (r, v)
+            assert (r["joiners"], r["leavers"], r["complete"]) == (v[12], v[15], v[23]), (r, v)
+            assert same(r["leaver_rate"], v[17]), (r, v)
+        print("years: %d rows as computed" % len(want))
     else:  # check PSV late|early
         late = sys.argv[6] == "late"
         newest = datetime.datetime(2023, 3, 31, 22, 30, tzinfo=datetime.timezone.utc)
@@ -394,4 +414,27 @@ assert_eq "$before" "$(psql_val "SELECT headcount FROM equality.workforce_period
                     WHERE area = 'cambridgeshire' AND dimension = 'ethnicity_detailed'
                       AND grp = 'white_british' AND period = 'FY2022/23'")" \
     "the detailed headcount as at 31 March 2023: its snapshot's and the flows after it"
+
+# The recruitment panel's table By financial year: the API against the
+# computation above, and the page in headless Chromium.
+eqm_web_up
+assert_eq 200 "$(eqm_web_get "/api/recruitment/years.json?role=police_officer&area=cambridgeshire" \
+    "$EQM_TEST_DIR/years.json")" "/api/recruitment/years.json"
+model years "$EQM_TEST_DIR/years.json" || fail "the panel's years differ from the computation"
+py=$(eqm_test_python websocket)
+ART=$EQM_BUILD_DIR/test-artifacts/web
+mkdir -p "$ART"
+eqm_web_browse "$py" "recruitment?role=police_officer&area=cambridgeshire" "$ART/recruitment-years.png" \
+    'JSON.stringify([...document.querySelectorAll("#table-years tbody tr")].map(r => [...r.cells].slice(0, 3).map(c => c.textContent)))'
+python3 - "$EQM_TEST_DIR/browser-recruitment-years.json" "$EQM_TEST_DIR/years.json" <<'PY' ||
+import json, sys
+rows = json.loads(json.load(open(sys.argv[1]))["evals"][0])
+api = json.load(open(sys.argv[2]))["rows"]
+assert [r[0] for r in rows] == [a["year"] for a in api], rows
+assert rows[0] == [api[0]["year"], "White", str(api[0]["headcount"])], (rows[0], api[0])
+assert [r[1] for r in rows[:7]] == ["White", "Black and minority ethnic", "Asian", "Black",
+                                    "Mixed", "Other", "Not stated"], rows[:7]
+print("the page shows %d rows by year, first %s" % (len(rows), rows[0]))
+PY
+    fail "the years table in the browser"
 echo "PASS test_workforce_periods"
