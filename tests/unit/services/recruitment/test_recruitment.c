@@ -365,7 +365,7 @@ static void test_detailed_aggregates(void **state) {
         group("asian_indian", 0, 4, 4, 0),    group("asian_unspecified", 0, 1, 1, 0),
         group("not_stated", 0, 2, 0, 0),
     };
-    struct eqm_rec_figure f[9];
+    struct eqm_rec_figure f[10]; /* room for all_minority, added below */
     int n = 7;
     (void)state;
     for (int a = 0; a < EQM_AGG__COUNT; a++)
