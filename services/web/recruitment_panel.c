@@ -441,6 +441,16 @@ static json_t *leavers(const struct eqm_web_env *e, const struct eqm_web_args *a
 
 /* ---- the workforce by detailed group -------------------------------------------------- */
 
+/* Each row's group in words ("label") beside its name ("group"). */
+static void label_groups(json_t *out) {
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(out, "rows"), i, row) {
+        const char *g = json_string_value(json_object_get(row, "group"));
+        json_object_set_new(row, "label", json_string(eqm_web_group_label(g ? g : "")));
+    }
+}
+
 static const char *const detailed_columns[] = {
     "label",       "headcount", "share",   "population", "population_share",
     "ratio",       "ci_low",    "ci_high", "joiners",    "leavers",
@@ -465,16 +475,12 @@ static const char detailed_sql[] =
 
 static json_t *detailed(const struct eqm_web_env *e, const struct eqm_web_args *a, char *errstr,
                         size_t sz) {
-    size_t i;
-    json_t *row, *out = figure_rows(e, a, "workforce by detailed group", detailed_sql,
-                                    detailed_columns, "tirirsssiir-", 1, 11, errstr, sz);
+    json_t *out = figure_rows(e, a, "workforce by detailed group", detailed_sql, detailed_columns,
+                              "tirirsssiir-", 1, 11, errstr, sz);
     if (!out)
         return NULL;
     json_object_set_new(out, "dimension", json_string("ethnicity_detailed"));
-    json_array_foreach(json_object_get(out, "rows"), i, row) {
-        const char *g = json_string_value(json_object_get(row, "group"));
-        json_object_set_new(row, "label", json_string(eqm_web_group_label(g ? g : "")));
-    }
+    label_groups(out);
     return out;
 }
 
@@ -503,15 +509,11 @@ static const char years_sql[] =
 
 static json_t *years(const struct eqm_web_env *e, const struct eqm_web_args *a, char *errstr,
                      size_t sz) {
-    size_t i;
-    json_t *row, *out = figure_rows(e, a, "workforce by year", years_sql, year_columns,
-                                    "ttirrsssiirtb-", 2, 13, errstr, sz);
+    json_t *out = figure_rows(e, a, "workforce by year", years_sql, year_columns, "ttirrsssiirtb-",
+                              2, 13, errstr, sz);
     if (!out)
         return NULL;
-    json_array_foreach(json_object_get(out, "rows"), i, row) {
-        const char *g = json_string_value(json_object_get(row, "group"));
-        json_object_set_new(row, "label", json_string(eqm_web_group_label(g ? g : "")));
-    }
+    label_groups(out);
     json_object_set_new(out, "headings",
                         json_pack("{s:s, s:s, s:s}", "year", "Year", "population_base",
                                   "Population base", "complete", "Whole year"));
